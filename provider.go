@@ -1,0 +1,105 @@
+package fleetcharge
+
+import "time"
+
+// Provider is a tenant of the platform: a Charge Point Operator or a Managed
+// Service Provider. Nothing ever crosses from one provider to another.
+type Provider struct {
+	ID          ID        `json:"id"`
+	Name        string    `json:"name"`
+	TimeZone    string    `json:"time_zone"`    // IANA name; report dates are read in it
+	RequireTOTP bool      `json:"require_totp"` // second factor required for fleet and facility roles
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Organization is a node of a provider's organization tree (the seed's "user
+// group"). The tree has no limit on count or depth.
+type Organization struct {
+	ID         ID        `json:"id"`
+	ProviderID ID        `json:"-"`
+	ParentID   ID        `json:"parent_id"` // 0 for a top-level organization
+	Name       string    `json:"name"`
+	Country    string    `json:"country,omitempty"` // ISO 3166-1 alpha-2
+	Depth      int       `json:"depth"`             // 0 for a top-level organization
+	Path       []string  `json:"path,omitempty"`    // names from the top, this one last
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Account kinds.
+const (
+	AccountCompany = "company"
+	AccountPrivate = "private"
+)
+
+// Account is a customer account (the seed's "company account"). It belongs to
+// exactly one organization and owns assets.
+type Account struct {
+	ID             ID        `json:"id"`
+	ProviderID     ID        `json:"-"`
+	OrganizationID ID        `json:"organization_id"`
+	Name           string    `json:"name"`
+	Kind           string    `json:"kind"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Employee is a person linked to a company account.
+type Employee struct {
+	ID             ID        `json:"id"`
+	ProviderID     ID        `json:"-"`
+	AccountID      ID        `json:"account_id"`
+	Name           string    `json:"name"`
+	Email          string    `json:"email,omitempty"`
+	EmployeeNumber string    `json:"employee_number,omitempty"`
+	Active         bool      `json:"active"`
+	CreatedAt      time.Time `json:"created_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+}
+
+// Card statuses.
+const (
+	CardActive      = "active"      // may charge
+	CardInactive    = "inactive"    // temporarily blocked
+	CardDeactivated = "deactivated" // permanently blocked
+)
+
+// Card is a charge card (RFID). InternalID is the UID a station reports as
+// the OCPP idTag; ExternalID is the number printed on the card. Both are
+// unique within a provider.
+type Card struct {
+	ID         ID         `json:"id"`
+	ProviderID ID         `json:"-"`
+	AccountID  ID         `json:"account_id"`
+	EmployeeID ID         `json:"employee_id"`
+	InternalID string     `json:"internal_id"`
+	ExternalID string     `json:"external_id"`
+	Status     string     `json:"status"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+}
+
+// Location kinds; a session's location kind is one of these too.
+const (
+	LocationOffice = "office"
+	LocationHome   = "home"
+	LocationPublic = "public"
+)
+
+// Location is an address where stations stand: an office site, an
+// employee's home, or a public place.
+type Location struct {
+	ID         ID        `json:"id"`
+	ProviderID ID        `json:"-"`
+	AccountID  ID        `json:"account_id"`
+	Name       string    `json:"name"`
+	Kind       string    `json:"kind"`
+	Address    string    `json:"address,omitempty"`
+	City       string    `json:"city,omitempty"`
+	PostalCode string    `json:"postal_code,omitempty"`
+	Country    string    `json:"country,omitempty"`
+	EmployeeID ID        `json:"employee_id"` // the employee whose home this is
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}

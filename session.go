@@ -1,0 +1,49 @@
+package fleetcharge
+
+import "time"
+
+// Session sources.
+const (
+	SourceOCPP   = "ocpp"   // recorded from a station's transaction
+	SourceImport = "import" // imported from a previous back office or a roaming network
+)
+
+// Session is one charging session. It records both owners as they were when
+// it happened: the card side (the card's account) and the station side (the
+// station's account). Energy is kept in Wh and duration in seconds, exactly;
+// cost in the currency's minor unit.
+type Session struct {
+	ID               ID         `json:"id"`
+	ProviderID       ID         `json:"-"`
+	Source           string     `json:"source"`
+	ExternalRef      string     `json:"external_ref,omitempty"`
+	CardID           ID         `json:"card_id"`
+	IDTag            string     `json:"id_tag,omitempty"`
+	EmployeeID       ID         `json:"employee_id"`
+	CardAccountID    ID         `json:"card_account_id"`
+	StationID        ID         `json:"station_id"`
+	ConnectorID      int        `json:"connector_id,omitempty"`
+	StationAccountID ID         `json:"station_account_id"`
+	LocationID       ID         `json:"location_id"`
+	LocationKind     string     `json:"location_kind"`
+	LocationName     string     `json:"location_name,omitempty"`
+	StartedAt        time.Time  `json:"started_at"`
+	StoppedAt        *time.Time `json:"stopped_at"`
+	MeterStartWh     int64      `json:"meter_start_wh"`
+	MeterStopWh      *int64     `json:"meter_stop_wh"`
+	EnergyWh         int64      `json:"-"`
+	DurationSeconds  int64      `json:"-"`
+	StopReason       string     `json:"stop_reason,omitempty"`
+	CostMinor        int64      `json:"-"`
+	Currency         string     `json:"currency,omitempty"`
+	// CardMasked is set when the caller sees the session only from the
+	// station side and the card is foreign to it: the card's external ID is
+	// masked and the employee is hidden.
+	CardMasked bool      `json:"-"`
+	ExternalID string    `json:"card_external_id,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+// Active reports whether the session has not stopped yet.
+func (s *Session) Active() bool { return s.StoppedAt == nil }

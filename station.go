@@ -1,0 +1,76 @@
+package fleetcharge
+
+import "time"
+
+// Charge group kinds and access policies.
+const (
+	GroupHome  = "home"
+	GroupOther = "other"
+
+	AccessPublic     = "public"
+	AccessRestricted = "restricted"
+)
+
+// Tariff prices every session on a charge group's stations. Prices are in
+// millionths of the currency's unit (0.35 EUR per kWh is 350000), so that
+// they are exact; a session's cost is rounded to the currency's minor unit.
+type Tariff struct {
+	Currency        string `json:"currency"` // ISO 4217
+	PerKWhMicros    int64  `json:"-"`
+	PerMinuteMicros int64  `json:"-"`
+	StartFeeMicros  int64  `json:"-"`
+}
+
+// ChargeGroup is a set of charge points sharing an access policy and a tariff.
+type ChargeGroup struct {
+	ID                     ID        `json:"id"`
+	ProviderID             ID        `json:"-"`
+	AccountID              ID        `json:"account_id"`
+	Name                   string    `json:"name"`
+	Kind                   string    `json:"kind"`
+	Access                 string    `json:"access"`
+	AllowedAccountIDs      []ID      `json:"allowed_account_ids"`
+	AllowedOrganizationIDs []ID      `json:"allowed_organization_ids"`
+	AllowedCardIDs         []ID      `json:"allowed_card_ids"`
+	Tariff                 Tariff    `json:"tariff"`
+	CreatedAt              time.Time `json:"created_at"`
+	UpdatedAt              time.Time `json:"updated_at"`
+}
+
+// Station connection states.
+const (
+	StationOnline  = "online"
+	StationOffline = "offline"
+)
+
+// Station is a charge station, known to the OCPP endpoint by its Identity.
+type Station struct {
+	ID              ID            `json:"id"`
+	ProviderID      ID            `json:"-"`
+	AccountID       ID            `json:"account_id"`
+	LocationID      ID            `json:"location_id"`
+	ChargeGroupID   ID            `json:"charge_group_id"`
+	Identity        string        `json:"identity"`
+	PasswordHash    string        `json:"-"`
+	Vendor          string        `json:"vendor,omitempty"`
+	Model           string        `json:"model,omitempty"`
+	SerialNumber    string        `json:"serial_number,omitempty"`
+	Firmware        string        `json:"firmware_version,omitempty"`
+	Connection      string        `json:"connection"` // StationOnline or StationOffline
+	LastHeartbeatAt *time.Time    `json:"last_heartbeat_at"`
+	LastBootAt      *time.Time    `json:"last_boot_at"`
+	ChargePoints    []ChargePoint `json:"charge_points"`
+	CreatedAt       time.Time     `json:"created_at"`
+	UpdatedAt       time.Time     `json:"updated_at"`
+}
+
+// ChargePoint is one connector of a station (OCPP connectorId 1..n) with its
+// live status as the station last reported it.
+type ChargePoint struct {
+	ID          ID         `json:"id"`
+	StationID   ID         `json:"station_id"`
+	ConnectorID int        `json:"connector_id"`
+	Status      string     `json:"status"` // OCPP ChargePointStatus, "Unknown" before the first report
+	ErrorCode   string     `json:"error_code,omitempty"`
+	StatusAt    *time.Time `json:"status_at"`
+}

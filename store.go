@@ -1,0 +1,230 @@
+package fleetcharge
+
+import (
+	"context"
+	"time"
+)
+
+// DefaultPageSize and MaxPageSize bound list pages.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// Page selects one page of a list ordered by ID: the rows after the cursor
+// After (0 for the first page), at most Limit of them.
+type Page struct {
+	After ID
+	Limit int
+}
+
+// Filters of the list calls. Zero fields do not filter.
+type (
+	OrganizationFilter struct {
+		ParentID *ID // nil: any; pointer to 0: top level only
+		Search   string
+		Page
+	}
+	AccountFilter struct {
+		OrganizationID ID // this organization and its subtree
+		Kind           string
+		Search         string
+		Page
+	}
+	EmployeeFilter struct {
+		AccountID ID
+		Active    *bool
+		Search    string
+		Page
+	}
+	CardFilter struct {
+		AccountID  ID
+		EmployeeID ID
+		Status     string
+		Search     string // internal or external ID prefix
+		Page
+	}
+	LocationFilter struct {
+		AccountID ID
+		Kind      string
+		Page
+	}
+	ChargeGroupFilter struct {
+		AccountID ID
+		Page
+	}
+	StationFilter struct {
+		AccountID     ID
+		LocationID    ID
+		ChargeGroupID ID
+		Search        string
+		Page
+	}
+	SessionFilter struct {
+		From, To     time.Time // started_at in [From, To); zero: unbounded
+		AccountID    ID        // either side
+		CardID       ID
+		EmployeeID   ID
+		StationID    ID
+		LocationKind string
+		ActiveOnly   bool
+		Page
+	}
+	UserFilter struct {
+		Search string
+		Page
+	}
+	AssignmentFilter struct {
+		UserID ID
+		Page
+	}
+	AuditFilter struct {
+		ObjectType string
+		ObjectID   ID
+		Page
+	}
+)
+
+// Owner is where an object sits: its provider, its account (0 for
+// organizations and users) and the organization chain from the top down to
+// the organization that holds it. Package access decides on it.
+type Owner struct {
+	ProviderID ID
+	AccountID  ID
+	OrgPath    []ID // ancestors first; empty for provider-level objects
+	// HomeOfAccountID is, for a station at an employee's home, the account of
+	// that employee (a fleet manager of it reads the station).
+	HomeOfAccountID ID
+}
+
+// Object kinds, as Owner and the audit log name them.
+const (
+	KindOrganization = "organization"
+	KindAccount      = "account"
+	KindEmployee     = "employee"
+	KindCard         = "card"
+	KindLocation     = "location"
+	KindChargeGroup  = "charge_group"
+	KindStation      = "station"
+	KindSession      = "session"
+	KindUser         = "user"
+	KindAssignment   = "role_assignment"
+	KindProvider     = "provider"
+)
+
+// ProviderStore keeps providers.
+type ProviderStore interface {
+	CreateProvider(ctx context.Context, p *Provider) error
+	Provider(ctx context.Context, id ID) (*Provider, error)
+	Providers(ctx context.Context) ([]Provider, error)
+}
+
+// OrganizationStore keeps the organization tree. Moves refuse cycles;
+// deletes refuse organizations that still hold child organizations or
+// accounts.
+type OrganizationStore interface {
+	CreateOrganization(ctx context.Context, o *Organization) error
+	Organization(ctx context.Context, s Scope, id ID) (*Organization, error)
+	Organizations(ctx context.Context, s Scope, f OrganizationFilter) ([]Organization, error)
+	UpdateOrganization(ctx context.Context, s Scope, id ID, fn func(*Organization) error) (*Organization, error)
+	DeleteOrganization(ctx context.Context, s Scope, id ID) error
+	// Ancestors returns the organization chain from the top down to id, id last.
+	Ancestors(ctx context.Context, providerID, id ID) ([]ID, error)
+}
+
+// AccountStore keeps customer accounts.
+type AccountStore interface {
+	CreateAccount(ctx context.Context, a *Account) error
+	Account(ctx context.Context, s Scope, id ID) (*Account, error)
+	Accounts(ctx context.Context, s Scope, f AccountFilter) ([]Account, error)
+	UpdateAccount(ctx context.Context, s Scope, id ID, fn func(*Account) error) (*Account, error)
+	DeleteAccount(ctx context.Context, s Scope, id ID) error
+}
+
+// AssetStore keeps the assets of accounts: employees, cards, locations,
+// charge groups and stations.
+type AssetStore interface {
+	CreateEmployee(ctx context.Context, e *Employee) error
+	Employee(ctx context.Context, s Scope, id ID) (*Employee, error)
+	Employees(ctx context.Context, s Scope, f EmployeeFilter) ([]Employee, error)
+	UpdateEmployee(ctx context.Context, s Scope, id ID, fn func(*Employee) error) (*Employee, error)
+	DeleteEmployee(ctx context.Context, s Scope, id ID) error
+
+	CreateCard(ctx context.Context, c *Card) error
+	Card(ctx context.Context, s Scope, id ID) (*Card, error)
+	Cards(ctx context.Context, s Scope, f CardFilter) ([]Card, error)
+	UpdateCard(ctx context.Context, s Scope, id ID, fn func(*Card) error) (*Card, error)
+	DeleteCard(ctx context.Context, s Scope, id ID) error
+
+	CreateLocation(ctx context.Context, l *Location) error
+	Location(ctx context.Context, s Scope, id ID) (*Location, error)
+	Locations(ctx context.Context, s Scope, f LocationFilter) ([]Location, error)
+	UpdateLocation(ctx context.Context, s Scope, id ID, fn func(*Location) error) (*Location, error)
+	DeleteLocation(ctx context.Context, s Scope, id ID) error
+
+	CreateChargeGroup(ctx context.Context, g *ChargeGroup) error
+	ChargeGroup(ctx context.Context, s Scope, id ID) (*ChargeGroup, error)
+	ChargeGroups(ctx context.Context, s Scope, f ChargeGroupFilter) ([]ChargeGroup, error)
+	UpdateChargeGroup(ctx context.Context, s Scope, id ID, fn func(*ChargeGroup) error) (*ChargeGroup, error)
+	DeleteChargeGroup(ctx context.Context, s Scope, id ID) error
+
+	// CreateStation creates the station and its charge points 1..connectors.
+	CreateStation(ctx context.Context, st *Station, connectors int) error
+	Station(ctx context.Context, s StationScope, id ID) (*Station, error)
+	Stations(ctx context.Context, s StationScope, f StationFilter) ([]Station, error)
+	UpdateStation(ctx context.Context, s Scope, id ID, fn func(*Station) error) (*Station, error)
+	DeleteStation(ctx context.Context, s Scope, id ID) error
+
+	// Owner tells where an object of the given kind sits, for access decisions.
+	Owner(ctx context.Context, providerID ID, kind string, id ID) (Owner, error)
+}
+
+// SessionStore reads sessions and imports finished ones.
+type SessionStore interface {
+	Session(ctx context.Context, s SessionScope, id ID) (*Session, error)
+	Sessions(ctx context.Context, s SessionScope, f SessionFilter) ([]Session, error)
+	// ImportSession stores a finished session from elsewhere; a second import
+	// with the same ExternalRef returns the stored one and created=false.
+	ImportSession(ctx context.Context, sess *Session) (created bool, err error)
+}
+
+// UserStore keeps users, their role assignments and API tokens.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *User) error
+	User(ctx context.Context, s Scope, id ID) (*User, error)
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	Users(ctx context.Context, s Scope, f UserFilter) ([]User, error)
+	UpdateUser(ctx context.Context, s Scope, id ID, fn func(*User) error) (*User, error)
+
+	CreateAssignment(ctx context.Context, a *Assignment) error
+	Assignments(ctx context.Context, s Scope, f AssignmentFilter) ([]Assignment, error)
+	// UserAssignments returns every assignment of a user, unscoped: the input
+	// of every access decision about that user.
+	UserAssignments(ctx context.Context, userID ID) ([]Assignment, error)
+	DeleteAssignment(ctx context.Context, s Scope, id ID) error
+
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	// APITokenByHash returns the live token with that hash and marks it used.
+	APITokenByHash(ctx context.Context, hash string) (*APIToken, error)
+	RevokeAPIToken(ctx context.Context, userID, id ID) error
+}
+
+// AuditStore reads the audit log; entries are written by the store itself,
+// in the transaction of the change they record.
+type AuditStore interface {
+	AuditEvents(ctx context.Context, s Scope, f AuditFilter) ([]AuditEvent, error)
+}
+
+// Store is all of storage.
+type Store interface {
+	ProviderStore
+	OrganizationStore
+	AccountStore
+	AssetStore
+	SessionStore
+	ChargingStore
+	UserStore
+	AuditStore
+	Ping(ctx context.Context) error
+	Close() error
+}

@@ -1,0 +1,184 @@
+// Package store keeps fleetcharge's data in SQLite (embedded, the default) or
+// PostgreSQL, through one SQL code path. Every public method is one
+// transaction made of lowercase helpers that take the transaction; every read
+// is scoped by provider and by the caller's reach, in SQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	fc "github.com/fleetcharge/fleetcharge"
+)
+
+// Store implements fleetcharge.Store on a SQL database.
+type Store struct {
+	dialect dialect
+	// writer takes every write transaction. On SQLite it holds a single
+	// connection, so that writers queue in Go instead of failing busy.
+	writer *sql.DB
+	// reader serves reads; on PostgreSQL it is the same pool as writer.
+	reader *sql.DB
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+	// URL is the database URL the store was opened with, password removed.
+	URL string
+}
+
+// TODO(foundation): assert fc.Store once every method exists.
+
+// Open connects to the database named by url (see ParseURL) and checks that
+// its schema is not newer than this binary knows. It does not migrate; call
+// Migrate for that.
+func Open(ctx context.Context, url string) (*Store, error) {
+	d, dsn, err := parseURL(url)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{dialect: d, Now: time.Now, URL: redact(url)}
+	if s.writer, s.reader, err = d.open(dsn); err != nil {
+		return nil, fmt.Errorf("open %s: %w", s.URL, err)
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", s.URL, err)
+	}
+	return s, nil
+}
+
+// Engine returns "sqlite" or "postgres".
+func (s *Store) Engine() string { return s.dialect.name() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.reader.PingContext(ctx); err != nil {
+		return fc.Errorf(fc.EUnavailable, "the database does not answer")
+	}
+	return nil
+}
+
+// Close closes the connections.
+func (s *Store) Close() error {
+	err := s.writer.Close()
+	if s.reader != s.writer {
+		err = errors.Join(err, s.reader.Close())
+	}
+	return err
+}
+
+// DB returns the write connection pool, for bulk loaders that need it.
+func (s *Store) DB() *sql.DB { return s.writer }
+
+// now returns the clock's time truncated to the stored precision.
+func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond) }
+
+// write runs fn in a write transaction, retrying it when the database
+// reports a transient conflict (a PostgreSQL serialization failure or
+// deadlock, by SQLSTATE; a busy SQLite). fn must be safe to run again.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	const attempts = 8
+	var err error
+	for i := 0; i < attempts; i++ {
+		if err = s.tx(ctx, s.writer, false, fn); err == nil || !s.dialect.retryable(err) {
+			return s.mapErr(err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(1<<i) * 2 * time.Millisecond):
+		}
+	}
+	return s.mapErr(err)
+}
+
+// read runs fn in a read-only transaction, so that it sees one snapshot.
+func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.mapErr(s.tx(ctx, s.reader, true, fn))
+}
+
+func (s *Store) tx(ctx context.Context, db *sql.DB, readOnly bool, fn func(tx *sql.Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: readOnly}
+	if !readOnly {
+		opts.Isolation = s.dialect.writeIsolation()
+	}
+	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// mapErr turns constraint violations into domain errors and leaves domain
+// errors as they are.
+func (s *Store) mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *fc.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	switch {
+	case s.dialect.uniqueViolation(err):
+		return fc.Errorf(fc.EConflict, "an object with the same unique key exists already")
+	case s.dialect.foreignKeyViolation(err):
+		return fc.Errorf(fc.EUnprocessable, "the change refers to an object that does not exist or is still referred to")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return err
+}
+
+// ms converts a time to stored milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// msPtr converts an optional time to a nullable column value.
+func msPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts stored milliseconds to a UTC time.
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+// fromNullMS converts a nullable stored time.
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// nullID turns the zero ID into SQL NULL.
+func nullID(id fc.ID) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
+
+// notFound returns the domain error for a missing or invisible object.
+func notFound(kind string, id fc.ID) error {
+	return fc.Errorf(fc.ENotFound, "%s %s not found", kind, id)
+}
+
+// limit returns the page size to use.
+func limit(p fc.Page) int {
+	switch {
+	case p.Limit <= 0:
+		return fc.DefaultPageSize
+	case p.Limit > fc.MaxPageSize:
+		return fc.MaxPageSize
+	}
+	return p.Limit
+}
