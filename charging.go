@@ -2,6 +2,7 @@ package fleetcharge
 
 import (
 	"context"
+	"math/big"
 	"time"
 )
 
@@ -112,18 +113,25 @@ func MinorDigits(currency string) int {
 }
 
 // Cost prices a session under the tariff: start fee plus energy plus time,
-// computed exactly in millionths and rounded half up to the minor unit.
+// computed exactly in millionths and rounded half up to the minor unit. The
+// arithmetic is exact at any size (a station may report absurd meter values).
 func (t Tariff) Cost(energyWh, durationSeconds int64) int64 {
-	// micros * Wh / 1000 and micros * s / 60, kept exact by a common
-	// denominator of 60000.
-	num := t.StartFeeMicros*60000 + t.PerKWhMicros*energyWh*60 + t.PerMinuteMicros*durationSeconds*1000
+	// micros * Wh / 1000 and micros * s / 60, over the common denominator 60000.
+	num := new(big.Int).Mul(big.NewInt(t.StartFeeMicros), big.NewInt(60000))
+	num.Add(num, new(big.Int).Mul(big.NewInt(t.PerKWhMicros), new(big.Int).Mul(big.NewInt(energyWh), big.NewInt(60))))
+	num.Add(num, new(big.Int).Mul(big.NewInt(t.PerMinuteMicros), new(big.Int).Mul(big.NewInt(durationSeconds), big.NewInt(1000))))
+	if num.Sign() <= 0 {
+		return 0
+	}
 	unit := int64(1000000)
 	for i := 0; i < MinorDigits(t.Currency); i++ {
 		unit /= 10
 	}
-	den := unit * 60000
-	if num <= 0 {
-		return 0
+	den := big.NewInt(unit * 60000)
+	num.Add(num, new(big.Int).Rsh(den, 1))
+	num.Quo(num, den)
+	if !num.IsInt64() {
+		return 1<<63 - 1
 	}
-	return (num + den/2) / den
+	return num.Int64()
 }

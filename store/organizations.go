@@ -78,7 +78,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *fc.Organization) erro
 // findOrg reads one organization within the scope.
 func (s *Store) findOrg(ctx context.Context, tx *sql.Tx, sc fc.Scope, id fc.ID) (*fc.Organization, error) {
 	q := &query{}
-	q.add(`SELECT ` + orgColumns + ` FROM organizations o WHERE o.id = `).arg(int64(id)).
+	q.add(`SELECT `+orgColumns+` FROM organizations o WHERE o.id = `).arg(int64(id)).
 		add(" AND o.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ").orgReach("o.id", sc.Reach)
 	var o fc.Organization
 	if err := scanOrg(tx.QueryRowContext(ctx, q.String(), q.args...), &o); err != nil {
@@ -125,7 +125,7 @@ func orgPathNames(ctx context.Context, tx *sql.Tx, id fc.ID) ([]string, error) {
 // Organizations lists the organizations within the scope.
 func (s *Store) Organizations(ctx context.Context, sc fc.Scope, f fc.OrganizationFilter) ([]fc.Organization, error) {
 	q := &query{}
-	q.add(`SELECT ` + orgColumns + ` FROM organizations o WHERE o.provider_id = `).arg(int64(sc.ProviderID)).
+	q.add(`SELECT `+orgColumns+` FROM organizations o WHERE o.provider_id = `).arg(int64(sc.ProviderID)).
 		add(" AND ").orgReach("o.id", sc.Reach)
 	if f.ParentID != nil {
 		if *f.ParentID == 0 {

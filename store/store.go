@@ -28,7 +28,7 @@ type Store struct {
 	URL string
 }
 
-// TODO(foundation): assert fc.Store once every method exists.
+var _ fc.Store = (*Store)(nil)
 
 // Open connects to the database named by url (see ParseURL) and checks that
 // its schema is not newer than this binary knows. It does not migrate; call

@@ -1,0 +1,274 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	fc "github.com/fleetcharge/fleetcharge"
+)
+
+const cardColumns = `c.id, c.provider_id, c.account_id, COALESCE(c.employee_id, 0), c.internal_id, c.external_id, c.status,
+	c.last_used_at, c.created_at, c.updated_at`
+
+func scanCard(row rowScanner, c *fc.Card) error {
+	var lastUsed sql.NullInt64
+	var created, updated int64
+	if err := row.Scan(&c.ID, &c.ProviderID, &c.AccountID, &c.EmployeeID, &c.InternalID, &c.ExternalID, &c.Status,
+		&lastUsed, &created, &updated); err != nil {
+		return err
+	}
+	c.LastUsedAt, c.CreatedAt, c.UpdatedAt = fromNullMS(lastUsed), fromMS(created), fromMS(updated)
+	return nil
+}
+
+func validateCard(c *fc.Card) error {
+	c.InternalID = strings.TrimSpace(c.InternalID)
+	c.ExternalID = strings.TrimSpace(c.ExternalID)
+	c.Status = strings.TrimSpace(c.Status)
+	fields := map[string]string{}
+	if c.AccountID <= 0 {
+		fields["account_id"] = "is required"
+	}
+	if c.EmployeeID < 0 {
+		fields["employee_id"] = "is not a valid ID"
+	}
+	switch {
+	case c.InternalID == "":
+		fields["internal_id"] = "is required"
+	case len(c.InternalID) > 20 || !printableASCII(c.InternalID):
+		// The internal ID is the OCPP 1.6 idTag, an IdToken of type CiString20.
+		fields["internal_id"] = "must be 1 to 20 printable ASCII characters"
+	}
+	switch {
+	case c.ExternalID == "":
+		fields["external_id"] = "is required"
+	case utf8.RuneCountInString(c.ExternalID) > 64:
+		fields["external_id"] = "is longer than 64 characters"
+	}
+	switch c.Status {
+	case fc.CardActive, fc.CardInactive, fc.CardDeactivated:
+	case "":
+		fields["status"] = "is required"
+	default:
+		fields["status"] = "must be active, inactive or deactivated"
+	}
+	if len(fields) > 0 {
+		return fc.Invalid(fields)
+	}
+	return nil
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// checkCardRefs checks what a card names: its account and, if any, its
+// employee in that account, both in the card's provider. It returns the
+// account.
+func (s *Store) checkCardRefs(ctx context.Context, tx *sql.Tx, c *fc.Card) (*fc.Account, error) {
+	a, err := s.refAccount(ctx, tx, c.ProviderID, c.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if c.EmployeeID != 0 {
+		if err := s.refEmployee(ctx, tx, c.ProviderID, c.AccountID, c.EmployeeID); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// checkCardUnique refuses a card whose internal or external ID another card
+// of the provider holds. Internal IDs compare without case, as OCPP compares
+// idTags; the unique indexes stay the last guard.
+func checkCardUnique(ctx context.Context, tx *sql.Tx, c *fc.Card) error {
+	var internal, external int
+	if err := tx.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM cards WHERE provider_id = $1 AND UPPER(internal_id) = UPPER($2) AND id <> $3),
+		(SELECT COUNT(*) FROM cards WHERE provider_id = $1 AND external_id = $4 AND id <> $3)`,
+		int64(c.ProviderID), c.InternalID, int64(c.ID), c.ExternalID).Scan(&internal, &external); err != nil {
+		return err
+	}
+	switch {
+	case internal > 0:
+		return fc.Errorf(fc.EConflict, "a card with internal ID %q exists already", c.InternalID)
+	case external > 0:
+		return fc.Errorf(fc.EConflict, "a card with external ID %q exists already", c.ExternalID)
+	}
+	return nil
+}
+
+// CreateCard issues a card to an account of c.ProviderID, optionally
+// assigned to an employee of that account.
+func (s *Store) CreateCard(ctx context.Context, c *fc.Card) error {
+	if err := validateCard(c); err != nil {
+		return err
+	}
+	now := s.now()
+	c.CreatedAt, c.UpdatedAt, c.LastUsedAt = now, now, nil
+	return s.write(ctx, func(tx *sql.Tx) error {
+		a, err := s.checkCardRefs(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		c.ID = 0
+		if err := checkCardUnique(ctx, tx, c); err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO cards (provider_id, account_id, employee_id, internal_id, external_id, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			int64(c.ProviderID), int64(c.AccountID), nullID(c.EmployeeID), c.InternalID, c.ExternalID, c.Status, ms(now), ms(now)).Scan(&c.ID)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, change{providerID: c.ProviderID, action: "card.create", kind: fc.KindCard, id: c.ID,
+			orgID: a.OrganizationID, accountID: a.ID, after: c})
+	})
+}
+
+// findCard reads one card within the scope.
+func (s *Store) findCard(ctx context.Context, tx *sql.Tx, sc fc.Scope, id fc.ID) (*fc.Card, error) {
+	q := &query{}
+	q.add(`SELECT `+cardColumns+` FROM cards c WHERE c.id = `).arg(int64(id)).
+		add(" AND c.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ").reach("c.account_id", sc.Reach)
+	var c fc.Card
+	if err := scanCard(tx.QueryRowContext(ctx, q.String(), q.args...), &c); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(fc.KindCard, id)
+		}
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Card returns one card.
+func (s *Store) Card(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.Card, error) {
+	var c *fc.Card
+	err := s.read(ctx, func(tx *sql.Tx) (err error) {
+		c, err = s.findCard(ctx, tx, sc, id)
+		return err
+	})
+	return c, err
+}
+
+// Cards lists the cards within the scope. f.Search matches the start of the
+// internal or the external ID, without case.
+func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.Card, error) {
+	q := &query{}
+	q.add(`SELECT `+cardColumns+` FROM cards c WHERE c.provider_id = `).arg(int64(sc.ProviderID)).
+		add(" AND ").reach("c.account_id", sc.Reach)
+	if f.AccountID != 0 {
+		q.add(" AND c.account_id = ").arg(int64(f.AccountID))
+	}
+	if f.EmployeeID != 0 {
+		q.add(" AND c.employee_id = ").arg(int64(f.EmployeeID))
+	}
+	if f.Status != "" {
+		q.add(" AND c.status = ").arg(f.Status)
+	}
+	if f.Search != "" {
+		prefix := strings.ToLower(f.Search) + "%"
+		q.add(" AND (LOWER(c.internal_id) LIKE ").arg(prefix).add(" OR LOWER(c.external_id) LIKE ").arg(prefix).add(")")
+	}
+	q.page("c.id", f.Page)
+	var out []fc.Card
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var c fc.Card
+			if err := scanCard(rows, &c); err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// UpdateCard applies fn to the card and stores the result. The card may be
+// assigned to another employee of its account; moving it to another account
+// is a migration, not an update. A deactivated card stays deactivated.
+func (s *Store) UpdateCard(ctx context.Context, sc fc.Scope, id fc.ID, fn func(*fc.Card) error) (*fc.Card, error) {
+	var after *fc.Card
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		before, err := s.findCard(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		c := *before
+		if err := fn(&c); err != nil {
+			return err
+		}
+		c.ID, c.ProviderID, c.CreatedAt, c.LastUsedAt = before.ID, before.ProviderID, before.CreatedAt, before.LastUsedAt
+		if err := validateCard(&c); err != nil {
+			return err
+		}
+		if c.AccountID != before.AccountID {
+			return fc.Errorf(fc.EUnprocessable, "card %s cannot change account in an update: use a migration", id)
+		}
+		if before.Status == fc.CardDeactivated && c.Status != fc.CardDeactivated {
+			return fc.Errorf(fc.EUnprocessable, "card %s is deactivated for good: issue a new card instead", id)
+		}
+		a, err := s.checkCardRefs(ctx, tx, &c)
+		if err != nil {
+			return err
+		}
+		if err := checkCardUnique(ctx, tx, &c); err != nil {
+			return err
+		}
+		c.UpdatedAt = s.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE cards SET employee_id = $1, internal_id = $2, external_id = $3, status = $4, updated_at = $5 WHERE id = $6`,
+			nullID(c.EmployeeID), c.InternalID, c.ExternalID, c.Status, ms(c.UpdatedAt), int64(c.ID)); err != nil {
+			return err
+		}
+		after = &c
+		return s.audit(ctx, tx, change{providerID: c.ProviderID, action: "card.update", kind: fc.KindCard, id: c.ID,
+			orgID: a.OrganizationID, accountID: a.ID, before: before, after: after})
+	})
+	return after, err
+}
+
+// DeleteCard deletes a card that was never used for a session; one with
+// history is deactivated instead.
+func (s *Store) DeleteCard(ctx context.Context, sc fc.Scope, id fc.ID) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		c, err := s.findCard(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		var sessions int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE card_id = $1`, int64(id)).Scan(&sessions); err != nil {
+			return err
+		}
+		if sessions > 0 {
+			return fc.Errorf(fc.EUnprocessable, "card %s has %d sessions: deactivate it instead", id, sessions)
+		}
+		a, err := s.refAccount(ctx, tx, c.ProviderID, c.AccountID)
+		if err != nil {
+			return err
+		}
+		for _, stmt := range []string{
+			`DELETE FROM charge_group_access WHERE subject_kind = 'card' AND subject_id = $1`,
+			`DELETE FROM cards WHERE id = $1`,
+		} {
+			if _, err := tx.ExecContext(ctx, stmt, int64(id)); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, change{providerID: c.ProviderID, action: "card.delete", kind: fc.KindCard, id: id,
+			orgID: a.OrganizationID, accountID: a.ID, before: c})
+	})
+}

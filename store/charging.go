@@ -1,0 +1,338 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	fc "github.com/fleetcharge/fleetcharge"
+)
+
+// The charging calls serve the OCPP endpoint. The station is already
+// authenticated, so they are not scoped by a reach: a station reaches its
+// own provider, through its own row.
+
+// StationByIdentity returns the station with that identity, in any provider,
+// with its password hash and charge points.
+func (s *Store) StationByIdentity(ctx context.Context, identity string) (*fc.Station, error) {
+	sts := make([]fc.Station, 1)
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		err := scanStation(tx.QueryRowContext(ctx, `SELECT `+stationColumns+` FROM stations st WHERE st.identity = $1`, identity), &sts[0])
+		if errors.Is(err, sql.ErrNoRows) {
+			return fc.Errorf(fc.ENotFound, "no station with identity %q", identity)
+		}
+		if err != nil {
+			return err
+		}
+		return loadChargePoints(ctx, tx, sts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &sts[0], nil
+}
+
+// chargingStation reads a station by ID, without its charge points.
+func chargingStation(ctx context.Context, tx *sql.Tx, id fc.ID) (*fc.Station, error) {
+	var st fc.Station
+	if err := scanStation(tx.QueryRowContext(ctx, `SELECT `+stationColumns+` FROM stations st WHERE st.id = $1`, int64(id)), &st); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(fc.KindStation, id)
+		}
+		return nil, err
+	}
+	return &st, nil
+}
+
+// execStation runs an UPDATE of one station and turns "no row" into not
+// found.
+func execStation(ctx context.Context, tx *sql.Tx, id fc.ID, stmt string, args ...any) error {
+	res, err := tx.ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound(fc.KindStation, id)
+	}
+	return nil
+}
+
+// clip trims v and cuts it to at most n characters.
+func clip(v string, n int) string {
+	v = strings.TrimSpace(v)
+	r := []rune(v)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return v
+}
+
+// RecordBoot stores what the station says of itself. The values are cut to
+// the lengths OCPP 1.6 allows, which are also those a station edit accepts.
+func (s *Store) RecordBoot(ctx context.Context, stationID fc.ID, info fc.BootInfo, at time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		return execStation(ctx, tx, stationID, `UPDATE stations SET vendor = $1, model = $2, serial_number = $3, firmware = $4,
+			last_boot_at = $5 WHERE id = $6`,
+			clip(info.Vendor, 20), clip(info.Model, 20), clip(info.SerialNumber, 25), clip(info.Firmware, 50), ms(at), int64(stationID))
+	})
+}
+
+// SetConnection records whether the station is connected now.
+func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool, at time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		return execStation(ctx, tx, stationID, `UPDATE stations SET online = $1 WHERE id = $2`, online, int64(stationID))
+	})
+}
+
+// RecordHeartbeat moves the station's last heartbeat forward to at; an
+// older one arriving late changes nothing.
+func (s *Store) RecordHeartbeat(ctx context.Context, stationID fc.ID, at time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		return execStation(ctx, tx, stationID, `UPDATE stations SET last_heartbeat_at =
+			CASE WHEN last_heartbeat_at IS NULL OR last_heartbeat_at < $1 THEN $2 ELSE last_heartbeat_at END WHERE id = $3`,
+			ms(at), ms(at), int64(stationID))
+	})
+}
+
+// RecordStatus stores a connector's status as of at. A status older than
+// the stored one (a message that arrived out of order) changes nothing. A
+// connector the station was not registered with is added, so that the
+// station's own account of its connectors wins. Connector 0, the station as
+// a whole, is not a charge point: its status is not kept.
+func (s *Store) RecordStatus(ctx context.Context, stationID fc.ID, connectorID int, status, errorCode string, at time.Time) error {
+	if connectorID < 0 || connectorID > MaxConnectors {
+		return fc.Invalid(map[string]string{"connector_id": fmt.Sprintf("must be between 0 and %d", MaxConnectors)})
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := chargingStation(ctx, tx, stationID); err != nil || connectorID == 0 {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO charge_points (station_id, connector_id, status, error_code, status_at)
+			VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (station_id, connector_id) DO UPDATE
+			SET status = excluded.status, error_code = excluded.error_code, status_at = excluded.status_at
+			WHERE charge_points.status_at IS NULL OR charge_points.status_at <= excluded.status_at`,
+			int64(stationID), connectorID, clip(status, 50), clip(errorCode, 50), ms(at))
+		return err
+	})
+}
+
+// CardAuth loads what deciding on idTag at the station needs: the card with
+// that internal ID in the station's provider, the organization chain of the
+// card's account, the station's charge group with its access lists, and a
+// running session of the card.
+func (s *Store) CardAuth(ctx context.Context, stationID fc.ID, idTag string) (fc.CardAuth, error) {
+	var out fc.CardAuth
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		out = fc.CardAuth{}
+		st, err := chargingStation(ctx, tx, stationID)
+		if err != nil {
+			return err
+		}
+		if out.Group, err = s.findGroup(ctx, tx, fc.ProviderScope(st.ProviderID), st.ChargeGroupID); err != nil {
+			return err
+		}
+		if out.Card, err = cardByTag(ctx, tx, st.ProviderID, strings.TrimSpace(idTag)); err != nil || out.Card == nil {
+			return err
+		}
+		var orgID fc.ID
+		if err := tx.QueryRowContext(ctx, `SELECT organization_id FROM accounts WHERE id = $1`, int64(out.Card.AccountID)).Scan(&orgID); err != nil {
+			return err
+		}
+		if out.CardOrgs, err = ancestors(ctx, tx, st.ProviderID, orgID); err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE card_id = $1 AND stopped_at IS NULL
+			ORDER BY started_at DESC, id DESC LIMIT 1`, int64(out.Card.ID)).Scan(&out.ActiveTxID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
+	})
+	return out, err
+}
+
+// startKey identifies a StartTransaction request, so that a repeat of it
+// finds the session the first one opened.
+func startKey(t fc.StartTransaction) string {
+	return fmt.Sprintf("%d|%s|%d|%d", t.ConnectorID, t.IDTag, ms(t.Timestamp), t.MeterStart)
+}
+
+// StartTransaction opens a session at the station, recording both sides as
+// they are now: the card side from the card with that idTag (none when the
+// idTag is unknown; the session is stored all the same) and the station side
+// from the station, its location and its charge group's currency. A repeat
+// of the same request returns the session it opened, with created=false.
+func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*fc.Session, bool, error) {
+	t.IDTag = strings.TrimSpace(t.IDTag)
+	if t.Timestamp.IsZero() {
+		t.Timestamp = s.now()
+	}
+	t.Timestamp = t.Timestamp.UTC().Truncate(time.Millisecond)
+	fields := map[string]string{}
+	if t.ConnectorID < 1 {
+		fields["connector_id"] = "must be 1 or more"
+	}
+	if t.IDTag == "" {
+		fields["id_tag"] = "is required"
+	}
+	if t.MeterStart < 0 {
+		fields["meter_start"] = "must not be negative"
+	}
+	if len(fields) > 0 {
+		return nil, false, fc.Invalid(fields)
+	}
+	key := startKey(t)
+	var out *fc.Session
+	created := false
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		created = false
+		st, err := chargingStation(ctx, tx, t.StationID)
+		if err != nil {
+			return err
+		}
+		var existing int64
+		err = tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE station_id = $1 AND start_key = $2`, int64(st.ID), key).Scan(&existing)
+		if err == nil {
+			out, err = sessionByID(ctx, tx, st.ProviderID, fc.ID(existing))
+			return err
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var connectors int
+		var kind, place, currency string
+		if err := tx.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM charge_points WHERE station_id = $1 AND connector_id = $2),
+			(SELECT kind FROM locations WHERE id = $3), (SELECT name FROM locations WHERE id = $3),
+			(SELECT currency FROM charge_groups WHERE id = $4)`,
+			int64(st.ID), t.ConnectorID, int64(st.LocationID), int64(st.ChargeGroupID)).Scan(&connectors, &kind, &place, &currency); err != nil {
+			return err
+		}
+		if connectors == 0 {
+			return fc.Invalid(map[string]string{"connector_id": "the station has no such connector"})
+		}
+		card, err := cardByTag(ctx, tx, st.ProviderID, t.IDTag)
+		if err != nil {
+			return err
+		}
+		var cardID, employeeID, cardAccountID fc.ID
+		if card != nil {
+			cardID, employeeID, cardAccountID = card.ID, card.EmployeeID, card.AccountID
+		}
+		now := s.now()
+		var id int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO sessions (provider_id, source, card_id, id_tag, employee_id, card_account_id,
+			station_id, connector_id, station_account_id, location_id, location_kind, location_name, started_at, meter_start_wh,
+			currency, start_key, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+			int64(st.ProviderID), fc.SourceOCPP, nullID(cardID), t.IDTag, nullID(employeeID), nullID(cardAccountID),
+			int64(st.ID), t.ConnectorID, int64(st.AccountID), int64(st.LocationID), kind, place, ms(t.Timestamp), t.MeterStart,
+			currency, key, ms(now), ms(now)).Scan(&id); err != nil {
+			return err
+		}
+		if err := markCardUsed(ctx, tx, cardID, t.Timestamp); err != nil {
+			return err
+		}
+		out, err = sessionByID(ctx, tx, st.ProviderID, fc.ID(id))
+		created = err == nil
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, created, nil
+}
+
+// RecordMeter keeps the latest energy reading of a running session of the
+// station. A reading older than the kept one, or for a stopped session,
+// changes nothing; a session the station does not have is not found.
+func (s *Store) RecordMeter(ctx context.Context, stationID, transactionID fc.ID, meterWh int64, at time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET last_meter_wh = $1, last_meter_at = $2
+			WHERE id = $3 AND station_id = $4 AND stopped_at IS NULL AND (last_meter_at IS NULL OR last_meter_at < $5)`,
+			meterWh, ms(at), int64(transactionID), int64(stationID), ms(at))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n > 0 {
+			return err
+		}
+		var found int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE id = $1 AND station_id = $2`,
+			int64(transactionID), int64(stationID)).Scan(&found); err != nil {
+			return err
+		}
+		if found == 0 {
+			return notFound(fc.KindSession, transactionID)
+		}
+		return nil
+	})
+}
+
+// StopTransaction closes the station's session: energy from the meter
+// readings (never below zero), duration from the timestamps, and cost under
+// the tariff of the station's charge group now. A stop timestamp before the
+// start (a station's clock put right while it was offline) stops the
+// session at its start, with duration zero. A repeat returns the stopped
+// session unchanged.
+func (s *Store) StopTransaction(ctx context.Context, t fc.StopTransaction) (*fc.Session, error) {
+	if t.Timestamp.IsZero() {
+		t.Timestamp = s.now()
+	}
+	t.Timestamp = t.Timestamp.UTC().Truncate(time.Millisecond)
+	t.Reason = strings.TrimSpace(t.Reason)
+	if t.Reason == "" {
+		// OCPP 1.6 leaves the reason out when it is Local.
+		t.Reason = "Local"
+	}
+	var out *fc.Session
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		q := &query{}
+		selectSessions(q, fc.Everything).add(" WHERE s.id = ").arg(int64(t.TransactionID)).add(" AND s.station_id = ").arg(int64(t.StationID))
+		var x fc.Session
+		if err := scanSession(tx.QueryRowContext(ctx, q.String(), q.args...), &x); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound(fc.KindSession, t.TransactionID)
+			}
+			return err
+		}
+		if x.StoppedAt != nil {
+			out = &x
+			return nil
+		}
+		var tariff fc.Tariff
+		if err := tx.QueryRowContext(ctx, `SELECT g.currency, g.per_kwh_micros, g.per_minute_micros, g.start_fee_micros
+			FROM stations st JOIN charge_groups g ON g.id = st.charge_group_id WHERE st.id = $1`, int64(t.StationID)).
+			Scan(&tariff.Currency, &tariff.PerKWhMicros, &tariff.PerMinuteMicros, &tariff.StartFeeMicros); err != nil {
+			return err
+		}
+		stopped := t.Timestamp
+		if stopped.Before(x.StartedAt) {
+			stopped = x.StartedAt
+		}
+		energy := max(0, t.MeterStop-x.MeterStartWh)
+		duration := int64(stopped.Sub(x.StartedAt) / time.Second)
+		cost := tariff.Cost(energy, duration)
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET stopped_at = $1, meter_stop_wh = $2, energy_wh = $3, duration_s = $4,
+			stop_reason = $5, cost_minor = $6, currency = $7, last_meter_wh = $8, last_meter_at = $9, updated_at = $10 WHERE id = $11`,
+			ms(stopped), t.MeterStop, energy, duration, clip(t.Reason, 50), cost, tariff.Currency, t.MeterStop, ms(stopped),
+			ms(s.now()), int64(x.ID)); err != nil {
+			return err
+		}
+		stored, err := sessionByID(ctx, tx, x.ProviderID, x.ID)
+		out = stored
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

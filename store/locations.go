@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	fc "github.com/fleetcharge/fleetcharge"
+)
+
+const locationColumns = `l.id, l.provider_id, l.account_id, l.name, l.kind, l.address, l.city, l.postal_code, l.country,
+	COALESCE(l.employee_id, 0), l.created_at, l.updated_at`
+
+func scanLocation(row rowScanner, l *fc.Location) error {
+	var created, updated int64
+	if err := row.Scan(&l.ID, &l.ProviderID, &l.AccountID, &l.Name, &l.Kind, &l.Address, &l.City, &l.PostalCode, &l.Country,
+		&l.EmployeeID, &created, &updated); err != nil {
+		return err
+	}
+	l.CreatedAt, l.UpdatedAt = fromMS(created), fromMS(updated)
+	return nil
+}
+
+func validateLocation(l *fc.Location) error {
+	l.Name = strings.TrimSpace(l.Name)
+	l.Kind = strings.TrimSpace(l.Kind)
+	l.Address = strings.TrimSpace(l.Address)
+	l.City = strings.TrimSpace(l.City)
+	l.PostalCode = strings.TrimSpace(l.PostalCode)
+	l.Country = strings.ToUpper(strings.TrimSpace(l.Country))
+	fields := map[string]string{}
+	if l.AccountID <= 0 {
+		fields["account_id"] = "is required"
+	}
+	checkName(fields, "name", l.Name)
+	switch l.Kind {
+	case fc.LocationOffice, fc.LocationPublic:
+		if l.EmployeeID != 0 {
+			fields["employee_id"] = "is only for a home location"
+		}
+	case fc.LocationHome:
+		if l.EmployeeID <= 0 {
+			fields["employee_id"] = "is required for a home location"
+		}
+	case "":
+		fields["kind"] = "is required"
+	default:
+		fields["kind"] = "must be office, home or public"
+	}
+	checkLen(fields, "address", l.Address, 500)
+	checkLen(fields, "city", l.City, 200)
+	checkLen(fields, "postal_code", l.PostalCode, 20)
+	if l.Country != "" && !isCountryCode(l.Country) {
+		fields["country"] = "must be an ISO 3166-1 alpha-2 code"
+	}
+	if len(fields) > 0 {
+		return fc.Invalid(fields)
+	}
+	return nil
+}
+
+// checkLocationRefs checks what a location names: its account and, for a
+// home, the employee of that account who lives there. It returns the account.
+func (s *Store) checkLocationRefs(ctx context.Context, tx *sql.Tx, l *fc.Location) (*fc.Account, error) {
+	a, err := s.refAccount(ctx, tx, l.ProviderID, l.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if l.EmployeeID != 0 {
+		if err := s.refEmployee(ctx, tx, l.ProviderID, l.AccountID, l.EmployeeID); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
+}
+
+// CreateLocation creates a location of an account of l.ProviderID.
+func (s *Store) CreateLocation(ctx context.Context, l *fc.Location) error {
+	if err := validateLocation(l); err != nil {
+		return err
+	}
+	now := s.now()
+	l.CreatedAt, l.UpdatedAt = now, now
+	return s.write(ctx, func(tx *sql.Tx) error {
+		a, err := s.checkLocationRefs(ctx, tx, l)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO locations (provider_id, account_id, name, kind, address, city, postal_code, country, employee_id, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			int64(l.ProviderID), int64(l.AccountID), l.Name, l.Kind, l.Address, l.City, l.PostalCode, l.Country,
+			nullID(l.EmployeeID), ms(now), ms(now)).Scan(&l.ID)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, change{providerID: l.ProviderID, action: "location.create", kind: fc.KindLocation, id: l.ID,
+			orgID: a.OrganizationID, accountID: a.ID, after: l})
+	})
+}
+
+// findLocation reads one location within the scope.
+func (s *Store) findLocation(ctx context.Context, tx *sql.Tx, sc fc.Scope, id fc.ID) (*fc.Location, error) {
+	q := &query{}
+	q.add(`SELECT `+locationColumns+` FROM locations l WHERE l.id = `).arg(int64(id)).
+		add(" AND l.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ").reach("l.account_id", sc.Reach)
+	var l fc.Location
+	if err := scanLocation(tx.QueryRowContext(ctx, q.String(), q.args...), &l); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(fc.KindLocation, id)
+		}
+		return nil, err
+	}
+	return &l, nil
+}
+
+// Location returns one location.
+func (s *Store) Location(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.Location, error) {
+	var l *fc.Location
+	err := s.read(ctx, func(tx *sql.Tx) (err error) {
+		l, err = s.findLocation(ctx, tx, sc, id)
+		return err
+	})
+	return l, err
+}
+
+// Locations lists the locations within the scope.
+func (s *Store) Locations(ctx context.Context, sc fc.Scope, f fc.LocationFilter) ([]fc.Location, error) {
+	q := &query{}
+	q.add(`SELECT `+locationColumns+` FROM locations l WHERE l.provider_id = `).arg(int64(sc.ProviderID)).
+		add(" AND ").reach("l.account_id", sc.Reach)
+	if f.AccountID != 0 {
+		q.add(" AND l.account_id = ").arg(int64(f.AccountID))
+	}
+	if f.Kind != "" {
+		q.add(" AND l.kind = ").arg(f.Kind)
+	}
+	q.page("l.id", f.Page)
+	var out []fc.Location
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var l fc.Location
+			if err := scanLocation(rows, &l); err != nil {
+				return err
+			}
+			out = append(out, l)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// UpdateLocation applies fn to the location and stores the result. A home
+// may pass to another employee of the same account; moving the location to
+// another account is a migration, not an update.
+func (s *Store) UpdateLocation(ctx context.Context, sc fc.Scope, id fc.ID, fn func(*fc.Location) error) (*fc.Location, error) {
+	var after *fc.Location
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		before, err := s.findLocation(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		l := *before
+		if err := fn(&l); err != nil {
+			return err
+		}
+		l.ID, l.ProviderID, l.CreatedAt = before.ID, before.ProviderID, before.CreatedAt
+		if err := validateLocation(&l); err != nil {
+			return err
+		}
+		if l.AccountID != before.AccountID {
+			return fc.Errorf(fc.EUnprocessable, "location %s cannot change account in an update: use a migration", id)
+		}
+		a, err := s.checkLocationRefs(ctx, tx, &l)
+		if err != nil {
+			return err
+		}
+		l.UpdatedAt = s.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE locations SET name = $1, kind = $2, address = $3, city = $4, postal_code = $5,
+			country = $6, employee_id = $7, updated_at = $8 WHERE id = $9`,
+			l.Name, l.Kind, l.Address, l.City, l.PostalCode, l.Country, nullID(l.EmployeeID), ms(l.UpdatedAt), int64(l.ID)); err != nil {
+			return err
+		}
+		after = &l
+		return s.audit(ctx, tx, change{providerID: l.ProviderID, action: "location.update", kind: fc.KindLocation, id: l.ID,
+			orgID: a.OrganizationID, accountID: a.ID, before: before, after: after})
+	})
+	return after, err
+}
+
+// DeleteLocation deletes a location that no station stands at and no
+// session refers to.
+func (s *Store) DeleteLocation(ctx context.Context, sc fc.Scope, id fc.ID) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		l, err := s.findLocation(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		var stations, sessions int
+		if err := tx.QueryRowContext(ctx, `SELECT
+			(SELECT COUNT(*) FROM stations WHERE location_id = $1),
+			(SELECT COUNT(*) FROM sessions WHERE location_id = $1)`,
+			int64(id)).Scan(&stations, &sessions); err != nil {
+			return err
+		}
+		switch {
+		case stations > 0:
+			return fc.Errorf(fc.EUnprocessable, "location %s still has %d stations", id, stations)
+		case sessions > 0:
+			return fc.Errorf(fc.EUnprocessable, "location %s has %d sessions in its history", id, sessions)
+		}
+		a, err := s.refAccount(ctx, tx, l.ProviderID, l.AccountID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM locations WHERE id = $1`, int64(id)); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, change{providerID: l.ProviderID, action: "location.delete", kind: fc.KindLocation, id: id,
+			orgID: a.OrganizationID, accountID: a.ID, before: l})
+	})
+}

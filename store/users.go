@@ -1,0 +1,509 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	fc "github.com/fleetcharge/fleetcharge"
+)
+
+// kindAPIToken names API tokens in the audit log.
+const kindAPIToken = "api_token"
+
+// tokenUseGranularity is how stale an API token's last_used_at may get
+// before a use writes it again, so that a busy API client does not turn
+// every request into a write.
+const tokenUseGranularity = time.Minute
+
+const userColumns = `u.id, u.provider_id, u.email, u.name, u.password_hash, u.must_change_password,
+	u.totp_secret, u.totp_enabled, u.totp_last_step, u.disabled, u.last_sign_in_at, u.created_at, u.updated_at`
+
+func scanUser(row interface{ Scan(...any) error }, u *fc.User) error {
+	var signIn sql.NullInt64
+	var created, updated int64
+	if err := row.Scan(&u.ID, &u.ProviderID, &u.Email, &u.Name, &u.PasswordHash, &u.MustChangePassword,
+		&u.TOTPSecret, &u.TOTPEnabled, &u.TOTPLastStep, &u.Disabled, &signIn, &created, &updated); err != nil {
+		return err
+	}
+	u.LastSignInAt = fromNullMS(signIn)
+	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
+	return nil
+}
+
+// normalizeEmail is the stored form of an e-mail address.
+func normalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
+
+// validEmail checks the shape of a normalized address: one @, something
+// before it, a dot inside the domain, no spaces, at most 254 characters.
+func validEmail(email string) bool {
+	if email == "" || len(email) > 254 || strings.Count(email, "@") != 1 {
+		return false
+	}
+	if strings.IndexFunc(email, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		return false
+	}
+	local, domain, _ := strings.Cut(email, "@")
+	dot := strings.Index(domain, ".")
+	return local != "" && dot > 0 && !strings.HasSuffix(domain, ".")
+}
+
+func validateUser(u *fc.User) error {
+	u.Email = normalizeEmail(u.Email)
+	u.Name = strings.TrimSpace(u.Name)
+	fields := map[string]string{}
+	if !validEmail(u.Email) {
+		fields["email"] = "is not a valid e-mail address"
+	}
+	if utf8.RuneCountInString(u.Name) > 200 {
+		fields["name"] = "is longer than 200 characters"
+	}
+	if len(fields) > 0 {
+		return fc.Invalid(fields)
+	}
+	return nil
+}
+
+// emailTaken reports whether another user than exceptID has the address.
+func emailTaken(ctx context.Context, tx *sql.Tx, email string, exceptID fc.ID) (bool, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE email = $1 AND id <> $2`, email, int64(exceptID)).Scan(&n)
+	return n > 0, err
+}
+
+// CreateUser creates a user in u.ProviderID. E-mail addresses are unique on
+// the whole platform, compared without case.
+func (s *Store) CreateUser(ctx context.Context, u *fc.User) error {
+	if err := validateUser(u); err != nil {
+		return err
+	}
+	now := s.now()
+	u.CreatedAt, u.UpdatedAt = now, now
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var providers int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM providers WHERE id = $1`, int64(u.ProviderID)).Scan(&providers); err != nil {
+			return err
+		}
+		if providers == 0 {
+			return fc.Invalid(map[string]string{"provider_id": "no such provider"})
+		}
+		taken, err := emailTaken(ctx, tx, u.Email, 0)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return fc.Errorf(fc.EConflict, "a user with the e-mail address %s exists already", u.Email)
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO users (provider_id, email, name, password_hash, must_change_password,
+			totp_secret, totp_enabled, totp_last_step, disabled, last_sign_in_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			int64(u.ProviderID), u.Email, u.Name, u.PasswordHash, u.MustChangePassword,
+			u.TOTPSecret, u.TOTPEnabled, u.TOTPLastStep, u.Disabled, msPtr(u.LastSignInAt), ms(now), ms(now)).Scan(&u.ID)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, change{providerID: u.ProviderID, action: "user.create", kind: fc.KindUser, id: u.ID, after: u})
+	})
+}
+
+// userVisible appends a predicate on users u that holds when the reach sees
+// the user: every user for a provider-wide reach, otherwise the users
+// holding at least one assignment within the reach.
+func userVisible(q *query, r fc.Reach) *query {
+	if r.All {
+		return q.add("1=1")
+	}
+	q.add("EXISTS (SELECT 1 FROM role_assignments ura WHERE ura.user_id = u.id AND (")
+	q.orgReach("ura.organization_id", r).add(" OR ").reach("ura.account_id", r)
+	return q.add("))")
+}
+
+// findUser reads one user within the scope.
+func (s *Store) findUser(ctx context.Context, tx *sql.Tx, sc fc.Scope, id fc.ID) (*fc.User, error) {
+	q := &query{}
+	q.add(`SELECT ` + userColumns + ` FROM users u WHERE u.id = `).arg(int64(id)).
+		add(" AND u.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ")
+	userVisible(q, sc.Reach)
+	var u fc.User
+	if err := scanUser(tx.QueryRowContext(ctx, q.String(), q.args...), &u); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(fc.KindUser, id)
+		}
+		return nil, err
+	}
+	return &u, nil
+}
+
+// User returns one user within the scope.
+func (s *Store) User(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.User, error) {
+	var u *fc.User
+	err := s.read(ctx, func(tx *sql.Tx) (err error) {
+		u, err = s.findUser(ctx, tx, sc, id)
+		return err
+	})
+	return u, err
+}
+
+// UserByEmail returns the user with the address, in any provider and
+// without regard to case: it serves sign-in.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*fc.User, error) {
+	var u fc.User
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.email = $1`, normalizeEmail(email)), &u)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fc.Errorf(fc.ENotFound, "no user with that e-mail address")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// Users lists the users within the scope, searching e-mail and name.
+func (s *Store) Users(ctx context.Context, sc fc.Scope, f fc.UserFilter) ([]fc.User, error) {
+	q := &query{}
+	q.add(`SELECT ` + userColumns + ` FROM users u WHERE u.provider_id = `).arg(int64(sc.ProviderID)).add(" AND ")
+	userVisible(q, sc.Reach)
+	if f.Search != "" {
+		like := "%" + strings.ToLower(strings.TrimSpace(f.Search)) + "%"
+		q.add(" AND (u.email LIKE ").arg(like).add(" OR LOWER(u.name) LIKE ").arg(like).add(")")
+	}
+	q.page("u.id", f.Page)
+	var out []fc.User
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var u fc.User
+			if err := scanUser(rows, &u); err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// UpdateUser applies fn to the user and stores the result: e-mail, name,
+// password hash, the TOTP fields, the flags and the last sign-in. The audit
+// event carries only what the user's JSON shows, never hashes or secrets.
+func (s *Store) UpdateUser(ctx context.Context, sc fc.Scope, id fc.ID, fn func(*fc.User) error) (*fc.User, error) {
+	var after *fc.User
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		before, err := s.findUser(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		u := *before
+		if err := fn(&u); err != nil {
+			return err
+		}
+		u.ID, u.ProviderID, u.CreatedAt = before.ID, before.ProviderID, before.CreatedAt
+		if err := validateUser(&u); err != nil {
+			return err
+		}
+		if u.Email != before.Email {
+			taken, err := emailTaken(ctx, tx, u.Email, u.ID)
+			if err != nil {
+				return err
+			}
+			if taken {
+				return fc.Errorf(fc.EConflict, "a user with the e-mail address %s exists already", u.Email)
+			}
+		}
+		u.UpdatedAt = s.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, password_hash = $3, must_change_password = $4,
+			totp_secret = $5, totp_enabled = $6, totp_last_step = $7, disabled = $8, last_sign_in_at = $9, updated_at = $10
+			WHERE id = $11`,
+			u.Email, u.Name, u.PasswordHash, u.MustChangePassword, u.TOTPSecret, u.TOTPEnabled, u.TOTPLastStep,
+			u.Disabled, msPtr(u.LastSignInAt), ms(u.UpdatedAt), int64(u.ID)); err != nil {
+			return err
+		}
+		after = &u
+		return s.audit(ctx, tx, change{providerID: u.ProviderID, action: "user.update", kind: fc.KindUser, id: u.ID, before: before, after: after})
+	})
+	return after, err
+}
+
+const assignmentColumns = `a.id, a.provider_id, a.user_id, a.role, COALESCE(a.organization_id, 0), COALESCE(a.account_id, 0),
+	COALESCE(a.created_by, 0), a.created_at`
+
+func scanAssignment(row interface{ Scan(...any) error }, a *fc.Assignment) error {
+	var created int64
+	if err := row.Scan(&a.ID, &a.ProviderID, &a.UserID, &a.Role, &a.OrganizationID, &a.AccountID, &a.CreatedBy, &created); err != nil {
+		return err
+	}
+	a.CreatedAt = fromMS(created)
+	return nil
+}
+
+// validateAssignmentShape checks the role and that the scope fits it: the
+// provider (no organization, no account) for provider admins, exactly one
+// organization or account for the other roles.
+func validateAssignmentShape(a *fc.Assignment) error {
+	fields := map[string]string{}
+	switch {
+	case !a.Role.Valid():
+		fields["role"] = "is not a known role"
+	case a.Role == fc.RoleProviderAdmin && (a.OrganizationID != 0 || a.AccountID != 0):
+		fields["role"] = "provider_admin is granted on the provider only, without organization or account"
+	case a.Role != fc.RoleProviderAdmin && a.OrganizationID != 0 && a.AccountID != 0:
+		fields["account_id"] = "give either organization_id or account_id, not both"
+	case a.Role != fc.RoleProviderAdmin && a.OrganizationID == 0 && a.AccountID == 0:
+		fields["organization_id"] = "an organization_id or an account_id is required for this role"
+	}
+	if len(fields) > 0 {
+		return fc.Invalid(fields)
+	}
+	return nil
+}
+
+// CreateAssignment grants a role. The user, and the organization or account
+// of the scope, must exist in the same provider; a.ProviderID is set to it.
+func (s *Store) CreateAssignment(ctx context.Context, a *fc.Assignment) error {
+	if err := validateAssignmentShape(a); err != nil {
+		return err
+	}
+	if a.CreatedBy == 0 {
+		a.CreatedBy = fc.ActorFrom(ctx).UserID
+	}
+	a.CreatedAt = s.now()
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var providerID fc.ID
+		err := tx.QueryRowContext(ctx, `SELECT provider_id FROM users WHERE id = $1`, int64(a.UserID)).Scan(&providerID)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && a.ProviderID != 0 && providerID != a.ProviderID {
+			return fc.Invalid(map[string]string{"user_id": "no such user"})
+		}
+		if err != nil {
+			return err
+		}
+		a.ProviderID = providerID
+		all := fc.ProviderScope(providerID)
+		if a.OrganizationID != 0 {
+			if _, err := s.findOrg(ctx, tx, all, a.OrganizationID); err != nil {
+				return refErr(err, "organization_id", "no such organization")
+			}
+		}
+		if a.AccountID != 0 {
+			if _, err := s.findAccount(ctx, tx, all, a.AccountID); err != nil {
+				return refErr(err, "account_id", "no such account")
+			}
+		}
+		var dup int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM role_assignments
+			WHERE user_id = $1 AND role = $2 AND COALESCE(organization_id, 0) = $3 AND COALESCE(account_id, 0) = $4`,
+			int64(a.UserID), string(a.Role), int64(a.OrganizationID), int64(a.AccountID)).Scan(&dup); err != nil {
+			return err
+		}
+		if dup > 0 {
+			return fc.Errorf(fc.EConflict, "the user holds this role on this scope already")
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO role_assignments (provider_id, user_id, role, organization_id, account_id, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+			int64(a.ProviderID), int64(a.UserID), string(a.Role), nullID(a.OrganizationID), nullID(a.AccountID),
+			nullID(a.CreatedBy), ms(a.CreatedAt)).Scan(&a.ID)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, change{providerID: a.ProviderID, action: "role.grant", kind: fc.KindAssignment, id: a.ID,
+			orgID: a.OrganizationID, accountID: a.AccountID, after: a})
+	})
+}
+
+// assignmentVisible appends a predicate on assignments a that holds when the
+// reach sees the assignment's scope; provider-level assignments are seen by
+// provider-wide reaches only.
+func assignmentVisible(q *query, r fc.Reach) *query {
+	q.add("(")
+	q.orgReach("a.organization_id", r).add(" OR ").reach("a.account_id", r)
+	return q.add(")")
+}
+
+// findAssignment reads one assignment within the scope.
+func (s *Store) findAssignment(ctx context.Context, tx *sql.Tx, sc fc.Scope, id fc.ID) (*fc.Assignment, error) {
+	q := &query{}
+	q.add(`SELECT ` + assignmentColumns + ` FROM role_assignments a WHERE a.id = `).arg(int64(id)).
+		add(" AND a.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ")
+	assignmentVisible(q, sc.Reach)
+	var a fc.Assignment
+	if err := scanAssignment(tx.QueryRowContext(ctx, q.String(), q.args...), &a); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(fc.KindAssignment, id)
+		}
+		return nil, err
+	}
+	return &a, nil
+}
+
+// Assignments lists the assignments whose scope lies within the scope.
+func (s *Store) Assignments(ctx context.Context, sc fc.Scope, f fc.AssignmentFilter) ([]fc.Assignment, error) {
+	q := &query{}
+	q.add(`SELECT ` + assignmentColumns + ` FROM role_assignments a WHERE a.provider_id = `).arg(int64(sc.ProviderID)).add(" AND ")
+	assignmentVisible(q, sc.Reach)
+	if f.UserID != 0 {
+		q.add(" AND a.user_id = ").arg(int64(f.UserID))
+	}
+	q.page("a.id", f.Page)
+	return s.listAssignments(ctx, q)
+}
+
+// UserAssignments returns every assignment of the user, unscoped: the input
+// of every access decision about that user.
+func (s *Store) UserAssignments(ctx context.Context, userID fc.ID) ([]fc.Assignment, error) {
+	q := &query{}
+	q.add(`SELECT ` + assignmentColumns + ` FROM role_assignments a WHERE a.user_id = `).arg(int64(userID)).add(" ORDER BY a.id")
+	return s.listAssignments(ctx, q)
+}
+
+func (s *Store) listAssignments(ctx context.Context, q *query) ([]fc.Assignment, error) {
+	var out []fc.Assignment
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var a fc.Assignment
+			if err := scanAssignment(rows, &a); err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// DeleteAssignment revokes a role assignment within the scope.
+func (s *Store) DeleteAssignment(ctx context.Context, sc fc.Scope, id fc.ID) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		a, err := s.findAssignment(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM role_assignments WHERE id = $1`, int64(id)); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, change{providerID: a.ProviderID, action: "role.revoke", kind: fc.KindAssignment, id: a.ID,
+			orgID: a.OrganizationID, accountID: a.AccountID, before: a})
+	})
+}
+
+const tokenColumns = `t.id, t.user_id, t.name, t.hash, t.last_used_at, t.revoked_at, t.created_at`
+
+func scanToken(row interface{ Scan(...any) error }, t *fc.APIToken) error {
+	var used, revoked sql.NullInt64
+	var created int64
+	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, &used, &revoked, &created); err != nil {
+		return err
+	}
+	t.LastUsedAt, t.RevokedAt, t.CreatedAt = fromNullMS(used), fromNullMS(revoked), fromMS(created)
+	return nil
+}
+
+// CreateAPIToken stores a new token of t.UserID; t.Hash is the hash of the
+// token, which itself is never stored.
+func (s *Store) CreateAPIToken(ctx context.Context, t *fc.APIToken) error {
+	t.Name = strings.TrimSpace(t.Name)
+	fields := map[string]string{}
+	if n := utf8.RuneCountInString(t.Name); n == 0 {
+		fields["name"] = "is required"
+	} else if n > 100 {
+		fields["name"] = "is longer than 100 characters"
+	}
+	if t.Hash == "" {
+		fields["hash"] = "is required"
+	}
+	if len(fields) > 0 {
+		return fc.Invalid(fields)
+	}
+	t.CreatedAt = s.now()
+	t.LastUsedAt, t.RevokedAt = nil, nil
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var providerID fc.ID
+		err := tx.QueryRowContext(ctx, `SELECT provider_id FROM users WHERE id = $1`, int64(t.UserID)).Scan(&providerID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fc.Invalid(map[string]string{"user_id": "no such user"})
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (user_id, name, hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id`,
+			int64(t.UserID), t.Name, t.Hash, ms(t.CreatedAt)).Scan(&t.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, change{providerID: providerID, action: "token.create", kind: kindAPIToken, id: t.ID, after: t})
+	})
+}
+
+// APITokenByHash returns the unrevoked token with that hash of a user who is
+// not disabled, and marks it used. The mark is written only when the stored
+// one is more than a minute old, so most uses are pure reads.
+func (s *Store) APITokenByHash(ctx context.Context, hash string) (*fc.APIToken, error) {
+	var t fc.APIToken
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		err := scanToken(tx.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens t JOIN users u ON u.id = t.user_id
+			WHERE t.hash = $1 AND t.revoked_at IS NULL AND u.disabled = FALSE`, hash), &t)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fc.Errorf(fc.ENotFound, "no such API token")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if t.LastUsedAt != nil && now.Sub(*t.LastUsedAt) <= tokenUseGranularity {
+		return &t, nil
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1
+			WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
+			ms(now), int64(t.ID), ms(now.Add(-tokenUseGranularity)))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	t.LastUsedAt = &now
+	return &t, nil
+}
+
+// RevokeAPIToken revokes the user's token. Revoking a revoked token again
+// changes nothing.
+func (s *Store) RevokeAPIToken(ctx context.Context, userID, id fc.ID) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var before fc.APIToken
+		var providerID fc.ID
+		var used, revoked sql.NullInt64
+		var created int64
+		err := tx.QueryRowContext(ctx, `SELECT t.id, t.user_id, t.name, t.last_used_at, t.revoked_at, t.created_at, u.provider_id
+			FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1 AND t.user_id = $2`, int64(id), int64(userID)).
+			Scan(&before.ID, &before.UserID, &before.Name, &used, &revoked, &created, &providerID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound(kindAPIToken, id)
+		}
+		if err != nil || revoked.Valid {
+			return err
+		}
+		before.LastUsedAt, before.CreatedAt = fromNullMS(used), fromMS(created)
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2`, ms(now), int64(id)); err != nil {
+			return err
+		}
+		after := before
+		after.RevokedAt = &now
+		return s.audit(ctx, tx, change{providerID: providerID, action: "token.revoke", kind: kindAPIToken, id: id, before: &before, after: &after})
+	})
+}
