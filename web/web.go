@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+
+	"github.com/fleetcharge/fleetcharge/auth"
 )
 
 //go:embed templates/*.html static
@@ -18,6 +20,7 @@ var files embed.FS
 // Config is what the web application needs.
 type Config struct {
 	Logger *slog.Logger
+	Auth   *auth.Service // sign-in; without it the sign-in pages show but refuse posts
 }
 
 // Server is the web application.
@@ -28,7 +31,7 @@ type Server struct {
 }
 
 // pageNames lists every page; each is parsed and checked at start.
-var pageNames = []string{"home", "login"}
+var pageNames = []string{"home", "login", "totp", "password", "reset"}
 
 // New parses every page template and returns the web application; a broken
 // template fails here, at start, not on a user's request.
@@ -50,7 +53,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	s.mux.HandleFunc("GET /{$}", s.page("home"))
-	s.mux.HandleFunc("GET /login", s.page("login"))
+	s.authRoutes()
 	return s, nil
 }
 
