@@ -24,6 +24,10 @@ type dialect interface {
 	retryable(err error) bool
 	uniqueViolation(err error) bool
 	foreignKeyViolation(err error) bool
+	// byCodePoint returns the text expression expr collated by code point,
+	// so that ORDER BY sorts names alike on both engines whatever the
+	// database's collation.
+	byCodePoint(expr string) string
 }
 
 // parseURL picks the engine: postgres:// and postgresql:// URLs select
@@ -107,6 +111,8 @@ func (sqliteDialect) uniqueViolation(err error) bool {
 	return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 }
 
+func (sqliteDialect) byCodePoint(expr string) string { return expr }
+
 func (sqliteDialect) foreignKeyViolation(err error) bool {
 	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
@@ -148,3 +154,5 @@ func (postgresDialect) retryable(err error) bool {
 func (postgresDialect) uniqueViolation(err error) bool { return pgCode(err) == "23505" }
 
 func (postgresDialect) foreignKeyViolation(err error) bool { return pgCode(err) == "23503" }
+
+func (postgresDialect) byCodePoint(expr string) string { return expr + ` COLLATE "C"` }
