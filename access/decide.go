@@ -88,7 +88,18 @@ type SessionDecision struct {
 // owner card and whose station side sits at owner station (each the owner of
 // the account recorded on the session; the zero Owner for a side outside
 // the provider, such as a roaming card or a public station elsewhere).
+//
+// A side outside the provider still belongs to the session's provider as a
+// whole: it takes the other side's provider and no account, so that only a
+// grant on the whole provider reaches it. A provider admin reads such a
+// session in full; a manager of the other side reads it masked.
 func DecideSession(s Subject, card, station fc.Owner) SessionDecision {
+	switch {
+	case card.ProviderID == 0 && station.ProviderID != 0:
+		card = fc.Owner{ProviderID: station.ProviderID}
+	case station.ProviderID == 0 && card.ProviderID != 0:
+		station = fc.Owner{ProviderID: card.ProviderID}
+	}
 	d := SessionDecision{
 		CardSide:    sideDecision(s, SessionsCardSideRead, card, "card"),
 		StationSide: sideDecision(s, SessionsStationSideRead, station, "station"),

@@ -268,8 +268,16 @@ func TestDecideSessionMatchesReference(t *testing.T) {
 			for range 300 {
 				cx, card, hasCard := side()
 				sx, station, hasStation := side()
-				wantCard := hasCard && m.Allowed(u.ID, access.SessionsCardSideRead, cx)
-				wantStation := hasStation && m.Allowed(u.ID, access.SessionsStationSideRead, sx)
+				// A side outside the provider belongs to the other side's
+				// provider as a whole: only a provider-wide grant reaches it.
+				if !hasCard && hasStation {
+					cx = accesstest.Object{Kind: fc.KindProvider, ProviderID: sx.ProviderID}
+				}
+				if !hasStation && hasCard {
+					sx = accesstest.Object{Kind: fc.KindProvider, ProviderID: cx.ProviderID}
+				}
+				wantCard := (hasCard || hasStation) && m.Allowed(u.ID, access.SessionsCardSideRead, cx)
+				wantStation := (hasCard || hasStation) && m.Allowed(u.ID, access.SessionsStationSideRead, sx)
 				d := access.DecideSession(sub, card, station)
 				if d.CardSide.Allowed != wantCard || d.StationSide.Allowed != wantStation {
 					fail("user %d session %+v / %+v: sides %v/%v, want %v/%v (%s)", u.ID, card, station,
@@ -281,8 +289,8 @@ func TestDecideSessionMatchesReference(t *testing.T) {
 				if d.Allowed && d.Via == nil || d.Reason == "" {
 					fail("user %d session: explanation %+v", u.ID, d.Decision)
 				}
-				in := (hasCard && card.ProviderID == u.ProviderID && inReach(scope.CardSide, card)) ||
-					(hasStation && station.ProviderID == u.ProviderID && inReach(scope.StationSide, station))
+				in := wantCard && scope.CardSide.All || (hasCard && card.ProviderID == u.ProviderID && inReach(scope.CardSide, card)) ||
+					wantStation && scope.StationSide.All || (hasStation && station.ProviderID == u.ProviderID && inReach(scope.StationSide, station))
 				if in != d.Allowed {
 					fail("user %d session %+v / %+v: in session scope = %v, allowed = %v", u.ID, card, station, in, d.Allowed)
 				}
