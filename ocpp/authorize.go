@@ -1,0 +1,57 @@
+package ocpp
+
+import (
+	"context"
+	"encoding/json"
+
+	fc "github.com/fleetcharge/fleetcharge"
+)
+
+type authorizeRequest struct {
+	IDTag string `json:"idTag"`
+}
+
+// idTagInfo is OCPP's IdTagInfo.
+type idTagInfo struct {
+	Status string `json:"status"`
+}
+
+type authorizeResponse struct {
+	IDTagInfo idTagInfo `json:"idTagInfo"`
+}
+
+// authorize tells the station whether an idTag may charge there.
+// ConcurrentTx is not answered here: OCPP 1.6 keeps it for
+// StartTransaction, and a station that authorizes the card that is stopping
+// its own transaction must not be told no.
+func (s *Server) authorize(ctx context.Context, st *fc.Station, payload json.RawMessage) (any, error) {
+	req, err := decode[authorizeRequest](payload)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := s.store.CardAuth(ctx, st.ID, req.IDTag)
+	if err != nil {
+		return nil, err
+	}
+	return authorizeResponse{IDTagInfo: idTagInfo{Status: authStatus(auth)}}, nil
+}
+
+// authStatus decides on an idTag at a station: unknown in the station's
+// provider is Invalid; an inactive (temporarily blocked) card is Blocked; a
+// deactivated card, which is out of service for good, is Expired; a card the
+// station's charge group does not admit is Blocked there.
+func authStatus(a fc.CardAuth) string {
+	switch {
+	case a.Card == nil:
+		return fc.AuthInvalid
+	case a.Card.Status == fc.CardInactive:
+		return fc.AuthBlocked
+	case a.Card.Status == fc.CardDeactivated:
+		return fc.AuthExpired
+	case a.Card.Status != fc.CardActive:
+		return fc.AuthInvalid
+	case a.Group == nil || !a.Group.Admits(a.Card, a.CardOrgs):
+		return fc.AuthBlocked
+	}
+	return fc.AuthAccepted
+}

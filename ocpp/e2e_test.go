@@ -1,0 +1,121 @@
+package ocpp_test
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/ocpp"
+	"github.com/fleetcharge/fleetcharge/store"
+	"github.com/fleetcharge/fleetcharge/store/storetest"
+)
+
+// TestThirdPartyChargePoint runs e2e/scenario.js, a charge point built on
+// ocpp-rpc in strict mode, against a real server on a fresh store: the
+// library checks our every answer against the OCPP 1.6 schemas, the script
+// checks what they say, and this test sends it the remote commands and
+// checks the sessions it left.
+func TestThirdPartyChargePoint(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs node")
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatal("node is required for the third-party OCPP scenario (go test -short skips it)")
+	}
+	dir, err := filepath.Abs("e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	installScenario(t, dir)
+
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := seedWorld(t, s)
+		e := startServer(t, ocpp.Config{Store: s, Now: time.Now})
+		identity := w.Station.Identity
+		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, node, "scenario.js", strings.TrimSuffix(e.base, "/"), identity, w.Password,
+			w.Good.InternalID, w.Blocked.InternalID, "UNKNOWN-"+identity)
+		cmd.Dir = dir
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		lines := bufio.NewScanner(stdout)
+		for lines.Scan() {
+			line := lines.Text()
+			out.WriteString(line + "\n")
+			if line != "READY" {
+				continue
+			}
+			if got, err := e.srv.RemoteStartTransaction(ctx, identity, 2, w.Good.InternalID); err != nil || got != "Accepted" {
+				t.Errorf("RemoteStartTransaction = %q, %v; want Accepted", got, err)
+			}
+			if got, err := e.srv.Reset(ctx, identity, "Soft"); err != nil || got != "Accepted" {
+				t.Errorf("Reset = %q, %v; want Accepted", got, err)
+			}
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("scenario: %v\n%s%s", err, out.String(), stderr.String())
+		}
+		t.Logf("scenario:\n%s", out.String())
+
+		sc := fc.SessionScope{ProviderID: w.Provider.ID, CardSide: fc.Everything, StationSide: fc.Everything}
+		sessions, err := s.Sessions(context.Background(), sc, fc.SessionFilter{StationID: w.Station.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sessions) != 2 {
+			t.Fatalf("%d sessions stored, want 2 (the metered one, the remote start): %+v", len(sessions), sessions)
+		}
+		byConnector := map[int]fc.Session{}
+		for _, sess := range sessions {
+			byConnector[sess.ConnectorID] = sess
+		}
+		metered, remote := byConnector[1], byConnector[2]
+		if metered.Active() || metered.CardID != w.Good.ID || metered.EnergyWh != 10000 || metered.StopReason != "EVDisconnected" {
+			t.Errorf("metered session: active %v, card %d, %d Wh, %q; want stopped, card %d, 10000 Wh, EVDisconnected",
+				metered.Active(), metered.CardID, metered.EnergyWh, metered.StopReason, w.Good.ID)
+		}
+		if remote.Active() || remote.CardID != w.Good.ID || remote.EnergyWh != 2500 || remote.StopReason != "Remote" {
+			t.Errorf("remote session: active %v, card %d, %d Wh, %q; want stopped, card %d, 2500 Wh, Remote",
+				remote.Active(), remote.CardID, remote.EnergyWh, remote.StopReason, w.Good.ID)
+		}
+		st := storedStation(t, w, w.Station)
+		if st.Vendor != "ocpp-rpc" || st.Model != "scenario" || st.LastHeartbeatAt == nil {
+			t.Errorf("station after the scenario: vendor %q, model %q, heartbeat %v", st.Vendor, st.Model, st.LastHeartbeatAt)
+		}
+		eventually(t, "station offline after the scenario", func() bool { return connection(t, w, w.Station) == fc.StationOffline })
+	})
+}
+
+// installScenario installs the scenario's pinned packages when they are
+// missing.
+func installScenario(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "ocpp-rpc")); err == nil {
+		return
+	}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		t.Fatal("npm is required to install the third-party OCPP scenario's packages")
+	}
+	cmd := exec.Command(npm, "ci", "--no-audit", "--no-fund")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("npm ci: %v\n%s", err, out)
+	}
+}

@@ -1,0 +1,254 @@
+// Package ocpp is fleetcharge's OCPP 1.6J endpoint: charge stations connect
+// over WebSocket to /ocpp/{identity} with the subprotocol ocpp1.6 and their
+// HTTP Basic password, and report boot, status, authorizations and
+// transactions; the back office calls them for remote commands.
+//
+// The framing is ours: every CALL, CALLRESULT and CALLERROR is parsed in
+// frame.go, every payload in either direction is validated against the
+// Open Charge Alliance's schemas (schema.go), each station action has one
+// handler (handlers.go and a file per action), errors become CALLERROR codes
+// in one place (errors.go), and calls to stations wait for their answers in
+// call.go. A registry knows which station is online.
+package ocpp
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/secret"
+)
+
+// Subprotocol is the WebSocket subprotocol of OCPP 1.6J.
+const Subprotocol = "ocpp1.6"
+
+// Config configures a Server. Only Store is required.
+type Config struct {
+	Store  fc.ChargingStore
+	Logger *slog.Logger     // nil: slog.Default()
+	Now    func() time.Time // nil: time.Now
+
+	// HeartbeatInterval is the interval stations are told at boot
+	// (default 5 minutes).
+	HeartbeatInterval time.Duration
+	// CallTimeout bounds the wait for a station's answer to a call
+	// (default 30 seconds).
+	CallTimeout time.Duration
+	// PingInterval is how long a connection may stay silent (no message,
+	// ping or pong) before the server pings it; a station that does not
+	// answer within PingTimeout is disconnected (defaults 1 minute and 30
+	// seconds).
+	PingInterval, PingTimeout time.Duration
+	// WriteTimeout bounds the sending of one frame (default 10 seconds).
+	WriteTimeout time.Duration
+	// ReadLimit is the largest frame accepted, in bytes (default 64 KiB); a
+	// larger one closes the connection with 1009 (message too big).
+	ReadLimit int64
+}
+
+// Server is the OCPP endpoint. It serves the WebSocket upgrade on
+// /ocpp/{identity} and keeps one connection per station identity.
+type Server struct {
+	cfg      Config
+	store    fc.ChargingStore
+	log      *slog.Logger
+	schemas  *schemas
+	handlers map[string]handler
+	reg      *registry
+
+	// ctx is the parent of every connection's context; cancel ends them.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu     sync.Mutex // guards closed and conns.Add against Close
+	closed bool
+	conns  sync.WaitGroup // one per connection being served
+}
+
+// NewServer returns a Server on cfg. It compiles the embedded OCPP schemas
+// on first use, and panics if they are broken (a build defect, which the
+// package's tests catch).
+func NewServer(cfg Config) *Server {
+	if cfg.Store == nil {
+		panic("ocpp: Config.Store is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	setDefault(&cfg.HeartbeatInterval, 5*time.Minute)
+	setDefault(&cfg.CallTimeout, 30*time.Second)
+	setDefault(&cfg.PingInterval, time.Minute)
+	setDefault(&cfg.PingTimeout, 30*time.Second)
+	setDefault(&cfg.WriteTimeout, 10*time.Second)
+	if cfg.ReadLimit <= 0 {
+		cfg.ReadLimit = 64 << 10
+	}
+	sch, err := loadSchemas()
+	if err != nil {
+		panic("ocpp: the embedded OCPP 1.6 schemas do not compile: " + err.Error())
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger.With("component", "ocpp"), schemas: sch, reg: newRegistry()}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.handlers = s.routes()
+	return s
+}
+
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}
+
+// now returns the clock's time in UTC, to the millisecond that is stored.
+func (s *Server) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
+
+// Online reports whether the station with this identity is connected to this
+// server now.
+func (s *Server) Online(identity string) bool { return s.reg.get(identity) != nil }
+
+// Connections returns the number of connected stations.
+func (s *Server) Connections() int { return s.reg.count() }
+
+// ServeHTTP authenticates a station and serves its WebSocket connection until
+// it ends. Mount it on "/ocpp/{identity}".
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		http.Error(w, "the OCPP endpoint is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	s.conns.Add(1)
+	s.mu.Unlock()
+	defer s.conns.Done()
+
+	identity := r.PathValue("identity")
+	if identity == "" {
+		identity = r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	}
+	st := s.authenticate(w, r, identity)
+	if st == nil {
+		return
+	}
+	c := newConn(s, st, r.RemoteAddr)
+	defer c.cancel()
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		Subprotocols:   []string{Subprotocol},
+		OnPingReceived: func(context.Context, []byte) bool { c.touch(); return true },
+		OnPongReceived: func(context.Context, []byte) { c.touch() },
+	})
+	if err != nil {
+		s.log.Debug("websocket upgrade failed", "station", identity, "err", err)
+		return
+	}
+	// OCPP-J 3.1.2: without an agreed subprotocol the server completes the
+	// handshake without one and closes the connection at once.
+	if ws.Subprotocol() != Subprotocol {
+		s.log.Info("station refused: no ocpp1.6 subprotocol", "station", identity, "offered", r.Header.Values("Sec-WebSocket-Protocol"))
+		ws.Close(websocket.StatusProtocolError, "subprotocol ocpp1.6 required")
+		return
+	}
+	ws.SetReadLimit(s.cfg.ReadLimit)
+	c.ws = ws
+	if err := s.connect(c); err != nil {
+		s.log.Error("station connect", "station", identity, "err", err)
+		ws.Close(websocket.StatusTryAgainLater, "try again later")
+		return
+	}
+	c.serve()
+	s.disconnect(c)
+}
+
+// dummyHash is checked against when the identity is unknown, so that an
+// unknown identity costs as much as a wrong password.
+var dummyHash = secret.HashStationPassword(secret.Password(24))
+
+// authenticate checks the request's HTTP Basic credentials (OCPP security
+// profiles 1 and 2: the username is the identity) and returns the station,
+// or answers 401 and returns nil.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, identity string) *fc.Station {
+	user, password, ok := r.BasicAuth()
+	var st *fc.Station
+	if ok && user == identity && identity != "" {
+		var err error
+		st, err = s.store.StationByIdentity(r.Context(), identity)
+		if err != nil && !fc.IsCode(err, fc.ENotFound) {
+			s.log.Error("station lookup", "station", identity, "err", err)
+			http.Error(w, "the back office cannot check credentials now", http.StatusServiceUnavailable)
+			return nil
+		}
+	}
+	hash := dummyHash
+	if st != nil {
+		hash = st.PasswordHash
+	}
+	if secret.CheckStationPassword(hash, password) && st != nil {
+		return st
+	}
+	s.log.Info("station refused: bad credentials", "station", identity, "remote", r.RemoteAddr)
+	w.Header().Set("WWW-Authenticate", `Basic realm="fleetcharge OCPP", charset="UTF-8"`)
+	http.Error(w, "unknown station or wrong password", http.StatusUnauthorized)
+	return nil
+}
+
+// connect marks the station online and registers c as its connection,
+// replacing and closing a previous one.
+func (s *Server) connect(c *conn) error {
+	defer s.reg.lock(c.identity)()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), s.cfg.WriteTimeout)
+	defer cancel()
+	if err := s.store.SetConnection(ctx, c.station.ID, true, s.now()); err != nil {
+		c.cancel()
+		return err
+	}
+	if old := s.reg.put(c); old != nil {
+		s.log.Info("station reconnected: closing its previous connection", "station", c.identity)
+		go old.close(websocket.StatusPolicyViolation, "replaced by a new connection")
+	}
+	s.log.Info("station connected", "station", c.identity, "remote", c.remote)
+	return nil
+}
+
+// disconnect ends c and, unless a newer connection of the station took its
+// place, marks the station offline.
+func (s *Server) disconnect(c *conn) {
+	c.cancel()
+	c.stopPinging()
+	defer s.reg.lock(c.identity)()
+	if !s.reg.remove(c) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), s.cfg.WriteTimeout)
+	defer cancel()
+	if err := s.store.SetConnection(ctx, c.station.ID, false, s.now()); err != nil {
+		s.log.Error("station disconnect", "station", c.identity, "err", err)
+	}
+	s.log.Info("station disconnected", "station", c.identity)
+}
+
+// Close shuts the endpoint down: it refuses new connections, closes every
+// connection with 1001 (going away), waits for them to end and marks their
+// stations offline.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	var closing sync.WaitGroup
+	for _, c := range s.reg.all() {
+		closing.Go(func() { c.close(websocket.StatusGoingAway, "server shutting down") })
+	}
+	closing.Wait()
+	// A connection that registered while the others closed ends here.
+	s.cancel()
+	s.conns.Wait()
+	return nil
+}

@@ -1,0 +1,56 @@
+package ocpp
+
+import (
+	"context"
+	"encoding/json"
+
+	fc "github.com/fleetcharge/fleetcharge"
+)
+
+type startTransactionRequest struct {
+	ConnectorID   int    `json:"connectorId"`
+	IDTag         string `json:"idTag"`
+	MeterStart    int64  `json:"meterStart"`
+	ReservationID *int   `json:"reservationId"`
+	Timestamp     string `json:"timestamp"`
+}
+
+type startTransactionResponse struct {
+	IDTagInfo     idTagInfo `json:"idTagInfo"`
+	TransactionID int64     `json:"transactionId"`
+}
+
+// startTransaction stores the session and answers its ID as the
+// transactionId. The session is stored whatever the idTag's status: a
+// station may have started charging offline, and the energy happened; the
+// answer carries the real status, so that the station can stop if it
+// should. A repeat of the same request returns the same transactionId.
+func (s *Server) startTransaction(ctx context.Context, st *fc.Station, payload json.RawMessage) (any, error) {
+	req, err := decode[startTransactionRequest](payload)
+	if err != nil {
+		return nil, err
+	}
+	at, err := parseTime("timestamp", req.Timestamp)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := s.store.CardAuth(ctx, st.ID, req.IDTag)
+	if err != nil {
+		return nil, err
+	}
+	sess, created, err := s.store.StartTransaction(ctx, fc.StartTransaction{
+		StationID:   st.ID,
+		ConnectorID: req.ConnectorID,
+		IDTag:       req.IDTag,
+		MeterStart:  req.MeterStart,
+		Timestamp:   at,
+	})
+	if err != nil {
+		return nil, err
+	}
+	status := authStatus(auth)
+	if status == fc.AuthAccepted && created && auth.ActiveTxID != 0 && auth.ActiveTxID != sess.ID {
+		status = fc.AuthConcurrentTx
+	}
+	return startTransactionResponse{IDTagInfo: idTagInfo{Status: status}, TransactionID: int64(sess.ID)}, nil
+}
