@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/fleetcharge/fleetcharge/store/storetest"
+)
+
+// boot starts the whole program on a free port over a fresh database.
+func boot(t *testing.T, dbURL string, demo bool) (*Main, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	m := NewMain(Config{Addr: "127.0.0.1:0", DB: dbURL, Demo: demo, Logger: newLogger(io.Discard), Out: &out})
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m, &out
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestServeAnswers(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			m, _ := boot(t, storetest.URL(t, engine), false)
+			base := "http://" + m.Addr()
+			if code, body := get(t, base+"/healthz"); code != 200 || strings.TrimSpace(body) != "ok" {
+				t.Errorf("/healthz: %d %q", code, body)
+			}
+			if code, body := get(t, base+"/login"); code != 200 || !strings.Contains(body, `name="email"`) {
+				t.Errorf("/login: %d", code)
+			}
+			code, body := get(t, base+"/api/v1/no-such-thing")
+			var e struct{ Error struct{ Code string } }
+			if code != 404 || json.Unmarshal([]byte(body), &e) != nil || e.Error.Code != "not_found" {
+				t.Errorf("unknown API route: %d %s", code, body)
+			}
+			if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, `fleetcharge_http_requests_total{code="200",route="GET /healthz"}`) {
+				t.Errorf("/metrics: %d, lacks the /healthz request count", code)
+			}
+		})
+	}
+}
+
+func TestServeDemoPrintsLoginsOnce(t *testing.T) {
+	url := storetest.URL(t, "sqlite")
+	m, out := boot(t, url, true)
+	if !strings.Contains(out.String(), "@") {
+		t.Fatalf("serve --demo printed no login:\n%s", out)
+	}
+	m.Close()
+	// A second start on the same database loads nothing again.
+	_, out2 := boot(t, url, true)
+	if strings.Contains(out2.String(), "@") {
+		t.Errorf("second serve --demo printed logins again:\n%s", out2)
+	}
+}
+
+func TestProviderAndTokenCreate(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			db := storetest.URL(t, engine)
+			ctx := context.Background()
+			var out, errOut bytes.Buffer
+			if err := run(ctx, []string{"migrate", "--db", db}, &out, &errOut); err != nil {
+				t.Fatalf("migrate: %v %s", err, errOut.String())
+			}
+			out.Reset()
+			if err := run(ctx, []string{"provider", "create", "--name", "Volt CPO", "--admin-email", "admin@volt.example", "--db", db}, &out, &errOut); err != nil {
+				t.Fatalf("provider create: %v %s", err, errOut.String())
+			}
+			if !regexp.MustCompile(`(?m)^password: \S{12,}$`).MatchString(out.String()) {
+				t.Errorf("provider create printed no password line:\n%s", out.String())
+			}
+			if err := run(ctx, []string{"provider", "create", "--name", "Again", "--admin-email", "ADMIN@volt.example", "--db", db}, &out, &errOut); err == nil {
+				t.Error("a second provider with the same admin e-mail was accepted")
+			}
+			out.Reset()
+			if err := run(ctx, []string{"token", "create", "--email", "admin@volt.example", "--db", db}, &out, &errOut); err != nil {
+				t.Fatalf("token create: %v", err)
+			}
+			if tok := strings.TrimSpace(out.String()); !strings.HasPrefix(tok, "fct_") {
+				t.Errorf("token create printed %q", tok)
+			}
+			if err := run(ctx, []string{"token", "create", "--email", "nobody@volt.example", "--db", db}, &out, &errOut); err == nil {
+				t.Error("token create for an unknown user succeeded")
+			}
+		})
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"frobnicate"}, &out, &errOut); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+}

@@ -1,0 +1,261 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/fleetcharge/fleetcharge/api"
+	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/store"
+	"github.com/fleetcharge/fleetcharge/web"
+)
+
+// Config is the whole configuration of a serving process, handed to the
+// constructors; nothing deeper reads flags or the environment.
+type Config struct {
+	Addr    string // listen address; ":0" picks a free port
+	DB      string // database URL
+	Demo    bool   // load the demo data into an empty database
+	TLSCert string // serve HTTPS (and OCPP security profile 2) with this certificate
+	TLSKey  string
+	Logger  *slog.Logger
+	Out     io.Writer // where demo logins are printed
+	// ShutdownTimeout bounds the graceful shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// Main is the serving process: the store, the HTTP server with the web
+// application, the JSON API and the OCPP endpoint.
+type Main struct {
+	cfg      Config
+	Store    *store.Store
+	server   *http.Server
+	listener net.Listener
+	done     chan error
+}
+
+// NewMain returns a process for cfg; Run starts it.
+func NewMain(cfg Config) *Main {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	return &Main{cfg: cfg, done: make(chan error, 1)}
+}
+
+// Run opens and migrates the database, loads the demo data if asked, and
+// starts serving in the background. It returns once the server listens.
+func (m *Main) Run(ctx context.Context) (err error) {
+	log := m.cfg.Logger
+	if m.Store, err = store.Open(ctx, m.cfg.DB); err != nil {
+		return err
+	}
+	n, err := m.Store.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("database ready", "engine", m.Store.Engine(), "url", m.Store.URL, "migrations_applied", n, "schema_version", store.SchemaVersion())
+	if m.cfg.Demo {
+		if err := loadDemo(ctx, m.Store, m.cfg.Out, log); err != nil {
+			return err
+		}
+	}
+	handler, err := m.handler()
+	if err != nil {
+		return err
+	}
+	if m.listener, err = net.Listen("tcp", m.cfg.Addr); err != nil {
+		return err
+	}
+	m.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if m.cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	log.Info("listening", "url", fmt.Sprintf("%s://%s", scheme, m.listener.Addr()))
+	go func() {
+		var err error
+		if m.cfg.TLSCert != "" {
+			err = m.server.ServeTLS(m.listener, m.cfg.TLSCert, m.cfg.TLSKey)
+		} else {
+			err = m.server.Serve(m.listener)
+		}
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		m.done <- err
+	}()
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (m *Main) Addr() string { return m.listener.Addr().String() }
+
+// Wait blocks until the server stops by itself (an error) or ctx ends.
+func (m *Main) Wait(ctx context.Context) error {
+	select {
+	case err := <-m.done:
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+// Close shuts down gracefully: it stops accepting, lets running requests
+// finish within the shutdown timeout, and closes the database.
+func (m *Main) Close() error {
+	var err error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
+		defer cancel()
+		err = m.server.Shutdown(ctx)
+	}
+	if m.Store != nil {
+		err = errors.Join(err, m.Store.Close())
+	}
+	return err
+}
+
+// handler wires the web application, the API, the OCPP endpoint, health
+// and metrics into one handler with logging, metrics and panic recovery.
+func (m *Main) handler() (http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := newHTTPMetrics(reg)
+
+	authSvc := auth.New(m.Store, auth.Config{Secure: m.cfg.TLSCert != ""})
+	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := m.Store.Ping(ctx); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/api/v1/", api.New(api.Config{Store: m.Store, Logger: m.cfg.Logger}))
+	mux.Handle("/", webApp)
+	return withObservability(mux, m.cfg.Logger, metrics), nil
+}
+
+// httpMetrics are the Prometheus metrics of the HTTP server.
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "fleetcharge_http_requests_total", Help: "HTTP requests by route pattern and status code.",
+		}, []string{"route", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "fleetcharge_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// statusRecorder remembers the status a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer (the
+// OCPP endpoint hijacks it for WebSocket).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// withObservability logs each request, records its metrics under the route
+// pattern (never the raw path, which holds IDs), and turns a panic into a 500.
+func withObservability(next http.Handler, log *slog.Logger, m *httpMetrics) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("panic serving request", "method", r.Method, "path", r.URL.Path, "panic", p)
+				if rec.status == 0 {
+					http.Error(rec, "internal error", http.StatusInternalServerError)
+				}
+			}
+			route := r.Pattern
+			if route == "" {
+				route = "unmatched"
+			}
+			elapsed := time.Since(start)
+			m.requests.WithLabelValues(route, fmt.Sprint(rec.status)).Inc()
+			m.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+			log.Debug("request", "method", r.Method, "path", r.URL.Path, "route", route, "status", rec.status, "duration_ms", elapsed.Milliseconds(), "remote", r.RemoteAddr)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, db := newFlags("serve", stderr)
+	addr := fs.String("addr", envOr("FLEETCHARGE_ADDR", ":8080"), "listen address")
+	demoFlag := fs.Bool("demo", false, "load the demo data into an empty database and print the demo logins")
+	cert := fs.String("tls-cert", envOr("FLEETCHARGE_TLS_CERT", ""), "TLS certificate file (serves HTTPS and OCPP security profile 2)")
+	key := fs.String("tls-key", envOr("FLEETCHARGE_TLS_KEY", ""), "TLS key file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if (*cert == "") != (*key == "") {
+		return fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	m := NewMain(Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, Logger: newLogger(stderr), Out: stdout})
+	if err := m.Run(ctx); err != nil {
+		m.Close()
+		return err
+	}
+	err := m.Wait(ctx)
+	m.cfg.Logger.Info("shutting down")
+	return errors.Join(err, m.Close())
+}
