@@ -91,6 +91,15 @@ func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool,
 	})
 }
 
+// MarkAllOffline records every station as disconnected: a process that
+// starts serves no connection yet, whatever a crash left behind.
+func (s *Store) MarkAllOffline(ctx context.Context) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE stations SET online = FALSE WHERE online`)
+		return err
+	})
+}
+
 // RecordHeartbeat moves the station's last heartbeat forward to at; an
 // older one arriving late changes nothing.
 func (s *Store) RecordHeartbeat(ctx context.Context, stationID fc.ID, at time.Time) error {

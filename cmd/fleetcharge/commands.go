@@ -162,6 +162,8 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&sz.Depth, "depth", 8, "maximum depth of the organization tree")
 	fs.IntVar(&sz.Days, "days", 730, "days of history the sessions spread over")
 	fs.Int64Var(&sz.Seed, "seed", 1, "random seed")
+	fs.StringVar(&sz.AdminEmail, "admin-email", "", "e-mail of the generated provider admin (default admin-p{provider}@generated.example)")
+	fs.StringVar(&sz.StationPassword, "station-password", "", "OCPP password of every generated station, for load tests (default: random)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -112,3 +112,52 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatal("unknown command accepted")
 	}
 }
+
+// TestServeWiresAPIAndOCPP checks that one process serves the JSON API with
+// its authentication and the OCPP endpoint with its station check.
+func TestServeWiresAPIAndOCPP(t *testing.T) {
+	db := storetest.URL(t, "sqlite")
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"provider", "create", "--name", "Volt CPO", "--admin-email", "admin@volt.example", "--db", db}, &out, &errOut); err != nil {
+		t.Fatalf("provider create: %v %s", err, errOut.String())
+	}
+	out.Reset()
+	if err := run(ctx, []string{"token", "create", "--email", "admin@volt.example", "--db", db}, &out, &errOut); err != nil {
+		t.Fatalf("token create: %v", err)
+	}
+	token := strings.TrimSpace(out.String())
+	m, _ := boot(t, db, false)
+	base := "http://" + m.Addr()
+
+	if code, _ := get(t, base+"/api/v1/me/access"); code != http.StatusUnauthorized {
+		t.Errorf("/api/v1/me/access without a token: %d, want 401", code)
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/me/access", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/api/v1/me/access with a token: %d, want 200", resp.StatusCode)
+	}
+
+	// An unknown station is refused at the upgrade with 401.
+	req, _ = http.NewRequest("GET", base+"/ocpp/NO-SUCH-STATION", nil)
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
+	req.Header.Set("Sec-WebSocket-Version", "13")
+	req.Header.Set("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+	req.Header.Set("Sec-WebSocket-Protocol", "ocpp1.6")
+	req.SetBasicAuth("NO-SUCH-STATION", "secret")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("OCPP upgrade of an unknown station: %d, want 401", resp.StatusCode)
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fleetcharge/fleetcharge/api"
 	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/ocpp"
 	"github.com/fleetcharge/fleetcharge/store"
 	"github.com/fleetcharge/fleetcharge/web"
 )
@@ -39,6 +40,7 @@ type Config struct {
 type Main struct {
 	cfg      Config
 	Store    *store.Store
+	ocpp     *ocpp.Server
 	server   *http.Server
 	listener net.Listener
 	done     chan error
@@ -70,6 +72,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	log.Info("database ready", "engine", m.Store.Engine(), "url", m.Store.URL, "migrations_applied", n, "schema_version", store.SchemaVersion())
+	// No station is connected to a process that has just started: a crash
+	// may have left some marked online.
+	if err := m.Store.MarkAllOffline(ctx); err != nil {
+		return err
+	}
 	if m.cfg.Demo {
 		if err := loadDemo(ctx, m.Store, m.cfg.Out, log); err != nil {
 			return err
@@ -122,13 +129,17 @@ func (m *Main) Wait(ctx context.Context) error {
 }
 
 // Close shuts down gracefully: it stops accepting, lets running requests
-// finish within the shutdown timeout, and closes the database.
+// finish within the shutdown timeout, closes every station connection once
+// its messages in flight are stored, and closes the database.
 func (m *Main) Close() error {
 	var err error
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
 		defer cancel()
 		err = m.server.Shutdown(ctx)
+	}
+	if m.ocpp != nil {
+		err = errors.Join(err, m.ocpp.Close())
 	}
 	if m.Store != nil {
 		err = errors.Join(err, m.Store.Close())
@@ -160,7 +171,9 @@ func (m *Main) handler() (http.Handler, error) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.Handle("/api/v1/", api.New(api.Config{Store: m.Store, Logger: m.cfg.Logger}))
+	m.ocpp = ocpp.NewServer(ocpp.Config{Store: m.Store, Logger: m.cfg.Logger.With("component", "ocpp")})
+	mux.Handle("/ocpp/{identity}", m.ocpp)
+	mux.Handle("/api/v1/", api.New(api.Config{Store: m.Store, Logger: m.cfg.Logger, Auth: authSvc, Commander: m.ocpp}))
 	mux.Handle("/", webApp)
 	return withObservability(mux, m.cfg.Logger, metrics), nil
 }
