@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -25,59 +24,64 @@ var assetTables = map[string]string{
 // or account; users and providers sit at provider level.
 func (s *Store) Owner(ctx context.Context, providerID fc.ID, kind string, id fc.ID) (fc.Owner, error) {
 	o := fc.Owner{ProviderID: providerID}
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		var orgID fc.ID
-		var err error
-		switch kind {
-		case fc.KindOrganization:
-			o.OrgPath, err = ancestors(ctx, tx, providerID, id)
-			return err
-		case fc.KindAccount:
-			err = tx.QueryRowContext(ctx, `SELECT id, organization_id FROM accounts WHERE id = $1 AND provider_id = $2`,
-				int64(id), int64(providerID)).Scan(&o.AccountID, &orgID)
-		case fc.KindEmployee, fc.KindCard, fc.KindLocation, fc.KindChargeGroup:
-			err = tx.QueryRowContext(ctx, `SELECT a.id, a.organization_id FROM `+assetTables[kind]+` x
-				JOIN accounts a ON a.id = x.account_id WHERE x.id = $1 AND x.provider_id = $2`,
-				int64(id), int64(providerID)).Scan(&o.AccountID, &orgID)
-		case fc.KindStation:
-			err = tx.QueryRowContext(ctx, `SELECT a.id, a.organization_id, COALESCE(he.account_id, 0) FROM stations st
-				JOIN accounts a ON a.id = st.account_id
-				JOIN locations l ON l.id = st.location_id
-				LEFT JOIN employees he ON he.id = l.employee_id AND l.kind = 'home'
-				WHERE st.id = $1 AND st.provider_id = $2`,
-				int64(id), int64(providerID)).Scan(&o.AccountID, &orgID, &o.HomeOfAccountID)
-		case fc.KindSession:
-			err = tx.QueryRowContext(ctx, `SELECT COALESCE(a.id, 0), COALESCE(a.organization_id, 0) FROM sessions x
-				LEFT JOIN accounts a ON a.id = COALESCE(x.station_account_id, x.card_account_id)
-				WHERE x.id = $1 AND x.provider_id = $2`,
-				int64(id), int64(providerID)).Scan(&o.AccountID, &orgID)
-		case fc.KindAssignment:
-			err = tx.QueryRowContext(ctx, `SELECT COALESCE(r.account_id, 0), COALESCE(r.organization_id, a.organization_id, 0)
-				FROM role_assignments r LEFT JOIN accounts a ON a.id = r.account_id
-				WHERE r.id = $1 AND r.provider_id = $2`,
-				int64(id), int64(providerID)).Scan(&o.AccountID, &orgID)
-		case fc.KindUser:
-			err = tx.QueryRowContext(ctx, `SELECT 0 FROM users WHERE id = $1 AND provider_id = $2`,
-				int64(id), int64(providerID)).Scan(&orgID)
-		case fc.KindProvider:
-			if id != providerID {
-				return notFound(kind, id)
-			}
-			return nil
-		default:
-			return fc.Errorf(fc.EInvalid, "objects of kind %q have no owner", kind)
+	// Each kind selects (account, organization, home account) of the
+	// object; one statement then adds the organization's chain, so that a
+	// decision costs one round trip and no transaction.
+	var owned string
+	switch kind {
+	case fc.KindOrganization:
+		owned = `SELECT 0 AS account_id, id AS org_id, 0 AS home_id FROM organizations WHERE id = $1 AND provider_id = $2`
+	case fc.KindAccount:
+		owned = `SELECT id AS account_id, organization_id AS org_id, 0 AS home_id FROM accounts WHERE id = $1 AND provider_id = $2`
+	case fc.KindEmployee, fc.KindCard, fc.KindLocation, fc.KindChargeGroup:
+		owned = `SELECT a.id AS account_id, a.organization_id AS org_id, 0 AS home_id FROM ` + assetTables[kind] + ` x
+			JOIN accounts a ON a.id = x.account_id WHERE x.id = $1 AND x.provider_id = $2`
+	case fc.KindStation:
+		owned = `SELECT a.id AS account_id, a.organization_id AS org_id, COALESCE(he.account_id, 0) AS home_id FROM stations st
+			JOIN accounts a ON a.id = st.account_id
+			JOIN locations l ON l.id = st.location_id
+			LEFT JOIN employees he ON he.id = l.employee_id AND l.kind = 'home'
+			WHERE st.id = $1 AND st.provider_id = $2`
+	case fc.KindSession:
+		owned = `SELECT COALESCE(a.id, 0) AS account_id, COALESCE(a.organization_id, 0) AS org_id, 0 AS home_id FROM sessions x
+			LEFT JOIN accounts a ON a.id = COALESCE(x.station_account_id, x.card_account_id)
+			WHERE x.id = $1 AND x.provider_id = $2`
+	case fc.KindAssignment:
+		owned = `SELECT COALESCE(r.account_id, 0) AS account_id, COALESCE(r.organization_id, a.organization_id, 0) AS org_id, 0 AS home_id
+			FROM role_assignments r LEFT JOIN accounts a ON a.id = r.account_id
+			WHERE r.id = $1 AND r.provider_id = $2`
+	case fc.KindUser:
+		owned = `SELECT 0 AS account_id, 0 AS org_id, 0 AS home_id FROM users WHERE id = $1 AND provider_id = $2`
+	case fc.KindProvider:
+		if id != providerID {
+			return fc.Owner{}, notFound(kind, id)
 		}
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound(kind, id)
-		}
-		if err != nil || orgID == 0 {
-			return err
-		}
-		o.OrgPath, err = ancestors(ctx, tx, providerID, orgID)
-		return err
-	})
+		return o, nil
+	default:
+		return fc.Owner{}, fc.Errorf(fc.EInvalid, "objects of kind %q have no owner", kind)
+	}
+	rows, err := s.reader.QueryContext(ctx, `SELECT o.account_id, o.home_id, c.ancestor_id FROM (`+owned+`) o
+		LEFT JOIN org_closure c ON c.descendant_id = o.org_id ORDER BY c.distance DESC`, int64(id), int64(providerID))
 	if err != nil {
-		return fc.Owner{}, err
+		return fc.Owner{}, s.mapErr(err)
+	}
+	defer rows.Close()
+	found := false
+	for rows.Next() {
+		var ancestor sql.NullInt64
+		if err := rows.Scan(&o.AccountID, &o.HomeOfAccountID, &ancestor); err != nil {
+			return fc.Owner{}, s.mapErr(err)
+		}
+		found = true
+		if ancestor.Valid {
+			o.OrgPath = append(o.OrgPath, fc.ID(ancestor.Int64))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fc.Owner{}, s.mapErr(err)
+	}
+	if !found {
+		return fc.Owner{}, notFound(kind, id)
 	}
 	return o, nil
 }
