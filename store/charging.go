@@ -186,8 +186,8 @@ func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*f
 	}
 	t.Timestamp = t.Timestamp.UTC().Truncate(time.Millisecond)
 	fields := map[string]string{}
-	if t.ConnectorID < 1 {
-		fields["connector_id"] = "must be 1 or more"
+	if t.ConnectorID < 1 || t.ConnectorID > MaxConnectors {
+		fields["connector_id"] = fmt.Sprintf("must be between 1 and %d", MaxConnectors)
 	}
 	if t.IDTag == "" {
 		fields["id_tag"] = "is required"
@@ -226,7 +226,13 @@ func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*f
 			return err
 		}
 		if connectors == 0 {
-			return fc.Invalid(map[string]string{"connector_id": "the station has no such connector"})
+			// The station charges on a connector it was not registered
+			// with: its own account of its connectors wins, as for a
+			// status, and the session is kept.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO charge_points (station_id, connector_id) VALUES ($1, $2)`,
+				int64(st.ID), t.ConnectorID); err != nil {
+				return err
+			}
 		}
 		card, err := cardByTag(ctx, tx, st.ProviderID, t.IDTag)
 		if err != nil {

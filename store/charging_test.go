@@ -211,7 +211,7 @@ func TestStartTransaction(t *testing.T) {
 			name, field string
 			change      func(*fc.StartTransaction)
 		}{
-			{"unknown connector", "connector_id", func(r *fc.StartTransaction) { r.ConnectorID = 3 }},
+			{"connector beyond the limit", "connector_id", func(r *fc.StartTransaction) { r.ConnectorID = store.MaxConnectors + 1 }},
 			{"connector 0", "connector_id", func(r *fc.StartTransaction) { r.ConnectorID = 0 }},
 			{"no idTag", "id_tag", func(r *fc.StartTransaction) { r.IDTag = " " }},
 			{"negative meter", "meter_start", func(r *fc.StartTransaction) { r.MeterStart = -1 }},
@@ -220,6 +220,16 @@ func TestStartTransaction(t *testing.T) {
 			tc.change(&r)
 			_, _, err := s.StartTransaction(ctx, r)
 			wantField(t, tc.name, err, tc.field)
+		}
+		// A connector the station was not registered with is added: the
+		// station's session is never refused for it.
+		third := mustStart(t, s, w.Station, 3, "Start-TAG1", 0, march.Add(2*time.Hour))
+		if third.ConnectorID != 3 {
+			t.Errorf("session on an unregistered connector = %+v", third)
+		}
+		st, err := s.Station(ctx, fc.StationScope{ProviderID: w.Provider.ID, Reach: fc.Everything}, w.Station.ID)
+		if err != nil || len(st.ChargePoints) != 3 {
+			t.Errorf("station after a session on connector 3: %+v, err %v", st, err)
 		}
 		r := req
 		r.StationID = 999999
