@@ -180,20 +180,13 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 	}
 	q.page("c.id", f.Page)
 	var out []fc.Card
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
+	err := s.each(ctx, q, func(rows *sql.Rows) error {
+		var c fc.Card
+		if err := scanCard(rows, &c); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var c fc.Card
-			if err := scanCard(rows, &c); err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
+		out = append(out, c)
+		return nil
 	})
 	return out, err
 }

@@ -367,20 +367,13 @@ func (s *Store) UserAssignments(ctx context.Context, userID fc.ID) ([]fc.Assignm
 
 func (s *Store) listAssignments(ctx context.Context, q *query) ([]fc.Assignment, error) {
 	var out []fc.Assignment
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
+	err := s.each(ctx, q, func(rows *sql.Rows) error {
+		var a fc.Assignment
+		if err := scanAssignment(rows, &a); err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var a fc.Assignment
-			if err := scanAssignment(rows, &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
+		out = append(out, a)
+		return nil
 	})
 	return out, err
 }
