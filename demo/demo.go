@@ -105,6 +105,9 @@ func Load(ctx context.Context, st *store.Store, opt Options) (Result, error) {
 	if err := b.load(hashes); err != nil {
 		return Result{}, fmt.Errorf("demo: %w", err)
 	}
+	if err := st.Analyze(ctx); err != nil {
+		return Result{}, fmt.Errorf("demo: %w", err)
+	}
 	return b.res, nil
 }
 

@@ -80,6 +80,9 @@ func Generate(ctx context.Context, st *store.Store, sz Sizes, progress func(done
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
+	if err := st.Analyze(ctx); err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
 	return nil
 }
 

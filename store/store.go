@@ -99,6 +99,27 @@ func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.mapErr(s.tx(ctx, s.reader, true, fn))
 }
 
+// Analyze refreshes the planner's statistics. A bulk load calls for it:
+// without statistics SQLite picks an index by its shape alone, and read a
+// page of a holding's organizations by sorting every organization of the
+// provider (178 ms at 100,000) instead of walking the holding's subtree.
+// On SQLite the analysis samples each index (analysis_limit) so that it
+// takes well under a second on ten million sessions.
+func (s *Store) Analyze(ctx context.Context) error {
+	conn, err := s.writer.Conn(ctx)
+	if err != nil {
+		return s.mapErr(err)
+	}
+	defer conn.Close()
+	if s.Engine() == "sqlite" {
+		if _, err := conn.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
+			return s.mapErr(err)
+		}
+	}
+	_, err = conn.ExecContext(ctx, `ANALYZE`)
+	return s.mapErr(err)
+}
+
 // each runs the one statement q and calls fn on every row. A single
 // statement sees one snapshot by itself, so it needs no transaction: on
 // PostgreSQL that saves the BEGIN and COMMIT round trips on the hottest
