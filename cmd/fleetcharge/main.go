@@ -19,12 +19,13 @@ import (
 const usage = `fleetcharge — EV charging back office with Fleet Roles
 
 Usage:
-  fleetcharge serve [--addr :8080] [--db URL] [--demo] [--tls-cert FILE --tls-key FILE]
+  fleetcharge serve [--addr :8080] [--db URL] [--demo] [--tls-cert FILE --tls-key FILE] [--base-url URL --smtp URL]
   fleetcharge migrate [--db URL]
   fleetcharge demo [--db URL]
   fleetcharge provider create --name NAME --admin-email EMAIL [--db URL]
   fleetcharge token create --email EMAIL [--name NAME] [--db URL]
   fleetcharge generate --orgs N --accounts N --cards N --stations N --sessions N [--db URL]
+  fleetcharge password reset --email EMAIL [--base-url URL] [--db URL]
 
 --db defaults to $FLEETCHARGE_DB, then to the SQLite file fleetcharge.db in the
 working directory; sqlite:///path/file.db or a postgres:// URL select the engine.
@@ -54,6 +55,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if (cmd == "provider" || cmd == "token") && len(rest) > 0 && rest[0] == "create" {
 		cmd, rest = cmd+" create", rest[1:]
 	}
+	if cmd == "password" && len(rest) > 0 && rest[0] == "reset" {
+		cmd, rest = "password reset", rest[1:]
+	}
 	switch cmd {
 	case "serve":
 		return runServe(ctx, rest, stdout, stderr)
@@ -67,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runTokenCreate(ctx, rest, stdout, stderr)
 	case "generate":
 		return runGenerate(ctx, rest, stdout, stderr)
+	case "password reset":
+		return runPasswordReset(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

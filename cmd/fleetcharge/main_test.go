@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fleetcharge/fleetcharge/auth"
 	"github.com/fleetcharge/fleetcharge/store/storetest"
 )
 
@@ -159,5 +160,42 @@ func TestServeWiresAPIAndOCPP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("OCPP upgrade of an unknown station: %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestPasswordReset issues a reset on the command line and uses it once.
+func TestPasswordReset(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			db := storetest.URL(t, engine)
+			ctx := context.Background()
+			var out, errOut bytes.Buffer
+			if err := run(ctx, []string{"provider", "create", "--name", "Volt CPO", "--admin-email", "admin@volt.example", "--db", db}, &out, &errOut); err != nil {
+				t.Fatalf("provider create: %v %s", err, errOut.String())
+			}
+			out.Reset()
+			if err := run(ctx, []string{"password", "reset", "--email", "admin@volt.example", "--base-url", "https://fleet.example", "--db", db}, &out, &errOut); err != nil {
+				t.Fatalf("password reset: %v %s", err, errOut.String())
+			}
+			token := regexp.MustCompile(`(?m)^token: (\S+)$`).FindStringSubmatch(out.String())
+			if token == nil || !strings.Contains(out.String(), "link: https://fleet.example/reset?") {
+				t.Fatalf("password reset printed:\n%s", out.String())
+			}
+			st, err := openStore(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			svc := auth.New(st, auth.Config{})
+			if _, err := svc.ResetPassword(ctx, token[1], "a new long passphrase", auth.Client{Addr: "192.0.2.1"}); err != nil {
+				t.Fatalf("reset with the printed token: %v", err)
+			}
+			if _, err := svc.ResetPassword(ctx, token[1], "another long passphrase", auth.Client{Addr: "192.0.2.1"}); err == nil {
+				t.Error("the token worked twice")
+			}
+			if err := run(ctx, []string{"password", "reset", "--email", "nobody@volt.example", "--db", db}, &out, &errOut); err == nil {
+				t.Error("password reset for an unknown user succeeded")
+			}
+		})
 	}
 }

@@ -31,6 +31,10 @@ type Config struct {
 	TLSKey  string
 	Logger  *slog.Logger
 	Out     io.Writer // where demo logins are printed
+	// BaseURL is the public address of the web application, for the links
+	// in e-mails; Mailer, when set, mails password reset links.
+	BaseURL string
+	Mailer  auth.Mailer
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 }
@@ -154,7 +158,9 @@ func (m *Main) handler() (http.Handler, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := newHTTPMetrics(reg)
 
-	authSvc := auth.New(m.Store, auth.Config{Secure: m.cfg.TLSCert != ""})
+	authSvc := auth.New(m.Store, auth.Config{Secure: m.cfg.TLSCert != "", BaseURL: m.cfg.BaseURL})
+	authSvc.Mailer = m.cfg.Mailer
+	authSvc.Logger = m.cfg.Logger
 	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc})
 	if err != nil {
 		return nil, err
@@ -257,13 +263,26 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	demoFlag := fs.Bool("demo", false, "load the demo data into an empty database and print the demo logins")
 	cert := fs.String("tls-cert", envOr("FLEETCHARGE_TLS_CERT", ""), "TLS certificate file (serves HTTPS and OCPP security profile 2)")
 	key := fs.String("tls-key", envOr("FLEETCHARGE_TLS_KEY", ""), "TLS key file")
+	baseURL := fs.String("base-url", envOr("FLEETCHARGE_BASE_URL", ""), "public address of the web application, for links in e-mails (https://fleet.example.com)")
+	smtpURL := fs.String("smtp", envOr("FLEETCHARGE_SMTP_URL", ""), "mail password reset links through smtp://user:password@host:port?from=address (needs --base-url)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if (*cert == "") != (*key == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
-	m := NewMain(Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, Logger: newLogger(stderr), Out: stdout})
+	cfg := Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, BaseURL: *baseURL, Logger: newLogger(stderr), Out: stdout}
+	if *smtpURL != "" {
+		if *baseURL == "" {
+			return fmt.Errorf("--smtp needs --base-url, the address the reset links point to")
+		}
+		mailer, err := auth.ParseSMTPURL(*smtpURL)
+		if err != nil {
+			return err
+		}
+		cfg.Mailer = mailer
+	}
+	m := NewMain(cfg)
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
