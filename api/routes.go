@@ -253,6 +253,7 @@ func (s *Server) table() []route {
 			doc: "The OpenAPI 3.1 description of the whole API.", status: http.StatusOK, public: true, h: s.openAPI},
 	)
 	rs = append(rs, s.reportRoutes()...)
+	rs = append(rs, s.migrationRoute())
 	return rs
 }
 

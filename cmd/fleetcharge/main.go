@@ -26,6 +26,7 @@ Usage:
   fleetcharge token create --email EMAIL [--name NAME] [--db URL]
   fleetcharge generate --orgs N --accounts N --cards N --stations N --sessions N [--db URL]
   fleetcharge password reset --email EMAIL [--base-url URL] [--db URL]
+  fleetcharge migration --kind KIND --ids 1,2 --to-account ID | --to-organization ID [--dry-run] [--with-linked] [--plan FP] [--as EMAIL] [--db URL]
 
 --db defaults to $FLEETCHARGE_DB, then to the SQLite file fleetcharge.db in the
 working directory; sqlite:///path/file.db or a postgres:// URL select the engine.
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runGenerate(ctx, rest, stdout, stderr)
 	case "password reset":
 		return runPasswordReset(ctx, rest, stdout, stderr)
+	case "migration":
+		return runMigration(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
