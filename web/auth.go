@@ -12,6 +12,8 @@ import (
 
 // authForm is the data of the sign-in pages.
 type authForm struct {
+	Chrome *chrome // nil: the sign-in pages show no navigation
+
 	CSRF   string
 	Next   string            // where to go once signed in
 	Error  string            // the form's message

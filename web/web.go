@@ -1,5 +1,12 @@
 // Package web serves fleetcharge's web application: server-rendered pages
 // from embedded html/template files, with every asset in the binary.
+//
+// Every file in templates/ other than layout.html and partials.html is a
+// page: it is parsed with those two, once, at start, and a broken one stops
+// the server from starting. Signed-in pages are registered with s.handle,
+// which authenticates, checks CSRF, works out the scope the user chose and
+// hands the handler a *view; they render with s.show and report errors by
+// returning them (s.fail renders the error page).
 package web
 
 import (
@@ -10,7 +17,13 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"time"
 
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/auth"
 )
 
@@ -21,17 +34,33 @@ var files embed.FS
 type Config struct {
 	Logger *slog.Logger
 	Auth   *auth.Service // sign-in; without it the sign-in pages show but refuse posts
+	// Store holds the data of the signed-in pages; without it they answer
+	// 503.
+	Store fc.Store
+	// Commander sends remote commands to stations (the OCPP endpoint);
+	// without it the command buttons answer that commands are unavailable.
+	Commander app.Commander
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is the web application.
 type Server struct {
 	cfg   Config
+	app   *app.Service
 	pages map[string]*template.Template
 	mux   *http.ServeMux
 }
 
-// pageNames lists every page; each is parsed and checked at start.
-var pageNames = []string{"home", "login", "totp", "password", "reset"}
+// funcs are the functions every template may call. A file of this package
+// may add its own in an init function.
+var funcs = template.FuncMap{
+	"when":    when,
+	"join":    strings.Join,
+	"lower":   strings.ToLower,
+	"title":   titleCase,
+	"fieldOf": fieldOf,
+}
 
 // New parses every page template and returns the web application; a broken
 // template fails here, at start, not on a user's request.
@@ -39,11 +68,29 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	s := &Server{cfg: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
-	for _, name := range pageNames {
-		t, err := template.ParseFS(files, "templates/layout.html", "templates/"+name+".html")
+	if cfg.Store != nil {
+		s.app = &app.Service{Store: cfg.Store, Now: cfg.Now, Commander: cfg.Commander}
+	}
+	names, err := fs.Glob(files, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(names)
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", file)
 		if err != nil {
 			return nil, fmt.Errorf("web: page %s: %w", name, err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("web: page %s defines no content", name)
 		}
 		s.pages[name] = t
 	}
@@ -52,27 +99,67 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	s.mux.HandleFunc("GET /{$}", s.page("home"))
+	s.mux.HandleFunc("GET /{$}", s.home)
 	s.authRoutes()
+	s.appRoutes()
+	s.reportRoutes(s.mux)
 	return s, nil
 }
 
 // ServeHTTP serves the web application.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-func (s *Server) page(name string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) { s.render(w, r, name, nil) }
-}
-
 // render executes a page into a buffer first, so that a failing template
 // never sends half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, data any) {
+	s.renderStatus(w, r, http.StatusOK, name, data)
+}
+
+// renderStatus renders a page with a status.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	var buf bytes.Buffer
-	if err := s.pages[name].ExecuteTemplate(&buf, "layout", data); err != nil {
+	t := s.pages[name]
+	if t == nil {
+		s.cfg.Logger.Error("render page", "page", name, "err", "no such page")
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		s.cfg.Logger.Error("render page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if status != http.StatusOK {
+		w.WriteHeader(status)
+	}
 	_, _ = buf.WriteTo(w)
+}
+
+// when formats a time for a page: UTC, to the minute; "never" for none.
+func when(t any) string {
+	switch v := t.(type) {
+	case time.Time:
+		if v.IsZero() {
+			return "–"
+		}
+		return v.UTC().Format("2006-01-02 15:04")
+	case *time.Time:
+		if v == nil || v.IsZero() {
+			return "never"
+		}
+		return v.UTC().Format("2006-01-02 15:04")
+	}
+	return ""
+}
+
+// titleCase capitalizes the first letter and turns underscores into spaces:
+// "fleet_manager" reads "Fleet manager".
+func titleCase(s string) string {
+	s = strings.ReplaceAll(s, "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

@@ -161,7 +161,8 @@ func (m *Main) handler() (http.Handler, error) {
 	authSvc := auth.New(m.Store, auth.Config{Secure: m.cfg.TLSCert != "", BaseURL: m.cfg.BaseURL})
 	authSvc.Mailer = m.cfg.Mailer
 	authSvc.Logger = m.cfg.Logger
-	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc})
+	m.ocpp = ocpp.NewServer(ocpp.Config{Store: m.Store, Logger: m.cfg.Logger.With("component", "ocpp")})
+	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc, Store: m.Store, Commander: m.ocpp})
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +178,6 @@ func (m *Main) handler() (http.Handler, error) {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	m.ocpp = ocpp.NewServer(ocpp.Config{Store: m.Store, Logger: m.cfg.Logger.With("component", "ocpp")})
 	mux.Handle("/ocpp/{identity}", m.ocpp)
 	mux.Handle("/api/v1/", api.New(api.Config{Store: m.Store, Logger: m.cfg.Logger, Auth: authSvc, Commander: m.ocpp}))
 	mux.Handle("/", webApp)

@@ -1,0 +1,232 @@
+package web
+
+import (
+	"context"
+	"strings"
+
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/access"
+)
+
+// names looks up the names of the objects a page links to, once each, in
+// the view's scope: an object the user may not see shows as its ID only.
+type names struct {
+	s      *Server
+	ctx    context.Context
+	v      *view
+	m      map[string]string
+	owners map[fc.ID]*fc.Owner // by account ID; nil for one not found
+}
+
+func (s *Server) names(ctx context.Context, v *view) *names {
+	return &names{s: s, ctx: ctx, v: v, m: map[string]string{}}
+}
+
+func (n *names) get(kind string, id fc.ID) string {
+	if id == 0 {
+		return "–"
+	}
+	key := kind + ":" + id.String()
+	if name, ok := n.m[key]; ok {
+		return name
+	}
+	name := "#" + id.String()
+	a, subj, ctx := n.s.app, n.v.Subj, n.ctx
+	switch kind {
+	case fc.KindOrganization:
+		if o, err := a.Organization(ctx, subj, id); err == nil {
+			name = strings.Join(o.Path, " / ")
+		}
+	case fc.KindAccount:
+		if x, err := a.Account(ctx, subj, id); err == nil {
+			name = x.Name
+		}
+	case fc.KindEmployee:
+		if x, err := a.Employee(ctx, subj, id); err == nil {
+			name = x.Name
+		}
+	case fc.KindCard:
+		if x, err := a.Card(ctx, subj, id); err == nil {
+			name = x.ExternalID
+		}
+	case fc.KindLocation:
+		if x, err := a.Location(ctx, subj, id); err == nil {
+			name = x.Name
+		}
+	case fc.KindChargeGroup:
+		if x, err := a.ChargeGroup(ctx, subj, id); err == nil {
+			name = x.Name
+		}
+	case fc.KindStation:
+		if x, err := a.Station(ctx, subj, id); err == nil {
+			name = x.Identity
+		}
+	case fc.KindUser:
+		if x, err := a.User(ctx, subj, id); err == nil {
+			name = x.Email
+		}
+	}
+	n.m[key] = name
+	return name
+}
+
+// cell returns a table cell naming the object, linked to its page when the
+// user may see it.
+func (n *names) cell(kind string, id fc.ID) cell {
+	name := n.get(kind, id)
+	if id == 0 || strings.HasPrefix(name, "#") {
+		return cell{Text: name}
+	}
+	return cell{Text: name, Href: objectPath(kind, id)}
+}
+
+// fact returns a fact naming the object, linked like cell.
+func (n *names) fact(label, kind string, id fc.ID) fact {
+	c := n.cell(kind, id)
+	return fact{Label: label, Value: c.Text, Href: c.Href}
+}
+
+// objectPath is the page of an object.
+func objectPath(kind string, id fc.ID) string {
+	base := map[string]string{
+		fc.KindOrganization: "/organizations/", fc.KindAccount: "/accounts/", fc.KindEmployee: "/employees/",
+		fc.KindCard: "/cards/", fc.KindLocation: "/locations/", fc.KindChargeGroup: "/charge-groups/",
+		fc.KindStation: "/stations/", fc.KindSession: "/sessions/", fc.KindUser: "/users/",
+	}[kind]
+	if base == "" {
+		return ""
+	}
+	return base + id.String()
+}
+
+// maxChoices bounds the options of a select built from a list.
+const maxChoices = fc.MaxPageSize
+
+// accountOptions lists the accounts the view may read as select options,
+// with a first empty choice.
+func (s *Server) accountOptions(ctx context.Context, v *view, empty string) ([]option, error) {
+	as, err := s.app.Accounts(ctx, v.Subj, fc.AccountFilter{Page: fc.Page{Limit: maxChoices}})
+	if err != nil {
+		return nil, err
+	}
+	out := []option{{Value: "", Label: empty}}
+	for _, a := range as {
+		out = append(out, option{Value: a.ID.String(), Label: a.Name})
+	}
+	return out, nil
+}
+
+// orgOptions lists the organizations the view may read, with their paths.
+func (s *Server) orgOptions(ctx context.Context, v *view, empty string) ([]option, error) {
+	out := []option{{Value: "", Label: empty}}
+	if !v.can(access.OrganizationsRead) {
+		return out, nil
+	}
+	os, err := s.app.Organizations(ctx, v.Subj, fc.OrganizationFilter{Page: fc.Page{Limit: maxChoices}})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range os {
+		out = append(out, option{Value: o.ID.String(), Label: strings.Join(o.Path, " / ")})
+	}
+	return out, nil
+}
+
+// employeeOptions lists the employees of an account.
+func (s *Server) employeeOptions(ctx context.Context, v *view, accountID fc.ID, empty string) ([]option, error) {
+	out := []option{{Value: "", Label: empty}}
+	if !v.can(access.EmployeesRead) || accountID == 0 {
+		return out, nil
+	}
+	es, err := s.app.Employees(ctx, v.Subj, fc.EmployeeFilter{AccountID: accountID, Page: fc.Page{Limit: maxChoices}})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range es {
+		out = append(out, option{Value: e.ID.String(), Label: e.Name})
+	}
+	return out, nil
+}
+
+func choices(empty string, values ...string) []option {
+	var out []option
+	if empty != "" {
+		out = append(out, option{Value: "", Label: empty})
+	}
+	for _, v := range values {
+		out = append(out, option{Value: v, Label: titleCase(v)})
+	}
+	return out
+}
+
+// prefetch loads the names of the objects of kind (employees, stations)
+// that the accounts own, one list query per account, when a page names
+// more such objects than it has accounts: a 100-row page then takes a few
+// queries instead of a hundred. What the lists miss is still looked up one
+// by one.
+func (n *names) prefetch(kind string, accounts map[fc.ID]bool, wanted int) {
+	if wanted <= len(accounts) {
+		return
+	}
+	ctx, subj, a := n.ctx, n.v.Subj, n.s.app
+	for id := range accounts {
+		if id == 0 {
+			continue
+		}
+		page := fc.Page{Limit: fc.MaxPageSize}
+		switch kind {
+		case fc.KindEmployee:
+			if !n.v.can(access.EmployeesRead) {
+				return
+			}
+			es, err := a.Employees(ctx, subj, fc.EmployeeFilter{AccountID: id, Page: page})
+			if err != nil {
+				return
+			}
+			for _, e := range es {
+				n.m[kind+":"+e.ID.String()] = e.Name
+			}
+		case fc.KindStation:
+			sts, err := a.Stations(ctx, subj, fc.StationFilter{AccountID: id, Page: page})
+			if err != nil {
+				return
+			}
+			for _, st := range sts {
+				n.m[kind+":"+st.ID.String()] = st.Identity
+			}
+		}
+	}
+}
+
+// prefetchAccounts loads the names of the accounts in scope with one list
+// query when a page names several.
+func (n *names) prefetchAccounts(wanted map[fc.ID]bool) {
+	if len(wanted) <= 2 || !n.v.can(access.AccountsRead) {
+		return
+	}
+	as, err := n.s.app.Accounts(n.ctx, n.v.Subj, fc.AccountFilter{Page: fc.Page{Limit: fc.MaxPageSize}})
+	if err != nil {
+		return
+	}
+	for _, a := range as {
+		n.m[fc.KindAccount+":"+a.ID.String()] = a.Name
+	}
+}
+
+// may reports whether the view's subject holds p on the account id,
+// looking each account's place up once per page: a list shows an action
+// on a row only where the user may take it.
+func (n *names) may(p access.Permission, accountID fc.ID) bool {
+	if n.owners == nil {
+		n.owners = map[fc.ID]*fc.Owner{}
+	}
+	o, ok := n.owners[accountID]
+	if !ok {
+		x, err := n.s.app.Store.Owner(n.ctx, n.v.Subj.ProviderID, fc.KindAccount, accountID)
+		if err == nil {
+			o = &x
+		}
+		n.owners[accountID] = o
+	}
+	return o != nil && access.Can(n.v.Subj, p, *o)
+}

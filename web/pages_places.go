@@ -1,0 +1,433 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/access"
+)
+
+// Locations.
+
+func (s *Server) locationsPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	if !v.can(access.LocationsRead) {
+		return fc.Errorf(fc.ENotFound, "no locations")
+	}
+	f := fc.LocationFilter{AccountID: queryID(r, "account_id"), Kind: r.URL.Query().Get("kind"), Page: pageOf(r)}
+	ls, err := s.app.Locations(ctx, v.Subj, f)
+	if err != nil {
+		return err
+	}
+	n := s.names(ctx, v)
+	b := &listBody{Heading: "Locations"}
+	if v.can(access.LocationsManage) {
+		b.Actions = []link{{"/locations/new", "New location"}}
+	}
+	b.Filter = &form{ID: "filter", Method: "get", Action: "/locations", Submit: "Filter", Inline: true, Fields: []field{
+		{Name: "kind", Label: "Kind", Type: "select", Value: f.Kind, Options: choices("Any", fc.LocationOffice, fc.LocationHome, fc.LocationPublic)},
+	}}
+	if f.AccountID != 0 {
+		b.Filter.Hidden = []hidden{{"account_id", f.AccountID.String()}}
+		b.Intro = "Of " + n.get(fc.KindAccount, f.AccountID) + "."
+	}
+	b.Table = table{Columns: []string{"Name", "Kind", "Address", "City", "Account"}, Empty: "No locations."}
+	for _, l := range ls {
+		b.Table.Rows = append(b.Table.Rows, []cell{{Text: l.Name, Href: objectPath(fc.KindLocation, l.ID)}, {Text: l.Kind},
+			{Text: l.Address}, {Text: l.City}, n.cell(fc.KindAccount, l.AccountID)})
+	}
+	if len(ls) > 0 {
+		b.paginate(r, len(ls), ls[len(ls)-1].ID)
+	}
+	s.show(w, r, v, http.StatusOK, "list", "Locations", b)
+	return nil
+}
+
+func (s *Server) locationFields(r *http.Request, v *view, l *fc.Location) ([]field, error) {
+	accounts, err := s.accountOptions(r.Context(), v, "– Choose –")
+	if err != nil {
+		return nil, err
+	}
+	return []field{
+		{Name: "name", Label: "Name", Value: l.Name, Required: true},
+		{Name: "kind", Label: "Kind", Type: "select", Value: l.Kind, Options: choices("", fc.LocationOffice, fc.LocationHome, fc.LocationPublic)},
+		{Name: "address", Label: "Address", Value: l.Address},
+		{Name: "postal_code", Label: "Postal code", Value: l.PostalCode},
+		{Name: "city", Label: "City", Value: l.City},
+		{Name: "country", Label: "Country", Value: l.Country, Hint: "Two letters, ISO 3166."},
+		{Name: "account_id", Label: "Account", Type: "select", Value: idString(l.AccountID), Options: accounts, Required: true},
+		{Name: "employee_id", Label: "Employee (home locations)", Value: idString(l.EmployeeID), Hint: "The ID of the employee whose home this is; empty otherwise."},
+	}, nil
+}
+
+func locationFrom(vals map[string][]string, l *fc.Location, fields map[string]string) {
+	get := func(k string) string { return strings.TrimSpace(first(vals[k])) }
+	l.Name, l.Kind, l.Address, l.PostalCode, l.City = get("name"), get("kind"), get("address"), get("postal_code"), get("city")
+	l.Country = strings.ToUpper(get("country"))
+	l.AccountID, l.EmployeeID = formID(vals, "account_id", fields), formID(vals, "employee_id", fields)
+}
+
+func (s *Server) newLocationPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	return s.showNewLocation(w, r, v, nil)
+}
+
+func (s *Server) showNewLocation(w http.ResponseWriter, r *http.Request, v *view, fl *failure) error {
+	if !v.can(access.LocationsManage) {
+		return fc.Errorf(fc.ENotFound, "no new location")
+	}
+	fields, err := s.locationFields(r, v, &fc.Location{Kind: fc.LocationOffice, AccountID: queryID(r, "account_id")})
+	if err != nil {
+		return err
+	}
+	b := &detailBody{Heading: "New location", Back: link{"/locations", "Locations"}, Forms: []*form{v.postForm("new", "/locations", "Create location", fields...)}}
+	s.show(w, r, v, b.apply(fl), "detail", "New location", b)
+	return nil
+}
+
+func (s *Server) createLocation(w http.ResponseWriter, r *http.Request, v *view) error {
+	var l fc.Location
+	fields := map[string]string{}
+	locationFrom(r.PostForm, &l, fields)
+	err := validated(fields)
+	if err == nil {
+		err = s.app.CreateLocation(r.Context(), v.Subj, &l)
+	}
+	return created(w, r, err, objectPath(fc.KindLocation, l.ID), func(fl *failure) error { return s.showNewLocation(w, r, v, fl) })
+}
+
+func (s *Server) locationPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	return s.showLocation(w, r, v, id, nil)
+}
+
+func (s *Server) showLocation(w http.ResponseWriter, r *http.Request, v *view, id fc.ID, fl *failure) error {
+	ctx := r.Context()
+	l, err := s.app.Location(ctx, v.Subj, id)
+	if err != nil {
+		return err
+	}
+	n := s.names(ctx, v)
+	b := &detailBody{Heading: l.Name, Back: link{"/locations", "Locations"}}
+	b.Facts = []fact{{Label: "Kind", Value: titleCase(l.Kind)}, {Label: "Address", Value: strings.TrimSpace(l.Address + ", " + l.PostalCode + " " + l.City + " " + l.Country)},
+		n.fact("Account", fc.KindAccount, l.AccountID)}
+	if l.EmployeeID != 0 {
+		b.Facts = append(b.Facts, n.fact("Home of", fc.KindEmployee, l.EmployeeID))
+	}
+	if v.can(access.StationsRead) || v.can(access.StationsHomeRead) {
+		b.Links = append(b.Links, link{"/stations?location_id=" + l.ID.String(), "Stations at this location"})
+	}
+	if s.canOn(ctx, v, access.LocationsManage, fc.KindLocation, l.ID) {
+		fields, err := s.locationFields(r, v, l)
+		if err != nil {
+			return err
+		}
+		edit := v.postForm("edit", objectPath(fc.KindLocation, l.ID), "Save", fields...)
+		edit.Title = "Edit"
+		del := v.button("delete", objectPath(fc.KindLocation, l.ID)+"/delete", "Delete location", "danger")
+		del.Confirm, del.Intro = "Delete "+l.Name+"?", "Only a location without stations or history can be deleted."
+		b.Forms = []*form{edit, del}
+	}
+	s.show(w, r, v, b.apply(fl), "detail", l.Name, b)
+	return nil
+}
+
+func (s *Server) updateLocation(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	var in fc.Location
+	locationFrom(r.PostForm, &in, fields)
+	if err = validated(fields); err == nil {
+		_, err = s.app.UpdateLocation(r.Context(), v.Subj, id, func(l *fc.Location) error {
+			in.ID, in.ProviderID, in.CreatedAt, in.UpdatedAt = l.ID, l.ProviderID, l.CreatedAt, l.UpdatedAt
+			*l = in
+			return nil
+		})
+	}
+	if err == nil {
+		redirect(w, r, objectPath(fc.KindLocation, id), "saved")
+		return nil
+	}
+	return refail(r, err, "edit", func(fl *failure) error { return s.showLocation(w, r, v, id, fl) })
+}
+
+func (s *Server) deleteLocation(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.app.DeleteLocation(r.Context(), v.Subj, id); err != nil {
+		return refail(r, err, "delete", func(fl *failure) error { return s.showLocation(w, r, v, id, fl) })
+	}
+	redirect(w, r, "/locations", "deleted")
+	return nil
+}
+
+// Charge groups.
+
+func (s *Server) groupRoutes() {
+	s.handle("GET /charge-groups", s.groupsPage)
+	s.handle("GET /charge-groups/new", s.newGroupPage)
+	s.handle("POST /charge-groups", s.createGroup)
+	s.handle("GET /charge-groups/{id}", s.groupPage)
+	s.handle("POST /charge-groups/{id}", s.updateGroup)
+	s.handle("POST /charge-groups/{id}/delete", s.deleteGroup)
+}
+
+// micros shows a price in millionths as a decimal.
+func micros(v int64) string {
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	frac := strings.TrimRight(fmt.Sprintf("%06d", v%1_000_000), "0")
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	return sign + strconv.FormatInt(v/1_000_000, 10) + "." + frac
+}
+
+// parseMicros reads a decimal price with up to six decimals exactly.
+func parseMicros(s string) (int64, bool) {
+	s = strings.TrimSpace(strings.ReplaceAll(s, ",", "."))
+	if s == "" {
+		return 0, true
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" {
+		whole = "0"
+	}
+	if len(frac) > 6 || strings.HasPrefix(whole, "-") || strings.HasPrefix(whole, "+") {
+		return 0, false
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w > 1_000_000_000 {
+		return 0, false
+	}
+	f := int64(0)
+	if frac != "" {
+		if f, err = strconv.ParseInt((frac + "000000")[:6], 10, 64); err != nil || strings.ContainsAny(frac, "+-") {
+			return 0, false
+		}
+	}
+	return w*1_000_000 + f, true
+}
+
+// idList shows IDs as a comma-separated list, and parseIDList reads one.
+func idList(ids []fc.ID) string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return strings.Join(out, ", ")
+}
+
+func parseIDList(raw, name string, fields map[string]string) []fc.ID {
+	out := []fc.ID{}
+	for _, p := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+		id, err := fc.ParseID(p)
+		if err != nil {
+			fields[name] = "must list IDs, separated by commas"
+			continue
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	if !v.can(access.ChargeGroupsRead) {
+		return fc.Errorf(fc.ENotFound, "no charge groups")
+	}
+	f := fc.ChargeGroupFilter{AccountID: queryID(r, "account_id"), Page: pageOf(r)}
+	gs, err := s.app.ChargeGroups(ctx, v.Subj, f)
+	if err != nil {
+		return err
+	}
+	n := s.names(ctx, v)
+	b := &listBody{Heading: "Charge groups"}
+	if v.can(access.ChargeGroupsManage) {
+		b.Actions = []link{{"/charge-groups/new", "New charge group"}}
+	}
+	if f.AccountID != 0 {
+		b.Intro = "Of " + n.get(fc.KindAccount, f.AccountID) + "."
+	}
+	b.Table = table{Columns: []string{"Name", "Kind", "Access", "Tariff", "Account"}, Empty: "No charge groups."}
+	for _, g := range gs {
+		b.Table.Rows = append(b.Table.Rows, []cell{{Text: g.Name, Href: objectPath(fc.KindChargeGroup, g.ID)}, {Text: g.Kind}, {Text: g.Access},
+			{Text: tariffText(g.Tariff)}, n.cell(fc.KindAccount, g.AccountID)})
+	}
+	if len(gs) > 0 {
+		b.paginate(r, len(gs), gs[len(gs)-1].ID)
+	}
+	s.show(w, r, v, http.StatusOK, "list", "Charge groups", b)
+	return nil
+}
+
+func tariffText(t fc.Tariff) string {
+	if t.Currency == "" {
+		return "free"
+	}
+	return fmt.Sprintf("%s %s/kWh, %s/min, start %s", t.Currency, micros(t.PerKWhMicros), micros(t.PerMinuteMicros), micros(t.StartFeeMicros))
+}
+
+func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]field, error) {
+	accounts, err := s.accountOptions(r.Context(), v, "– Choose –")
+	if err != nil {
+		return nil, err
+	}
+	return []field{
+		{Name: "name", Label: "Name", Value: g.Name, Required: true},
+		{Name: "kind", Label: "Kind", Type: "select", Value: g.Kind, Options: choices("", fc.GroupOther, fc.GroupHome)},
+		{Name: "account_id", Label: "Account", Type: "select", Value: idString(g.AccountID), Options: accounts, Required: true},
+		{Name: "access", Label: "Access", Type: "select", Value: g.Access, Options: choices("", fc.AccessPublic, fc.AccessRestricted),
+			Hint: "Public admits every active card; restricted only the cards of the accounts, organizations and cards listed below."},
+		{Name: "allowed_account_ids", Label: "Admitted accounts", Value: idList(g.AllowedAccountIDs), Hint: "Account IDs, separated by commas."},
+		{Name: "allowed_organization_ids", Label: "Admitted organizations", Value: idList(g.AllowedOrganizationIDs), Hint: "Organization IDs, with everything below them."},
+		{Name: "allowed_card_ids", Label: "Admitted cards", Value: idList(g.AllowedCardIDs), Hint: "Card IDs."},
+		{Name: "tariff.currency", Label: "Currency", Value: g.Tariff.Currency, Hint: "ISO 4217, such as EUR; empty for free charging."},
+		{Name: "tariff.per_kwh", Label: "Price per kWh", Value: micros(g.Tariff.PerKWhMicros)},
+		{Name: "tariff.per_minute", Label: "Price per minute", Value: micros(g.Tariff.PerMinuteMicros)},
+		{Name: "tariff.start_fee", Label: "Start fee", Value: micros(g.Tariff.StartFeeMicros)},
+	}, nil
+}
+
+func groupFrom(vals map[string][]string, g *fc.ChargeGroup, fields map[string]string) {
+	get := func(k string) string { return strings.TrimSpace(first(vals[k])) }
+	g.Name, g.Kind, g.Access = get("name"), get("kind"), get("access")
+	g.AccountID = formID(vals, "account_id", fields)
+	g.AllowedAccountIDs = parseIDList(get("allowed_account_ids"), "allowed_account_ids", fields)
+	g.AllowedOrganizationIDs = parseIDList(get("allowed_organization_ids"), "allowed_organization_ids", fields)
+	g.AllowedCardIDs = parseIDList(get("allowed_card_ids"), "allowed_card_ids", fields)
+	g.Tariff.Currency = strings.ToUpper(get("tariff.currency"))
+	for _, p := range []struct {
+		name string
+		dst  *int64
+	}{{"tariff.per_kwh", &g.Tariff.PerKWhMicros}, {"tariff.per_minute", &g.Tariff.PerMinuteMicros}, {"tariff.start_fee", &g.Tariff.StartFeeMicros}} {
+		m, ok := parseMicros(get(p.name))
+		if !ok {
+			fields[p.name] = "must be an amount such as 0.35, with at most six decimals"
+		}
+		*p.dst = m
+	}
+}
+
+func (s *Server) newGroupPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	return s.showNewGroup(w, r, v, nil)
+}
+
+func (s *Server) showNewGroup(w http.ResponseWriter, r *http.Request, v *view, fl *failure) error {
+	if !v.can(access.ChargeGroupsManage) {
+		return fc.Errorf(fc.ENotFound, "no new charge group")
+	}
+	fields, err := s.groupFields(r, v, &fc.ChargeGroup{Kind: fc.GroupOther, Access: fc.AccessPublic, AccountID: queryID(r, "account_id")})
+	if err != nil {
+		return err
+	}
+	b := &detailBody{Heading: "New charge group", Back: link{"/charge-groups", "Charge groups"},
+		Forms: []*form{v.postForm("new", "/charge-groups", "Create charge group", fields...)}}
+	s.show(w, r, v, b.apply(fl), "detail", "New charge group", b)
+	return nil
+}
+
+func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, v *view) error {
+	var g fc.ChargeGroup
+	fields := map[string]string{}
+	groupFrom(r.PostForm, &g, fields)
+	err := validated(fields)
+	if err == nil {
+		err = s.app.CreateChargeGroup(r.Context(), v.Subj, &g)
+	}
+	return created(w, r, err, objectPath(fc.KindChargeGroup, g.ID), func(fl *failure) error { return s.showNewGroup(w, r, v, fl) })
+}
+
+func (s *Server) groupPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	return s.showGroup(w, r, v, id, nil)
+}
+
+func (s *Server) showGroup(w http.ResponseWriter, r *http.Request, v *view, id fc.ID, fl *failure) error {
+	ctx := r.Context()
+	g, err := s.app.ChargeGroup(ctx, v.Subj, id)
+	if err != nil {
+		return err
+	}
+	n := s.names(ctx, v)
+	b := &detailBody{Heading: g.Name, Back: link{"/charge-groups", "Charge groups"}}
+	b.Facts = []fact{{Label: "Kind", Value: titleCase(g.Kind)}, n.fact("Account", fc.KindAccount, g.AccountID),
+		{Label: "Access", Value: titleCase(g.Access)}, {Label: "Tariff", Value: tariffText(g.Tariff)}}
+	if g.Access == fc.AccessRestricted {
+		admitted := table{Caption: "Admitted", Columns: []string{"Kind", "Name"}, Empty: "Nothing: no card may charge."}
+		for _, x := range []struct {
+			kind string
+			ids  []fc.ID
+		}{{fc.KindAccount, g.AllowedAccountIDs}, {fc.KindOrganization, g.AllowedOrganizationIDs}, {fc.KindCard, g.AllowedCardIDs}} {
+			for _, id := range x.ids {
+				admitted.Rows = append(admitted.Rows, []cell{{Text: titleCase(x.kind)}, n.cell(x.kind, id)})
+			}
+		}
+		b.Tables = append(b.Tables, admitted)
+	}
+	if v.can(access.StationsRead) {
+		b.Links = append(b.Links, link{"/stations?charge_group_id=" + g.ID.String(), "Stations in this group"})
+	}
+	if s.canOn(ctx, v, access.ChargeGroupsManage, fc.KindChargeGroup, g.ID) {
+		fields, err := s.groupFields(r, v, g)
+		if err != nil {
+			return err
+		}
+		edit := v.postForm("edit", objectPath(fc.KindChargeGroup, g.ID), "Save", fields...)
+		edit.Title = "Edit"
+		del := v.button("delete", objectPath(fc.KindChargeGroup, g.ID)+"/delete", "Delete charge group", "danger")
+		del.Confirm, del.Intro = "Delete "+g.Name+"?", "Only a charge group without stations can be deleted."
+		b.Forms = []*form{edit, del}
+	}
+	s.show(w, r, v, b.apply(fl), "detail", g.Name, b)
+	return nil
+}
+
+func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	var in fc.ChargeGroup
+	groupFrom(r.PostForm, &in, fields)
+	if err = validated(fields); err == nil {
+		_, err = s.app.UpdateChargeGroup(r.Context(), v.Subj, id, func(g *fc.ChargeGroup) error {
+			g.Name, g.Kind, g.Access, g.AccountID, g.Tariff = in.Name, in.Kind, in.Access, in.AccountID, in.Tariff
+			g.AllowedAccountIDs, g.AllowedOrganizationIDs, g.AllowedCardIDs = in.AllowedAccountIDs, in.AllowedOrganizationIDs, in.AllowedCardIDs
+			return nil
+		})
+	}
+	if err == nil {
+		redirect(w, r, objectPath(fc.KindChargeGroup, id), "saved")
+		return nil
+	}
+	return refail(r, err, "edit", func(fl *failure) error { return s.showGroup(w, r, v, id, fl) })
+}
+
+func (s *Server) deleteGroup(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.app.DeleteChargeGroup(r.Context(), v.Subj, id); err != nil {
+		return refail(r, err, "delete", func(fl *failure) error { return s.showGroup(w, r, v, id, fl) })
+	}
+	redirect(w, r, "/charge-groups", "deleted")
+	return nil
+}

@@ -1,0 +1,494 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/access"
+	"github.com/fleetcharge/fleetcharge/app"
+)
+
+// stationRoutes registers the pages of stations and sessions.
+func (s *Server) stationRoutes() {
+	s.handle("GET /stations", s.stationsPage)
+	s.handle("GET /stations/new", s.newStationPage)
+	s.handle("POST /stations", s.createStation)
+	s.handle("GET /stations/{id}", s.stationPage)
+	s.handle("POST /stations/{id}", s.updateStation)
+	s.handle("POST /stations/{id}/delete", s.deleteStation)
+	s.handle("POST /stations/{id}/commands/{command}", s.sendCommand)
+	s.handle("GET /sessions", s.sessionsPage)
+	s.handle("GET /sessions/{id}", s.sessionPage)
+}
+
+// connectorSummary reads a station's charge points in one line.
+func connectorSummary(st *fc.Station) string {
+	parts := make([]string, len(st.ChargePoints))
+	for i, cp := range st.ChargePoints {
+		parts[i] = strconv.Itoa(cp.ConnectorID) + ": " + cp.Status
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (s *Server) stationsPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	if !v.can(access.StationsRead) && !v.can(access.StationsHomeRead) {
+		return fc.Errorf(fc.ENotFound, "no stations")
+	}
+	f := fc.StationFilter{AccountID: queryID(r, "account_id"), LocationID: queryID(r, "location_id"), ChargeGroupID: queryID(r, "charge_group_id"),
+		Search: strings.TrimSpace(r.URL.Query().Get("search")), Page: pageOf(r)}
+	sts, err := s.app.Stations(ctx, v.Subj, f)
+	if err != nil {
+		return err
+	}
+	n := s.names(ctx, v)
+	b := &listBody{Heading: "Stations"}
+	if v.can(access.StationsManage) {
+		b.Actions = []link{{"/stations/new", "Register a station"}}
+	}
+	b.Filter = &form{ID: "filter", Method: "get", Action: "/stations", Submit: "Filter", Inline: true, Fields: []field{
+		{Name: "search", Label: "Identity starts with", Value: f.Search},
+	}}
+	for _, h := range []struct {
+		name string
+		id   fc.ID
+	}{{"account_id", f.AccountID}, {"location_id", f.LocationID}, {"charge_group_id", f.ChargeGroupID}} {
+		if h.id != 0 {
+			b.Filter.Hidden = append(b.Filter.Hidden, hidden{h.name, h.id.String()})
+		}
+	}
+	b.Table = table{Columns: []string{"Identity", "Connection", "Last heartbeat", "Connectors", "Location", "Account"}, Empty: "No stations."}
+	for _, st := range sts {
+		b.Table.Rows = append(b.Table.Rows, []cell{{Text: st.Identity, Href: objectPath(fc.KindStation, st.ID)},
+			{Text: st.Connection, Class: "conn-" + st.Connection}, {Text: v.when(st.LastHeartbeatAt)}, {Text: connectorSummary(&st)},
+			n.cell(fc.KindLocation, st.LocationID), n.cell(fc.KindAccount, st.AccountID)})
+	}
+	if len(sts) > 0 {
+		b.paginate(r, len(sts), sts[len(sts)-1].ID)
+	}
+	s.show(w, r, v, http.StatusOK, "list", "Stations", b)
+	return nil
+}
+
+func (s *Server) stationFields(r *http.Request, v *view, st *fc.Station, create bool) ([]field, error) {
+	fields := []field{{Name: "identity", Label: "OCPP identity", Value: st.Identity, Required: true, Hint: "The name the station connects with: /ocpp/{identity}."}}
+	if create {
+		accounts, err := s.accountOptions(r.Context(), v, "– Choose –")
+		if err != nil {
+			return nil, err
+		}
+		fields = append(fields, field{Name: "account_id", Label: "Account", Type: "select", Value: idString(st.AccountID), Options: accounts, Required: true},
+			field{Name: "connectors", Label: "Connectors", Type: "number", Value: "1", Required: true})
+	}
+	location := field{Name: "location_id", Label: "Location ID", Value: idString(st.LocationID), Required: true, Hint: "A location of the station's account."}
+	group := field{Name: "charge_group_id", Label: "Charge group ID", Value: idString(st.ChargeGroupID), Required: true, Hint: "A charge group of the station's account."}
+	if st.AccountID != 0 && v.can(access.LocationsRead) && v.can(access.ChargeGroupsRead) {
+		ctx := r.Context()
+		ls, err := s.app.Locations(ctx, v.Subj, fc.LocationFilter{AccountID: st.AccountID, Page: fc.Page{Limit: maxChoices}})
+		if err != nil {
+			return nil, err
+		}
+		gs, err := s.app.ChargeGroups(ctx, v.Subj, fc.ChargeGroupFilter{AccountID: st.AccountID, Page: fc.Page{Limit: maxChoices}})
+		if err != nil {
+			return nil, err
+		}
+		location.Label, location.Type, location.Hint, location.Options = "Location", "select", "", []option{{"", "– Choose –"}}
+		for _, l := range ls {
+			location.Options = append(location.Options, option{l.ID.String(), l.Name + " (" + l.Kind + ")"})
+		}
+		group.Label, group.Type, group.Hint, group.Options = "Charge group", "select", "", []option{{"", "– Choose –"}}
+		for _, g := range gs {
+			group.Options = append(group.Options, option{g.ID.String(), g.Name})
+		}
+	}
+	fields = append(fields, location, group,
+		field{Name: "vendor", Label: "Vendor", Value: st.Vendor},
+		field{Name: "model", Label: "Model", Value: st.Model},
+		field{Name: "serial_number", Label: "Serial number", Value: st.SerialNumber},
+		field{Name: "firmware_version", Label: "Firmware", Value: st.Firmware},
+		field{Name: "password", Label: "New password", Type: "password", Hint: "16 to 40 characters for HTTP Basic; leave empty to keep the current one" +
+			map[bool]string{true: " (a new station gets a generated one).", false: "."}[create]},
+	)
+	return fields, nil
+}
+
+func stationFrom(vals map[string][]string, st *fc.Station, fields map[string]string) {
+	get := func(k string) string { return strings.TrimSpace(first(vals[k])) }
+	st.Identity, st.Vendor, st.Model, st.SerialNumber, st.Firmware = get("identity"), get("vendor"), get("model"), get("serial_number"), get("firmware_version")
+	st.AccountID, st.LocationID, st.ChargeGroupID = formID(vals, "account_id", fields), formID(vals, "location_id", fields), formID(vals, "charge_group_id", fields)
+}
+
+func (s *Server) newStationPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	return s.showNewStation(w, r, v, nil)
+}
+
+func (s *Server) showNewStation(w http.ResponseWriter, r *http.Request, v *view, fl *failure) error {
+	if !v.can(access.StationsManage) {
+		return fc.Errorf(fc.ENotFound, "no new station")
+	}
+	st := &fc.Station{AccountID: queryID(r, "account_id")}
+	if fl != nil {
+		st.AccountID, _ = fc.ParseID(fl.vals.Get("account_id"))
+	}
+	fields, err := s.stationFields(r, v, st, true)
+	if err != nil {
+		return err
+	}
+	b := &detailBody{Heading: "Register a station", Back: link{"/stations", "Stations"}, Forms: []*form{v.postForm("new", "/stations", "Register station", fields...)}}
+	s.show(w, r, v, b.apply(fl), "detail", "Register a station", b)
+	return nil
+}
+
+func (s *Server) createStation(w http.ResponseWriter, r *http.Request, v *view) error {
+	var st fc.Station
+	fields := map[string]string{}
+	stationFrom(r.PostForm, &st, fields)
+	connectors := formInt(r.PostForm, "connectors", fields)
+	err := validated(fields)
+	generated := ""
+	if err == nil {
+		generated, err = s.app.CreateStation(r.Context(), v.Subj, &st, r.PostFormValue("password"), connectors)
+	}
+	if err != nil {
+		return refail(r, err, "new", func(fl *failure) error { return s.showNewStation(w, r, v, fl) })
+	}
+	if generated == "" {
+		redirect(w, r, objectPath(fc.KindStation, st.ID), "created")
+		return nil
+	}
+	// The generated password is shown this once; it cannot go in a redirect.
+	b := &detailBody{Heading: "Station " + st.Identity + " is registered", Back: link{objectPath(fc.KindStation, st.ID), "To the station"},
+		Result: []fact{{Label: "OCPP identity", Value: st.Identity}, {Label: "Password", Value: generated, Class: "secret"}}}
+	b.Facts = []fact{{Label: "Note", Value: "Set this password in the station now: it is not shown again."}}
+	s.show(w, r, v, http.StatusCreated, "detail", "Station registered", b)
+	return nil
+}
+
+func (s *Server) stationPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	return s.showStation(w, r, v, id, nil)
+}
+
+// commandForms are the remote command forms of a station.
+func commandForms(v *view, st *fc.Station, active []fc.Session) []*form {
+	base := objectPath(fc.KindStation, st.ID) + "/commands/"
+	var connectors, connectorsOr0 []option
+	connectorsOr0 = append(connectorsOr0, option{"0", "Whole station"})
+	for _, cp := range st.ChargePoints {
+		o := option{strconv.Itoa(cp.ConnectorID), "Connector " + strconv.Itoa(cp.ConnectorID) + " (" + cp.Status + ")"}
+		connectors = append(connectors, o)
+		connectorsOr0 = append(connectorsOr0, o)
+	}
+	anyConnector := append([]option{{"0", "Let the station choose"}}, connectors...)
+	start := v.postForm(app.CommandRemoteStart, base+app.CommandRemoteStart, "Start charging",
+		field{Name: "connector_id", Label: "Connector", Type: "select", Options: anyConnector, Value: "0"},
+		field{Name: "id_tag", Label: "Card internal ID (idTag)", Required: true})
+	start.Title = "Remote start"
+	var sessions []option
+	for _, x := range active {
+		sessions = append(sessions, option{x.ID.String(), fmt.Sprintf("Session %s on connector %d, since %s", x.ID, x.ConnectorID, v.when(x.StartedAt))})
+	}
+	stop := v.postForm(app.CommandRemoteStop, base+app.CommandRemoteStop, "Stop charging",
+		field{Name: "transaction_id", Label: "Session", Type: "select", Options: sessions, Required: true})
+	stop.Title = "Remote stop"
+	if len(sessions) == 0 {
+		stop.Fields[0] = field{Name: "transaction_id", Label: "Session ID", Required: true, Hint: "No session is running on this station now."}
+	}
+	reset := v.postForm(app.CommandReset, base+app.CommandReset, "Reset",
+		field{Name: "type", Label: "Kind of reset", Type: "select", Options: []option{{"Soft", "Soft: stop sessions, restart software"}, {"Hard", "Hard: reboot"}}, Value: "Soft"})
+	reset.Title, reset.Class, reset.Confirm = "Reset", "danger", "Reset "+st.Identity+"? Running sessions stop."
+	unlock := v.postForm(app.CommandUnlock, base+app.CommandUnlock, "Unlock",
+		field{Name: "connector_id", Label: "Connector", Type: "select", Options: connectors})
+	unlock.Title = "Unlock connector"
+	avail := v.postForm(app.CommandChangeAvailability, base+app.CommandChangeAvailability, "Change availability",
+		field{Name: "connector_id", Label: "Connector", Type: "select", Options: connectorsOr0, Value: "0"},
+		field{Name: "type", Label: "Availability", Type: "select", Options: []option{{"Operative", "Operative"}, {"Inoperative", "Inoperative"}}})
+	avail.Title = "Availability"
+	return []*form{start, stop, reset, unlock, avail}
+}
+
+func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id fc.ID, fl *failure) error {
+	ctx := r.Context()
+	st, err := s.app.Station(ctx, v.Subj, id)
+	if err != nil {
+		return err
+	}
+	n := s.names(ctx, v)
+	b := &detailBody{Heading: "Station " + st.Identity, Back: link{"/stations", "Stations"}, Live: true}
+	if q := r.URL.Query(); q.Get("cmd") != "" {
+		b.Result = []fact{{Label: "Command", Value: titleCase(strings.ReplaceAll(q.Get("cmd"), "-", " "))},
+			{Label: "The station answered", Value: or(q.Get("answer"), "(no status)")}}
+	}
+	b.Facts = []fact{{Label: "Connection", Value: st.Connection, Class: "conn-" + st.Connection}, {Label: "Last heartbeat", Value: v.when(st.LastHeartbeatAt)},
+		{Label: "Last boot", Value: v.when(st.LastBootAt)}, n.fact("Account", fc.KindAccount, st.AccountID), n.fact("Location", fc.KindLocation, st.LocationID),
+		n.fact("Charge group", fc.KindChargeGroup, st.ChargeGroupID), {Label: "Vendor and model", Value: strings.TrimSpace(st.Vendor + " " + st.Model)},
+		{Label: "Serial number", Value: st.SerialNumber}, {Label: "Firmware", Value: st.Firmware}}
+	cps := table{Live: "connectors", Caption: "Connectors", Columns: []string{"Connector", "Status", "Error", "Since"}, Empty: "No connectors."}
+	for _, cp := range st.ChargePoints {
+		cps.Rows = append(cps.Rows, []cell{{Text: strconv.Itoa(cp.ConnectorID)}, {Text: cp.Status, Class: "cp-" + strings.ToLower(cp.Status)},
+			{Text: cp.ErrorCode}, {Text: v.when(cp.StatusAt)}})
+	}
+	b.Tables = append(b.Tables, cps)
+	var active []fc.Session
+	if v.can(access.SessionsCardSideRead) || v.can(access.SessionsStationSideRead) {
+		b.Links = append(b.Links, link{"/sessions?station_id=" + st.ID.String(), "Sessions on this station"})
+		if active, err = s.app.Sessions(ctx, v.Subj, fc.SessionFilter{StationID: st.ID, ActiveOnly: true, Page: fc.Page{Limit: 20}}); err != nil {
+			return err
+		}
+	}
+	if s.canOn(ctx, v, access.StationsCommand, fc.KindStation, st.ID) {
+		b.Forms = append(b.Forms, commandForms(v, st, active)...)
+	}
+	if s.canOn(ctx, v, access.StationsManage, fc.KindStation, st.ID) {
+		fields, err := s.stationFields(r, v, st, false)
+		if err != nil {
+			return err
+		}
+		edit := v.postForm("edit", objectPath(fc.KindStation, st.ID), "Save", fields...)
+		edit.Title = "Edit"
+		del := v.button("delete", objectPath(fc.KindStation, st.ID)+"/delete", "Delete station", "danger")
+		del.Confirm, del.Intro = "Delete station "+st.Identity+"?", "Only a station that never recorded a session can be deleted."
+		b.Forms = append(b.Forms, edit, del)
+	}
+	s.show(w, r, v, b.apply(fl), "detail", "Station "+st.Identity, b)
+	return nil
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (s *Server) updateStation(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	fields := map[string]string{}
+	var in fc.Station
+	stationFrom(r.PostForm, &in, fields)
+	hash := ""
+	if p := r.PostFormValue("password"); p != "" {
+		if hash, err = app.StationPasswordHash("password", p); err != nil {
+			for k, m := range fc.ErrorFields(err) {
+				fields[k] = m
+			}
+		}
+	}
+	if err = validated(fields); err == nil {
+		_, err = s.app.UpdateStation(r.Context(), v.Subj, id, func(st *fc.Station) error {
+			st.Identity, st.LocationID, st.ChargeGroupID = in.Identity, in.LocationID, in.ChargeGroupID
+			st.Vendor, st.Model, st.SerialNumber, st.Firmware = in.Vendor, in.Model, in.SerialNumber, in.Firmware
+			if hash != "" {
+				st.PasswordHash = hash
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		redirect(w, r, objectPath(fc.KindStation, id), "saved")
+		return nil
+	}
+	return refail(r, err, "edit", func(fl *failure) error { return s.showStation(w, r, v, id, fl) })
+}
+
+func (s *Server) deleteStation(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := s.app.DeleteStation(r.Context(), v.Subj, id); err != nil {
+		return refail(r, err, "delete", func(fl *failure) error { return s.showStation(w, r, v, id, fl) })
+	}
+	redirect(w, r, "/stations", "deleted")
+	return nil
+}
+
+// sendCommand sends a remote command and shows the station's answer, or
+// the reason it was not sent (offline) on the command's form.
+func (s *Server) sendCommand(w http.ResponseWriter, r *http.Request, v *view) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("command")
+	vals, fields := r.PostForm, map[string]string{}
+	cmd := app.Command{Name: name, IDTag: strings.TrimSpace(vals.Get("id_tag")), Type: vals.Get("type"),
+		ConnectorID: formInt(vals, "connector_id", fields), TransactionID: formID(vals, "transaction_id", fields)}
+	err = validated(fields)
+	var res *app.CommandResult
+	if err == nil {
+		res, err = s.app.SendCommand(r.Context(), v.Subj, id, cmd)
+	}
+	if err != nil {
+		if fc.IsCode(err, fc.EConflict) {
+			err = fc.Errorf(fc.EConflict, "station offline: the command was not sent. Try again when the station is connected.")
+		}
+		if fc.IsCode(err, fc.EUnavailable) {
+			err = fc.Errorf(fc.EUnavailable, "remote commands are not available on this server")
+		}
+		return refail(r, err, name, func(fl *failure) error { return s.showStation(w, r, v, id, fl) })
+	}
+	http.Redirect(w, r, objectPath(fc.KindStation, id)+"?cmd="+name+"&answer="+urlQuery(res.Status), http.StatusSeeOther)
+	return nil
+}
+
+// Sessions.
+
+func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	if !v.can(access.SessionsCardSideRead) && !v.can(access.SessionsStationSideRead) {
+		return fc.Errorf(fc.ENotFound, "no sessions")
+	}
+	q := r.URL.Query()
+	f := fc.SessionFilter{AccountID: queryID(r, "account_id"), CardID: queryID(r, "card_id"), EmployeeID: queryID(r, "employee_id"),
+		StationID: queryID(r, "station_id"), LocationKind: q.Get("location_kind"), ActiveOnly: q.Get("active") == "on", Page: pageOf(r)}
+	var bad []string
+	for _, d := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if raw := q.Get(d.name); raw != "" {
+			t, err := time.Parse("2006-01-02", raw)
+			if err != nil {
+				bad = append(bad, d.name)
+				continue
+			}
+			*d.dst = t
+		}
+	}
+	xs, err := s.app.Sessions(ctx, v.Subj, f)
+	if err != nil {
+		return err
+	}
+	b := s.sessionList(r, v, xs, f)
+	if len(bad) > 0 {
+		b.Filter.Error = "Dates are written 2025-03-31; " + strings.Join(bad, " and ") + " is ignored."
+	}
+	s.show(w, r, v, http.StatusOK, "list", "Sessions", b)
+	return nil
+}
+
+// sessionList is the list page of sessions; split out for the benchmark.
+func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, f fc.SessionFilter) *listBody {
+	n := s.names(r.Context(), v)
+	q := r.URL.Query()
+	b := &listBody{Heading: "Sessions", Intro: "Sessions made with your cards, and sessions on your stations. A foreign card on your station shows masked."}
+	b.Filter = &form{ID: "filter", Method: "get", Action: "/sessions", Submit: "Filter", Inline: true, Fields: []field{
+		{Name: "from", Label: "From", Type: "date", Value: q.Get("from")},
+		{Name: "to", Label: "Until (not included)", Type: "date", Value: q.Get("to")},
+		{Name: "location_kind", Label: "Location", Type: "select", Value: f.LocationKind, Options: choices("Any", fc.LocationOffice, fc.LocationHome, fc.LocationPublic)},
+		{Name: "active", Label: "Running only", Type: "checkbox", Checked: f.ActiveOnly},
+	}}
+	for _, h := range []struct {
+		name string
+		id   fc.ID
+	}{{"account_id", f.AccountID}, {"card_id", f.CardID}, {"employee_id", f.EmployeeID}, {"station_id", f.StationID}} {
+		if h.id != 0 {
+			b.Filter.Hidden = append(b.Filter.Hidden, hidden{h.name, h.id.String()})
+		}
+	}
+	cardAccounts, stationAccounts, employees, stations := map[fc.ID]bool{}, map[fc.ID]bool{}, map[fc.ID]bool{}, map[fc.ID]bool{}
+	for i := range xs {
+		if !xs[i].CardMasked && xs[i].EmployeeID != 0 {
+			cardAccounts[xs[i].CardAccountID], employees[xs[i].EmployeeID] = true, true
+		}
+		if xs[i].StationID != 0 {
+			stationAccounts[xs[i].StationAccountID], stations[xs[i].StationID] = true, true
+		}
+	}
+	if v.can(access.EmployeesRead) {
+		n.prefetch(fc.KindEmployee, cardAccounts, len(employees))
+	}
+	n.prefetch(fc.KindStation, stationAccounts, len(stations))
+	b.Table = table{Columns: []string{"Session", "Started", "Stopped", "Minutes", "kWh", "Cost", "Card", "Employee", "Station", "Location"}, Empty: "No sessions."}
+	for i := range xs {
+		x := &xs[i]
+		card := cell{Text: x.ExternalID}
+		if !x.CardMasked && x.CardID != 0 {
+			card.Href = objectPath(fc.KindCard, x.CardID)
+		}
+		employee := cell{Text: "–"}
+		if x.CardMasked {
+			employee.Text = "(foreign card)"
+		} else if x.EmployeeID != 0 {
+			employee = n.cell(fc.KindEmployee, x.EmployeeID)
+		}
+		station := cell{Text: or(x.LocationName, "external")}
+		if x.StationID != 0 {
+			station = n.cell(fc.KindStation, x.StationID)
+		}
+		stopped := "running"
+		if x.StoppedAt != nil {
+			stopped = v.when(x.StoppedAt)
+		}
+		b.Table.Rows = append(b.Table.Rows, []cell{{Text: x.ID.String(), Href: objectPath(fc.KindSession, x.ID)}, {Text: v.when(x.StartedAt)},
+			{Text: stopped}, {Text: strconv.FormatInt(x.DurationSeconds/60, 10), Class: "num"}, {Text: energyText(x.EnergyWh), Class: "num"},
+			{Text: money(x.CostMinor, x.Currency), Class: "num"}, card, employee, station, {Text: x.LocationKind}})
+	}
+	if len(xs) > 0 {
+		b.paginate(r, len(xs), xs[len(xs)-1].ID)
+	}
+	return b
+}
+
+// energyText shows Wh as kWh with three decimals.
+func energyText(wh int64) string { return fmt.Sprintf("%d.%03d", wh/1000, wh%1000) }
+
+// money shows an amount in minor units with its currency.
+func money(minor int64, currency string) string {
+	if currency == "" {
+		return "–"
+	}
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	return fmt.Sprintf("%s%d.%02d %s", sign, minor/100, minor%100, currency)
+}
+
+func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	x, err := s.app.Session(ctx, v.Subj, id)
+	if err != nil {
+		return err
+	}
+	n := s.names(ctx, v)
+	b := &detailBody{Heading: "Session " + x.ID.String(), Back: link{"/sessions", "Sessions"}}
+	stopped := "running"
+	if x.StoppedAt != nil {
+		stopped = v.when(x.StoppedAt)
+	}
+	card := fact{Label: "Card", Value: x.ExternalID}
+	if !x.CardMasked && x.CardID != 0 {
+		card.Href = objectPath(fc.KindCard, x.CardID)
+	}
+	b.Facts = []fact{{Label: "Started", Value: v.when(x.StartedAt)}, {Label: "Stopped", Value: stopped}, {Label: "Stop reason", Value: x.StopReason},
+		{Label: "Minutes", Value: strconv.FormatInt(x.DurationSeconds/60, 10)}, {Label: "Energy (kWh)", Value: energyText(x.EnergyWh)},
+		{Label: "Cost", Value: money(x.CostMinor, x.Currency)}, card}
+	if x.CardMasked {
+		b.Facts = append(b.Facts, fact{Label: "Driver", Value: "A card of another customer: its driver is not shown."})
+	} else {
+		b.Facts = append(b.Facts, n.fact("Employee", fc.KindEmployee, x.EmployeeID), n.fact("Card account", fc.KindAccount, x.CardAccountID))
+	}
+	if x.StationID != 0 {
+		b.Facts = append(b.Facts, n.fact("Station", fc.KindStation, x.StationID), fact{Label: "Connector", Value: strconv.Itoa(x.ConnectorID)},
+			n.fact("Station account", fc.KindAccount, x.StationAccountID))
+	}
+	b.Facts = append(b.Facts, fact{Label: "Location", Value: strings.TrimSpace(x.LocationKind + " " + x.LocationName)}, fact{Label: "Source", Value: x.Source})
+	s.show(w, r, v, http.StatusOK, "detail", "Session "+x.ID.String(), b)
+	return nil
+}

@@ -1,0 +1,327 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/store"
+	"github.com/fleetcharge/fleetcharge/store/storetest"
+)
+
+// one returns the first ID the query finds.
+func (w *demoWorld) one(t *testing.T, query string) fc.ID {
+	t.Helper()
+	ids := w.ids(t, query)
+	if len(ids) == 0 {
+		t.Fatalf("nothing found: %s", query)
+	}
+	return ids[0]
+}
+
+func (w *demoWorld) cardStatus(t *testing.T, id fc.ID) string {
+	t.Helper()
+	c, err := w.st.Card(context.Background(), fc.ProviderScope(w.res.ProviderID), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Status
+}
+
+func wantIn(t *testing.T, what, page string, wants ...string) {
+	t.Helper()
+	for _, want := range wants {
+		if !strings.Contains(page, want) {
+			t.Errorf("%s lacks %q", what, want)
+		}
+	}
+}
+
+func wantNotIn(t *testing.T, what, page string, unwanted ...string) {
+	t.Helper()
+	for _, u := range unwanted {
+		if strings.Contains(page, u) {
+			t.Errorf("%s shows %q", what, u)
+		}
+	}
+}
+
+// TestPersonas runs the demo's personas through the web application: each
+// sees and may do what its roles allow, and nothing more is even shown.
+func TestPersonas(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newDemoWorld(t, st)
+		vanDijkCard := w.one(t, `SELECT c.id FROM cards c JOIN accounts a ON a.id = c.account_id WHERE a.name LIKE 'Van Dijk%' AND c.status = 'active' ORDER BY c.id`)
+		frenchCard := w.one(t, `SELECT c.id FROM cards c JOIN accounts a ON a.id = c.account_id WHERE a.name LIKE 'Meridian Conseil SAS%' ORDER BY c.id`)
+		germanStation := w.one(t, `SELECT s.id FROM stations s JOIN accounts a ON a.id = s.account_id WHERE a.name LIKE 'Meridian Consulting GmbH%' ORDER BY s.id`)
+		vanDijkStation := w.one(t, `SELECT s.id FROM stations s JOIN accounts a ON a.id = s.account_id WHERE a.name LIKE 'Van Dijk%' ORDER BY s.id`)
+		cardPath := func(id fc.ID) string { return "/cards/" + id.String() }
+		stationPath := func(id fc.ID) string { return "/stations/" + id.String() }
+
+		t.Run("every page renders", func(t *testing.T) { everyPageRenders(t, w) })
+
+		t.Run("facility manager", func(t *testing.T) {
+			b := w.as(t, facilitiesDE)
+			nav := navLinks.FindString(get(t, b, "/", http.StatusOK))
+			wantIn(t, "navigation", nav, `href="/stations"`, `href="/locations"`, `href="/charge-groups"`, `href="/sessions"`, `href="/reports"`)
+			wantNotIn(t, "navigation", nav, `href="/cards"`, `href="/employees"`, `href="/users"`)
+			get(t, b, "/cards", http.StatusNotFound)
+			get(t, b, "/employees", http.StatusNotFound)
+			get(t, b, "/users", http.StatusNotFound)
+			get(t, b, cardPath(vanDijkCard), http.StatusNotFound)
+			get(t, b, cardPath(frenchCard), http.StatusNotFound)
+			get(t, b, stationPath(vanDijkStation), http.StatusNotFound)
+			page := get(t, b, stationPath(germanStation), http.StatusOK)
+			wantIn(t, "own station", page, "Remote start", "Unlock connector", "Availability", `action="/stations/`+germanStation.String()+`/commands/reset"`, `id="live-connectors" data-live`)
+			wantNotIn(t, "organizations page", get(t, b, "/organizations", http.StatusOK), "New organization")
+		})
+
+		t.Run("fleet manager of two organizations", func(t *testing.T) {
+			b := w.as(t, fleetWest)
+			nav := navLinks.FindString(get(t, b, "/", http.StatusOK))
+			wantIn(t, "navigation", nav, `href="/cards"`, `href="/employees"`, `href="/sessions"`, `href="/reports"`)
+			wantNotIn(t, "navigation", nav, `href="/locations"`, `href="/charge-groups"`, `href="/users"`)
+			get(t, b, cardPath(vanDijkCard), http.StatusNotFound)
+			page := get(t, b, cardPath(frenchCard), http.StatusOK)
+			wantIn(t, "own card", page, `action="/cards/`+frenchCard.String()+`/status"`, "Edit")
+			get(t, b, stationPath(germanStation), http.StatusNotFound)
+			// The scope switcher offers both organizations and everything.
+			home := get(t, b, "/", http.StatusOK)
+			wantIn(t, "scope switcher", home, `value="all"`, "Meridian Conseil France", "Meridian Consulting Belgium")
+		})
+
+		t.Run("account admin", func(t *testing.T) {
+			b := w.as(t, transportAcct)
+			nav := navLinks.FindString(get(t, b, "/", http.StatusOK))
+			wantIn(t, "navigation", nav, `href="/cards"`, `href="/stations"`, `href="/sessions"`)
+			wantNotIn(t, "navigation", nav, `href="/organizations"`, `href="/reports"`, `href="/audit"`, `href="/users"`)
+			get(t, b, "/organizations", http.StatusNotFound)
+			get(t, b, "/audit", http.StatusNotFound)
+			cards := get(t, b, "/cards", http.StatusOK)
+			wantNotIn(t, "cards", cards, "Van Dijk Express B.V.", "Meridian")
+			get(t, b, "/accounts/new", http.StatusNotFound)
+		})
+
+		t.Run("provider admin and scopes", func(t *testing.T) {
+			b := w.as(t, adminEmail)
+			nav := navLinks.FindString(get(t, b, "/", http.StatusOK))
+			wantIn(t, "navigation", nav, `href="/organizations"`, `href="/users"`, `href="/audit"`, `href="/cards"`, `href="/stations"`)
+			wantIn(t, "organizations", get(t, b, "/organizations", http.StatusOK), "New organization", "<details")
+			all := get(t, b, "/accounts", http.StatusOK)
+			wantIn(t, "all accounts", all, "Van Dijk Transport B.V.", "Meridian Consulting GmbH")
+			meridian := w.one(t, `SELECT id FROM organizations WHERE name = 'Meridian Consulting Group'`)
+			scoped := get(t, b, "/accounts?scope=org:"+meridian.String(), http.StatusOK)
+			wantIn(t, "accounts in Meridian's scope", scoped, "Meridian Consulting GmbH")
+			wantNotIn(t, "accounts in Meridian's scope", scoped, "Van Dijk Transport B.V.")
+			// The scope stays chosen on the next page, and a card outside
+			// it is not found.
+			get(t, b, cardPath(vanDijkCard), http.StatusNotFound)
+			get(t, b, cardPath(vanDijkCard)+"?scope=all", http.StatusOK)
+			get(t, b, "/cards?scope=org:999999", http.StatusNotFound)
+		})
+
+		t.Run("account scopes", func(t *testing.T) {
+			b := w.as(t, "admin.de@meridian-consulting.example")
+			home := get(t, b, "/", http.StatusOK)
+			offices := w.one(t, `SELECT id FROM accounts WHERE name = 'Meridian Consulting GmbH – Offices'`)
+			homeCharging := w.one(t, `SELECT id FROM accounts WHERE name = 'Meridian Consulting GmbH – Home Charging'`)
+			wantIn(t, "scope switcher", home, `value="account:`+offices.String()+`"`, `value="account:`+homeCharging.String()+`"`, `value="all"`)
+			all := get(t, b, "/employees?scope=all", http.StatusOK)
+			scoped := get(t, b, "/employees?scope=account:"+offices.String(), http.StatusOK)
+			if strings.Count(scoped, "<tr><td") >= strings.Count(all, "<tr><td") {
+				t.Errorf("one account's employees (%d rows) are not fewer than both accounts' (%d rows)", strings.Count(scoped, "<tr><td"), strings.Count(all, "<tr><td"))
+			}
+			wantNotIn(t, "employees of one account", scoped, ">Meridian Consulting GmbH – Home Charging<")
+			// A scope the user holds nothing over is not found.
+			vanDijk := w.one(t, `SELECT id FROM accounts WHERE name = 'Van Dijk Transport B.V.'`)
+			get(t, b, "/employees?scope=account:"+vanDijk.String(), http.StatusNotFound)
+		})
+
+		t.Run("block a card", func(t *testing.T) {
+			b := w.as(t, holdingFleet)
+			page := get(t, b, "/cards?status=active", http.StatusOK)
+			action := `action="/cards/` + vanDijkCard.String() + `/status"`
+			wantIn(t, "cards list", page, action)
+			token := csrfOf(t, page)
+
+			rec := b.do("POST", cardPath(vanDijkCard)+"/status", url.Values{"status": {"inactive"}, "back": {"/cards"}})
+			wantStatus(t, "block without CSRF token", rec, http.StatusForbidden)
+			if got := w.cardStatus(t, vanDijkCard); got != fc.CardActive {
+				t.Fatalf("card status %s after a refused post, want active", got)
+			}
+			rec = b.do("POST", cardPath(vanDijkCard)+"/status", url.Values{"csrf_token": {token}, "status": {"inactive"}, "back": {"/cards"}})
+			wantRedirect(t, "block", rec, "/cards?done=blocked")
+			if got := w.cardStatus(t, vanDijkCard); got != fc.CardInactive {
+				t.Fatalf("card status %s after blocking, want inactive", got)
+			}
+			wantIn(t, "page after blocking", get(t, b, "/cards?done=blocked", http.StatusOK), `class="notice"`, "The card is blocked")
+			detail := get(t, b, cardPath(vanDijkCard), http.StatusOK)
+			wantIn(t, "blocked card", detail, `value="active"`, ">Unblock<")
+			rec = b.do("POST", cardPath(vanDijkCard)+"/status", url.Values{"csrf_token": {token}, "status": {"active"}, "back": {cardPath(vanDijkCard)}})
+			wantRedirect(t, "unblock", rec, cardPath(vanDijkCard)+"?done=unblocked")
+			if got := w.cardStatus(t, vanDijkCard); got != fc.CardActive {
+				t.Fatalf("card status %s after unblocking, want active", got)
+			}
+			// The audit log records it.
+			wantIn(t, "audit log", get(t, b, "/audit?object_type=card&object_id="+vanDijkCard.String(), http.StatusOK), "card.update")
+			// Another customer's card is not found, even to a post.
+			rec = b.do("POST", cardPath(frenchCard)+"/status", url.Values{"csrf_token": {token}, "status": {"inactive"}})
+			wantStatus(t, "block another customer's card", rec, http.StatusNotFound)
+		})
+
+		t.Run("field errors", func(t *testing.T) {
+			b := w.as(t, holdingFleet)
+			token := csrfOf(t, get(t, b, "/cards/new", http.StatusOK))
+			rec := b.do("POST", "/cards", url.Values{"csrf_token": {token}, "external_id": {""}, "internal_id": {"AB12"}, "account_id": {"abc"}})
+			wantStatus(t, "issue a card with invalid fields", rec, http.StatusBadRequest)
+			page := body(rec)
+			wantIn(t, "form with errors", page, `class="form-error"`, `id="new-account-id-error"`, `aria-invalid="true"`, `value="AB12"`)
+			if !regexp.MustCompile(`class="field-error" id="new-account-id-error">Account must be an ID`).MatchString(page) {
+				t.Errorf("no message next to the account field:\n%s", page)
+			}
+			// A card issued with an ID that exists elsewhere is a clear
+			// form error, not a crash.
+			acct := w.one(t, `SELECT id FROM accounts WHERE name = 'Van Dijk Transport B.V.'`)
+			existing, err := w.st.Card(context.Background(), fc.ProviderScope(w.res.ProviderID), vanDijkCard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec = b.do("POST", "/cards", url.Values{"csrf_token": {token}, "external_id": {existing.ExternalID}, "internal_id": {"0FFEE0FFEE"}, "account_id": {acct.String()}})
+			if rec.Code < 400 || rec.Code >= 500 {
+				t.Errorf("duplicate external ID: status %d, want 4xx", rec.Code)
+			}
+			wantIn(t, "duplicate card", body(rec), `class="form-error"`)
+		})
+
+		t.Run("pagination", func(t *testing.T) {
+			b := w.as(t, adminEmail)
+			page := get(t, b, "/sessions?scope=all", http.StatusOK)
+			rows := strings.Count(page, `<tr><td`)
+			if rows != pageSize {
+				t.Fatalf("first page: %d rows, want %d", rows, pageSize)
+			}
+			m := regexp.MustCompile(`href="(/sessions\?after=(\d+))" rel="next"`).FindStringSubmatch(page)
+			if m == nil {
+				t.Fatalf("no link to the next page")
+			}
+			next := get(t, b, strings.ReplaceAll(m[1], "&amp;", "&"), http.StatusOK)
+			wantIn(t, "second page", next, "First page")
+			first := regexp.MustCompile(`href="/sessions/(\d+)"`).FindStringSubmatch(next)
+			if first == nil || len(first[1]) == 0 {
+				t.Fatalf("second page lists no sessions")
+			}
+			var a, z int
+			fmt.Sscan(first[1], &a)
+			fmt.Sscan(m[2], &z)
+			if a <= z {
+				t.Errorf("second page starts at session %d, not after %d", a, z)
+			}
+		})
+
+		t.Run("remote commands", func(t *testing.T) {
+			b := w.as(t, facilitiesDE)
+			token := csrfOf(t, get(t, b, stationPath(germanStation), http.StatusOK))
+			rec := b.do("POST", stationPath(germanStation)+"/commands/reset", url.Values{"csrf_token": {token}, "type": {"Soft"}})
+			wantRedirect(t, "reset", rec, stationPath(germanStation)+"?cmd=reset&answer=Accepted")
+			wantIn(t, "answer", get(t, b, rec.Header().Get("Location"), http.StatusOK), "The station answered", "Accepted")
+			rec = b.do("POST", stationPath(germanStation)+"/commands/unlock", url.Values{"csrf_token": {token}, "connector_id": {"99"}})
+			wantStatus(t, "unlock a connector that does not exist", rec, http.StatusBadRequest)
+			wantIn(t, "unlock error", body(rec), `id="unlock-connector-id-error"`)
+			w.cmds.offline = true
+			defer func() { w.cmds.offline = false }()
+			rec = b.do("POST", stationPath(germanStation)+"/commands/reset", url.Values{"csrf_token": {token}, "type": {"Hard"}})
+			wantStatus(t, "reset an offline station", rec, http.StatusConflict)
+			wantIn(t, "offline", body(rec), "Station offline")
+			// A fleet manager sees home stations but sends no commands.
+			fleet := w.as(t, holdingFleet)
+			rec = fleet.do("POST", stationPath(germanStation)+"/commands/reset", url.Values{"csrf_token": {csrfOf(t, get(t, fleet, "/", 200))}, "type": {"Soft"}})
+			wantStatus(t, "another customer's station", rec, http.StatusNotFound)
+		})
+
+		t.Run("masked sessions", func(t *testing.T) {
+			ids := w.ids(t, `SELECT x.id FROM sessions x JOIN accounts sa ON sa.id = x.station_account_id JOIN accounts ca ON ca.id = x.card_account_id
+				WHERE sa.name LIKE 'Van Dijk%' AND ca.name LIKE 'Meridian%' ORDER BY x.id`)
+			if len(ids) == 0 {
+				t.Skip("the demo has no foreign session at Van Dijk")
+			}
+			b := w.as(t, holdingFleet)
+			page := get(t, b, "/sessions/"+ids[0].String(), http.StatusOK)
+			wantIn(t, "foreign session", page, "its driver is not shown")
+			wantNotIn(t, "foreign session", page, `href="/cards/`)
+		})
+
+		t.Run("organizations", func(t *testing.T) {
+			b := w.as(t, adminEmail)
+			token := csrfOf(t, get(t, b, "/organizations?scope=all", http.StatusOK))
+			rec := b.do("POST", "/organizations", url.Values{"csrf_token": {token}, "name": {"Northwind"}, "country": {"nl"}})
+			loc := rec.Header().Get("Location")
+			if rec.Code != http.StatusSeeOther || !strings.HasSuffix(loc, "?done=created") {
+				t.Fatalf("create: %d %s\n%s", rec.Code, loc, rec.Body)
+			}
+			orgPath := strings.TrimSuffix(loc, "?done=created")
+			wantIn(t, "new organization", get(t, b, loc, http.StatusOK), "Northwind", "Created.")
+			wantRedirect(t, "rename", b.do("POST", orgPath, url.Values{"csrf_token": {token}, "name": {"Northwind Holding"}, "country": {"NL"}}), orgPath+"?done=saved")
+			id := strings.TrimPrefix(orgPath, "/organizations/")
+			rec = b.do("POST", "/organizations", url.Values{"csrf_token": {token}, "name": {"Northwind South"}, "parent_id": {id}, "from": {"org"}})
+			child := strings.TrimSuffix(rec.Header().Get("Location"), "?done=created")
+			if rec.Code != http.StatusSeeOther {
+				t.Fatalf("create child: %d\n%s", rec.Code, rec.Body)
+			}
+			rec = b.do("POST", orgPath+"/delete", url.Values{"csrf_token": {token}})
+			if rec.Code < 400 || rec.Code >= 500 {
+				t.Fatalf("delete a non-empty organization: status %d", rec.Code)
+			}
+			wantIn(t, "refused delete", body(rec), `class="form-error"`, "Northwind Holding")
+			rec = b.do("POST", orgPath, url.Values{"csrf_token": {token}, "name": {""}})
+			wantStatus(t, "rename to nothing", rec, http.StatusBadRequest)
+			wantIn(t, "rename error", body(rec), `id="edit-org-name-error"`)
+			wantRedirect(t, "delete child", b.do("POST", child+"/delete", url.Values{"csrf_token": {token}}), "/organizations?done=deleted")
+			wantRedirect(t, "delete", b.do("POST", orgPath+"/delete", url.Values{"csrf_token": {token}}), "/organizations?done=deleted")
+			get(t, b, orgPath, http.StatusNotFound)
+			// A fleet manager has no organization management, and its post
+			// is refused by the service too.
+			fleet := w.as(t, holdingFleet)
+			page := get(t, fleet, "/organizations", http.StatusOK)
+			wantNotIn(t, "fleet manager's organizations", page, "New organization", "Delete organization")
+			rec = fleet.do("POST", "/organizations", url.Values{"csrf_token": {csrfOf(t, page)}, "name": {"Sneaky"}})
+			if rec.Code != http.StatusForbidden && rec.Code != http.StatusBadRequest {
+				t.Errorf("fleet manager creating an organization: status %d", rec.Code)
+			}
+		})
+
+		t.Run("roles and explanation", func(t *testing.T) {
+			b := w.as(t, adminEmail)
+			var target fc.ID
+			for _, l := range w.res.Logins {
+				if l.Email == transportAcct {
+					target = l.UserID
+				}
+			}
+			userPath := "/users/" + target.String()
+			page := get(t, b, userPath, http.StatusOK)
+			wantIn(t, "user page", page, "Account admin", "Grant a role")
+			token := csrfOf(t, page)
+			express := w.one(t, `SELECT id FROM accounts WHERE name = 'Van Dijk Express B.V.'`)
+			wantRedirect(t, "grant", b.do("POST", userPath+"/roles", url.Values{"csrf_token": {token}, "role": {"fleet_manager"}, "scope": {"account:" + express.String()}}), userPath+"?done=granted")
+			// Now the user sees Express's cards.
+			expressCard := w.one(t, fmt.Sprintf(`SELECT id FROM cards WHERE account_id = %d ORDER BY id`, express))
+			u := w.as(t, transportAcct)
+			get(t, u, cardPath(expressCard), http.StatusOK)
+			explain := get(t, u, "/access?permission=cards.manage&resource=card:"+expressCard.String(), http.StatusOK)
+			wantIn(t, "explanation", explain, "answer-yes")
+			aid := w.one(t, fmt.Sprintf(`SELECT id FROM role_assignments WHERE user_id = %d AND account_id = %d`, target, express))
+			wantRedirect(t, "revoke", b.do("POST", userPath+"/roles/"+aid.String()+"/delete", url.Values{"csrf_token": {token}}), userPath+"?done=revoked")
+			get(t, u, cardPath(expressCard), http.StatusNotFound)
+			rec := b.do("POST", userPath+"/roles", url.Values{"csrf_token": {token}, "role": {"fleet_manager"}, "scope": {""}})
+			wantStatus(t, "grant without a scope", rec, http.StatusBadRequest)
+			wantIn(t, "grant error", body(rec), `id="grant-scope-error"`)
+			// Asking about an object one may not see is not an answer.
+			wantIn(t, "explanation of a hidden card", get(t, u, "/access?permission=cards.read&resource=card:"+frenchCard.String(), http.StatusNotFound), "No such object")
+		})
+	})
+}
