@@ -594,6 +594,17 @@ func TestFormToken(t *testing.T) {
 	wantCode(t, "no cookie", auth.CheckFormToken(post("", token)), fc.EForbidden)
 	wantCode(t, "no field", auth.CheckFormToken(post(token, "")), fc.EForbidden)
 	wantCode(t, "other field", auth.CheckFormToken(post(token, token+"x")), fc.EForbidden)
+
+	// A script posts with neither cookie nor token nor browser headers.
+	if err := auth.CheckFormToken(post("", "")); err != nil {
+		t.Errorf("a script's post: %v", err)
+	}
+	// A browser always adds Origin or Sec-Fetch-Site: it needs the token.
+	for _, h := range []struct{ name, value string }{{"Origin", "https://evil.example"}, {"Origin", "null"}, {"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Site", "same-origin"}} {
+		r := post("", "")
+		r.Header.Set(h.name, h.value)
+		wantCode(t, "browser post without a token, "+h.name+": "+h.value, auth.CheckFormToken(r), fc.EForbidden)
+	}
 }
 
 // mailbox is a Mailer that hands each mail to the test.
