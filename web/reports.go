@@ -582,7 +582,7 @@ func (s *Server) reportForm(ctx context.Context, v *view, rr *reportRequest) (re
 		f.LocationKinds = append(f.LocationKinds, scopeOption{Value: k, Label: titleCase(k), Selected: kind == k})
 	}
 	group := q.Get("group_by")
-	f.GroupBy = []scopeOption{{Value: "", Label: "Nothing: one row per " + reportSubject(rr.Info), Selected: group == ""}}
+	f.GroupBy = []scopeOption{{Value: "", Label: "None: a row per " + reportSubject(rr.Info), Selected: group == ""}}
 	for _, g := range []string{report.GroupByAccount, report.GroupByOrganization, report.GroupByMonth} {
 		f.GroupBy = append(f.GroupBy, scopeOption{Value: g, Label: titleCase(g), Selected: group == g})
 	}
@@ -653,8 +653,8 @@ type chartSeries struct {
 const (
 	chartWidth    = 480 // column charts
 	barWidth      = 400 // bar charts: narrower, so that their text stays legible on a phone
-	barLabelWidth = 130 // labels left of the bars
-	barValueWidth = 74  // values right of the bars
+	barLabelWidth = 146 // labels left of the bars
+	barValueWidth = 76  // values right of the bars
 	barRow        = 22
 	barMaxCount   = 12
 	colTop        = 12
@@ -837,7 +837,7 @@ func reportBarChart(id, title string, res *report.Result, loc *time.Location, la
 		if w == 0 && it.v > 0 {
 			w = 1
 		}
-		c.Bars = append(c.Bars, chartBar{Label: shortLabel(it.label, 19), Value: format(it.v), Y: y, W: w, TextY: y + 13, Color: barColor})
+		c.Bars = append(c.Bars, chartBar{Label: shortLabel(it.label, 20), Value: format(it.v), Y: y, W: w, TextY: y + 13, Color: barColor})
 		desc = append(desc, it.label+": "+format(it.v))
 	}
 	c.Height = 8 + len(items)*barRow
@@ -845,13 +845,16 @@ func reportBarChart(id, title string, res *report.Result, loc *time.Location, la
 	return c
 }
 
-// shortLabel cuts a label to n characters with an ellipsis.
+// shortLabel cuts a label to n characters with an ellipsis in the middle:
+// names that share their start ("Meridian Consulting UK", "Meridian
+// Consulting Belgium") stay apart by their end.
 func shortLabel(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
 		return s
 	}
-	return string(r[:n-1]) + "…"
+	head := min(8, (n-1)/2) // the end tells more: "…Deutschland", "…C45772874"
+	return strings.TrimSpace(string(r[:head])) + "…" + strings.TrimSpace(string(r[len(r)-(n-1-head):]))
 }
 
 // reportMonthChart draws the energy per month by location kind of the

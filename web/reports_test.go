@@ -405,3 +405,19 @@ func TestThousands(t *testing.T) {
 		}
 	}
 }
+
+func TestShortLabel(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want string
+	}{
+		{"NL-VLT-C45772874", "NL-VLT-C45772874"},
+		{"Meridian Consulting Deutschland", "Meridian…Deutschland"},
+		{"Meridian Consulting Belgium", "Meridian…ing Belgium"},
+		{"Home of Jürgen Fischer-Schmidt", "Home of…her-Schmidt"},
+	} {
+		if got := shortLabel(tt.in, 20); got != tt.want {
+			t.Errorf("shortLabel(%q, 20) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
