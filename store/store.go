@@ -22,6 +22,8 @@ type Store struct {
 	writer *sql.DB
 	// reader serves reads; on PostgreSQL it is the same pool as writer.
 	reader *sql.DB
+	// group commits concurrent SQLite writes together; nil on PostgreSQL.
+	group *committer
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// URL is the database URL the store was opened with, password removed.
@@ -46,6 +48,9 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("open %s: %w", s.URL, err)
 	}
+	if d.name() == "sqlite" {
+		s.group = newCommitter(s.writer)
+	}
 	return s, nil
 }
 
@@ -62,6 +67,9 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close closes the connections.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.close()
+	}
 	err := s.writer.Close()
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
@@ -82,7 +90,12 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	const attempts = 8
 	var err error
 	for i := 0; i < attempts; i++ {
-		if err = s.tx(ctx, s.writer, false, fn); err == nil || !s.dialect.retryable(err) {
+		if s.group != nil {
+			err = s.group.do(ctx, fn)
+		} else {
+			err = s.tx(ctx, s.writer, false, fn)
+		}
+		if err == nil || !s.dialect.retryable(err) {
 			return s.mapErr(err)
 		}
 		select {
