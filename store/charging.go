@@ -77,7 +77,7 @@ func clip(v string, n int) string {
 // RecordBoot stores what the station says of itself. The values are cut to
 // the lengths OCPP 1.6 allows, which are also those a station edit accepts.
 func (s *Store) RecordBoot(ctx context.Context, stationID fc.ID, info fc.BootInfo, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeState(ctx, func(tx *sql.Tx) error {
 		return execStation(ctx, tx, stationID, `UPDATE stations SET vendor = $1, model = $2, serial_number = $3, firmware = $4,
 			last_boot_at = $5 WHERE id = $6`,
 			clip(info.Vendor, 20), clip(info.Model, 20), clip(info.SerialNumber, 25), clip(info.Firmware, 50), ms(at), int64(stationID))
@@ -86,7 +86,7 @@ func (s *Store) RecordBoot(ctx context.Context, stationID fc.ID, info fc.BootInf
 
 // SetConnection records whether the station is connected now.
 func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeState(ctx, func(tx *sql.Tx) error {
 		return execStation(ctx, tx, stationID, `UPDATE stations SET online = $1 WHERE id = $2`, online, int64(stationID))
 	})
 }
@@ -94,7 +94,7 @@ func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool,
 // MarkAllOffline records every station as disconnected: a process that
 // starts serves no connection yet, whatever a crash left behind.
 func (s *Store) MarkAllOffline(ctx context.Context) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeState(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE stations SET online = FALSE WHERE online`)
 		return err
 	})
@@ -103,7 +103,7 @@ func (s *Store) MarkAllOffline(ctx context.Context) error {
 // RecordHeartbeat moves the station's last heartbeat forward to at; an
 // older one arriving late changes nothing.
 func (s *Store) RecordHeartbeat(ctx context.Context, stationID fc.ID, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeState(ctx, func(tx *sql.Tx) error {
 		return execStation(ctx, tx, stationID, `UPDATE stations SET last_heartbeat_at =
 			CASE WHEN last_heartbeat_at IS NULL OR last_heartbeat_at < $1 THEN $2 ELSE last_heartbeat_at END WHERE id = $3`,
 			ms(at), ms(at), int64(stationID))
@@ -119,8 +119,11 @@ func (s *Store) RecordStatus(ctx context.Context, stationID fc.ID, connectorID i
 	if connectorID < 0 || connectorID > MaxConnectors {
 		return fc.Invalid(map[string]string{"connector_id": fmt.Sprintf("must be between 0 and %d", MaxConnectors)})
 	}
-	return s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := chargingStation(ctx, tx, stationID); err != nil || connectorID == 0 {
+	if connectorID == 0 {
+		return nil // nothing to keep, and no transaction to pay for
+	}
+	return s.writeState(ctx, func(tx *sql.Tx) error {
+		if _, err := chargingStation(ctx, tx, stationID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO charge_points (station_id, connector_id, status, error_code, status_at)
@@ -270,7 +273,7 @@ func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*f
 // station. A reading older than the kept one, or for a stopped session,
 // changes nothing; a session the station does not have is not found.
 func (s *Store) RecordMeter(ctx context.Context, stationID, transactionID fc.ID, meterWh int64, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeState(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE sessions SET last_meter_wh = $1, last_meter_at = $2
 			WHERE id = $3 AND station_id = $4 AND stopped_at IS NULL AND (last_meter_at IS NULL OR last_meter_at < $5)`,
 			meterWh, ms(at), int64(transactionID), int64(stationID), ms(at))

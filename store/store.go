@@ -87,13 +87,28 @@ func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Millisecond
 // reports a transient conflict (a PostgreSQL serialization failure or
 // deadlock, by SQLSTATE; a busy SQLite). fn must be safe to run again.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeAt(ctx, s.dialect.writeIsolation(), fn)
+}
+
+// writeState runs fn like write, but at READ COMMITTED on PostgreSQL: for
+// the one-row "latest known state" updates of a station (connection, boot
+// information, heartbeat, connector status, meter reading), whose WHERE
+// clauses keep them monotonic under row locks alone. At SERIALIZABLE these
+// hot writes failed with false conflicts whenever PostgreSQL had to
+// summarize its predicate locks (a long transaction elsewhere on the
+// instance), and every failure is a station told to try again.
+func (s *Store) writeState(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.writeAt(ctx, sql.LevelReadCommitted, fn)
+}
+
+func (s *Store) writeAt(ctx context.Context, iso sql.IsolationLevel, fn func(tx *sql.Tx) error) error {
 	const attempts = 8
 	var err error
 	for i := 0; i < attempts; i++ {
 		if s.group != nil {
 			err = s.group.do(ctx, fn)
 		} else {
-			err = s.tx(ctx, s.writer, false, fn)
+			err = s.txAt(ctx, iso, fn)
 		}
 		if err == nil || !s.dialect.retryable(err) {
 			return s.mapErr(err)
@@ -156,6 +171,15 @@ func (s *Store) tx(ctx context.Context, db *sql.DB, readOnly bool, fn func(tx *s
 	if !readOnly {
 		opts.Isolation = s.dialect.writeIsolation()
 	}
+	return s.run(ctx, db, opts, fn)
+}
+
+// txAt runs fn in a write transaction at the isolation level iso.
+func (s *Store) txAt(ctx context.Context, iso sql.IsolationLevel, fn func(tx *sql.Tx) error) error {
+	return s.run(ctx, s.writer, &sql.TxOptions{Isolation: iso}, fn)
+}
+
+func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn func(tx *sql.Tx) error) error {
 	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
