@@ -145,23 +145,7 @@ func (s *Store) Accounts(ctx context.Context, sc fc.Scope, f fc.AccountFilter) (
 		q.add(" AND LOWER(a.name) LIKE ").arg("%" + strings.ToLower(f.Search) + "%")
 	}
 	q.page("a.id", f.Page)
-	var out []fc.Account
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var a fc.Account
-			if err := scanAccount(rows, &a); err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return list(ctx, s, q, scanAccount)
 }
 
 // UpdateAccount applies fn to the account and stores the result. Moving the

@@ -27,7 +27,7 @@ var errResetInvalid = fc.Errorf(fc.EUnauthorized, "this password reset link is i
 
 const webSessionColumns = `id, user_id, stage, csrf_token, created_at, last_seen_at, expires_at, revoked_at, remote_addr, user_agent`
 
-func scanWebSession(row interface{ Scan(...any) error }, ws *fc.WebSession) error {
+func scanWebSession(row rowScanner, ws *fc.WebSession) error {
 	var created, seen, expires int64
 	var revoked sql.NullInt64
 	if err := row.Scan(&ws.ID, &ws.UserID, &ws.Stage, &ws.CSRFToken, &created, &seen, &expires, &revoked,

@@ -127,23 +127,7 @@ func (s *Store) Employees(ctx context.Context, sc fc.Scope, f fc.EmployeeFilter)
 			add(" OR LOWER(e.employee_number) LIKE ").arg(like).add(")")
 	}
 	q.page("e.id", f.Page)
-	var out []fc.Employee
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var e fc.Employee
-			if err := scanEmployee(rows, &e); err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return list(ctx, s, q, scanEmployee)
 }
 
 // UpdateEmployee applies fn to the employee and stores the result. Moving the

@@ -136,23 +136,7 @@ func (s *Store) Locations(ctx context.Context, sc fc.Scope, f fc.LocationFilter)
 		q.add(" AND l.kind = ").arg(f.Kind)
 	}
 	q.page("l.id", f.Page)
-	var out []fc.Location
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var l fc.Location
-			if err := scanLocation(rows, &l); err != nil {
-				return err
-			}
-			out = append(out, l)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return list(ctx, s, q, scanLocation)
 }
 
 // UpdateLocation applies fn to the location and stores the result. A home

@@ -12,7 +12,7 @@ import (
 
 const orgColumns = `o.id, o.provider_id, COALESCE(o.parent_id, 0), o.name, o.country, o.depth, o.created_at, o.updated_at`
 
-func scanOrg(row interface{ Scan(...any) error }, o *fc.Organization) error {
+func scanOrg(row rowScanner, o *fc.Organization) error {
 	var created, updated int64
 	if err := row.Scan(&o.ID, &o.ProviderID, &o.ParentID, &o.Name, &o.Country, &o.Depth, &created, &updated); err != nil {
 		return err
@@ -138,23 +138,7 @@ func (s *Store) Organizations(ctx context.Context, sc fc.Scope, f fc.Organizatio
 		q.add(" AND LOWER(o.name) LIKE ").arg("%" + strings.ToLower(f.Search) + "%")
 	}
 	q.page("o.id", f.Page)
-	var out []fc.Organization
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var o fc.Organization
-			if err := scanOrg(rows, &o); err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return list(ctx, s, q, scanOrg)
 }
 
 // UpdateOrganization applies fn to the organization and stores the result. A

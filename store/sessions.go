@@ -24,7 +24,7 @@ func selectSessions(q *query, cardSide fc.Reach) *query {
 	return q.add(` THEN TRUE ELSE FALSE END FROM sessions s LEFT JOIN cards c ON c.id = s.card_id`)
 }
 
-func scanSession(row interface{ Scan(...any) error }, x *fc.Session) error {
+func scanSession(row rowScanner, x *fc.Session) error {
 	var started, created, updated int64
 	var stopped, meterStop sql.NullInt64
 	var cardVisible bool
@@ -125,23 +125,7 @@ func (s *Store) Sessions(ctx context.Context, sc fc.SessionScope, f fc.SessionFi
 		q.add(" AND s.stopped_at IS NULL")
 	}
 	q.page("s.id", f.Page)
-	var out []fc.Session
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var x fc.Session
-			if err := scanSession(rows, &x); err != nil {
-				return err
-			}
-			out = append(out, x)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return list(ctx, s, q, scanSession)
 }
 
 // sessionByID reads one session of the provider, unmasked, for trusted

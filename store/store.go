@@ -258,3 +258,17 @@ func limit(p fc.Page) int {
 	}
 	return p.Limit
 }
+
+// list runs the one statement q and scans every row into a T.
+func list[T any](ctx context.Context, s *Store, q *query, scan func(row rowScanner, v *T) error) ([]T, error) {
+	var out []T
+	err := s.each(ctx, q, func(rows *sql.Rows) error {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}

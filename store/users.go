@@ -23,7 +23,7 @@ const tokenUseGranularity = time.Minute
 const userColumns = `u.id, u.provider_id, u.email, u.name, u.password_hash, u.must_change_password,
 	u.totp_secret, u.totp_enabled, u.totp_last_step, u.disabled, u.last_sign_in_at, u.created_at, u.updated_at`
 
-func scanUser(row interface{ Scan(...any) error }, u *fc.User) error {
+func scanUser(row rowScanner, u *fc.User) error {
 	var signIn sql.NullInt64
 	var created, updated int64
 	if err := row.Scan(&u.ID, &u.ProviderID, &u.Email, &u.Name, &u.PasswordHash, &u.MustChangePassword,
@@ -175,23 +175,7 @@ func (s *Store) Users(ctx context.Context, sc fc.Scope, f fc.UserFilter) ([]fc.U
 		q.add(" AND (u.email LIKE ").arg(like).add(" OR LOWER(u.name) LIKE ").arg(like).add(")")
 	}
 	q.page("u.id", f.Page)
-	var out []fc.User
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var u fc.User
-			if err := scanUser(rows, &u); err != nil {
-				return err
-			}
-			out = append(out, u)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return list(ctx, s, q, scanUser)
 }
 
 // UpdateUser applies fn to the user and stores the result: e-mail, name,
@@ -238,7 +222,7 @@ func (s *Store) UpdateUser(ctx context.Context, sc fc.Scope, id fc.ID, fn func(*
 const assignmentColumns = `a.id, a.provider_id, a.user_id, a.role, COALESCE(a.organization_id, 0), COALESCE(a.account_id, 0),
 	COALESCE(a.created_by, 0), a.created_at`
 
-func scanAssignment(row interface{ Scan(...any) error }, a *fc.Assignment) error {
+func scanAssignment(row rowScanner, a *fc.Assignment) error {
 	var created int64
 	if err := row.Scan(&a.ID, &a.ProviderID, &a.UserID, &a.Role, &a.OrganizationID, &a.AccountID, &a.CreatedBy, &created); err != nil {
 		return err
@@ -395,7 +379,7 @@ func (s *Store) DeleteAssignment(ctx context.Context, sc fc.Scope, id fc.ID) err
 
 const tokenColumns = `t.id, t.user_id, t.name, t.hash, t.last_used_at, t.revoked_at, t.created_at`
 
-func scanToken(row interface{ Scan(...any) error }, t *fc.APIToken) error {
+func scanToken(row rowScanner, t *fc.APIToken) error {
 	var used, revoked sql.NullInt64
 	var created int64
 	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &t.Hash, &used, &revoked, &created); err != nil {
