@@ -11,8 +11,12 @@ type registry struct {
 	conns map[string]*conn
 	// stripes order the connect and disconnect of one identity, store
 	// writes included, so that a closing connection's "offline" can never
-	// land after its successor's "online".
-	stripes [64]sync.Mutex
+	// land after its successor's "online". Stations that share a stripe
+	// connect one after the other, each waiting for a commit: with 64
+	// stripes a storm of 10,000 stations queued 150 deep on each (a
+	// BootNotification p50 of 29 s on PostgreSQL); 4,096 stripes (32 KiB)
+	// keep the queues two or three deep.
+	stripes [4096]sync.Mutex
 	seed    maphash.Seed
 }
 
