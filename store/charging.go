@@ -204,7 +204,7 @@ func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*f
 	key := startKey(t)
 	var out *fc.Session
 	created := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeState(ctx, func(tx *sql.Tx) error {
 		created = false
 		st, err := chargingStation(ctx, tx, t.StationID)
 		if err != nil {
@@ -250,10 +250,18 @@ func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*f
 		if err := tx.QueryRowContext(ctx, `INSERT INTO sessions (provider_id, source, card_id, id_tag, employee_id, card_account_id,
 			station_id, connector_id, station_account_id, location_id, location_kind, location_name, started_at, meter_start_wh,
 			currency, start_key, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+			ON CONFLICT (station_id, start_key) DO NOTHING RETURNING id`,
 			int64(st.ProviderID), fc.SourceOCPP, nullID(cardID), t.IDTag, nullID(employeeID), nullID(cardAccountID),
 			int64(st.ID), t.ConnectorID, int64(st.AccountID), int64(st.LocationID), kind, place, ms(t.Timestamp), t.MeterStart,
-			currency, key, ms(now), ms(now)).Scan(&id); err != nil {
+			currency, key, ms(now), ms(now)).Scan(&id); errors.Is(err, sql.ErrNoRows) {
+			// The same request, stored meanwhile by a concurrent call.
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE station_id = $1 AND start_key = $2`, int64(st.ID), key).Scan(&existing); err != nil {
+				return err
+			}
+			out, err = sessionByID(ctx, tx, st.ProviderID, fc.ID(existing))
+			return err
+		} else if err != nil {
 			return err
 		}
 		if err := markCardUsed(ctx, tx, cardID, t.Timestamp); err != nil {
@@ -312,7 +320,7 @@ func (s *Store) StopTransaction(ctx context.Context, t fc.StopTransaction) (*fc.
 		t.Reason = "Local"
 	}
 	var out *fc.Session
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeState(ctx, func(tx *sql.Tx) error {
 		q := &query{}
 		selectSessions(q, fc.Everything).add(" WHERE s.id = ").arg(int64(t.TransactionID)).add(" AND s.station_id = ").arg(int64(t.StationID))
 		var x fc.Session
@@ -339,8 +347,11 @@ func (s *Store) StopTransaction(ctx context.Context, t fc.StopTransaction) (*fc.
 		energy := max(0, t.MeterStop-x.MeterStartWh)
 		duration := int64(stopped.Sub(x.StartedAt) / time.Second)
 		cost := tariff.Cost(energy, duration)
+		// Only a running session stops: of two concurrent stops, the
+		// second changes nothing and returns what the first stored.
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET stopped_at = $1, meter_stop_wh = $2, energy_wh = $3, duration_s = $4,
-			stop_reason = $5, cost_minor = $6, currency = $7, last_meter_wh = $8, last_meter_at = $9, updated_at = $10 WHERE id = $11`,
+			stop_reason = $5, cost_minor = $6, currency = $7, last_meter_wh = $8, last_meter_at = $9, updated_at = $10
+			WHERE id = $11 AND stopped_at IS NULL`,
 			ms(stopped), t.MeterStop, energy, duration, clip(t.Reason, 50), cost, tariff.Currency, t.MeterStop, ms(stopped),
 			ms(s.now()), int64(x.ID)); err != nil {
 			return err

@@ -91,12 +91,15 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // writeState runs fn like write, but at READ COMMITTED on PostgreSQL: for
-// the one-row "latest known state" updates of a station (connection, boot
-// information, heartbeat, connector status, meter reading), whose WHERE
-// clauses keep them monotonic under row locks alone. At SERIALIZABLE these
-// hot writes failed with false conflicts whenever PostgreSQL had to
-// summarize its predicate locks (a long transaction elsewhere on the
-// instance), and every failure is a station told to try again.
+// the hot writes of the OCPP endpoint, whose correctness rests on row locks
+// and unique keys alone. The "latest known state" updates of a station
+// (connection, boot information, heartbeat, connector status, meter
+// reading) have WHERE clauses that keep them monotonic; StartTransaction is
+// made idempotent by the unique start key (INSERT … ON CONFLICT DO
+// NOTHING), StopTransaction by stopping only a running session. At
+// SERIALIZABLE, a storm of stations exhausted PostgreSQL's predicate-lock
+// memory (SQLSTATE 53200) and raised false conflicts, and every failure is
+// a station told to try again.
 func (s *Store) writeState(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.writeAt(ctx, sql.LevelReadCommitted, fn)
 }
