@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"sort"
 	"strings"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -126,9 +127,20 @@ func (s *Server) orgOptions(ctx context.Context, v *view, empty string) ([]optio
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range os {
-		out = append(out, option{Value: o.ID.String(), Label: strings.Join(o.Path, " / ")})
+	// The list does not carry paths: build them from the list itself, so
+	// that each option reads "Holding / Subsidiary".
+	byID := map[fc.ID]*fc.Organization{}
+	for i := range os {
+		byID[os[i].ID] = &os[i]
 	}
+	for _, o := range os {
+		path := []string{o.Name}
+		for p := byID[o.ParentID]; p != nil && len(path) <= len(os); p = byID[p.ParentID] {
+			path = append([]string{p.Name}, path...)
+		}
+		out = append(out, option{Value: o.ID.String(), Label: strings.Join(path, " / ")})
+	}
+	sort.SliceStable(out[1:], func(i, j int) bool { return out[1+i].Label < out[1+j].Label })
 	return out, nil
 }
 

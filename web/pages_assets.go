@@ -409,6 +409,9 @@ func (s *Server) showCard(w http.ResponseWriter, r *http.Request, v *view, id fc
 	if v.can(access.SessionsCardSideRead) {
 		b.Links = append(b.Links, link{"/sessions?card_id=" + c.ID.String(), "Sessions with this card"})
 	}
+	if v.can(access.MigrationsRun) {
+		b.Links = append(b.Links, link{"/migrations?kind=cards&ids=" + c.ID.String(), "Move to another account…"})
+	}
 	if s.canOn(ctx, v, access.CardsManage, fc.KindCard, c.ID) {
 		if btn := cardStatusButton(v, c, objectPath(fc.KindCard, c.ID)); btn != nil {
 			btn.ID = "status"

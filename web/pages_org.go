@@ -28,6 +28,7 @@ func (s *Server) appRoutes() {
 	s.assetRoutes()
 	s.stationRoutes()
 	s.userRoutes()
+	s.migrationRoutes()
 }
 
 // home is the start page: the product for visitors, the dashboard for a
@@ -573,6 +574,9 @@ func (s *Server) showAccount(w http.ResponseWriter, r *http.Request, v *view, id
 		}
 	}
 	b.Links = append(b.Links, link{"/?scope=account:" + a.ID.String(), "View only this account"})
+	if v.can(access.MigrationsRun) {
+		b.Links = append(b.Links, link{"/migrations?kind=accounts&ids=" + a.ID.String(), "Move to another organization…"})
+	}
 	if access.Can(v.Subj, access.AccountsManage, owner) {
 		f, err := s.accountForm(r, v, a, "edit-account", objectPath(fc.KindAccount, a.ID), "Save")
 		if err != nil {

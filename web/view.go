@@ -253,6 +253,7 @@ var navItems = []struct {
 	{"/reports", "Reports", []access.Permission{access.ReportsFleet, access.ReportsFacility}},
 	{"/users", "Users", []access.Permission{access.UsersManage}},
 	{"/audit", "Audit log", []access.Permission{access.AuditRead}},
+	{"/migrations", "Migrations", []access.Permission{access.MigrationsRun}},
 	{"/access", "Access", nil},
 }
 
