@@ -147,7 +147,14 @@ func (s *Store) Analyze(ctx context.Context) error {
 			return s.mapErr(err)
 		}
 	}
-	_, err = conn.ExecContext(ctx, `ANALYZE`)
+	stmt := `ANALYZE`
+	if s.Engine() == "postgres" {
+		// VACUUM also marks the freshly loaded pages all-visible, so that
+		// the reports' covering indexes answer without visiting the table.
+		// Only the bulk-loaded tables, of the schema in use.
+		stmt = `VACUUM (ANALYZE) organizations, org_closure, accounts, employees, cards, locations, charge_groups, stations, charge_points, sessions`
+	}
+	_, err = conn.ExecContext(ctx, stmt)
 	return s.mapErr(err)
 }
 
