@@ -127,7 +127,7 @@ func (s *Store) WebSession(ctx context.Context, id string) (*fc.WebSession, erro
 // TouchWebSession moves the session's last-seen time forward to at; it
 // never moves it back.
 func (s *Store) TouchWebSession(ctx context.Context, id string, at time.Time) error {
-	return s.write(ctx, func(tx *sql.Tx) error {
+	return s.writeState(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE web_sessions SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $3`,
 			ms(at), id, ms(at))
 		return err

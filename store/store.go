@@ -91,8 +91,9 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // writeState runs fn like write, but at READ COMMITTED on PostgreSQL: for
-// the hot writes of the OCPP endpoint, whose correctness rests on row locks
-// and unique keys alone. The "latest known state" updates of a station
+// the hot writes whose correctness rests on row locks and unique keys alone
+// (a token's or a web session's last use, moved forward only, and the
+// writes of the OCPP endpoint). The "latest known state" updates of a station
 // (connection, boot information, heartbeat, connector status, meter
 // reading) have WHERE clauses that keep them monotonic; StartTransaction is
 // made idempotent by the unique start key (INSERT … ON CONFLICT DO

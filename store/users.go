@@ -444,7 +444,7 @@ func (s *Store) APITokenByHash(ctx context.Context, hash string) (*fc.APIToken, 
 	if t.LastUsedAt != nil && now.Sub(*t.LastUsedAt) <= tokenUseGranularity {
 		return &t, nil
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.writeState(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE api_tokens SET last_used_at = $1
 			WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
 			ms(now), int64(t.ID), ms(now.Add(-tokenUseGranularity)))
