@@ -26,8 +26,14 @@ func TestThirdPartyChargePoint(t *testing.T) {
 		t.Skip("runs node")
 	}
 	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatal("node is required for the third-party OCPP scenario (go test -short skips it)")
+	_, errNPM := exec.LookPath("npm")
+	if err != nil || errNPM != nil {
+		// CI sets FLEETCHARGE_E2E, where a missing peer is a failure; a
+		// developer's machine without Node skips the scenario.
+		if os.Getenv("FLEETCHARGE_E2E") != "" {
+			t.Fatal("node and npm are required for the third-party OCPP scenario")
+		}
+		t.Skip("node and npm are not installed: the third-party OCPP scenario is skipped (FLEETCHARGE_E2E=1 makes this a failure)")
 	}
 	dir, err := filepath.Abs("e2e")
 	if err != nil {
