@@ -118,11 +118,15 @@ func encodeError(id string, e *CallError) []byte {
 }
 
 // mustMarshal marshals a frame whose parts are strings, integers and valid
-// JSON, which cannot fail.
+// JSON, which cannot fail. It leaves <, > and & as they are: a frame goes
+// to a charge station, not into an HTML page, and the payload is sent as
+// the station or the caller wrote it.
 func mustMarshal(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		panic("ocpp: encoding a frame: " + err.Error())
 	}
-	return b
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
