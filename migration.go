@@ -219,6 +219,20 @@ func (p *MigrationPlan) ReverseMigrations(providerID ID) []Migration {
 // MoveRequested is the Reason of a move the migration asked for.
 const MoveRequested = "requested"
 
+// MigrationRecord is what the audit event of a migration run keeps (the
+// "after" of its migration.run event): enough to show what moved and to
+// reverse it.
+type MigrationRecord struct {
+	Kind                 string          `json:"kind"`
+	IDs                  []ID            `json:"ids"`
+	TargetOrganizationID ID              `json:"target_organization_id"`
+	TargetAccountID      ID              `json:"target_account_id"`
+	WithLinked           bool            `json:"with_linked"`
+	Fingerprint          string          `json:"fingerprint"`
+	Moves                []MigrationMove `json:"moves"`
+	Detached             []MigrationLink `json:"detached"`
+}
+
 // MigrationStore plans and runs migrations.
 type MigrationStore interface {
 	// PlanMigration computes what m would change, changing nothing. Assets

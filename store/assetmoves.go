@@ -1025,19 +1025,6 @@ func (p *planner) step(name string) error {
 	return nil
 }
 
-// migrationRecord is what the audit event of a migration keeps: enough to
-// reverse it.
-type migrationRecord struct {
-	Kind                 string             `json:"kind"`
-	IDs                  []fc.ID            `json:"ids"`
-	TargetOrganizationID fc.ID              `json:"target_organization_id"`
-	TargetAccountID      fc.ID              `json:"target_account_id"`
-	WithLinked           bool               `json:"with_linked"`
-	Fingerprint          string             `json:"fingerprint"`
-	Moves                []fc.MigrationMove `json:"moves"`
-	Detached             []fc.MigrationLink `json:"detached"`
-}
-
 // apply makes the moves the plan lists, unassigns the cards whose employee
 // stays, and audits it all: one migration event with everything, and one
 // event per moved object where it now sits.
@@ -1090,7 +1077,7 @@ func (p *planner) apply() error {
 
 // auditMigration writes the migration's own audit event and returns its ID.
 func (p *planner) auditMigration(now int64) (fc.ID, error) {
-	rec := migrationRecord{Kind: p.plan.Kind, IDs: p.plan.IDs, TargetOrganizationID: p.plan.TargetOrganizationID,
+	rec := fc.MigrationRecord{Kind: p.plan.Kind, IDs: p.plan.IDs, TargetOrganizationID: p.plan.TargetOrganizationID,
 		TargetAccountID: p.plan.TargetAccountID, WithLinked: p.plan.WithLinked, Fingerprint: p.plan.Fingerprint,
 		Moves: p.plan.Moves, Detached: []fc.MigrationLink{}}
 	for _, l := range p.plan.Links {

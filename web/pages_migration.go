@@ -67,19 +67,6 @@ type reverseMigration struct {
 	Href string
 }
 
-// migrationRecord is what the audit event of a migration run keeps
-// (store/assetmoves.go writes it).
-type migrationRecord struct {
-	Kind                 string             `json:"kind"`
-	IDs                  []fc.ID            `json:"ids"`
-	TargetOrganizationID fc.ID              `json:"target_organization_id"`
-	TargetAccountID      fc.ID              `json:"target_account_id"`
-	WithLinked           bool               `json:"with_linked"`
-	Fingerprint          string             `json:"fingerprint"`
-	Moves                []fc.MigrationMove `json:"moves"`
-	Detached             []fc.MigrationLink `json:"detached"`
-}
-
 // mayMigrate answers "not found" to anybody who may not migrate, as every
 // page does for what its user may not use.
 func mayMigrate(v *view) error {
@@ -434,7 +421,7 @@ func (s *Server) migrationResultPage(w http.ResponseWriter, r *http.Request, v *
 	if e.Action != "migration.run" {
 		return fc.Errorf(fc.ENotFound, "no migration %s", id)
 	}
-	var rec migrationRecord
+	var rec fc.MigrationRecord
 	if err := json.Unmarshal([]byte(e.After), &rec); err != nil {
 		return fmt.Errorf("migration %s: read its audit event: %w", id, err)
 	}
