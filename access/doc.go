@@ -20,6 +20,7 @@
 //     SQL so that every list, report and export is limited to it. An object
 //     is in the reach of a permission exactly when Decide allows it.
 //   - CanGrant and CanRevoke: delegation without escalation.
+//   - Narrow: a user limited to one scope it chose, never reaching more.
 //   - Held: the scopes a user holds roles on, for GET /api/v1/me/access.
 //
 // The package is pure: no I/O, no clock, nothing but the domain package and

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -183,39 +182,18 @@ func (s *Server) narrow(ctx context.Context, full access.Subject, scope string) 
 	if err != nil {
 		return access.Subject{}, err
 	}
-	out := access.Subject{UserID: full.UserID, ProviderID: full.ProviderID}
-	for _, a := range full.Assignments {
-		over := false
-		switch a.ScopeKind() {
-		case fc.ScopeProvider:
-			over = true
-		case fc.ScopeOrganization:
-			over = slices.Contains(o.OrgPath, a.OrganizationID)
-		case fc.ScopeAccount:
-			if kind == "account" {
-				over = a.AccountID == id
-				break
-			}
-			ao, err := s.app.Store.Owner(ctx, full.ProviderID, fc.KindAccount, a.AccountID)
-			if err != nil {
-				return access.Subject{}, err
-			}
-			if slices.Contains(ao.OrgPath, id) {
-				out.Assignments = append(out.Assignments, a)
-			}
-			continue
-		}
-		if !over {
-			continue
-		}
-		if kind == "org" {
-			a.OrganizationID, a.AccountID = id, 0
-		} else {
-			a.OrganizationID, a.AccountID = 0, id
-		}
-		out.Assignments = append(out.Assignments, a)
+	scopeKind := fc.ScopeOrganization
+	if kind == "account" {
+		scopeKind = fc.ScopeAccount
 	}
-	if len(out.Assignments) == 0 {
+	out, ok, err := access.Narrow(full, scopeKind, o, id, func(accountID fc.ID) ([]fc.ID, error) {
+		ao, err := s.app.Store.Owner(ctx, full.ProviderID, fc.KindAccount, accountID)
+		return ao.OrgPath, err
+	})
+	if err != nil {
+		return access.Subject{}, err
+	}
+	if !ok {
 		return access.Subject{}, notFound
 	}
 	return out, nil
