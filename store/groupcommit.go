@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // Group commit, for SQLite. SQLite has one writer and, with
@@ -39,6 +40,8 @@ type committer struct {
 	mu     sync.RWMutex // guards closed against sends on reqs
 	closed bool
 	wg     sync.WaitGroup
+
+	largest atomic.Int64 // the most writes one commit has taken
 }
 
 func newCommitter(db *sql.DB) *committer {
@@ -111,6 +114,9 @@ func (c *committer) run(batch []*writeReq) {
 	}
 	if len(live) == 0 {
 		return
+	}
+	if n := int64(len(live)); n > c.largest.Load() {
+		c.largest.Store(n)
 	}
 	tx, err := c.db.BeginTx(context.Background(), nil)
 	if err != nil {

@@ -50,6 +50,9 @@ func TestGroupCommit(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	if s.group.largest.Load() < 2 {
+		t.Fatalf("no commit took more than one write (largest %d): the savepoints were not exercised", s.group.largest.Load())
+	}
 	for i, err := range got {
 		switch {
 		case i == 7:
