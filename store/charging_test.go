@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -360,6 +361,39 @@ func TestStopCost(t *testing.T) {
 				t.Errorf("%s: cost %d %s for %d Wh in %d s, want %d %s", tc.name, got.CostMinor, got.Currency,
 					got.EnergyWh, got.DurationSeconds, tc.want, tc.tariff.Currency)
 			}
+		}
+	})
+}
+
+// TestStopTransactionConcurrent stops one session from many goroutines at
+// once, each with another meter value: exactly one stop is stored, and every
+// caller is answered with that one.
+func TestStopTransactionConcurrent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := mustWorld(t, s, "StopRace")
+		x := mustStart(t, s, w.Station, 1, "StopRace-TAG1", 1000, march)
+		const n = 8
+		got := make([]*fc.Session, n)
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				got[i], errs[i] = s.StopTransaction(context.Background(), fc.StopTransaction{StationID: w.Station.ID, TransactionID: x.ID,
+					MeterStop: 2000 + int64(i)*100, Timestamp: march.Add(time.Duration(i+1) * time.Minute)})
+			})
+		}
+		wg.Wait()
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("stop %d: %v", i, errs[i])
+			}
+			if got[i].StoppedAt == nil || !got[i].StoppedAt.Equal(*got[0].StoppedAt) || got[i].EnergyWh != got[0].EnergyWh {
+				t.Errorf("stop %d answered %v / %d Wh, stop 0 answered %v / %d Wh: not the one stored stop", i, got[i].StoppedAt, got[i].EnergyWh, got[0].StoppedAt, got[0].EnergyWh)
+			}
+		}
+		stored, err := s.Session(context.Background(), fc.SessionScope{ProviderID: w.Provider.ID, CardSide: fc.Everything}, x.ID)
+		if err != nil || stored.EnergyWh != got[0].EnergyWh {
+			t.Errorf("stored %+v, err %v; answered %d Wh", stored, err, got[0].EnergyWh)
 		}
 	})
 }
