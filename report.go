@@ -71,10 +71,25 @@ type ReportQuery struct {
 	Idle bool
 	// Limit, when positive, ends the report after that many rows.
 	Limit int
+	// After, on the charge session report, starts the rows after this
+	// session in the report's order (by start, then ID): the cursor of the
+	// next page. It bounds the rows only, never TotalsOnly.
+	After *SessionKey
+	// ByAccount, on the charge session report, replaces the sessions by one
+	// row per account, currency and bucket with their figures: all a
+	// roll-up by account, organization or month needs, without reading
+	// every session's card, employee and station.
+	ByAccount bool
 	// TotalsOnly replaces the subjects by one row per currency and bucket
 	// with the figures of all the report's sessions: the totals of a report
 	// cut short by Limit.
 	TotalsOnly bool
+}
+
+// SessionKey places a session in the order of the charge session report.
+type SessionKey struct {
+	StartedAt time.Time
+	ID        ID
 }
 
 // ReportFigures are the summable figures of a report row, exact: energy in

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // crud runs the happy path of one collection as the provider admin:
@@ -396,5 +397,86 @@ func TestReports(t *testing.T) {
 		w.do(northFleet, "GET", "/api/v1/reports/charge-stations", nil).want(t, http.StatusForbidden)
 		w.do(northFleet, "GET", "/api/v1/reports/nope", nil).want(t, http.StatusNotFound)
 		w.do(northFleet, "GET", "/api/v1/reports/charge-cards?colour=red", nil).want(t, http.StatusBadRequest)
+	})
+}
+
+// TestReportSessionPages walks the charge session report page by page and
+// checks that the pages are the whole listing, each with the totals of the
+// whole period.
+func TestReportSessionPages(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		for i := range 7 {
+			// Three sessions share a start: the cursor must tell them apart.
+			start := time.Date(2025, 3, 10+min(i, 4), 8, 0, 0, 0, time.UTC)
+			card := w.north1.card
+			if i%2 == 1 {
+				card = w.south1.card
+			}
+			w.do(admin, "POST", "/api/v1/sessions", map[string]any{"external_ref": fmt.Sprintf("page-%d", i), "card_id": card.String(),
+				"location_kind": "public", "location_name": "Motorway", "started_at": start.Format(time.RFC3339),
+				"stopped_at": start.Add(time.Hour).Format(time.RFC3339), "energy_kwh": 10 + i, "cost": 5, "currency": "EUR"}).
+				want(t, http.StatusCreated)
+		}
+		type page struct {
+			Rows   []map[string]any `json:"rows"`
+			Totals map[string]any   `json:"totals"`
+			Next   *string          `json:"next_cursor"`
+		}
+		base := "/api/v1/reports/charge-sessions?from=2025-03-01&to=2025-04-01"
+		var all page
+		w.do(holdingMgr, "GET", base, nil).want(t, http.StatusOK).json(t, &all)
+		if len(all.Rows) < 7 || all.Next != nil {
+			t.Fatalf("the whole listing has %d rows and cursor %v", len(all.Rows), all.Next)
+		}
+		var ids []any
+		url := base + "&limit=2"
+		for n := 0; ; n++ {
+			if n > len(all.Rows) {
+				t.Fatal("the pages do not end")
+			}
+			var p page
+			w.do(holdingMgr, "GET", url, nil).want(t, http.StatusOK).json(t, &p)
+			if fmt.Sprint(p.Totals) != fmt.Sprint(all.Totals) {
+				t.Errorf("page %d totals %v, want the period's %v", n, p.Totals, all.Totals)
+			}
+			for _, r := range p.Rows {
+				if r["session_id"] == nil {
+					t.Fatalf("a row without session_id: %v", r)
+				}
+				ids = append(ids, r["session_id"])
+			}
+			if p.Next == nil {
+				break
+			}
+			url = base + "&limit=2&after=" + *p.Next
+		}
+		var want []any
+		for _, r := range all.Rows {
+			want = append(want, r["session_id"])
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(want) {
+			t.Errorf("the pages list %v, the whole listing %v", ids, want)
+		}
+		csv := w.do(holdingMgr, "GET", base+"&format=csv", nil).want(t, http.StatusOK)
+		if lines := strings.Count(string(csv.body), "\n"); lines != len(all.Rows)+1 {
+			t.Errorf("the CSV export has %d lines, want a header and %d sessions", lines, len(all.Rows))
+		}
+
+		for query, field := range map[string]string{
+			"&after=yesterday":             "after",
+			"&after=1741600800000.0":       "after",
+			"&limit=10001":                 "limit",
+			"&group_by=month&after=1.1":    "after",
+			"&limit=0":                     "limit",
+			"&after=1741600800000.1&x=1":   "x",
+			"&after=1741600800000.1&to=no": "to",
+		} {
+			if got := w.do(holdingMgr, "GET", base+query, nil).want(t, http.StatusBadRequest).fields(); got[field] == "" {
+				t.Errorf("%s: fields %v, want %s", query, got, field)
+			}
+		}
+		if got := w.do(holdingMgr, "GET", "/api/v1/reports/charge-cards?after=1.1", nil).want(t, http.StatusBadRequest).fields(); got["after"] == "" {
+			t.Errorf("after on the card report: fields %v", got)
+		}
 	})
 }

@@ -16,7 +16,9 @@ func (s *Server) reportRoutes() []route {
 		summary: "Run a report",
 		doc: "The fleet reports (charge-cards, charge-sessions, employees, sessions-per-employee, sessions-per-card) need reports.fleet, " +
 			"the facility reports (charge-stations, sessions-per-charge-point) reports.facility; each covers only what the caller may see. " +
-			"JSON is {\"report\", \"rows\", \"totals\"}; CSV has one header line; XLSX is a spreadsheet.",
+			"JSON is {\"report\", \"rows\", \"totals\"}; CSV has one header line; XLSX is a spreadsheet. " +
+			"The charge-sessions listing in JSON comes in pages (limit, 1,000 by default, at most 10,000) with the totals of the whole period " +
+			"and a next_cursor to pass as after for the next page (null on the last); its CSV and XLSX exports hold every session.",
 		params: []param{
 			{name: "organization_id", kind: paramID, doc: "only this organization and its subtree" + scope},
 			{name: "account_id", kind: paramID, doc: "only this account" + scope},
@@ -30,6 +32,7 @@ func (s *Server) reportRoutes() []route {
 			{name: "station_id", kind: paramID, doc: "only this station's sessions"},
 			{name: "location_kind", kind: paramEnum, enum: []string{fc.LocationOffice, fc.LocationHome, fc.LocationPublic}, doc: "only sessions at locations of this kind"},
 			{name: "limit", kind: paramInteger, doc: "at most this many rows; the totals still cover every row"},
+			{name: "after", kind: paramString, doc: "charge-sessions, not rolled up: the next_cursor of the previous page"},
 		},
 		media:  []string{"application/json", "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 		status: http.StatusOK, h: s.runReport}}
@@ -57,6 +60,9 @@ func (s *Server) runReport(w http.ResponseWriter, r *http.Request) error {
 	}
 	p, err := report.Parse(name, r.URL.Query(), loc, s.cfg.Now())
 	if err != nil {
+		return err
+	}
+	if err := p.Page(); err != nil {
 		return err
 	}
 	lw := &lazyWriter{w: w, start: func(w http.ResponseWriter) {

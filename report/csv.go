@@ -42,7 +42,7 @@ func (s *csvSink) row(cells []Cell) error {
 	return s.w.Write(s.fields)
 }
 
-func (s *csvSink) end(*Totals, bool) error {
+func (s *csvSink) end(*Totals, bool, string) error {
 	s.w.Flush()
 	return s.w.Error()
 }

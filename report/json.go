@@ -11,7 +11,8 @@ import (
 )
 
 // jsonSink streams {"report": ..., "period": ..., "columns": [...], "rows":
-// [...], "totals": {...}}. Text is a string, an ID a string (null for
+// [...], "totals": {...}}, then "truncated": true when a limit left rows
+// out and, on a session listing, "next_cursor" (null on the last page). Text is a string, an ID a string (null for
 // none), a time an RFC 3339 string in the provider's time zone, energy,
 // minutes, integers and utilization numbers, money a decimal string in the
 // row's currency.
@@ -83,12 +84,20 @@ func (s *jsonSink) row(cells []Cell) error {
 	return err
 }
 
-func (s *jsonSink) end(t *Totals, truncated bool) error {
+func (s *jsonSink) end(t *Totals, truncated bool, next string) error {
 	b := s.buf[:0]
 	b = append(b, `],"totals":`...)
 	b = appendTotals(b, t, s.cols)
 	if truncated {
 		b = append(b, `,"truncated":true`...)
+	}
+	if s.p.Report == fc.ReportChargeSessions && s.p.GroupBy == "" {
+		b = append(b, `,"next_cursor":`...)
+		if next == "" {
+			b = append(b, "null"...)
+		} else {
+			b = appendString(b, next)
+		}
 	}
 	b = append(b, "}\n"...)
 	s.buf = b

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -55,16 +56,47 @@ type Params struct {
 	// Limit keeps at most that many rows (0: all); the totals still cover
 	// every row.
 	Limit int
+	// After, on the charge session report, starts the rows after this
+	// session (a page's Result.Next); the totals still cover the period.
+	After *fc.SessionKey
 	// Now ends the part of the period that utilization measures: a period
 	// reaching into the future is measured up to now.
 	Now time.Time
 }
 
+// The pages of the charge session report in JSON (Params.Page): a listing
+// of every session of a large customer's year is hundreds of megabytes,
+// which is what the CSV and XLSX exports are for.
+const (
+	DefaultSessionPage = 1000
+	MaxSessionPage     = 10000
+)
+
+// Page makes the charge session report in JSON, not rolled up, come in
+// pages, as the API serves it: DefaultSessionPage sessions without a limit,
+// and a limit of at most MaxSessionPage. Other reports and formats are left
+// whole.
+func (p *Params) Page() error {
+	if p.Report != fc.ReportChargeSessions || p.GroupBy != "" || (p.Format != "" && p.Format != FormatJSON) {
+		return nil
+	}
+	switch {
+	case p.Limit == 0:
+		p.Limit = DefaultSessionPage
+	case p.Limit > MaxSessionPage:
+		return fc.Invalid(map[string]string{"limit": fmt.Sprintf(
+			"must be at most %d for the session listing in JSON (the CSV and XLSX exports hold every session)", MaxSessionPage)})
+	}
+	return nil
+}
+
 // Parse reads a report's parameters from a query string: organization_id or
 // account_id, from and to (local dates in loc, to exclusive, or RFC 3339
 // times), format, group_by, side, employee_id, card_id, station_id,
-// location_kind and limit. Without from and to the period is the current
-// month up to today included; without from, the month that ends at to.
+// location_kind, limit and after. Without from and to the period is the
+// current month up to today included; without from, the month that ends at
+// to. after is the cursor a page of the charge session report ended with
+// (Result.Next).
 func Parse(report string, v url.Values, loc *time.Location, now time.Time) (Params, error) {
 	if loc == nil {
 		loc = time.UTC
@@ -92,6 +124,13 @@ func Parse(report string, v url.Values, loc *time.Location, now time.Time) (Para
 			fields["limit"] = "must be a positive number"
 		}
 		p.Limit = n
+	}
+	if s := v.Get("after"); s != "" {
+		k, err := ParseCursor(s)
+		if err != nil {
+			fields["after"] = err.Error()
+		}
+		p.After = k
 	}
 	var err error
 	if p.From, err = parseInstant(v.Get("from"), loc); err != nil {
@@ -174,6 +213,9 @@ func (p *Params) check(fields map[string]string) error {
 	if p.OrganizationID != 0 && p.AccountID != 0 {
 		fields["account_id"] = "cannot be combined with organization_id"
 	}
+	if p.After != nil && (p.Report != fc.ReportChargeSessions || p.GroupBy != "") {
+		fields["after"] = "pages the charge session report only, not rolled up"
+	}
 	_, fromBad := fields["from"]
 	_, toBad := fields["to"]
 	if !fromBad && !toBad {
@@ -234,4 +276,28 @@ func Filename(p Params) string {
 		name += "_by-" + p.GroupBy
 	}
 	return name + "_" + p.From.In(loc).Format("2006-01-02") + "_" + p.To.In(loc).Format("2006-01-02") + "." + p.Format
+}
+
+// Cursor returns the cursor of the session k: the page after it starts with
+// the next session in the report's order.
+func Cursor(k fc.SessionKey) string {
+	return strconv.FormatInt(k.StartedAt.UnixMilli(), 10) + "." + k.ID.String()
+}
+
+// ParseCursor reads a cursor made by Cursor.
+func ParseCursor(s string) (*fc.SessionKey, error) {
+	bad := fc.Errorf(fc.EInvalid, "is not a cursor of this report (the next_cursor of a page)")
+	t, id, ok := strings.Cut(s, ".")
+	if !ok {
+		return nil, bad
+	}
+	ms, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || ms < 0 {
+		return nil, bad
+	}
+	x, err := fc.ParseID(id)
+	if err != nil {
+		return nil, bad
+	}
+	return &fc.SessionKey{StartedAt: time.UnixMilli(ms), ID: x}, nil
 }

@@ -40,6 +40,9 @@ type Result struct {
 	Totals  *Totals
 	// Truncated is set when Params.Limit left rows out.
 	Truncated bool
+	// Next, on a truncated charge session report, is the cursor of the
+	// next page (Params.After); "" otherwise.
+	Next string
 
 	cols []column
 }
@@ -60,7 +63,7 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 			return nil, err
 		}
 	}
-	if err := s.end(r.Totals, r.Truncated); err != nil {
+	if err := s.end(r.Totals, r.Truncated, r.Next); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -78,7 +81,8 @@ func Run(ctx context.Context, st fc.ReportStore, sc fc.SessionScope, p Params) (
 	if err := j.run(ctx, st, c); err != nil {
 		return nil, err
 	}
-	return &Result{Params: j.p, Columns: publicColumns(j.cols), Rows: c.rows, Totals: j.totals, Truncated: j.truncated, cols: j.cols}, nil
+	return &Result{Params: j.p, Columns: publicColumns(j.cols), Rows: c.rows, Totals: j.totals, Truncated: j.truncated,
+		Next: j.next(), cols: j.cols}, nil
 }
 
 // Write computes the report p within the scope (see Run) and streams it to
@@ -108,11 +112,12 @@ func Write(ctx context.Context, st fc.ReportStore, sc fc.SessionScope, p Params,
 
 // sink receives a report's columns, rows and totals, in that order. The
 // cells passed to row are reused afterwards. truncated tells that a limit
-// left rows out.
+// left rows out; next is then the cursor of the next page of a session
+// listing.
 type sink interface {
 	begin(cols []column) error
 	row(cells []Cell) error
-	end(t *Totals, truncated bool) error
+	end(t *Totals, truncated bool, next string) error
 }
 
 // collectSink keeps the rows in memory.
@@ -120,8 +125,8 @@ type collectSink struct {
 	rows [][]Cell
 }
 
-func (c *collectSink) begin([]column) error    { return nil }
-func (c *collectSink) end(*Totals, bool) error { return nil }
+func (c *collectSink) begin([]column) error            { return nil }
+func (c *collectSink) end(*Totals, bool, string) error { return nil }
 func (c *collectSink) row(cells []Cell) error {
 	c.rows = append(c.rows, append([]Cell(nil), cells...))
 	return nil
@@ -143,6 +148,7 @@ type job struct {
 	totalsApart bool
 	emitted     int
 	truncated   bool
+	last        fc.SessionKey // the last session emitted
 }
 
 func newJob(sc fc.SessionScope, p Params) (*job, error) {
@@ -165,7 +171,9 @@ func newJob(sc fc.SessionScope, p Params) (*job, error) {
 	j.q = fc.ReportQuery{
 		Report: p.Report, Scope: sc, Side: p.Side, OrganizationID: p.OrganizationID, AccountID: p.AccountID,
 		From: p.From, To: p.To, EmployeeID: p.EmployeeID, CardID: p.CardID, StationID: p.StationID,
-		LocationKind: p.LocationKind, Idle: j.d.idle,
+		LocationKind: p.LocationKind, Idle: j.d.idle, After: p.After,
+		// A roll-up of sessions needs their figures by account only.
+		ByAccount: p.Report == fc.ReportChargeSessions && p.GroupBy != "",
 	}
 	j.bounds = append(j.bounds, p.From.UnixMilli())
 	if p.GroupBy == GroupByMonth {
@@ -211,6 +219,9 @@ func (j *job) run(ctx context.Context, st fc.ReportStore, s sink) error {
 			return nil
 		}
 		j.emitted++
+		if r.SessionID != 0 && r.StartedAt != nil {
+			j.last = fc.SessionKey{StartedAt: *r.StartedAt, ID: r.SessionID}
+		}
 		for i, c := range j.cols {
 			cells[i] = c.get(r)
 		}
@@ -237,7 +248,7 @@ func (j *job) run(ctx context.Context, st fc.ReportStore, s sink) error {
 	}
 	if j.totalsApart {
 		q := j.q
-		q.Limit, q.TotalsOnly = 0, true
+		q.Limit, q.TotalsOnly, q.After = 0, true, nil
 		if err := st.Report(ctx, q, func(r *fc.ReportRow) error {
 			j.totals.add(j.d, r)
 			return nil
@@ -259,7 +270,15 @@ func (j *job) run(ctx context.Context, st fc.ReportStore, s sink) error {
 	if err := begin(); err != nil {
 		return err
 	}
-	return s.end(j.totals, j.truncated)
+	return s.end(j.totals, j.truncated, j.next())
+}
+
+// next returns the cursor of the page after a truncated session listing.
+func (j *job) next() string {
+	if !j.truncated || j.last.ID == 0 {
+		return ""
+	}
+	return Cursor(j.last)
 }
 
 // measured returns the length in ms of bucket i (-1: the whole period) up

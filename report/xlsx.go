@@ -159,7 +159,7 @@ func (s *xlsxSink) row(cells []Cell) error {
 	return s.next()
 }
 
-func (s *xlsxSink) end(t *Totals, _ bool) error {
+func (s *xlsxSink) end(t *Totals, _ bool, _ string) error {
 	for _, cells := range t.cells(s.cols) {
 		for i, c := range cells {
 			s.values[i] = s.value(c, true)

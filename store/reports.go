@@ -123,6 +123,12 @@ func newReportSQL(d dialect, rq fc.ReportQuery, now time.Time) (*reportSQL, erro
 	if rq.Limit < 0 {
 		fields["limit"] = "must not be negative"
 	}
+	if (rq.After != nil || rq.ByAccount) && rq.Report != fc.ReportChargeSessions {
+		fields["after"] = "is for the charge session report only"
+	}
+	if rq.After != nil && rq.ByAccount {
+		fields["after"] = "does not page a roll-up"
+	}
 	if len(fields) > 0 {
 		return nil, fc.Invalid(fields)
 	}
@@ -232,7 +238,15 @@ func (b *reportSQL) build() *query {
 func (b *reportSQL) rows(q *query) {
 	switch b.rq.Report {
 	case fc.ReportChargeSessions:
-		b.sessionList(q)
+		if !b.rq.ByAccount {
+			b.sessionList(q)
+			return
+		}
+		account := strings.TrimPrefix(b.sideCol, "s.")
+		b.aggregate(q, account, "", account)
+		b.idleRows(q, nil)
+		q.add(`SELECT ` + b.rowColumns() + `, a.name, a.organization_id FROM r JOIN accounts a ON a.id = r.account_id` +
+			b.orderBy(""))
 	case fc.ReportChargeCards, fc.ReportSessionsPerCard:
 		b.aggregate(q, "card_id", "", "card_account_id")
 		b.idleRows(q, func() {
@@ -306,10 +320,13 @@ func (b *reportSQL) rows(q *query) {
 
 // orderBy returns the ORDER BY clause of the rows r of an aggregated report
 // joined to accounts a: by account name, account, the subject's text key
-// (sorted by code point on both engines, like the names), the subject's
-// IDs, currency and bucket.
+// (sorted by code point on both engines, like the names; none when ""),
+// the subject's IDs, currency and bucket.
 func (b *reportSQL) orderBy(textKey string, ids ...string) string {
-	by := []string{b.d.byCodePoint("a.name"), "a.id", b.d.byCodePoint(textKey)}
+	by := []string{b.d.byCodePoint("a.name"), "a.id"}
+	if textKey != "" {
+		by = append(by, b.d.byCodePoint(textKey))
+	}
 	by = append(by, ids...)
 	by = append(by, b.d.byCodePoint("r.currency"), "r.bucket")
 	return " ORDER BY " + strings.Join(by, ", ")
@@ -359,6 +376,12 @@ func (b *reportSQL) sessionsWhere(q *query) {
 	if b.rq.LocationKind != "" {
 		q.add(` AND s.location_kind = `).arg(b.rq.LocationKind)
 	}
+	if a := b.rq.After; a != nil && !b.rq.TotalsOnly {
+		// In the index's (account, start, ID) order: a range on the start,
+		// then the ID among the sessions of the same start.
+		t := ms(a.StartedAt)
+		q.add(` AND s.started_at >= `).arg(t).add(` AND (s.started_at > `).arg(t).add(` OR s.id > `).arg(int64(a.ID)).add(`)`)
+	}
 }
 
 // bucketExpr appends the CASE that picks a session's bucket (value), or the
@@ -403,6 +426,9 @@ func (b *reportSQL) bucketValue(q *query, what string, i int) {
 // subject has one key.
 func (b *reportSQL) aggregate(q *query, subject, sub2, account string) {
 	cols := []string{subject, account}
+	if subject == account {
+		cols = cols[:1]
+	}
 	sel := []string{"x." + subject + " AS subject_id", "0 AS sub2", "x." + account + " AS account_id"}
 	if sub2 != "" {
 		cols = append(cols, sub2)
@@ -563,7 +589,7 @@ func (b *reportSQL) scan(rows *sql.Rows, r *fc.ReportRow) (fc.ID, error) {
 		dest := append([]any{&r.Currency, &r.Bucket}, b.figureDest(r)...)
 		return 0, rows.Scan(dest...)
 	}
-	if b.rq.Report == fc.ReportChargeSessions {
+	if b.rq.Report == fc.ReportChargeSessions && !b.rq.ByAccount {
 		return b.scanSession(rows, r)
 	}
 	var subject, orgID sql.NullInt64
@@ -576,6 +602,7 @@ func (b *reportSQL) scan(rows *sql.Rows, r *fc.ReportRow) (fc.ID, error) {
 		dest = append(dest, &r.CardExternalID, &r.CardInternalID, &r.CardStatus, &created, &lastUsed, &employeeID, &r.EmployeeName)
 	case fc.ReportEmployees, fc.ReportSessionsPerEmployee:
 		dest = append(dest, &r.EmployeeName, &r.EmployeeEmail, &r.EmployeeNumber, &r.EmployeeActive, &r.EmployeeCards, &r.HomeLocation)
+	case fc.ReportChargeSessions:
 	default:
 		dest = append(dest, &r.Identity, &r.LocationName, &r.LocationKind, &r.Vendor, &r.Model, &r.Firmware, &r.Online, &heartbeat,
 			&r.ChargePoints, &r.ConnectorID, &r.ChargePointStatus)
@@ -590,6 +617,7 @@ func (b *reportSQL) scan(rows *sql.Rows, r *fc.ReportRow) (fc.ID, error) {
 		r.CardCreatedAt, r.CardLastUsedAt = fromNullMS(created), fromNullMS(lastUsed)
 	case fc.ReportEmployees, fc.ReportSessionsPerEmployee:
 		r.EmployeeID = fc.ID(subject.Int64)
+	case fc.ReportChargeSessions:
 	default:
 		r.StationID, r.LastHeartbeatAt = fc.ID(subject.Int64), fromNullMS(heartbeat)
 	}

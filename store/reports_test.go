@@ -519,6 +519,11 @@ func TestReportProperties(t *testing.T) {
 			c := cards[rng.IntN(len(cards))]
 			x := repSession{card: c, employeeID: c.EmployeeID, start: repT0.Add(time.Duration(rng.IntN(60*24*60)) * time.Minute),
 				wh: rng.Int64N(60000), cost: rng.Int64N(3000), currency: []string{"EUR", "EUR", "GBP", "CHF"}[rng.IntN(4)]}
+			if i%10 == 9 {
+				// Sessions that start at the same instant are ordered by ID,
+				// which the pages' cursor must respect.
+				x.start = list[i-1].start
+			}
 			x.stop = x.start.Add(time.Duration(rng.IntN(600)+1) * time.Minute)
 			if rng.IntN(3) == 0 {
 				x.kind = []string{fc.LocationPublic, fc.LocationHome}[rng.IntN(2)]
@@ -612,6 +617,53 @@ func TestReportProperties(t *testing.T) {
 			for _, report := range []string{fc.ReportChargeStations, fc.ReportSessionsPerChargePoint} {
 				if got := sum(query(report, org)); fmt.Sprint(got) != fmt.Sprint(stationSide) {
 					t.Errorf("%s under %d:\n got %v\nwant %v", report, org, got, stationSide)
+				}
+			}
+		}
+
+		// The pages of a session listing, each after the last session of
+		// the one before, are the listing; the roll-up by account is the
+		// listing summed by account, currency and bucket.
+		mid := from.Add(to.Sub(from) / 2)
+		for _, side := range []string{fc.SideCard, fc.SideStation} {
+			for _, org := range []fc.ID{0, orgs[0].ID, orgs[3].ID} {
+				q := query(fc.ReportChargeSessions, org)
+				q.Side, q.Buckets = side, []time.Time{mid}
+				all := repRows(t, s, q)
+				var paged []fc.ReportRow
+				q.Limit = 1 + rng.IntN(40)
+				for {
+					page := repRows(t, s, q)
+					paged = append(paged, page...)
+					if len(page) < q.Limit {
+						break
+					}
+					last := page[len(page)-1]
+					q.After = &fc.SessionKey{StartedAt: *last.StartedAt, ID: last.SessionID}
+				}
+				if len(paged) != len(all) {
+					t.Fatalf("%s side under %d: pages of %d hold %d sessions, the listing %d", side, org, q.Limit, len(paged), len(all))
+				}
+				byAccount := map[string]fc.ReportFigures{}
+				for i := range all {
+					if all[i].SessionID != paged[i].SessionID {
+						t.Fatalf("%s side under %d: session %d of the pages is %d, of the listing %d", side, org, i, paged[i].SessionID, all[i].SessionID)
+					}
+					k := fmt.Sprint(all[i].AccountID, all[i].AccountName, all[i].OrgIDs, all[i].Currency, all[i].Bucket)
+					f := byAccount[k]
+					f.Add(all[i].Figures)
+					byAccount[k] = f
+				}
+				q.Limit, q.After, q.ByAccount = 0, nil, true
+				rolled := map[string]fc.ReportFigures{}
+				for _, r := range repRows(t, s, q) {
+					if r.SessionID != 0 || r.CardID != 0 || r.StationID != 0 {
+						t.Errorf("a roll-up row names a subject: %+v", r)
+					}
+					rolled[fmt.Sprint(r.AccountID, r.AccountName, r.OrgIDs, r.Currency, r.Bucket)] = r.Figures
+				}
+				if fmt.Sprint(rolled) != fmt.Sprint(byAccount) {
+					t.Errorf("%s side under %d, by account:\n got %v\nwant %v", side, org, rolled, byAccount)
 				}
 			}
 		}

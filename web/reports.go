@@ -183,7 +183,7 @@ func (s *Server) readReport(r *http.Request, v *view) (*reportRequest, error) {
 // reportParams lists the query parameters a report page passes on to the
 // report, in the order of its form.
 var reportParams = []string{"organization_id", "account_id", "from", "to", "employee_id", "card_id",
-	"station_id", "location_kind", "group_by", "side", "limit"}
+	"station_id", "location_kind", "group_by", "side", "limit", "after"}
 
 // reportValues returns the report's parameters of the query q: those the
 // report reads, without empty ones, with the side of the page, and with an
@@ -221,7 +221,37 @@ func reportExportLink(rr *reportRequest, v *view, format string) string {
 	}
 	q.Set("scope", scope)
 	q.Set("format", format)
+	q.Del("after") // a download holds every page
 	return "/reports/" + rr.Info.Name + "/export?" + q.Encode()
+}
+
+// reportPageLinks returns the links to the page of sessions after next
+// (none without next) and to the first page (none on the first page).
+func reportPageLinks(rr *reportRequest, v *view, next string) (string, string) {
+	q := url.Values{}
+	for k, vs := range rr.Query {
+		q[k] = vs
+	}
+	scope := v.Scope
+	if scope == "" {
+		scope = "all"
+	}
+	q.Set("scope", scope)
+	link := func(after string) string {
+		q.Del("after")
+		if after != "" {
+			q.Set("after", after)
+		}
+		return "/reports/" + rr.Info.Name + "?" + q.Encode()
+	}
+	var nextLink, first string
+	if next != "" {
+		nextLink = link(next)
+	}
+	if rr.Query.Get("after") != "" {
+		first = link("")
+	}
+	return nextLink, first
 }
 
 // reportExport downloads a report as CSV or XLSX (or JSON), streamed.
@@ -286,11 +316,14 @@ type reportBody struct {
 	Truncated bool
 	// Limited tells that the limit is the user's (limit=): the downloads
 	// keep it too.
-	Limited   bool
-	Period    string
-	Summary   []reportFigure // the totals, for a glance
-	Charts    []*reportChart
-	CSV, XLSX string
+	Limited bool
+	// Next and First link to the page of sessions after this one and to the
+	// first page, on a session listing cut short ("" when there is none).
+	Next, First string
+	Period      string
+	Summary     []reportFigure // the totals, for a glance
+	Charts      []*reportChart
+	CSV, XLSX   string
 }
 
 // reportFigure is one total of the summary above the charts.
@@ -422,6 +455,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, v *view) err
 			return err
 		}
 		b.CSV, b.XLSX = reportExportLink(rr, v, report.FormatCSV), reportExportLink(rr, v, report.FormatXLSX)
+		b.Next, b.First = reportPageLinks(rr, v, res.Next)
 	}
 	s.show(w, r, v, status, "report", rr.Info.Title, b)
 	return nil
@@ -862,7 +896,7 @@ func shortLabel(s string, n int) string {
 // rolled up by month, with the page's scope, period and filters.
 func reportMonthChart(ctx context.Context, rr *reportRequest) (*reportChart, error) {
 	p := rr.Params
-	p.Report, p.GroupBy, p.Side, p.Format, p.Limit = fc.ReportSessionsPerCard, report.GroupByMonth, "", report.FormatJSON, 0
+	p.Report, p.GroupBy, p.Side, p.Format, p.Limit, p.After = fc.ReportSessionsPerCard, report.GroupByMonth, "", report.FormatJSON, 0, nil
 	res, err := report.Run(ctx, rr.Store, rr.Scope, p)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -108,6 +109,8 @@ var (
 	rowCountRe  = regexp.MustCompile(`data-rows="(\d+)"`)
 	fieldErrRe  = regexp.MustCompile(`<p class="field-error" id="rf-([a-z_]+)-error">`)
 	bodyRowsRe  = regexp.MustCompile(`(?s)<tbody>(.*)</tbody>`)
+	nextLinkRe  = regexp.MustCompile(`id="report-next" href="([^"]+)"`)
+	tableRowRe  = regexp.MustCompile(`<tr>(.*?)</tr>`)
 	chartRe     = regexp.MustCompile(`<figure class="chart" id="(chart-[a-z]+)">`)
 	svgRe       = regexp.MustCompile(`<svg viewBox="0 0 \d+ \d+" width="100%" role="img"`)
 	htmlUnquote = strings.NewReplacer("&amp;", "&")
@@ -125,7 +128,56 @@ func TestReportPages(t *testing.T) {
 		t.Run("downloads match the page", func(t *testing.T) { testDownloadsMatchThePage(t, w) })
 		t.Run("charts and filters", func(t *testing.T) { testChartsAndFilters(t, w) })
 		t.Run("follows the chosen scope", func(t *testing.T) { testFollowsTheChosenScope(t, w) })
+		t.Run("pages of sessions", func(t *testing.T) { testPagesOfSessions(t, w) })
 	})
+}
+
+// testPagesOfSessions follows the next-page links of the session report:
+// the pages hold every session once, in order, and the downloads of any
+// page hold every session.
+func testPagesOfSessions(t *testing.T, w *reportWorld) {
+	target := "/reports/charge-sessions?limit=40&from=2025-03-01&to=2025-06-19"
+	var seen []string
+	var total string
+	for n := 0; target != ""; n++ {
+		if n > 100 {
+			t.Fatal("the pages do not end")
+		}
+		rec := w.get(t, fleetAndFacility, target)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", target, rec.Code, rec.Body.String())
+		}
+		page := rec.Body.String()
+		total = rowCountRe.FindStringSubmatch(page)[1]
+		body := bodyRowsRe.FindStringSubmatch(page)
+		// A row shows its session's ID: its cells are the session's.
+		for _, m := range tableRowRe.FindAllStringSubmatch(body[1], -1) {
+			seen = append(seen, m[1])
+		}
+		if first := strings.Contains(page, `id="report-first"`); first != (n > 0) {
+			t.Errorf("page %d: a link to the first page is %v", n, first)
+		}
+		if csv := csvLink.FindStringSubmatch(page); csv == nil || strings.Contains(csv[1], "after=") {
+			t.Errorf("page %d: the CSV download %v should hold every page", n, csv)
+		}
+		target = ""
+		if m := nextLinkRe.FindStringSubmatch(page); m != nil {
+			target = html.UnescapeString(m[1])
+		}
+	}
+	if len(seen) < 80 {
+		t.Fatalf("%d sessions in the pages: the fixture tests too little", len(seen))
+	}
+	if fmt.Sprint(len(seen)) != total {
+		t.Errorf("the pages show %d sessions, the report counts %s", len(seen), total)
+	}
+	once := map[string]bool{}
+	for _, row := range seen {
+		if once[row] {
+			t.Errorf("a session shown twice: %s", row)
+		}
+		once[row] = true
+	}
 }
 
 func testIndexFollowsRights(t *testing.T, w *reportWorld) {
