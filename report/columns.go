@@ -257,3 +257,18 @@ func Columns(report, groupBy string) []Column {
 	}
 	return out
 }
+
+// titles name the reports for people.
+var titles = map[string]string{
+	fc.ReportChargeCards:            "Charge cards",
+	fc.ReportChargeSessions:         "Charge sessions",
+	fc.ReportEmployees:              "Employees",
+	fc.ReportSessionsPerEmployee:    "Sessions per employee",
+	fc.ReportSessionsPerCard:        "Sessions per charge card",
+	fc.ReportChargeStations:         "Charge stations",
+	fc.ReportSessionsPerChargePoint: "Sessions per charge point",
+}
+
+// Title returns the name of a report for people, as its page and exports
+// show it.
+func Title(report string) string { return titles[report] }

@@ -76,6 +76,14 @@ func TestFiguresAgree(t *testing.T) {
 					t.Errorf("%s: %v, sessions report %v", name, got, sessions)
 				}
 			}
+			// A page of the session report, with or without a limit, has
+			// the totals of the whole period; a roll-up too.
+			page := w.run(t, fc.ReportChargeSessions, all+"&limit=100")
+			for _, query := range []string{"&after=" + page.Next, "&after=" + page.Next + "&limit=7", "&group_by=month", "&group_by=organization"} {
+				if got := w.totals(t, fc.ReportChargeSessions, all+query); got.String() != sessions.String() {
+					t.Errorf("sessions report%s: %v, the whole listing %v", query, got, sessions)
+				}
+			}
 			stations := w.run(t, fc.ReportChargeStations, all).Totals
 			points := w.run(t, fc.ReportSessionsPerChargePoint, all).Totals
 			if fmt.Sprint(stations.Currencies) != fmt.Sprint(points.Currencies) || stations.CapacityMS != points.CapacityMS || stations.All.BusyMS == 0 {

@@ -191,10 +191,14 @@ func newJob(sc fc.SessionScope, p Params) (*job, error) {
 		j.cols = j.d.groupCols(p.GroupBy)
 		j.groups = newRollup(j)
 	}
-	if p.Limit > 0 && p.GroupBy == "" && p.Report == fc.ReportChargeSessions {
+	if (p.Limit > 0 || p.After != nil) && p.GroupBy == "" && p.Report == fc.ReportChargeSessions {
 		// Only the sessions shown are read (and one more, to tell whether
-		// there are more); the totals come from an aggregated query.
-		j.q.Limit, j.totalsApart = p.Limit+1, true
+		// there are more); the totals, of the whole period, come from an
+		// aggregated query.
+		j.totalsApart = true
+		if p.Limit > 0 {
+			j.q.Limit = p.Limit + 1
+		}
 	}
 	return j, nil
 }
