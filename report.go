@@ -75,10 +75,11 @@ type ReportQuery struct {
 	// session in the report's order (by start, then ID): the cursor of the
 	// next page. It bounds the rows only, never TotalsOnly.
 	After *SessionKey
-	// ByAccount, on the charge session report, replaces the sessions by one
-	// row per account, currency and bucket with their figures: all a
-	// roll-up by account, organization or month needs, without reading
-	// every session's card, employee and station.
+	// ByAccount replaces the subjects by one row per account, currency and
+	// bucket with their figures (and their split by location kind): all a
+	// roll-up of sessions needs, without reading every session's card,
+	// employee and station. Not for the station reports, whose utilization
+	// needs every charge point; Idle does not apply.
 	ByAccount bool
 	// TotalsOnly replaces the subjects by one row per currency and bucket
 	// with the figures of all the report's sessions: the totals of a report

@@ -51,7 +51,8 @@ func benchDB(b *testing.B) (s *store.Store, providerID, topOrg fc.ID, lastMonth 
 
 // BenchmarkReports runs every report, as JSON to nowhere, over the last
 // full month and the last full year, for the largest top-level organization
-// and for the whole provider.
+// and for the whole provider, as the API serves it: the session listing
+// comes in pages (its first page and the totals of the period).
 func BenchmarkReports(b *testing.B) {
 	s, providerID, topOrg, end := benchDB(b)
 	sc := fc.SessionScope{ProviderID: providerID, CardSide: fc.Everything, StationSide: fc.Everything}
@@ -69,6 +70,9 @@ func BenchmarkReports(b *testing.B) {
 				b.Run(scope.name+"/"+period.name+"/"+name, func(b *testing.B) {
 					p := report.Params{Report: name, Format: report.FormatJSON, OrganizationID: scope.org,
 						From: period.from, To: end, Now: end}
+					if err := p.Page(); err != nil { // as the API serves it
+						b.Fatal(err)
+					}
 					var out int64
 					cpu := cpuTime()
 					for b.Loop() {
@@ -83,6 +87,60 @@ func BenchmarkReports(b *testing.B) {
 				})
 			}
 		}
+	}
+}
+
+// BenchmarkRollups runs every report rolled up by organization and by
+// month, as JSON to nowhere, over the last full year of the largest
+// top-level organization.
+func BenchmarkRollups(b *testing.B) {
+	s, providerID, topOrg, end := benchDB(b)
+	sc := fc.SessionScope{ProviderID: providerID, CardSide: fc.Everything, StationSide: fc.Everything}
+	for _, by := range []string{report.GroupByOrganization, report.GroupByMonth} {
+		for _, name := range fc.Reports {
+			b.Run(by+"/"+name, func(b *testing.B) {
+				p := report.Params{Report: name, OrganizationID: topOrg, From: end.AddDate(-1, 0, 0), To: end, Now: end, GroupBy: by}
+				var out int64
+				for b.Loop() {
+					w := &countingWriter{}
+					if err := report.Write(context.Background(), s, sc, p, w); err != nil {
+						b.Fatal(err)
+					}
+					out = w.n
+				}
+				b.ReportMetric(float64(out), "out-bytes")
+			})
+		}
+	}
+}
+
+// BenchmarkSessionPages reads the session listing of the largest top-level
+// organization's last full year page by page, as the API serves it: the
+// first page, and the page after the middle of the year.
+func BenchmarkSessionPages(b *testing.B) {
+	s, providerID, topOrg, end := benchDB(b)
+	sc := fc.SessionScope{ProviderID: providerID, CardSide: fc.Everything}
+	from := end.AddDate(-1, 0, 0)
+	mid := &fc.SessionKey{StartedAt: from.Add(end.Sub(from) / 2)}
+	for _, page := range []struct {
+		name  string
+		after *fc.SessionKey
+	}{{"first", nil}, {"middle", mid}} {
+		b.Run(page.name, func(b *testing.B) {
+			p := report.Params{Report: fc.ReportChargeSessions, OrganizationID: topOrg, From: from, To: end, After: page.after}
+			if err := p.Page(); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				res, err := report.Run(context.Background(), s, sc, p)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Rows) != report.DefaultSessionPage || res.Next == "" {
+					b.Fatalf("%d rows, next %q", len(res.Rows), res.Next)
+				}
+			}
+		})
 	}
 }
 

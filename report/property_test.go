@@ -129,6 +129,31 @@ func TestFiguresAgree(t *testing.T) {
 				}
 			}
 
+			// A month of a roll-up by month is the report over that month
+			// alone: the card-side roll-ups read figures by account, the
+			// reports themselves by subject.
+			months := []string{"2025-03-01", "2025-04-01", "2025-05-01", "2025-06-01", "2025-06-17"}
+			for _, name := range []string{fc.ReportChargeCards, fc.ReportChargeSessions, fc.ReportEmployees,
+				fc.ReportSessionsPerEmployee, fc.ReportSessionsPerCard, fc.ReportChargeStations} {
+				got := map[string]bool{}
+				res := w.run(t, name, all+"&group_by=month")
+				for _, cells := range res.Rows {
+					got[monthKey(res, cells)] = true
+				}
+				want := map[string]bool{}
+				for i := range len(months) - 1 {
+					month := months[i][:7]
+					want[month+"||0|0.000"] = true // a month without sessions
+					for cur, f := range w.totals(t, name, "from="+months[i]+"&to="+months[i+1]) {
+						delete(want, month+"||0|0.000")
+						want[fmt.Sprintf("%s|%s|%d|%s", month, cur, f.Sessions, kwh(f.EnergyWh))] = true
+					}
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s by month:\n got %v\nwant %v", name, got, want)
+				}
+			}
+
 			// A session's exact start splits a period: it falls after.
 			list := w.run(t, fc.ReportChargeSessions, "from=2025-05-10&to=2025-05-11")
 			if len(list.Rows) < 2 {
@@ -167,6 +192,19 @@ func rowKey(res *report.Result, cells []report.Cell) string {
 		}
 	}
 	return id + "|" + cur + "|" + n + "|" + e
+}
+
+// monthKey names a month roll-up row by month, currency, sessions and
+// energy.
+func monthKey(res *report.Result, cells []report.Cell) string {
+	var month string
+	for i, c := range res.Columns {
+		if c.Key == "month" {
+			month = cells[i].Format(time.UTC)
+		}
+	}
+	k := rowKey(res, cells)
+	return month + k[strings.Index(k, "|"):]
 }
 
 func kwh(wh int64) string { return fmt.Sprintf("%d.%03d", wh/1000, wh%1000) }

@@ -172,8 +172,10 @@ func newJob(sc fc.SessionScope, p Params) (*job, error) {
 		Report: p.Report, Scope: sc, Side: p.Side, OrganizationID: p.OrganizationID, AccountID: p.AccountID,
 		From: p.From, To: p.To, EmployeeID: p.EmployeeID, CardID: p.CardID, StationID: p.StationID,
 		LocationKind: p.LocationKind, Idle: j.d.idle, After: p.After,
-		// A roll-up of sessions needs their figures by account only.
-		ByAccount: p.Report == fc.ReportChargeSessions && p.GroupBy != "",
+		// A roll-up of sessions needs their figures by account only; so
+		// does a card-side roll-up by month, in which subjects without
+		// sessions count for nothing (every month has its row anyway).
+		ByAccount: p.GroupBy != "" && (p.Report == fc.ReportChargeSessions || p.GroupBy == GroupByMonth && side == fc.SideCard),
 	}
 	j.bounds = append(j.bounds, p.From.UnixMilli())
 	if p.GroupBy == GroupByMonth {

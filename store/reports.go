@@ -123,8 +123,11 @@ func newReportSQL(d dialect, rq fc.ReportQuery, now time.Time) (*reportSQL, erro
 	if rq.Limit < 0 {
 		fields["limit"] = "must not be negative"
 	}
-	if (rq.After != nil || rq.ByAccount) && rq.Report != fc.ReportChargeSessions {
+	if rq.After != nil && rq.Report != fc.ReportChargeSessions {
 		fields["after"] = "is for the charge session report only"
+	}
+	if rq.ByAccount && b.side == fc.SideStation && rq.Report != fc.ReportChargeSessions {
+		fields["by_account"] = "is not for the station reports, whose utilization needs every charge point"
 	}
 	if rq.After != nil && rq.ByAccount {
 		fields["after"] = "does not page a roll-up"
@@ -143,12 +146,14 @@ func newReportSQL(d dialect, rq fc.ReportQuery, now time.Time) (*reportSQL, erro
 	case fc.ReportChargeStations, fc.ReportSessionsPerChargePoint:
 		b.busy = true
 	}
-	switch rq.Report {
-	case fc.ReportChargeCards, fc.ReportEmployees:
+	switch {
+	case rq.ByAccount:
+		// Roll-up rows have no subjects, idle or not.
+	case rq.Report == fc.ReportChargeCards || rq.Report == fc.ReportEmployees:
 		// Listing reports filtered by what only sessions have list no
 		// subject without sessions.
 		b.idle = rq.Idle && rq.StationID == 0 && rq.LocationKind == ""
-	case fc.ReportChargeStations, fc.ReportSessionsPerChargePoint:
+	case rq.Report == fc.ReportChargeStations || rq.Report == fc.ReportSessionsPerChargePoint:
 		b.idle = rq.Idle && rq.EmployeeID == 0 && rq.CardID == 0
 	}
 	return b, nil
@@ -236,17 +241,17 @@ func (b *reportSQL) build() *query {
 
 // rows appends the statement of the report's rows.
 func (b *reportSQL) rows(q *query) {
-	switch b.rq.Report {
-	case fc.ReportChargeSessions:
-		if !b.rq.ByAccount {
-			b.sessionList(q)
-			return
-		}
+	if b.rq.ByAccount {
 		account := strings.TrimPrefix(b.sideCol, "s.")
 		b.aggregate(q, account, "", account)
 		b.idleRows(q, nil)
 		q.add(`SELECT ` + b.rowColumns() + `, a.name, a.organization_id FROM r JOIN accounts a ON a.id = r.account_id` +
 			b.orderBy(""))
+		return
+	}
+	switch b.rq.Report {
+	case fc.ReportChargeSessions:
+		b.sessionList(q)
 	case fc.ReportChargeCards, fc.ReportSessionsPerCard:
 		b.aggregate(q, "card_id", "", "card_account_id")
 		b.idleRows(q, func() {
@@ -589,12 +594,16 @@ func (b *reportSQL) scan(rows *sql.Rows, r *fc.ReportRow) (fc.ID, error) {
 		dest := append([]any{&r.Currency, &r.Bucket}, b.figureDest(r)...)
 		return 0, rows.Scan(dest...)
 	}
-	if b.rq.Report == fc.ReportChargeSessions && !b.rq.ByAccount {
-		return b.scanSession(rows, r)
-	}
 	var subject, orgID sql.NullInt64
 	var sub2 int64
 	dest := append([]any{&subject, &sub2, &r.AccountID, &r.Currency, &r.Bucket}, b.figureDest(r)...)
+	switch {
+	case b.rq.ByAccount:
+		err := rows.Scan(append(dest, &r.AccountName, &orgID)...)
+		return fc.ID(orgID.Int64), err
+	case b.rq.Report == fc.ReportChargeSessions:
+		return b.scanSession(rows, r)
+	}
 	var created, lastUsed, heartbeat sql.NullInt64
 	var employeeID int64
 	switch b.rq.Report {
@@ -602,7 +611,6 @@ func (b *reportSQL) scan(rows *sql.Rows, r *fc.ReportRow) (fc.ID, error) {
 		dest = append(dest, &r.CardExternalID, &r.CardInternalID, &r.CardStatus, &created, &lastUsed, &employeeID, &r.EmployeeName)
 	case fc.ReportEmployees, fc.ReportSessionsPerEmployee:
 		dest = append(dest, &r.EmployeeName, &r.EmployeeEmail, &r.EmployeeNumber, &r.EmployeeActive, &r.EmployeeCards, &r.HomeLocation)
-	case fc.ReportChargeSessions:
 	default:
 		dest = append(dest, &r.Identity, &r.LocationName, &r.LocationKind, &r.Vendor, &r.Model, &r.Firmware, &r.Online, &heartbeat,
 			&r.ChargePoints, &r.ConnectorID, &r.ChargePointStatus)
@@ -617,7 +625,6 @@ func (b *reportSQL) scan(rows *sql.Rows, r *fc.ReportRow) (fc.ID, error) {
 		r.CardCreatedAt, r.CardLastUsedAt = fromNullMS(created), fromNullMS(lastUsed)
 	case fc.ReportEmployees, fc.ReportSessionsPerEmployee:
 		r.EmployeeID = fc.ID(subject.Int64)
-	case fc.ReportChargeSessions:
 	default:
 		r.StationID, r.LastHeartbeatAt = fc.ID(subject.Int64), fromNullMS(heartbeat)
 	}

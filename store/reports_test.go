@@ -668,6 +668,43 @@ func TestReportProperties(t *testing.T) {
 			}
 		}
 
+		// The card-side reports by account are their subjects summed by
+		// account, currency and bucket, split by location kind too.
+		for _, report := range []string{fc.ReportChargeCards, fc.ReportEmployees, fc.ReportSessionsPerEmployee, fc.ReportSessionsPerCard} {
+			for _, org := range []fc.ID{0, orgs[0].ID, orgs[3].ID} {
+				q := query(report, org)
+				q.Buckets = []time.Time{mid}
+				key := func(r fc.ReportRow) string {
+					return fmt.Sprint(r.AccountID, r.AccountName, r.OrgIDs, r.Currency, r.Bucket)
+				}
+				want := map[string][4]fc.ReportFigures{}
+				for _, r := range repRows(t, s, q) {
+					if r.Figures.Sessions == 0 {
+						continue
+					}
+					f := want[key(r)]
+					f[0].Add(r.Figures)
+					for k := range r.ByKind {
+						f[k+1].Add(r.ByKind[k])
+					}
+					want[key(r)] = f
+				}
+				q.ByAccount = true
+				got := map[string][4]fc.ReportFigures{}
+				for _, r := range repRows(t, s, q) {
+					got[key(r)] = [4]fc.ReportFigures{r.Figures, r.ByKind[0], r.ByKind[1], r.ByKind[2]}
+				}
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Errorf("%s under %d by account:\n got %v\nwant %v", report, org, got, want)
+				}
+			}
+		}
+		q := query(fc.ReportChargeStations, 0)
+		q.ByAccount = true
+		if _, err := repRowsErr(s, q); !fc.IsCode(err, fc.EInvalid) {
+			t.Errorf("a station report by account: %v, want invalid", err)
+		}
+
 		// An organization is its child organizations and its own accounts.
 		for _, o := range orgs {
 			whole := sum(query(fc.ReportSessionsPerCard, o.ID))
