@@ -208,9 +208,9 @@ func reportValues(q url.Values, info reportInfo, loc *time.Location, now time.Ti
 	return out
 }
 
-// reportExportLink returns the download of the report in format, with the same
-// parameters and the same scope as the page.
-func reportExportLink(rr *reportRequest, v *view, format string) string {
+// reportLinkQuery returns the page's report parameters with its scope, for
+// links to the same report.
+func reportLinkQuery(rr *reportRequest, v *view) url.Values {
 	q := url.Values{}
 	for k, vs := range rr.Query {
 		q[k] = vs
@@ -220,6 +220,13 @@ func reportExportLink(rr *reportRequest, v *view, format string) string {
 		scope = "all"
 	}
 	q.Set("scope", scope)
+	return q
+}
+
+// reportExportLink returns the download of the report in format, with the same
+// parameters and the same scope as the page.
+func reportExportLink(rr *reportRequest, v *view, format string) string {
+	q := reportLinkQuery(rr, v)
 	q.Set("format", format)
 	q.Del("after") // a download holds every page
 	return "/reports/" + rr.Info.Name + "/export?" + q.Encode()
@@ -228,15 +235,7 @@ func reportExportLink(rr *reportRequest, v *view, format string) string {
 // reportPageLinks returns the links to the page of sessions after next
 // (none without next) and to the first page (none on the first page).
 func reportPageLinks(rr *reportRequest, v *view, next string) (string, string) {
-	q := url.Values{}
-	for k, vs := range rr.Query {
-		q[k] = vs
-	}
-	scope := v.Scope
-	if scope == "" {
-		scope = "all"
-	}
-	q.Set("scope", scope)
+	q := reportLinkQuery(rr, v)
 	link := func(after string) string {
 		q.Del("after")
 		if after != "" {
