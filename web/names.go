@@ -104,8 +104,8 @@ func objectPath(kind string, id fc.ID) string {
 const maxChoices = fc.MaxPageSize
 
 // accountOptions lists the accounts the view may read as select options,
-// with a first empty choice.
-func (s *Server) accountOptions(ctx context.Context, v *view, empty string) ([]option, error) {
+// with a first empty choice and the current one kept (see withCurrent).
+func (s *Server) accountOptions(ctx context.Context, v *view, current fc.ID, empty string) ([]option, error) {
 	as, err := s.app.Accounts(ctx, v.Subj, fc.AccountFilter{Page: fc.Page{Limit: maxChoices}})
 	if err != nil {
 		return nil, err
@@ -114,11 +114,27 @@ func (s *Server) accountOptions(ctx context.Context, v *view, empty string) ([]o
 	for _, a := range as {
 		out = append(out, option{Value: a.ID.String(), Label: a.Name})
 	}
-	return out, nil
+	return s.withCurrent(ctx, v, out, fc.KindAccount, current), nil
 }
 
-// orgOptions lists the organizations the view may read, with their paths.
-func (s *Server) orgOptions(ctx context.Context, v *view, empty string) ([]option, error) {
+// withCurrent adds the current choice to options built from the first
+// maxChoices of a list when it is not among them, so that a form saved
+// unchanged keeps it rather than losing it to the empty choice.
+func (s *Server) withCurrent(ctx context.Context, v *view, options []option, kind string, current fc.ID) []option {
+	if current == 0 {
+		return options
+	}
+	for _, o := range options {
+		if o.Value == current.String() {
+			return options
+		}
+	}
+	return append(options, option{Value: current.String(), Label: s.names(ctx, v).get(kind, current)})
+}
+
+// orgOptions lists the organizations the view may read, with their paths,
+// the current one kept (see withCurrent).
+func (s *Server) orgOptions(ctx context.Context, v *view, current fc.ID, empty string) ([]option, error) {
 	out := []option{{Value: "", Label: empty}}
 	if !v.can(access.OrganizationsRead) {
 		return out, nil
@@ -141,11 +157,12 @@ func (s *Server) orgOptions(ctx context.Context, v *view, empty string) ([]optio
 		out = append(out, option{Value: o.ID.String(), Label: strings.Join(path, " / ")})
 	}
 	sort.SliceStable(out[1:], func(i, j int) bool { return out[1+i].Label < out[1+j].Label })
-	return out, nil
+	return s.withCurrent(ctx, v, out, fc.KindOrganization, current), nil
 }
 
-// employeeOptions lists the employees of an account.
-func (s *Server) employeeOptions(ctx context.Context, v *view, accountID fc.ID, empty string) ([]option, error) {
+// employeeOptions lists the employees of an account, the current one kept
+// (see withCurrent).
+func (s *Server) employeeOptions(ctx context.Context, v *view, accountID, current fc.ID, empty string) ([]option, error) {
 	out := []option{{Value: "", Label: empty}}
 	if !v.can(access.EmployeesRead) || accountID == 0 {
 		return out, nil
@@ -157,7 +174,7 @@ func (s *Server) employeeOptions(ctx context.Context, v *view, accountID fc.ID, 
 	for _, e := range es {
 		out = append(out, option{Value: e.ID.String(), Label: e.Name})
 	}
-	return out, nil
+	return s.withCurrent(ctx, v, out, fc.KindEmployee, current), nil
 }
 
 func choices(empty string, values ...string) []option {

@@ -104,7 +104,7 @@ func yesNo(b bool) string {
 }
 
 func (s *Server) employeeFields(r *http.Request, v *view, e *fc.Employee) ([]field, error) {
-	accounts, err := s.accountOptions(r.Context(), v, "– Choose –")
+	accounts, err := s.accountOptions(r.Context(), v, e.AccountID, "– Choose –")
 	if err != nil {
 		return nil, err
 	}
@@ -326,11 +326,11 @@ func cardStatusButton(v *view, c *fc.Card, back string) *form {
 }
 
 func (s *Server) cardFields(r *http.Request, v *view, c *fc.Card) ([]field, error) {
-	accounts, err := s.accountOptions(r.Context(), v, "– Choose –")
+	accounts, err := s.accountOptions(r.Context(), v, c.AccountID, "– Choose –")
 	if err != nil {
 		return nil, err
 	}
-	employees, err := s.employeeOptions(r.Context(), v, c.AccountID, "Nobody")
+	employees, err := s.employeeOptions(r.Context(), v, c.AccountID, c.EmployeeID, "Nobody")
 	if err != nil {
 		return nil, err
 	}

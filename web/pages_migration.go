@@ -106,11 +106,11 @@ var migrationKindOptions = []option{
 // migrationForm is the request form, filled with vals.
 func (s *Server) migrationForm(r *http.Request, v *view, vals url.Values) (*form, error) {
 	ctx := r.Context()
-	accounts, err := s.accountOptions(ctx, v, "– Choose –")
+	accounts, err := s.accountOptions(ctx, v, 0, "– Choose –")
 	if err != nil {
 		return nil, err
 	}
-	orgs, err := s.orgOptions(ctx, v, "– Choose –")
+	orgs, err := s.orgOptions(ctx, v, 0, "– Choose –")
 	if err != nil {
 		return nil, err
 	}

@@ -227,7 +227,7 @@ func (s *Server) orgCreateForm(r *http.Request, v *view, parent fc.ID) (*form, e
 	if access.Reach(v.Subj, access.OrganizationsManage).All {
 		empty = "None: a top-level organization"
 	}
-	opts, err := s.orgOptions(r.Context(), v, empty)
+	opts, err := s.orgOptions(r.Context(), v, 0, empty)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +318,7 @@ func (s *Server) showOrganization(w http.ResponseWriter, r *http.Request, v *vie
 			field{Name: "name", Label: "Name", Value: o.Name, Required: true},
 			field{Name: "country", Label: "Country", Value: o.Country, Hint: "Two letters, ISO 3166; optional."})
 		edit.Title = "Rename"
-		opts, err := s.orgOptions(ctx, v, "None: a top-level organization")
+		opts, err := s.orgOptions(ctx, v, o.ParentID, "None: a top-level organization")
 		if err != nil {
 			return err
 		}
@@ -478,7 +478,7 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, v *view) e
 }
 
 func (s *Server) accountForm(r *http.Request, v *view, a *fc.Account, id, action, submit string) (*form, error) {
-	opts, err := s.orgOptions(r.Context(), v, "– Choose –")
+	opts, err := s.orgOptions(r.Context(), v, a.OrganizationID, "– Choose –")
 	if err != nil {
 		return nil, err
 	}

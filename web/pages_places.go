@@ -47,9 +47,16 @@ func (s *Server) locationsPage(w http.ResponseWriter, r *http.Request, v *view) 
 }
 
 func (s *Server) locationFields(r *http.Request, v *view, l *fc.Location) ([]field, error) {
-	accounts, err := s.accountOptions(r.Context(), v, "– Choose –")
+	accounts, err := s.accountOptions(r.Context(), v, l.AccountID, "– Choose –")
 	if err != nil {
 		return nil, err
+	}
+	employee := field{Name: "employee_id", Label: "Employee (home locations)", Value: idString(l.EmployeeID), Hint: "The ID of the employee whose home this is; empty otherwise."}
+	if l.AccountID != 0 && v.can(access.EmployeesRead) {
+		if employee.Options, err = s.employeeOptions(r.Context(), v, l.AccountID, l.EmployeeID, "Nobody"); err != nil {
+			return nil, err
+		}
+		employee.Type, employee.Hint = "select", "For home locations: the employee who lives there."
 	}
 	return []field{
 		{Name: "name", Label: "Name", Value: l.Name, Required: true},
@@ -59,7 +66,7 @@ func (s *Server) locationFields(r *http.Request, v *view, l *fc.Location) ([]fie
 		{Name: "city", Label: "City", Value: l.City},
 		{Name: "country", Label: "Country", Value: l.Country, Hint: "Two letters, ISO 3166."},
 		{Name: "account_id", Label: "Account", Type: "select", Value: idString(l.AccountID), Options: accounts, Required: true},
-		{Name: "employee_id", Label: "Employee (home locations)", Value: idString(l.EmployeeID), Hint: "The ID of the employee whose home this is; empty otherwise."},
+		employee,
 	}, nil
 }
 
@@ -281,7 +288,7 @@ func tariffText(t fc.Tariff) string {
 }
 
 func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]field, error) {
-	accounts, err := s.accountOptions(r.Context(), v, "– Choose –")
+	accounts, err := s.accountOptions(r.Context(), v, g.AccountID, "– Choose –")
 	if err != nil {
 		return nil, err
 	}

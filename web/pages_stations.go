@@ -77,7 +77,7 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *http.Request, v *view) e
 func (s *Server) stationFields(r *http.Request, v *view, st *fc.Station, create bool) ([]field, error) {
 	fields := []field{{Name: "identity", Label: "OCPP identity", Value: st.Identity, Required: true, Hint: "The name the station connects with: /ocpp/{identity}."}}
 	if create {
-		accounts, err := s.accountOptions(r.Context(), v, "– Choose –")
+		accounts, err := s.accountOptions(r.Context(), v, st.AccountID, "– Choose –")
 		if err != nil {
 			return nil, err
 		}
@@ -104,6 +104,8 @@ func (s *Server) stationFields(r *http.Request, v *view, st *fc.Station, create 
 		for _, g := range gs {
 			group.Options = append(group.Options, option{g.ID.String(), g.Name})
 		}
+		location.Options = s.withCurrent(ctx, v, location.Options, fc.KindLocation, st.LocationID)
+		group.Options = s.withCurrent(ctx, v, group.Options, fc.KindChargeGroup, st.ChargeGroupID)
 	}
 	fields = append(fields, location, group,
 		field{Name: "vendor", Label: "Vendor", Value: st.Vendor},

@@ -294,6 +294,35 @@ func TestPersonas(t *testing.T) {
 			}
 		})
 
+		t.Run("choices keep the current value", func(t *testing.T) {
+			b := w.as(t, adminEmail)
+			// A home location names its employee in a select of the
+			// account's employees, the current one chosen.
+			home := w.one(t, `SELECT id FROM locations WHERE employee_id IS NOT NULL ORDER BY id`)
+			resident := w.one(t, `SELECT employee_id FROM locations WHERE id = `+home.String())
+			wantIn(t, "home location", get(t, b, "/locations/"+home.String(), http.StatusOK),
+				`<select id="edit-employee-id" name="employee_id"`, `value="`+resident.String()+`" selected`)
+			// An account beyond the first page of choices stays chosen on
+			// the edit form of its card, so that saving it unchanged keeps it.
+			ctx, org := context.Background(), w.one(t, `SELECT id FROM organizations ORDER BY id`)
+			var last fc.Account
+			for i := 0; i <= maxChoices; i++ {
+				last = fc.Account{ProviderID: w.res.ProviderID, OrganizationID: org, Name: fmt.Sprintf("Filler %03d", i), Kind: fc.AccountCompany}
+				if err := w.st.CreateAccount(ctx, &last); err != nil {
+					t.Fatal(err)
+				}
+			}
+			card := fc.Card{ProviderID: w.res.ProviderID, AccountID: last.ID, ExternalID: "NL-FIL-000001", InternalID: "F1110001", Status: fc.CardActive}
+			if err := w.st.CreateCard(ctx, &card); err != nil {
+				t.Fatal(err)
+			}
+			page := get(t, b, "/cards/"+card.ID.String(), http.StatusOK)
+			wantIn(t, "card of the last account", page, `value="`+last.ID.String()+`" selected>Filler 500<`)
+			form := url.Values{"csrf_token": {csrfOf(t, page)}, "external_id": {card.ExternalID}, "internal_id": {card.InternalID},
+				"account_id": {last.ID.String()}, "status": {fc.CardActive}}
+			wantRedirect(t, "save unchanged", b.do("POST", "/cards/"+card.ID.String(), form), "/cards/"+card.ID.String()+"?done=saved")
+		})
+
 		t.Run("roles and explanation", func(t *testing.T) {
 			b := w.as(t, adminEmail)
 			var target fc.ID

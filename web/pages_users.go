@@ -102,14 +102,14 @@ func (s *Server) scopeOptions(r *http.Request, v *view) ([]option, error) {
 	if access.Reach(v.Subj, access.UsersManage).All {
 		out = append(out, option{"provider", "The whole provider"})
 	}
-	orgs, err := s.orgOptions(r.Context(), v, "")
+	orgs, err := s.orgOptions(r.Context(), v, 0, "")
 	if err != nil {
 		return nil, err
 	}
 	for _, o := range orgs[1:] {
 		out = append(out, option{"org:" + o.Value, "Organization " + o.Label})
 	}
-	accounts, err := s.accountOptions(r.Context(), v, "")
+	accounts, err := s.accountOptions(r.Context(), v, 0, "")
 	if err != nil {
 		return nil, err
 	}
