@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -34,8 +35,9 @@ type hidden struct{ Name, Value string }
 type field struct {
 	Name     string
 	Label    string
-	Type     string // text (default), email, number, password, select, checkbox, textarea
+	Type     string // text (default), email, number, password, select, multiselect, checkbox, textarea
 	Value    string
+	Values   []string // the chosen options of a multiselect
 	Hint     string
 	Error    string
 	Required bool
@@ -45,6 +47,19 @@ type field struct {
 
 type option struct {
 	Value, Label string
+}
+
+// Size is the number of rows a multiselect shows.
+func (f field) Size() int {
+	return min(max(len(f.Options), 2), 8)
+}
+
+// Chosen tells whether the option with value is chosen in the field.
+func (f field) Chosen(value string) bool {
+	if f.Type == "multiselect" {
+		return slices.Contains(f.Values, value)
+	}
+	return f.Value == value
 }
 
 // postForm returns a post form for the view.
@@ -67,6 +82,10 @@ func (f *form) fill(vals url.Values) {
 		}
 		if fl.Type == "checkbox" {
 			fl.Checked = vals.Get(fl.Name) != ""
+			continue
+		}
+		if fl.Type == "multiselect" {
+			fl.Values = vals[fl.Name]
 			continue
 		}
 		if vals.Has(fl.Name) {

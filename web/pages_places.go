@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -228,6 +229,24 @@ func parseMicros(s string) (int64, bool) {
 	return w*1_000_000 + f, true
 }
 
+// admittedField is f, a charge group's list of admitted objects of kind: a
+// multiselect of the options (every one the view may admit) with the admitted
+// ones chosen, or, when the options fill a whole page of choices and so may
+// not be all, a comma-separated list of IDs.
+func (s *Server) admittedField(ctx context.Context, v *view, f field, kind string, options []option, admitted []fc.ID) field {
+	if len(options) >= maxChoices {
+		f.Value, f.Hint = idList(admitted), strings.TrimSpace(titleCase(kind)+" IDs, separated by commas. "+f.Hint)
+		return f
+	}
+	f.Type, f.Options = "multiselect", options
+	f.Hint = strings.TrimSpace(f.Hint + " Ctrl-click (⌘-click on a Mac) to choose several.")
+	for _, id := range admitted {
+		f.Options = s.withCurrent(ctx, v, f.Options, kind, id)
+		f.Values = append(f.Values, id.String())
+	}
+	return f
+}
+
 // idList shows IDs as a comma-separated list, and parseIDList reads one.
 func idList(ids []fc.ID) string {
 	out := make([]string, len(ids))
@@ -288,7 +307,12 @@ func tariffText(t fc.Tariff) string {
 }
 
 func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]field, error) {
-	accounts, err := s.accountOptions(r.Context(), v, g.AccountID, "– Choose –")
+	ctx := r.Context()
+	accounts, err := s.accountOptions(ctx, v, g.AccountID, "– Choose –")
+	if err != nil {
+		return nil, err
+	}
+	orgs, err := s.orgOptions(ctx, v, 0, "")
 	if err != nil {
 		return nil, err
 	}
@@ -298,10 +322,11 @@ func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]fie
 		{Name: "account_id", Label: "Account", Type: "select", Value: idString(g.AccountID), Options: accounts, Required: true},
 		{Name: "access", Label: "Access", Type: "select", Value: g.Access, Options: choices("", fc.AccessPublic, fc.AccessRestricted),
 			Hint: "Public admits every active card; restricted only the cards of the accounts, organizations and cards listed below."},
-		{Name: "allowed_account_ids", Label: "Admitted accounts", Value: idList(g.AllowedAccountIDs), Hint: "Account IDs, separated by commas."},
-		{Name: "allowed_organization_ids", Label: "Admitted organizations", Value: idList(g.AllowedOrganizationIDs), Hint: "Organization IDs, with everything below them."},
-		{Name: "allowed_card_ids", Label: "Admitted cards", Value: idList(g.AllowedCardIDs), Hint: "Card IDs."},
-		{Name: "tariff.currency", Label: "Currency", Value: g.Tariff.Currency, Hint: "ISO 4217, such as EUR; empty for free charging."},
+		s.admittedField(ctx, v, field{Name: "allowed_account_ids", Label: "Admitted accounts"}, fc.KindAccount, accounts[1:], g.AllowedAccountIDs),
+		s.admittedField(ctx, v, field{Name: "allowed_organization_ids", Label: "Admitted organizations", Hint: "With everything below them."},
+			fc.KindOrganization, orgs[1:], g.AllowedOrganizationIDs),
+		{Name: "allowed_card_ids", Label: "Admitted cards", Value: idList(g.AllowedCardIDs), Hint: "Card IDs (the number in a card page's address), separated by commas."},
+		{Name: "tariff.currency", Label: "Currency", Value: g.Tariff.Currency, Required: true, Hint: "ISO 4217, such as EUR; prices of 0 for free charging."},
 		{Name: "tariff.per_kwh", Label: "Price per kWh", Value: micros(g.Tariff.PerKWhMicros)},
 		{Name: "tariff.per_minute", Label: "Price per minute", Value: micros(g.Tariff.PerMinuteMicros)},
 		{Name: "tariff.start_fee", Label: "Start fee", Value: micros(g.Tariff.StartFeeMicros)},
@@ -312,9 +337,8 @@ func groupFrom(vals map[string][]string, g *fc.ChargeGroup, fields map[string]st
 	get := func(k string) string { return strings.TrimSpace(first(vals[k])) }
 	g.Name, g.Kind, g.Access = get("name"), get("kind"), get("access")
 	g.AccountID = formID(vals, "account_id", fields)
-	g.AllowedAccountIDs = parseIDList(get("allowed_account_ids"), "allowed_account_ids", fields)
-	g.AllowedOrganizationIDs = parseIDList(get("allowed_organization_ids"), "allowed_organization_ids", fields)
-	g.AllowedCardIDs = parseIDList(get("allowed_card_ids"), "allowed_card_ids", fields)
+	list := func(k string) []fc.ID { return parseIDList(strings.Join(vals[k], ","), k, fields) }
+	g.AllowedAccountIDs, g.AllowedOrganizationIDs, g.AllowedCardIDs = list("allowed_account_ids"), list("allowed_organization_ids"), list("allowed_card_ids")
 	g.Tariff.Currency = strings.ToUpper(get("tariff.currency"))
 	for _, p := range []struct {
 		name string

@@ -323,6 +323,57 @@ func TestPersonas(t *testing.T) {
 			wantRedirect(t, "save unchanged", b.do("POST", "/cards/"+card.ID.String(), form), "/cards/"+card.ID.String()+"?done=saved")
 		})
 
+		t.Run("charge group admits from choices", func(t *testing.T) {
+			// The facility manager of the German company admits accounts
+			// and organizations chosen from those it sees, and no other.
+			b := w.as(t, facilitiesDE)
+			offices := w.one(t, `SELECT id FROM accounts WHERE name = 'Meridian Consulting GmbH – Offices'`)
+			homes := w.one(t, `SELECT id FROM accounts WHERE name = 'Meridian Consulting GmbH – Home Charging'`)
+			germany := w.one(t, `SELECT organization_id FROM accounts WHERE id = `+offices.String())
+			vanDijk := w.one(t, `SELECT id FROM accounts WHERE name LIKE 'Van Dijk%' ORDER BY id`)
+			page := get(t, b, "/charge-groups/new?account_id="+offices.String(), http.StatusOK)
+			wantIn(t, "new charge group", page, `name="allowed_account_ids" multiple`, `name="allowed_organization_ids" multiple`,
+				`value="`+homes.String()+`">Meridian Consulting GmbH – Home Charging<`)
+			wantNotIn(t, "new charge group", page, "Van Dijk")
+			form := url.Values{"csrf_token": {csrfOf(t, page)}, "name": {"Visitors"}, "kind": {fc.GroupOther}, "account_id": {offices.String()},
+				"access": {fc.AccessRestricted}, "allowed_account_ids": {offices.String(), homes.String()},
+				"allowed_organization_ids": {germany.String()}, "tariff.currency": {"EUR"}}
+			rec := b.do("POST", "/charge-groups", form)
+			loc := rec.Header().Get("Location")
+			if rec.Code != http.StatusSeeOther || !strings.HasSuffix(loc, "?done=created") {
+				t.Fatalf("create: %d %s\n%s", rec.Code, loc, rec.Body)
+			}
+			group := strings.TrimSuffix(loc, "?done=created")
+			page = get(t, b, group, http.StatusOK)
+			wantIn(t, "charge group", page, "Meridian Consulting GmbH – Home Charging", `value="`+offices.String()+`" selected`,
+				`value="`+homes.String()+`" selected`, `value="`+germany.String()+`" selected`)
+			// A refused change shows the form again with the choices posted.
+			form.Set("allowed_card_ids", "not-an-id")
+			form["allowed_account_ids"] = []string{homes.String()}
+			rec = b.do("POST", group, form)
+			wantStatus(t, "card list that is no list", rec, http.StatusBadRequest)
+			wantIn(t, "refused change", body(rec), `id="edit-allowed-card-ids-error"`)
+			admitted := regexp.MustCompile(`name="allowed_account_ids"[\s\S]*?</select>`).FindString(body(rec))
+			wantIn(t, "admitted accounts after a refused change", admitted, `value="`+homes.String()+`" selected`)
+			wantNotIn(t, "admitted accounts after a refused change", admitted, `value="`+offices.String()+`" selected`)
+			form.Del("allowed_card_ids")
+			form["allowed_account_ids"] = []string{homes.String(), vanDijk.String()}
+			rec = b.do("POST", group, form)
+			wantStatus(t, "admitting an account out of sight", rec, http.StatusBadRequest)
+			wantIn(t, "refused account", body(rec), "No such account: "+vanDijk.String())
+			id, err := fc.ParseID(strings.TrimPrefix(group, "/charge-groups/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := w.st.ChargeGroup(context.Background(), fc.ProviderScope(w.res.ProviderID), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(g.AllowedAccountIDs, g.AllowedOrganizationIDs) != fmt.Sprint([]fc.ID{min(offices, homes), max(offices, homes)}, []fc.ID{germany}) {
+				t.Errorf("stored admitted lists %v %v after refused changes", g.AllowedAccountIDs, g.AllowedOrganizationIDs)
+			}
+		})
+
 		t.Run("roles and explanation", func(t *testing.T) {
 			b := w.as(t, adminEmail)
 			var target fc.ID
