@@ -160,6 +160,24 @@ func (s *Server) orgOptions(ctx context.Context, v *view, current fc.ID, empty s
 	return s.withCurrent(ctx, v, out, fc.KindOrganization, current), nil
 }
 
+// cardOptions lists the cards the view may read, by external ID, or none
+// when it may read no card.
+func (s *Server) cardOptions(ctx context.Context, v *view) ([]option, error) {
+	if !v.can(access.CardsRead) {
+		return nil, nil
+	}
+	cs, err := s.app.Cards(ctx, v.Subj, fc.CardFilter{Page: fc.Page{Limit: maxChoices}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]option, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, option{Value: c.ID.String(), Label: c.ExternalID})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Label < out[j].Label })
+	return out, nil
+}
+
 // employeeOptions lists the employees of an account, the current one kept
 // (see withCurrent).
 func (s *Server) employeeOptions(ctx context.Context, v *view, accountID, current fc.ID, empty string) ([]option, error) {

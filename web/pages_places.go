@@ -240,6 +240,9 @@ func (s *Server) admittedField(ctx context.Context, v *view, f field, kind strin
 	}
 	f.Type, f.Options = "multiselect", options
 	f.Hint = strings.TrimSpace(f.Hint + " Ctrl-click (⌘-click on a Mac) to choose several.")
+	if len(options) == 0 && len(admitted) == 0 {
+		f.Hint = "None that you can see."
+	}
 	for _, id := range admitted {
 		f.Options = s.withCurrent(ctx, v, f.Options, kind, id)
 		f.Values = append(f.Values, id.String())
@@ -316,6 +319,10 @@ func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]fie
 	if err != nil {
 		return nil, err
 	}
+	cards, err := s.cardOptions(ctx, v)
+	if err != nil {
+		return nil, err
+	}
 	return []field{
 		{Name: "name", Label: "Name", Value: g.Name, Required: true},
 		{Name: "kind", Label: "Kind", Type: "select", Value: g.Kind, Options: choices("", fc.GroupOther, fc.GroupHome)},
@@ -325,7 +332,7 @@ func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]fie
 		s.admittedField(ctx, v, field{Name: "allowed_account_ids", Label: "Admitted accounts"}, fc.KindAccount, accounts[1:], g.AllowedAccountIDs),
 		s.admittedField(ctx, v, field{Name: "allowed_organization_ids", Label: "Admitted organizations", Hint: "With everything below them."},
 			fc.KindOrganization, orgs[1:], g.AllowedOrganizationIDs),
-		{Name: "allowed_card_ids", Label: "Admitted cards", Value: idList(g.AllowedCardIDs), Hint: "Card IDs (the number in a card page's address), separated by commas."},
+		s.admittedField(ctx, v, field{Name: "allowed_card_ids", Label: "Admitted cards"}, fc.KindCard, cards, g.AllowedCardIDs),
 		{Name: "tariff.currency", Label: "Currency", Value: g.Tariff.Currency, Required: true, Hint: "ISO 4217, such as EUR; prices of 0 for free charging."},
 		{Name: "tariff.per_kwh", Label: "Price per kWh", Value: micros(g.Tariff.PerKWhMicros)},
 		{Name: "tariff.per_minute", Label: "Price per minute", Value: micros(g.Tariff.PerMinuteMicros)},

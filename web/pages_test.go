@@ -335,6 +335,9 @@ func TestPersonas(t *testing.T) {
 			wantIn(t, "new charge group", page, `name="allowed_account_ids" multiple`, `name="allowed_organization_ids" multiple`,
 				`value="`+homes.String()+`">Meridian Consulting GmbH – Home Charging<`)
 			wantNotIn(t, "new charge group", page, "Van Dijk")
+			cards := regexp.MustCompile(`name="allowed_card_ids"[\s\S]*?</select>[\s\S]*?</p>`).FindString(page)
+			wantIn(t, "cards a facility manager may not read", cards, "multiple", "None that you can see.")
+			wantNotIn(t, "cards a facility manager may not read", cards, "<option")
 			form := url.Values{"csrf_token": {csrfOf(t, page)}, "name": {"Visitors"}, "kind": {fc.GroupOther}, "account_id": {offices.String()},
 				"access": {fc.AccessRestricted}, "allowed_account_ids": {offices.String(), homes.String()},
 				"allowed_organization_ids": {germany.String()}, "tariff.currency": {"EUR"}}
@@ -371,6 +374,41 @@ func TestPersonas(t *testing.T) {
 			}
 			if fmt.Sprint(g.AllowedAccountIDs, g.AllowedOrganizationIDs) != fmt.Sprint([]fc.ID{min(offices, homes), max(offices, homes)}, []fc.ID{germany}) {
 				t.Errorf("stored admitted lists %v %v after refused changes", g.AllowedAccountIDs, g.AllowedOrganizationIDs)
+			}
+		})
+
+		t.Run("charge group admits cards from choices", func(t *testing.T) {
+			// The provider's admin admits single cards picked by their
+			// external IDs; a card the list offers is stored as admitted.
+			b := w.as(t, adminEmail)
+			account := w.one(t, `SELECT id FROM accounts WHERE name = 'Van Dijk Express B.V.'`)
+			picked := w.ids(t, `SELECT id FROM cards WHERE account_id = `+account.String()+` ORDER BY id LIMIT 2`)
+			var external string
+			if err := w.st.DB().QueryRow(`SELECT external_id FROM cards WHERE id = $1`, int64(picked[0])).Scan(&external); err != nil {
+				t.Fatal(err)
+			}
+			page := get(t, b, "/charge-groups/new?account_id="+account.String(), http.StatusOK)
+			wantIn(t, "new charge group", page, `name="allowed_card_ids" multiple`, `value="`+picked[0].String()+`">`+external+`<`)
+			form := url.Values{"csrf_token": {csrfOf(t, page)}, "name": {"Drivers"}, "kind": {fc.GroupOther}, "account_id": {account.String()},
+				"access": {fc.AccessRestricted}, "allowed_card_ids": {picked[1].String(), picked[0].String()}, "tariff.currency": {"EUR"}}
+			rec := b.do("POST", "/charge-groups", form)
+			loc := rec.Header().Get("Location")
+			if rec.Code != http.StatusSeeOther || !strings.HasSuffix(loc, "?done=created") {
+				t.Fatalf("create: %d %s\n%s", rec.Code, loc, rec.Body)
+			}
+			group := strings.TrimSuffix(loc, "?done=created")
+			page = get(t, b, group, http.StatusOK)
+			wantIn(t, "charge group", page, `value="`+picked[0].String()+`" selected`, `value="`+picked[1].String()+`" selected`)
+			id, err := fc.ParseID(strings.TrimPrefix(group, "/charge-groups/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := w.st.ChargeGroup(context.Background(), fc.ProviderScope(w.res.ProviderID), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(g.AllowedCardIDs) != fmt.Sprint(picked) {
+				t.Errorf("stored admitted cards %v, want %v", g.AllowedCardIDs, picked)
 			}
 		})
 
