@@ -12,10 +12,13 @@ const (
 )
 
 // Page selects one page of a list ordered by ID: the rows after the cursor
-// After (0 for the first page), at most Limit of them.
+// After (0 for the first page), at most Limit of them. With Before set, the
+// page is the last Limit rows before that ID instead (the previous page),
+// still in ascending order.
 type Page struct {
-	After ID
-	Limit int
+	After  ID
+	Before ID
+	Limit  int
 }
 
 // Filters of the list calls. Zero fields do not filter.

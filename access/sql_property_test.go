@@ -658,7 +658,9 @@ func pageSize(key string, max int) int {
 
 // pages lists every page of a listing in turn and returns the rows. Each
 // page must be sorted by ID, continue after the cursor, and hold at most
-// the page size; the listing ends with a short page.
+// the page size; the listing ends with a short page. Paging backward from
+// past the last row, page by page before the first row of the page read
+// last, must read the same rows.
 func pages[T any](t *testing.T, what string, limit int, list func(fc.Page) ([]T, error), id func(*T) fc.ID) []T {
 	t.Helper()
 	var all []T
@@ -680,11 +682,52 @@ func pages[T any](t *testing.T, what string, limit int, list func(fc.Page) ([]T,
 		}
 		all = append(all, page...)
 		if len(page) < limit {
+			backward(t, what, limit, list, id, all)
 			return all
 		}
 	}
 	t.Fatalf("%s: no end", what)
 	return nil
+}
+
+// backward pages a listing from its end to its start with Page.Before and
+// checks that it reads the rows all, which paging forward read.
+func backward[T any](t *testing.T, what string, limit int, list func(fc.Page) ([]T, error), id func(*T) fc.ID, all []T) {
+	t.Helper()
+	before := fc.ID(1 << 62)
+	if len(all) > 0 {
+		before = id(&all[len(all)-1]) + 1
+	}
+	var got []fc.ID
+	for range 100000 {
+		page, err := list(fc.Page{Before: before, Limit: limit})
+		if err != nil {
+			t.Fatalf("%s before %d: %v", what, before, err)
+		}
+		if len(page) > limit {
+			t.Fatalf("%s before %d: %d rows on a page of %d", what, before, len(page), limit)
+		}
+		ids := make([]fc.ID, len(page))
+		for i := range page {
+			ids[i] = id(&page[i])
+			if ids[i] >= before || i > 0 && ids[i] <= ids[i-1] {
+				t.Fatalf("%s before %d: IDs %v out of order", what, before, ids)
+			}
+		}
+		got = append(ids, got...)
+		if len(page) < limit {
+			want := make([]fc.ID, len(all))
+			for i := range all {
+				want[i] = id(&all[i])
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s: paging backward read %v, forward %v", what, got, want)
+			}
+			return
+		}
+		before = ids[0]
+	}
+	t.Fatalf("%s: no start", what)
 }
 
 func idSet[T any](rows []T, id func(*T) fc.ID) listed {

@@ -87,5 +87,5 @@ func (s *Store) AuditEvents(ctx context.Context, sc fc.Scope, f fc.AuditFilter) 
 		}
 		return rows.Err()
 	})
-	return out, err
+	return inOrder(q, out), err
 }

@@ -188,7 +188,7 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 		out = append(out, c)
 		return nil
 	})
-	return out, err
+	return inOrder(q, out), err
 }
 
 // UpdateCard applies fn to the card and stores the result. The card may be

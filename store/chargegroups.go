@@ -333,7 +333,7 @@ func (s *Store) ChargeGroups(ctx context.Context, sc fc.Scope, f fc.ChargeGroupF
 		rows.Close()
 		return loadGroupAccess(ctx, tx, out)
 	})
-	return out, err
+	return inOrder(q, out), err
 }
 
 // UpdateChargeGroup applies fn to the charge group and stores the result,

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,9 @@ import (
 type query struct {
 	sb   strings.Builder
 	args []any
+	// backward: page asked for the rows before a cursor, which the query
+	// reads in descending order; inOrder turns them around.
+	backward bool
 }
 
 // add appends SQL text.
@@ -90,11 +94,25 @@ func (q *query) orgReach(col string, r fc.Reach) *query {
 	return q.add(col + " IN (SELECT rc.descendant_id FROM org_closure rc WHERE rc.ancestor_id IN ").ids(r.OrgIDs).add(")")
 }
 
-// page appends the cursor condition and the ordering for a page by ID, as
-// literals for the same reason as ids.
+// page appends the cursor conditions and the ordering for a page by ID, as
+// literals for the same reason as ids. A page before a cursor is read
+// backward from it; the rows read go through inOrder.
 func (q *query) page(col string, p fc.Page) *query {
 	if p.After > 0 {
 		q.add(" AND " + col + " > ").int(int64(p.After))
 	}
-	return q.add(" ORDER BY " + col + " LIMIT ").int(int64(limit(p)))
+	order := ""
+	if p.Before > 0 {
+		q.add(" AND " + col + " < ").int(int64(p.Before))
+		order, q.backward = " DESC", true
+	}
+	return q.add(" ORDER BY " + col + order + " LIMIT ").int(int64(limit(p)))
+}
+
+// inOrder returns the rows a paged query read in ascending order of ID.
+func inOrder[T any](q *query, rows []T) []T {
+	if q.backward {
+		slices.Reverse(rows)
+	}
+	return rows
 }

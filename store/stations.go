@@ -290,7 +290,7 @@ func (s *Store) Stations(ctx context.Context, sc fc.StationScope, f fc.StationFi
 		rows.Close()
 		return loadChargePoints(ctx, tx, out)
 	})
-	return out, err
+	return inOrder(q, out), err
 }
 
 // UpdateStation applies fn to the station and stores the result. The

@@ -281,5 +281,5 @@ func list[T any](ctx context.Context, s *Store, q *query, scan func(row rowScann
 		out = append(out, v)
 		return nil
 	})
-	return out, err
+	return inOrder(q, out), err
 }

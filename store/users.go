@@ -359,7 +359,7 @@ func (s *Store) listAssignments(ctx context.Context, q *query) ([]fc.Assignment,
 		out = append(out, a)
 		return nil
 	})
-	return out, err
+	return inOrder(q, out), err
 }
 
 // DeleteAssignment revokes a role assignment within the scope.

@@ -203,13 +203,14 @@ type link struct{ Href, Label string }
 
 // listBody is the body of a list page.
 type listBody struct {
-	Heading string
-	Intro   string
-	Actions []link
-	Filter  *form
-	Table   table
-	Next    string // the next page, when there is one
-	First   string // the first page, when this is not it
+	Heading  string
+	Intro    string
+	Actions  []link
+	Filter   *form
+	Table    table
+	Next     string // the next page, when there is one
+	Previous string // the previous page, when there is one
+	First    string // the first page, when this is not it
 }
 
 // detailBody is the body of a detail page.
@@ -231,25 +232,53 @@ const pageSize = 100
 // pageOf reads the cursor of a list page.
 func pageOf(r *http.Request) fc.Page {
 	after, _ := fc.ParseID(r.URL.Query().Get("after"))
-	return fc.Page{After: after, Limit: pageSize}
+	before, _ := fc.ParseID(r.URL.Query().Get("before"))
+	return fc.Page{After: after, Before: before, Limit: pageSize + 1}
 }
 
-// paginate sets the links to the next and the first page of a list whose
-// page returned n rows, the last with ID last.
-func (b *listBody) paginate(r *http.Request, n int, last fc.ID) {
-	q := r.URL.Query()
-	q.Del("done")
-	q.Del("scope")
-	if n == pageSize {
-		q.Set("after", last.String())
-		b.Next = r.URL.Path + "?" + q.Encode()
+// onePage cuts the rows read with pageOf to one page, and tells whether
+// there are more beyond it: after it when read forward, before it when read
+// backward (with "before").
+func onePage[T any](r *http.Request, rows []T) (page []T, more bool) {
+	if len(rows) <= pageSize {
+		return rows, false
 	}
-	if r.URL.Query().Get("after") != "" {
-		q.Del("after")
-		b.First = r.URL.Path
-		if len(q) > 0 {
-			b.First += "?" + q.Encode()
+	if r.URL.Query().Get("before") != "" {
+		return rows[len(rows)-pageSize:], true
+	}
+	return rows[:pageSize], true
+}
+
+// paginate sets the links to the first, the previous and the next page of
+// a list page whose rows run from ID first to ID last; more is what
+// onePage told.
+func (b *listBody) paginate(r *http.Request, first, last fc.ID, more bool) {
+	q := r.URL.Query()
+	backward, forward := q.Get("before") != "", q.Get("after") != ""
+	for _, k := range []string{"done", "scope", "after", "before"} {
+		q.Del(k)
+	}
+	link := func(cursor string, id fc.ID) string {
+		p := url.Values{}
+		for k, v := range q {
+			p[k] = v
 		}
+		if cursor != "" {
+			p.Set(cursor, id.String())
+		}
+		if len(p) == 0 {
+			return r.URL.Path
+		}
+		return r.URL.Path + "?" + p.Encode()
+	}
+	if backward || more {
+		b.Next = link("after", last)
+	}
+	if backward && more || forward {
+		b.Previous = link("before", first)
+	}
+	if backward && more || forward {
+		b.First = link("", 0)
 	}
 }
 

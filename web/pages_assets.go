@@ -71,6 +71,7 @@ func (s *Server) employeesPage(w http.ResponseWriter, r *http.Request, v *view) 
 	if err != nil {
 		return err
 	}
+	es, more := onePage(r, es)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Employees"}
 	if v.can(access.EmployeesManage) {
@@ -90,7 +91,7 @@ func (s *Server) employeesPage(w http.ResponseWriter, r *http.Request, v *view) 
 			{Text: e.EmployeeNumber}, n.cell(fc.KindAccount, e.AccountID), {Text: yesNo(e.Active)}})
 	}
 	if len(es) > 0 {
-		b.paginate(r, len(es), es[len(es)-1].ID)
+		b.paginate(r, es[0].ID, es[len(es)-1].ID, more)
 	}
 	s.show(w, r, v, http.StatusOK, "list", "Employees", b)
 	return nil
@@ -257,6 +258,7 @@ func (s *Server) cardsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 	if err != nil {
 		return err
 	}
+	cards, more := onePage(r, cards)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Cards"}
 	manage := v.can(access.CardsManage)
@@ -306,7 +308,7 @@ func (s *Server) cardsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 		b.Table.Rows = append(b.Table.Rows, row)
 	}
 	if len(cards) > 0 {
-		b.paginate(r, len(cards), cards[len(cards)-1].ID)
+		b.paginate(r, cards[0].ID, cards[len(cards)-1].ID, more)
 	}
 	s.show(w, r, v, http.StatusOK, "list", "Cards", b)
 	return nil

@@ -452,6 +452,7 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, v *view) e
 	if err != nil {
 		return err
 	}
+	as, more := onePage(r, as)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Accounts"}
 	if v.can(access.AccountsManage) {
@@ -471,7 +472,7 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, v *view) e
 			n.cell(fc.KindOrganization, a.OrganizationID), {Text: v.when(a.CreatedAt)}})
 	}
 	if len(as) > 0 {
-		b.paginate(r, len(as), as[len(as)-1].ID)
+		b.paginate(r, as[0].ID, as[len(as)-1].ID, more)
 	}
 	s.show(w, r, v, http.StatusOK, "list", "Accounts", b)
 	return nil

@@ -23,6 +23,7 @@ func (s *Server) locationsPage(w http.ResponseWriter, r *http.Request, v *view) 
 	if err != nil {
 		return err
 	}
+	ls, more := onePage(r, ls)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Locations"}
 	if v.can(access.LocationsManage) {
@@ -41,7 +42,7 @@ func (s *Server) locationsPage(w http.ResponseWriter, r *http.Request, v *view) 
 			{Text: l.Address}, {Text: l.City}, n.cell(fc.KindAccount, l.AccountID)})
 	}
 	if len(ls) > 0 {
-		b.paginate(r, len(ls), ls[len(ls)-1].ID)
+		b.paginate(r, ls[0].ID, ls[len(ls)-1].ID, more)
 	}
 	s.show(w, r, v, http.StatusOK, "list", "Locations", b)
 	return nil
@@ -282,6 +283,7 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request, v *view) err
 	if err != nil {
 		return err
 	}
+	gs, more := onePage(r, gs)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Charge groups"}
 	if v.can(access.ChargeGroupsManage) {
@@ -296,7 +298,7 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request, v *view) err
 			{Text: tariffText(g.Tariff)}, n.cell(fc.KindAccount, g.AccountID)})
 	}
 	if len(gs) > 0 {
-		b.paginate(r, len(gs), gs[len(gs)-1].ID)
+		b.paginate(r, gs[0].ID, gs[len(gs)-1].ID, more)
 	}
 	s.show(w, r, v, http.StatusOK, "list", "Charge groups", b)
 	return nil

@@ -45,6 +45,7 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *http.Request, v *view) e
 	if err != nil {
 		return err
 	}
+	sts, more := onePage(r, sts)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Stations"}
 	if v.can(access.StationsManage) {
@@ -68,7 +69,7 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *http.Request, v *view) e
 			n.cell(fc.KindLocation, st.LocationID), n.cell(fc.KindAccount, st.AccountID)})
 	}
 	if len(sts) > 0 {
-		b.paginate(r, len(sts), sts[len(sts)-1].ID)
+		b.paginate(r, sts[0].ID, sts[len(sts)-1].ID, more)
 	}
 	s.show(w, r, v, http.StatusOK, "list", "Stations", b)
 	return nil
@@ -372,7 +373,8 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, v *view) e
 	if err != nil {
 		return err
 	}
-	b := s.sessionList(r, v, xs, f)
+	xs, more := onePage(r, xs)
+	b := s.sessionList(r, v, xs, more, f)
 	if len(bad) > 0 {
 		b.Filter.Error = "Dates are written 2025-03-31; " + strings.Join(bad, " and ") + " is ignored."
 	}
@@ -381,7 +383,7 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, v *view) e
 }
 
 // sessionList is the list page of sessions; split out for the benchmark.
-func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, f fc.SessionFilter) *listBody {
+func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, more bool, f fc.SessionFilter) *listBody {
 	n := s.names(r.Context(), v)
 	q := r.URL.Query()
 	b := &listBody{Heading: "Sessions", Intro: "Sessions made with your cards, and sessions on your stations. A foreign card on your station shows masked."}
@@ -438,7 +440,7 @@ func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, f fc.Ses
 			{Text: money(x.CostMinor, x.Currency), Class: "num"}, card, employee, station, {Text: x.LocationKind}})
 	}
 	if len(xs) > 0 {
-		b.paginate(r, len(xs), xs[len(xs)-1].ID)
+		b.paginate(r, xs[0].ID, xs[len(xs)-1].ID, more)
 	}
 	return b
 }

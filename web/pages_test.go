@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -221,6 +222,38 @@ func TestPersonas(t *testing.T) {
 			if a <= z {
 				t.Errorf("second page starts at session %d, not after %d", a, z)
 			}
+			// Paging back from the third page reads the second and the
+			// first again, and forward from the first the second again.
+			sessionIDs := func(page string) string {
+				return fmt.Sprint(regexp.MustCompile(`href="/sessions/(\d+)"`).FindAllString(page, -1))
+			}
+			link := func(page, rel string) string {
+				t.Helper()
+				m := regexp.MustCompile(`href="([^"]+)" rel="` + rel + `"`).FindStringSubmatch(page)
+				if m == nil {
+					t.Fatalf("no %s link", rel)
+				}
+				return strings.ReplaceAll(m[1], "&amp;", "&")
+			}
+			wantNotIn(t, "first page", page, `rel="prev"`, "First page")
+			third := get(t, b, link(next, "next"), http.StatusOK)
+			wantIn(t, "third page", third, `rel="prev"`, "First page")
+			second := get(t, b, link(third, "prev"), http.StatusOK)
+			if sessionIDs(second) != sessionIDs(next) {
+				t.Errorf("the page before the third lists %s, the second %s", sessionIDs(second), sessionIDs(next))
+			}
+			wantIn(t, "second page, read backward", second, `rel="prev"`, `rel="next"`, "First page")
+			back := get(t, b, link(second, "prev"), http.StatusOK)
+			if sessionIDs(back) != sessionIDs(page) {
+				t.Errorf("the page before the second lists %s, the first %s", sessionIDs(back), sessionIDs(page))
+			}
+			wantNotIn(t, "first page, read backward", back, `rel="prev"`, "First page")
+			if again := get(t, b, link(back, "next"), http.StatusOK); sessionIDs(again) != sessionIDs(next) {
+				t.Errorf("the page after the first, read backward, lists %s, the second %s", sessionIDs(again), sessionIDs(next))
+			}
+			// A full last page has no link to a next, empty one.
+			lastFull := w.one(t, `SELECT id FROM sessions ORDER BY id DESC LIMIT 1 OFFSET `+strconv.Itoa(pageSize))
+			wantNotIn(t, "last page", get(t, b, "/sessions?scope=all&after="+lastFull.String(), http.StatusOK), `rel="next"`)
 		})
 
 		t.Run("remote commands", func(t *testing.T) {

@@ -34,6 +34,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, v *view) erro
 	if err != nil {
 		return err
 	}
+	us, more := onePage(r, us)
 	b := &listBody{Heading: "Users"}
 	if access.Reach(v.Subj, access.UsersManage).All {
 		b.Actions = []link{{"/users/new", "New user"}}
@@ -45,7 +46,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, v *view) erro
 			{Text: yesNo(u.TOTPEnabled)}, {Text: v.when(u.LastSignInAt)}, {Text: yesNo(u.Disabled)}})
 	}
 	if len(us) > 0 {
-		b.paginate(r, len(us), us[len(us)-1].ID)
+		b.paginate(r, us[0].ID, us[len(us)-1].ID, more)
 	}
 	s.show(w, r, v, http.StatusOK, "list", "Users", b)
 	return nil
@@ -342,6 +343,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) erro
 	if err != nil {
 		return err
 	}
+	es, more := onePage(r, es)
 	n := s.names(ctx, v)
 	var kinds []option
 	kinds = append(kinds, option{"", "Any"})
@@ -360,7 +362,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) erro
 			obj, n.cell(fc.KindAccount, e.AccountID)})
 	}
 	if len(es) > 0 {
-		b.paginate(r, len(es), es[len(es)-1].ID)
+		b.paginate(r, es[0].ID, es[len(es)-1].ID, more)
 	}
 	s.show(w, r, v, http.StatusOK, "list", "Audit log", b)
 	return nil
