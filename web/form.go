@@ -275,10 +275,7 @@ func (b *listBody) paginate(r *http.Request, first, last fc.ID, more bool) {
 		b.Next = link("after", last)
 	}
 	if backward && more || forward {
-		b.Previous = link("before", first)
-	}
-	if backward && more || forward {
-		b.First = link("", 0)
+		b.Previous, b.First = link("before", first), link("", 0)
 	}
 }
 
