@@ -1,6 +1,7 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -243,7 +244,7 @@ func onePage[T any](r *http.Request, rows []T) (page []T, more bool) {
 	if len(rows) <= pageSize {
 		return rows, false
 	}
-	if r.URL.Query().Get("before") != "" {
+	if pageOf(r).Before > 0 {
 		return rows[len(rows)-pageSize:], true
 	}
 	return rows[:pageSize], true
@@ -253,16 +254,14 @@ func onePage[T any](r *http.Request, rows []T) (page []T, more bool) {
 // a list page whose rows run from ID first to ID last; more is what
 // onePage told.
 func (b *listBody) paginate(r *http.Request, first, last fc.ID, more bool) {
+	p := pageOf(r)
+	backward, forward := p.Before > 0, p.After > 0
 	q := r.URL.Query()
-	backward, forward := q.Get("before") != "", q.Get("after") != ""
 	for _, k := range []string{"done", "scope", "after", "before"} {
 		q.Del(k)
 	}
 	link := func(cursor string, id fc.ID) string {
-		p := url.Values{}
-		for k, v := range q {
-			p[k] = v
-		}
+		p := maps.Clone(q)
 		if cursor != "" {
 			p.Set(cursor, id.String())
 		}

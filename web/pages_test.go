@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -23,6 +24,31 @@ func (w *demoWorld) one(t *testing.T, query string) fc.ID {
 		t.Fatalf("nothing found: %s", query)
 	}
 	return ids[0]
+}
+
+// group reads the charge group at a page path, as stored.
+func (w *demoWorld) group(t *testing.T, path string) *fc.ChargeGroup {
+	t.Helper()
+	id, err := fc.ParseID(strings.TrimPrefix(path, "/charge-groups/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := w.st.ChargeGroup(context.Background(), fc.ProviderScope(w.res.ProviderID), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// wantCreated checks that a create form led to the new object's page and
+// returns the page's path.
+func wantCreated(t *testing.T, what string, rec *httptest.ResponseRecorder) string {
+	t.Helper()
+	loc := rec.Header().Get("Location")
+	if rec.Code != http.StatusSeeOther || !strings.HasSuffix(loc, "?done=created") {
+		t.Fatalf("%s: %d %s\n%s", what, rec.Code, loc, rec.Body)
+	}
+	return strings.TrimSuffix(loc, "?done=created")
 }
 
 func (w *demoWorld) cardStatus(t *testing.T, id fc.ID) string {
@@ -251,6 +277,10 @@ func TestPersonas(t *testing.T) {
 			if again := get(t, b, link(back, "next"), http.StatusOK); sessionIDs(again) != sessionIDs(next) {
 				t.Errorf("the page after the first, read backward, lists %s, the second %s", sessionIDs(again), sessionIDs(next))
 			}
+			// A cursor that is no ID reads the first page.
+			if odd := get(t, b, "/sessions?scope=all&before=x", http.StatusOK); sessionIDs(odd) != sessionIDs(page) {
+				t.Errorf("the page before x lists %s, the first %s", sessionIDs(odd), sessionIDs(page))
+			}
 			// A full last page has no link to a next, empty one.
 			lastFull := w.one(t, `SELECT id FROM sessions ORDER BY id DESC LIMIT 1 OFFSET `+strconv.Itoa(pageSize))
 			wantNotIn(t, "last page", get(t, b, "/sessions?scope=all&after="+lastFull.String(), http.StatusOK), `rel="next"`)
@@ -374,19 +404,14 @@ func TestPersonas(t *testing.T) {
 			form := url.Values{"csrf_token": {csrfOf(t, page)}, "name": {"Visitors"}, "kind": {fc.GroupOther}, "account_id": {offices.String()},
 				"access": {fc.AccessRestricted}, "allowed_account_ids": {offices.String(), homes.String()},
 				"allowed_organization_ids": {germany.String()}, "tariff.currency": {"EUR"}}
-			rec := b.do("POST", "/charge-groups", form)
-			loc := rec.Header().Get("Location")
-			if rec.Code != http.StatusSeeOther || !strings.HasSuffix(loc, "?done=created") {
-				t.Fatalf("create: %d %s\n%s", rec.Code, loc, rec.Body)
-			}
-			group := strings.TrimSuffix(loc, "?done=created")
+			group := wantCreated(t, "create", b.do("POST", "/charge-groups", form))
 			page = get(t, b, group, http.StatusOK)
 			wantIn(t, "charge group", page, "Meridian Consulting GmbH – Home Charging", `value="`+offices.String()+`" selected`,
 				`value="`+homes.String()+`" selected`, `value="`+germany.String()+`" selected`)
 			// A refused change shows the form again with the choices posted.
 			form.Set("allowed_card_ids", "not-an-id")
 			form["allowed_account_ids"] = []string{homes.String()}
-			rec = b.do("POST", group, form)
+			rec := b.do("POST", group, form)
 			wantStatus(t, "card list that is no list", rec, http.StatusBadRequest)
 			wantIn(t, "refused change", body(rec), `id="edit-allowed-card-ids-error"`)
 			admitted := regexp.MustCompile(`name="allowed_account_ids"[\s\S]*?</select>`).FindString(body(rec))
@@ -397,14 +422,7 @@ func TestPersonas(t *testing.T) {
 			rec = b.do("POST", group, form)
 			wantStatus(t, "admitting an account out of sight", rec, http.StatusBadRequest)
 			wantIn(t, "refused account", body(rec), "No such account: "+vanDijk.String())
-			id, err := fc.ParseID(strings.TrimPrefix(group, "/charge-groups/"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := w.st.ChargeGroup(context.Background(), fc.ProviderScope(w.res.ProviderID), id)
-			if err != nil {
-				t.Fatal(err)
-			}
+			g := w.group(t, group)
 			if fmt.Sprint(g.AllowedAccountIDs, g.AllowedOrganizationIDs) != fmt.Sprint([]fc.ID{min(offices, homes), max(offices, homes)}, []fc.ID{germany}) {
 				t.Errorf("stored admitted lists %v %v after refused changes", g.AllowedAccountIDs, g.AllowedOrganizationIDs)
 			}
@@ -424,22 +442,10 @@ func TestPersonas(t *testing.T) {
 			wantIn(t, "new charge group", page, `name="allowed_card_ids" multiple`, `value="`+picked[0].String()+`">`+external+`<`)
 			form := url.Values{"csrf_token": {csrfOf(t, page)}, "name": {"Drivers"}, "kind": {fc.GroupOther}, "account_id": {account.String()},
 				"access": {fc.AccessRestricted}, "allowed_card_ids": {picked[1].String(), picked[0].String()}, "tariff.currency": {"EUR"}}
-			rec := b.do("POST", "/charge-groups", form)
-			loc := rec.Header().Get("Location")
-			if rec.Code != http.StatusSeeOther || !strings.HasSuffix(loc, "?done=created") {
-				t.Fatalf("create: %d %s\n%s", rec.Code, loc, rec.Body)
-			}
-			group := strings.TrimSuffix(loc, "?done=created")
+			group := wantCreated(t, "create", b.do("POST", "/charge-groups", form))
 			page = get(t, b, group, http.StatusOK)
 			wantIn(t, "charge group", page, `value="`+picked[0].String()+`" selected`, `value="`+picked[1].String()+`" selected`)
-			id, err := fc.ParseID(strings.TrimPrefix(group, "/charge-groups/"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			g, err := w.st.ChargeGroup(context.Background(), fc.ProviderScope(w.res.ProviderID), id)
-			if err != nil {
-				t.Fatal(err)
-			}
+			g := w.group(t, group)
 			if fmt.Sprint(g.AllowedCardIDs) != fmt.Sprint(picked) {
 				t.Errorf("stored admitted cards %v, want %v", g.AllowedCardIDs, picked)
 			}
