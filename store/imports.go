@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	fc "github.com/fleetcharge/fleetcharge"
+)
+
+// validateImport normalizes and checks what an imported session states
+// about itself; field names are those of the API.
+func validateImport(x *fc.Session) error {
+	x.ExternalRef = strings.TrimSpace(x.ExternalRef)
+	x.IDTag = strings.TrimSpace(x.IDTag)
+	x.Currency = strings.ToUpper(strings.TrimSpace(x.Currency))
+	x.LocationKind = strings.TrimSpace(x.LocationKind)
+	x.LocationName = strings.TrimSpace(x.LocationName)
+	x.StartedAt = x.StartedAt.UTC().Truncate(time.Millisecond)
+	if x.StoppedAt != nil {
+		t := x.StoppedAt.UTC().Truncate(time.Millisecond)
+		x.StoppedAt = &t
+	}
+	fields := map[string]string{}
+	switch n := utf8.RuneCountInString(x.ExternalRef); {
+	case n == 0:
+		fields["external_ref"] = "is required"
+	case n > 200:
+		fields["external_ref"] = "is longer than 200 characters"
+	}
+	if x.CardID == 0 && x.IDTag == "" {
+		fields["card_id"] = "card_id or id_tag is required"
+	}
+	switch {
+	case x.StartedAt.IsZero() || x.StartedAt.Unix() <= 0:
+		fields["started_at"] = "is required"
+	case x.StoppedAt == nil:
+		fields["stopped_at"] = "is required"
+	case !x.StartedAt.Before(*x.StoppedAt):
+		fields["stopped_at"] = "must be after started_at"
+	}
+	if x.EnergyWh < 0 {
+		fields["energy_kwh"] = "must not be negative"
+	}
+	if x.CostMinor < 0 {
+		fields["cost"] = "must not be negative"
+	}
+	if x.MeterStartWh < 0 {
+		fields["meter_start_wh"] = "must not be negative"
+	}
+	if !isCurrencyCode(x.Currency) {
+		fields["currency"] = "must be an ISO 4217 code of three letters"
+	}
+	if x.StationID != 0 {
+		if x.ConnectorID < 1 {
+			fields["connector_id"] = "is required with station_id"
+		}
+	} else {
+		switch x.LocationKind {
+		case fc.LocationPublic, fc.LocationHome, fc.LocationOffice:
+		case "":
+			fields["location_kind"] = "is required without station_id"
+		default:
+			fields["location_kind"] = "must be public, home or office"
+		}
+		switch n := utf8.RuneCountInString(x.LocationName); {
+		case n == 0:
+			fields["location_name"] = "is required without station_id"
+		case n > 200:
+			fields["location_name"] = "is longer than 200 characters"
+		}
+	}
+	if len(fields) > 0 {
+		return fc.Invalid(fields)
+	}
+	return nil
+}
+
+// ImportSession stores a finished session from elsewhere in sess.ProviderID:
+// a card of the provider (by CardID or by IDTag) and either an own station
+// with its connector or a foreign location (kind and name). The card side is
+// the card's account and employee now; the station side the station's
+// account and location now. The import is idempotent on ExternalRef: a
+// repeat with the same data fills sess with the stored session and returns
+// created=false; a repeat with other data is a conflict.
+func (s *Store) ImportSession(ctx context.Context, sess *fc.Session) (bool, error) {
+	if err := validateImport(sess); err != nil {
+		return false, err
+	}
+	var out *fc.Session
+	created := false
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		x := *sess
+		if err := s.resolveImportCard(ctx, tx, &x); err != nil {
+			return err
+		}
+		if err := resolveImportStation(ctx, tx, &x); err != nil {
+			return err
+		}
+		x.Source = fc.SourceImport
+		x.DurationSeconds = int64(x.StoppedAt.Sub(x.StartedAt) / time.Second)
+		stop := x.MeterStartWh + x.EnergyWh
+		x.MeterStopWh = &stop
+
+		var existing int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE provider_id = $1 AND external_ref = $2`,
+			int64(x.ProviderID), x.ExternalRef).Scan(&existing)
+		switch {
+		case err == nil:
+			stored, err := sessionByID(ctx, tx, x.ProviderID, fc.ID(existing))
+			if err != nil {
+				return err
+			}
+			if !sameImport(stored, &x) {
+				return fc.Errorf(fc.EConflict, "a session with external_ref %q was imported already with other data", x.ExternalRef)
+			}
+			out, created = stored, false
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+
+		now := s.now()
+		err = tx.QueryRowContext(ctx, `INSERT INTO sessions (provider_id, source, external_ref, card_id, id_tag, employee_id,
+			card_account_id, station_id, connector_id, station_account_id, location_id, location_kind, location_name,
+			started_at, stopped_at, meter_start_wh, meter_stop_wh, energy_wh, duration_s, cost_minor, currency, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
+			RETURNING id`,
+			int64(x.ProviderID), x.Source, x.ExternalRef, int64(x.CardID), x.IDTag, nullID(x.EmployeeID),
+			int64(x.CardAccountID), nullID(x.StationID), x.ConnectorID, nullID(x.StationAccountID), nullID(x.LocationID),
+			x.LocationKind, x.LocationName, ms(x.StartedAt), ms(*x.StoppedAt), x.MeterStartWh, stop, x.EnergyWh,
+			x.DurationSeconds, x.CostMinor, x.Currency, ms(now), ms(now)).Scan(&x.ID)
+		if err != nil {
+			return err
+		}
+		if err := markCardUsed(ctx, tx, x.CardID, x.StartedAt); err != nil {
+			return err
+		}
+		stored, err := sessionByID(ctx, tx, x.ProviderID, x.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, change{providerID: x.ProviderID, action: "session.import", kind: fc.KindSession, id: x.ID,
+			accountID: x.CardAccountID, after: stored}); err != nil {
+			return err
+		}
+		out, created = stored, true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	*sess = *out
+	return created, nil
+}
+
+// resolveImportCard finds the imported session's card in its provider and
+// takes the card side from it.
+func (s *Store) resolveImportCard(ctx context.Context, tx *sql.Tx, x *fc.Session) error {
+	var c *fc.Card
+	var err error
+	if x.CardID != 0 {
+		if c, err = s.findCard(ctx, tx, fc.ProviderScope(x.ProviderID), x.CardID); err != nil {
+			return refErr(err, "card_id", "no such card")
+		}
+		if x.IDTag != "" && !strings.EqualFold(x.IDTag, c.InternalID) {
+			return fc.Invalid(map[string]string{"id_tag": "is not the internal ID of card_id"})
+		}
+	} else {
+		if c, err = cardByTag(ctx, tx, x.ProviderID, x.IDTag); err != nil {
+			return err
+		}
+		if c == nil {
+			return fc.Invalid(map[string]string{"id_tag": "no card has this internal ID"})
+		}
+	}
+	x.CardID, x.IDTag, x.EmployeeID, x.CardAccountID = c.ID, c.InternalID, c.EmployeeID, c.AccountID
+	return nil
+}
+
+// resolveImportStation takes the station side from an own station and its
+// location, or clears it for a foreign location.
+func resolveImportStation(ctx context.Context, tx *sql.Tx, x *fc.Session) error {
+	x.StationAccountID, x.LocationID = 0, 0
+	if x.StationID == 0 {
+		x.ConnectorID = 0
+		return nil
+	}
+	var connectors int
+	err := tx.QueryRowContext(ctx, `SELECT st.account_id, st.location_id, l.kind, l.name,
+		(SELECT COUNT(*) FROM charge_points cp WHERE cp.station_id = st.id AND cp.connector_id = $1)
+		FROM stations st JOIN locations l ON l.id = st.location_id WHERE st.id = $2 AND st.provider_id = $3`,
+		x.ConnectorID, int64(x.StationID), int64(x.ProviderID)).
+		Scan(&x.StationAccountID, &x.LocationID, &x.LocationKind, &x.LocationName, &connectors)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fc.Invalid(map[string]string{"station_id": "no such station"})
+	}
+	if err != nil {
+		return err
+	}
+	if connectors == 0 {
+		return fc.Invalid(map[string]string{"connector_id": "the station has no such connector"})
+	}
+	return nil
+}
+
+// sameImport reports whether an import repeats the stored one: the same
+// card, place, times, energy and price. What is read from the card and the
+// station now (the sides, an own station's location) is left out: they may
+// have moved since.
+func sameImport(stored, x *fc.Session) bool {
+	return stored.Source == fc.SourceImport &&
+		stored.CardID == x.CardID &&
+		stored.StationID == x.StationID &&
+		stored.ConnectorID == x.ConnectorID &&
+		(x.StationID != 0 || stored.LocationKind == x.LocationKind && stored.LocationName == x.LocationName) &&
+		stored.StartedAt.Equal(x.StartedAt) &&
+		stored.StoppedAt != nil && stored.StoppedAt.Equal(*x.StoppedAt) &&
+		stored.MeterStartWh == x.MeterStartWh &&
+		stored.EnergyWh == x.EnergyWh &&
+		stored.CostMinor == x.CostMinor &&
+		stored.Currency == x.Currency
+}
+
+// cardByTag returns the card whose internal ID is tag in the provider, or
+// nil. OCPP idTags compare without case (IdToken is a CiString); the exact
+// match is tried first because it is the indexed one.
+func cardByTag(ctx context.Context, tx *sql.Tx, providerID fc.ID, tag string) (*fc.Card, error) {
+	if tag == "" {
+		return nil, nil
+	}
+	for _, cond := range []string{`c.internal_id = $2`, `UPPER(c.internal_id) = UPPER($2)`} {
+		var c fc.Card
+		err := scanCard(tx.QueryRowContext(ctx, `SELECT `+cardColumns+` FROM cards c WHERE c.provider_id = $1 AND `+cond+` ORDER BY c.id LIMIT 1`,
+			int64(providerID), tag), &c)
+		if err == nil {
+			return &c, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// markCardUsed moves the card's last use forward to at.
+func markCardUsed(ctx context.Context, tx *sql.Tx, cardID fc.ID, at time.Time) error {
+	if cardID == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE cards SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)`,
+		ms(at), int64(cardID), ms(at))
+	return err
+}
