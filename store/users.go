@@ -205,6 +205,11 @@ func (s *Store) UpdateUser(ctx context.Context, sc fc.Scope, id fc.ID, fn func(*
 				return fc.Errorf(fc.EConflict, "a user with the e-mail address %s exists already", u.Email)
 			}
 		}
+		if signsIn(before) && !signsIn(&u) {
+			if err := keepAnAdmin(ctx, tx, u.ProviderID, u.ID); err != nil {
+				return err
+			}
+		}
 		u.UpdatedAt = s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, password_hash = $3, must_change_password = $4,
 			totp_secret = $5, totp_enabled = $6, totp_last_step = $7, disabled = $8, last_sign_in_at = $9, updated_at = $10
@@ -217,6 +222,33 @@ func (s *Store) UpdateUser(ctx context.Context, sc fc.Scope, id fc.ID, fn func(*
 		return s.audit(ctx, tx, change{providerID: u.ProviderID, action: "user.update", kind: fc.KindUser, id: u.ID, before: before, after: after})
 	})
 	return after, err
+}
+
+// signsIn reports whether the user can sign in: not disabled, and with a
+// password. It is what makes a provider admin an active one.
+func signsIn(u *fc.User) bool { return !u.Disabled && u.PasswordHash != "" }
+
+// keepAnAdmin refuses a change that takes the user out of the provider's
+// active provider admins (a revoked provider_admin assignment, a disabled
+// user) when it is the last of them: a provider needs somebody who can
+// administer it. It is a no-op when the user is no active provider admin.
+// Called inside the change's transaction, whose isolation (SERIALIZABLE on
+// PostgreSQL, the one writer on SQLite) lets only one of two concurrent
+// removals of the last two admins pass.
+func keepAnAdmin(ctx context.Context, tx *sql.Tx, providerID, userID fc.ID) error {
+	var admins, isOne int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(DISTINCT u.id), COALESCE(MAX(CASE WHEN u.id = $1 THEN 1 ELSE 0 END), 0)
+		FROM users u JOIN role_assignments a ON a.user_id = u.id
+		WHERE u.provider_id = $2 AND a.role = $3 AND u.disabled = FALSE AND u.password_hash <> ''`,
+		int64(userID), int64(providerID), string(fc.RoleProviderAdmin)).Scan(&admins, &isOne)
+	if err != nil {
+		return err
+	}
+	if isOne == 1 && admins == 1 {
+		return fc.Errorf(fc.EUnprocessable, "this is the provider's last active provider admin: grant provider_admin to another user first "+
+			"(or, from the command line, fleetcharge user grant --email E --role provider_admin)")
+	}
+	return nil
 }
 
 const assignmentColumns = `a.id, a.provider_id, a.user_id, a.role, COALESCE(a.organization_id, 0), COALESCE(a.account_id, 0),
@@ -368,6 +400,11 @@ func (s *Store) DeleteAssignment(ctx context.Context, sc fc.Scope, id fc.ID) err
 		a, err := s.findAssignment(ctx, tx, sc, id)
 		if err != nil {
 			return err
+		}
+		if a.Role == fc.RoleProviderAdmin {
+			if err := keepAnAdmin(ctx, tx, a.ProviderID, a.UserID); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM role_assignments WHERE id = $1`, int64(id)); err != nil {
 			return err
