@@ -94,6 +94,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, v *view) error
 // page, a state-changing request needs the CSRF token, and the handler gets
 // the request's view.
 func (s *Server) handle(pattern string, h handlerFunc) {
+	s.patterns = append(s.patterns, pattern)
 	s.mux.HandleFunc(pattern, s.signedIn(s.viewHandler(h)))
 }
 

@@ -50,6 +50,8 @@ type Server struct {
 	app   *app.Service
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	// patterns are those of the signed-in pages, as s.handle registers them.
+	patterns []string
 }
 
 // funcs are the functions every template may call. A file of this package
