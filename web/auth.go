@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/auth"
@@ -51,13 +52,25 @@ func (s *Server) authRoutes() {
 	s.mux.HandleFunc("POST /reset", s.reset)
 }
 
-// localPath returns p when it is a path on this site, else "/": a "next"
-// parameter must never send a user to another site.
+// localPath returns p, re-encoded, when it is a path on this site, else
+// "/": a "next" parameter must never send a user to another site. p is
+// parsed, not searched for bad characters: it must have no scheme, no host
+// and no user, and its path, both as sent and decoded, must start with one
+// "/" followed by neither "/" nor a backslash (browsers read "/\host" as
+// "//host", and so "/\t/host" once they drop the tab), and hold no control
+// character.
 func localPath(p string) string {
-	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	return p
+	for _, path := range []string{p, u.Path} {
+		if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.HasPrefix(path, "/\\") ||
+			strings.ContainsFunc(path, unicode.IsControl) {
+			return "/"
+		}
+	}
+	return u.String()
 }
 
 // stagePath is the page of a session's stage; next is where an active

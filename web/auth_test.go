@@ -305,18 +305,71 @@ func TestResetPage(t *testing.T) {
 	})
 }
 
+// TestLocalPath feeds the "next" parameter what attackers send to leave the
+// site: only paths on this site pass, everything else is "/".
 func TestLocalPath(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"/cards?page=2", "/cards?page=2"},
+		{"/cards/7#history", "/cards/7#history"},
+		{"/reports/sessions?from=2024-05-01&to=2024-06-01", "/reports/sessions?from=2024-05-01&to=2024-06-01"},
+		{"/a%20b", "/a%20b"},
+		{"/", "/"},
 		{"", "/"},
-		{"//evil.example", "/"},
-		{"/\\evil.example", "/"},
-		{"https://evil.example", "/"},
 		{"cards", "/"},
+		{"./cards", "/"},
+		{"//evil.example", "/"},
+		{"///evil.example", "/"},
+		{"/\\evil.example", "/"},
+		{"\\\\evil.example", "/"},
+		{"/\t/evil.example/x", "/"},
+		{"/\n/evil.example", "/"},
+		{"/\r\n/evil.example", "/"},
+		{"\t//evil.example", "/"},
+		{" //evil.example", "/"},
+		{"/%09/evil.example/x", "/"},
+		{"/%0a/evil.example", "/"},
+		{"/%2F/evil.example", "/"},
+		{"/%2f/evil.example", "/"},
+		{"/%5C/evil.example", "/"},
+		{"/%5c%5cevil.example", "/"},
+		{"%2F%2Fevil.example", "/"},
+		{"/%00", "/"},
+		{"/x%7F", "/"},
+		{"https://evil.example", "/"},
+		{"https:/evil.example", "/"},
+		{"https:evil.example", "/"},
+		{"HTTPS://evil.example", "/"},
+		{"javascript:alert(1)", "/"},
+		{"JavaScript:alert(1)", "/"},
+		{"java\tscript:alert(1)", "/"},
+		{"data:text/html,<script>alert(1)</script>", "/"},
+		{"//user@evil.example/", "/"},
+		{"/%zz", "/"},
 	}
 	for _, tt := range tests {
 		if got := localPath(tt.in); got != tt.want {
 			t.Errorf("localPath(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// TestSignInNext signs in with the "next" of an attack and with a local
+// one: the first lands on the home page, the second where it asked.
+func TestSignInNext(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newAuthWorld(t, st)
+		w.user(t, "ann@example.com", nil)
+		for _, tt := range []struct{ next, want string }{
+			{"/%09/evil.example/x", "/"},
+			{"/\\evil.example", "/"},
+			{"/private?x=1", "/private?x=1"},
+		} {
+			b := w.browser(t)
+			form := url.Values{"csrf_token": {b.csrf("/login")}, "email": {"ann@example.com"}, "password": {testPassword}, "next": {tt.next}}
+			wantRedirect(t, "sign-in with next "+tt.next, b.do("POST", "/login", form), tt.want)
+			wantRedirect(t, "the sign-in page with next "+tt.next, b.do("GET", "/login?next="+url.QueryEscape(tt.next), nil), tt.want)
+			// The attack as reported: the query decodes to "/\t/evil.example/x".
+			wantRedirect(t, "the sign-in page with a tab in next", b.do("GET", "/login?next=/%09/evil.example/x", nil), "/")
+		}
+	})
 }
