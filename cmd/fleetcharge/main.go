@@ -26,6 +26,7 @@ Usage:
   fleetcharge token create --email EMAIL [--name NAME] [--db URL]
   fleetcharge generate --orgs N --accounts N --cards N --stations N --sessions N [--db URL]
   fleetcharge password reset --email EMAIL [--base-url URL] [--db URL]
+  fleetcharge user grant --email EMAIL --role ROLE [--organization-id ID | --account-id ID] [--db URL]
   fleetcharge migration --kind KIND --ids 1,2 --to-account ID | --to-organization ID [--dry-run] [--with-linked] [--plan FP] [--as EMAIL] [--db URL]
 
 --db defaults to $FLEETCHARGE_DB, then to the SQLite file fleetcharge.db in the
@@ -56,6 +57,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if (cmd == "provider" || cmd == "token") && len(rest) > 0 && rest[0] == "create" {
 		cmd, rest = cmd+" create", rest[1:]
 	}
+	if cmd == "user" && len(rest) > 0 && rest[0] == "grant" {
+		cmd, rest = "user grant", rest[1:]
+	}
 	if cmd == "password" && len(rest) > 0 && rest[0] == "reset" {
 		cmd, rest = "password reset", rest[1:]
 	}
@@ -76,6 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runPasswordReset(ctx, rest, stdout, stderr)
 	case "migration":
 		return runMigration(ctx, rest, stdout, stderr)
+	case "user grant":
+		return runUserGrant(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
