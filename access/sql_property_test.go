@@ -89,7 +89,7 @@ type sqlObject struct {
 type sqlSession struct {
 	id, provider                fc.ID
 	cardAccount, stationAccount fc.ID
-	employee                    fc.ID
+	card, employee              fc.ID
 	idTag, externalID           string
 }
 
@@ -366,7 +366,7 @@ func (b *sqlBuilder) sessions(p fc.ID) {
 		var card fc.Card
 		if mode != 1 {
 			card = cards[b.r.IntN(len(cards))]
-			rec.cardAccount, rec.employee, rec.idTag, rec.externalID = card.AccountID, card.EmployeeID, card.InternalID, card.ExternalID
+			rec.cardAccount, rec.card, rec.employee, rec.idTag, rec.externalID = card.AccountID, card.ID, card.EmployeeID, card.InternalID, card.ExternalID
 		}
 		var st accesstest.Station
 		if mode != 3 {
@@ -810,7 +810,7 @@ func (w *sqlWorld) list(t *testing.T, kind string, p fc.ID, r, homes fc.Reach, f
 // paged through.
 func (w *sqlWorld) listSessions(t *testing.T, sc fc.SessionScope, f fc.SessionFilter) listed {
 	t.Helper()
-	key := fmt.Sprintf("sessions %d %s %s account=%d employee=%d", sc.ProviderID, reachKey(sc.CardSide), reachKey(sc.StationSide), f.AccountID, f.EmployeeID)
+	key := fmt.Sprintf("sessions %d %s %s account=%d employee=%d card=%d", sc.ProviderID, reachKey(sc.CardSide), reachKey(sc.StationSide), f.AccountID, f.EmployeeID, f.CardID)
 	if l, ok := w.lists[key]; ok {
 		return l
 	}
@@ -1011,20 +1011,25 @@ func (w *sqlWorld) side(u fc.User, p access.Permission, provider, account fc.ID)
 }
 
 // checkMasking checks that a session shows its card exactly when it is not
-// masked, and hides all but the last four characters of it when masked.
+// masked, and when masked carries nothing of its card side (no card, card
+// account, driver or tag) but the last four characters of the card's number.
 func checkMasking(fail func(string, ...any), who string, want sqlSession, got fc.Session, masked bool) {
 	if got.CardMasked != masked {
 		fail("%s: session %d (card side %d, station side %d): masked = %v, want %v", who, want.id, want.cardAccount, want.stationAccount, got.CardMasked, masked)
 		return
 	}
-	if got.CardAccountID != want.cardAccount || got.StationAccountID != want.stationAccount {
-		fail("%s: session %d: sides %d/%d, want %d/%d", who, want.id, got.CardAccountID, got.StationAccountID, want.cardAccount, want.stationAccount)
+	if got.StationAccountID != want.stationAccount {
+		fail("%s: session %d: station side %d, want %d", who, want.id, got.StationAccountID, want.stationAccount)
 	}
 	if !masked {
-		if got.IDTag != want.idTag || got.ExternalID != want.externalID || got.EmployeeID != want.employee {
-			fail("%s: session %d shows tag %q, card %q, employee %d; want %q, %q, %d", who, want.id, got.IDTag, got.ExternalID, got.EmployeeID, want.idTag, want.externalID, want.employee)
+		if got.CardAccountID != want.cardAccount || got.CardID != want.card || got.IDTag != want.idTag || got.ExternalID != want.externalID || got.EmployeeID != want.employee {
+			fail("%s: session %d shows card side %d, card %d, tag %q, number %q, employee %d; want %d, %d, %q, %q, %d", who, want.id,
+				got.CardAccountID, got.CardID, got.IDTag, got.ExternalID, got.EmployeeID, want.cardAccount, want.card, want.idTag, want.externalID, want.employee)
 		}
 		return
+	}
+	if got.CardID != 0 || got.CardAccountID != 0 {
+		fail("%s: masked session %d names card %d of account %d", who, want.id, got.CardID, got.CardAccountID)
 	}
 	keep := max(len(want.externalID)-4, 0)
 	if len(want.externalID) <= 4 {
@@ -1059,13 +1064,18 @@ func (w *sqlWorld) checkSessions(t *testing.T, fail func(string, ...any), u fc.U
 	sc := access.SessionScopeFor(sub)
 	got := w.listSessions(t, sc, fc.SessionFilter{})
 	key := fmt.Sprintf("%d %s %s", u.ProviderID, reachKey(sc.CardSide), reachKey(sc.StationSide))
-	// The filters name an account and an employee of a session the user
-	// sees when there is one (the station side's account, and the employee
-	// of a masked session when there is one), so that they match something.
+	// The filters name accounts, an employee and a card of sessions the
+	// user sees when there are some (the station side's account; the card's
+	// account, its employee and the card itself of a masked session), so
+	// that they match something, or would if masking leaked.
 	accounts, employees := w.objects[fc.KindAccount], w.objects[fc.KindEmployee]
 	f := fc.SessionFilter{AccountID: accounts[pageSize(key, 1<<20)%len(accounts)].id}
+	maskedAccount := accounts[pageSize(key+"m", 1<<20)%len(accounts)].id
 	if len(employees) > 0 {
 		f.EmployeeID = employees[pageSize(key+"e", 1<<20)%len(employees)].id
+	}
+	if cards := w.objects[fc.KindCard]; len(cards) > 0 {
+		f.CardID = cards[pageSize(key+"c", 1<<20)%len(cards)].id
 	}
 	for _, x := range w.sessions {
 		if !got.ids[x.id] {
@@ -1074,12 +1084,14 @@ func (w *sqlWorld) checkSessions(t *testing.T, fail func(string, ...any), u fc.U
 		if x.stationAccount != 0 {
 			f.AccountID = x.stationAccount
 		}
-		if x.employee != 0 && got.sessions[x.id].CardMasked {
-			f.EmployeeID = x.employee
+		if got.sessions[x.id].CardMasked {
+			f.EmployeeID, f.CardID, maskedAccount = cmp.Or(x.employee, f.EmployeeID), cmp.Or(x.card, f.CardID), cmp.Or(x.cardAccount, maskedAccount)
 		}
 	}
 	byAccount := w.listSessions(t, sc, fc.SessionFilter{AccountID: f.AccountID})
+	byMaskedAccount := w.listSessions(t, sc, fc.SessionFilter{AccountID: maskedAccount})
 	byEmployee := w.listSessions(t, sc, fc.SessionFilter{EmployeeID: f.EmployeeID})
+	byCard := w.listSessions(t, sc, fc.SessionFilter{CardID: f.CardID})
 	checks := 0
 	for _, x := range w.sessions {
 		checks++
@@ -1092,13 +1104,23 @@ func (w *sqlWorld) checkSessions(t *testing.T, fail func(string, ...any), u fc.U
 		if card || station {
 			checkMasking(fail, fmt.Sprintf("user %d", u.ID), x, got.sessions[x.id], !card)
 		}
-		// A filter narrows and never widens; the employee filter only
-		// matches where the employee is shown, on the card side.
-		if want := (card || station) && (x.cardAccount == f.AccountID || x.stationAccount == f.AccountID); byAccount.ids[x.id] != want {
-			fail("user %d: session %d in the list of account %d = %v, want %v", u.ID, x.id, f.AccountID, byAccount.ids[x.id], want)
+		// A filter narrows and never widens; the card side's filters (its
+		// account, employee and card) only match where the card side is
+		// shown, so that none picks out masked sessions.
+		for _, a := range []fc.ID{f.AccountID, maskedAccount} {
+			l := byAccount
+			if a != f.AccountID {
+				l = byMaskedAccount
+			}
+			if want := card && x.cardAccount == a || (card || station) && x.stationAccount == a; l.ids[x.id] != want {
+				fail("user %d: session %d (card side %d, station side %d) in the list of account %d = %v, want %v", u.ID, x.id, x.cardAccount, x.stationAccount, a, l.ids[x.id], want)
+			}
 		}
 		if want := card && x.employee == f.EmployeeID; byEmployee.ids[x.id] != want {
 			fail("user %d: session %d in the list of employee %d = %v, want %v", u.ID, x.id, f.EmployeeID, byEmployee.ids[x.id], want)
+		}
+		if want := card && x.card == f.CardID; f.CardID != 0 && byCard.ids[x.id] != want {
+			fail("user %d: session %d in the list of card %d = %v, want %v", u.ID, x.id, f.CardID, byCard.ids[x.id], want)
 		}
 		if x.provider != u.ProviderID {
 			continue

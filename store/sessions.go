@@ -39,11 +39,18 @@ func scanSession(row rowScanner, x *fc.Session) error {
 	}
 	x.CreatedAt, x.UpdatedAt = fromMS(created), fromMS(updated)
 	if !cardVisible {
-		x.CardMasked = true
-		x.EmployeeID, x.IDTag = 0, ""
-		x.ExternalID = maskCardNumber(x.ExternalID)
+		maskCard(x)
 	}
 	return nil
+}
+
+// maskCard hides the card side of a session read only from its station
+// side: nothing that names the card, its account or its driver is left but
+// the last four characters of the card's number.
+func maskCard(x *fc.Session) {
+	x.CardMasked = true
+	x.CardID, x.CardAccountID, x.EmployeeID, x.IDTag = 0, 0, 0, ""
+	x.ExternalID = maskCardNumber(x.ExternalID)
 }
 
 // maskCardNumber replaces all but the last four characters with '*'. A
@@ -101,15 +108,17 @@ func (s *Store) Sessions(ctx context.Context, sc fc.SessionScope, f fc.SessionFi
 	if !f.To.IsZero() {
 		q.add(" AND s.started_at < ").arg(ms(f.To))
 	}
+	// The card, its account and its driver are hidden on masked sessions;
+	// a filter on them matches only sessions whose card side the caller
+	// reads, or it would tell which masked sessions one foreign card made.
 	if f.AccountID != 0 {
-		q.add(" AND (s.card_account_id = ").arg(int64(f.AccountID)).add(" OR s.station_account_id = ").arg(int64(f.AccountID)).add(")")
+		q.add(" AND (s.card_account_id = ").arg(int64(f.AccountID)).add(" AND ").reach("s.card_account_id", sc.CardSide).
+			add(" OR s.station_account_id = ").arg(int64(f.AccountID)).add(")")
 	}
 	if f.CardID != 0 {
-		q.add(" AND s.card_id = ").arg(int64(f.CardID))
+		q.add(" AND s.card_id = ").arg(int64(f.CardID)).add(" AND ").reach("s.card_account_id", sc.CardSide)
 	}
 	if f.EmployeeID != 0 {
-		// The employee is hidden on masked sessions; filtering on it there
-		// would tell which of them the employee made.
 		q.add(" AND s.employee_id = ").arg(int64(f.EmployeeID)).add(" AND ").reach("s.card_account_id", sc.CardSide)
 	}
 	if f.StationID != 0 {

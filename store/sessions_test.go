@@ -96,20 +96,24 @@ func TestSessionVisibility(t *testing.T) {
 				t.Fatalf("%s: err = %v and %d listed, want the session", tc.name, err, len(list))
 			}
 			for _, g := range []fc.Session{*got, list[0]} {
+				// A masked session names nothing of its card side: not the
+				// card, its account, its driver or its tag.
 				want := struct {
-					masked   bool
-					employee fc.ID
-					tag, ext string
-				}{false, w.driver.ID, "Vis-TAG9", "EXT-Vis-TAG9"}
+					masked                  bool
+					card, account, employee fc.ID
+					tag, ext                string
+				}{false, w.card.ID, w.fleet.ID, w.driver.ID, "Vis-TAG9", "EXT-Vis-TAG9"}
 				if tc.wantMasked {
-					want.masked, want.employee, want.tag, want.ext = true, 0, "", "********TAG9"
+					want.masked, want.card, want.account, want.employee, want.tag, want.ext = true, 0, 0, 0, "", "********TAG9"
 				}
-				if g.CardMasked != want.masked || g.EmployeeID != want.employee || g.IDTag != want.tag || g.ExternalID != want.ext {
-					t.Errorf("%s: masked %v employee %s tag %q external %q, want %v %s %q %q", tc.name,
-						g.CardMasked, g.EmployeeID, g.IDTag, g.ExternalID, want.masked, want.employee, want.tag, want.ext)
+				if g.CardMasked != want.masked || g.CardID != want.card || g.CardAccountID != want.account || g.EmployeeID != want.employee ||
+					g.IDTag != want.tag || g.ExternalID != want.ext {
+					t.Errorf("%s: masked %v card %s account %s employee %s tag %q external %q, want %v %s %s %s %q %q", tc.name,
+						g.CardMasked, g.CardID, g.CardAccountID, g.EmployeeID, g.IDTag, g.ExternalID,
+						want.masked, want.card, want.account, want.employee, want.tag, want.ext)
 				}
-				if g.CardID != w.card.ID || g.CardAccountID != w.fleet.ID || g.StationAccountID != w.site.ID {
-					t.Errorf("%s: card %s sides %s/%s", tc.name, g.CardID, g.CardAccountID, g.StationAccountID)
+				if g.StationAccountID != w.site.ID {
+					t.Errorf("%s: station side %s, want %s", tc.name, g.StationAccountID, w.site.ID)
 				}
 			}
 		}
@@ -195,6 +199,13 @@ func TestSessionFilters(t *testing.T) {
 			{"card", all, fc.SessionFilter{CardID: card2.ID}, []fc.ID{home.ID}},
 			{"employee", all, fc.SessionFilter{EmployeeID: w.driver.ID}, []fc.ID{a.ID, b.ID, c.ID, running.ID}},
 			{"employee, from the station side", stationSide, fc.SessionFilter{EmployeeID: w.driver.ID}, nil},
+			// A foreign card, or its account, must not pick out which masked
+			// sessions it made.
+			{"card, from the station side", stationSide, fc.SessionFilter{CardID: w.card.ID}, nil},
+			{"card account, from the station side", stationSide, fc.SessionFilter{AccountID: w.fleet.ID}, nil},
+			{"station account, from the station side", stationSide, fc.SessionFilter{AccountID: w.site.ID}, []fc.ID{a.ID, b.ID, c.ID, running.ID}},
+			{"card, from the card side", fc.SessionScope{ProviderID: p, CardSide: reachAccounts(w.fleet.ID)}, fc.SessionFilter{CardID: w.card.ID},
+				[]fc.ID{a.ID, b.ID, c.ID, running.ID}},
 			{"station", all, fc.SessionFilter{StationID: w.station.ID}, []fc.ID{a.ID, b.ID, c.ID, running.ID}},
 			{"location kind", all, fc.SessionFilter{LocationKind: fc.LocationHome}, []fc.ID{home.ID}},
 			{"active only", all, fc.SessionFilter{ActiveOnly: true}, []fc.ID{running.ID}},
