@@ -1,9 +1,12 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
 
@@ -25,6 +28,13 @@ type dialect interface {
 	retryable(err error) bool
 	uniqueViolation(err error) bool
 	foreignKeyViolation(err error) bool
+	// unavailable reports whether err says that the database cannot take
+	// the request now (full, read-only, failing storage, unreachable),
+	// rather than that the request or the code is wrong.
+	unavailable(err error) bool
+	// room returns an fc.EUnavailable error when the database, read within
+	// tx, has no space left for new data.
+	room(ctx context.Context, tx *sql.Tx) error
 	// byCodePoint returns the text expression expr collated by code point,
 	// so that ORDER BY sorts names alike on both engines whatever the
 	// database's collation.
@@ -114,6 +124,33 @@ func (sqliteDialect) uniqueViolation(err error) bool {
 
 func (sqliteDialect) byCodePoint(expr string) string { return expr }
 
+// unavailable: the database or its disk is full, the file or its
+// file system is read-only, the storage fails, or the file cannot be
+// opened; by primary result code, so that every extended code counts.
+func (sqliteDialect) unavailable(err error) bool {
+	switch sqliteCode(err) & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN:
+		return true
+	}
+	return false
+}
+
+// room: a database at its page limit (max_page_count, which a full disk
+// also sets in effect) with no free page can take an update in place but no
+// new row.
+func (sqliteDialect) room(ctx context.Context, tx *sql.Tx) error {
+	var pages, free, most int64
+	err := tx.QueryRowContext(ctx, `SELECT p.page_count, f.freelist_count, m.max_page_count
+		FROM pragma_page_count() p, pragma_freelist_count() f, pragma_max_page_count() m`).Scan(&pages, &free, &most)
+	if err != nil {
+		return err
+	}
+	if free == 0 && pages >= most {
+		return errUnavailable(fmt.Errorf("no free page: %d pages of at most %d", pages, most))
+	}
+	return nil
+}
+
 func (sqliteDialect) foreignKeyViolation(err error) bool {
 	return sqliteCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
@@ -165,3 +202,26 @@ func (postgresDialect) uniqueViolation(err error) bool { return pgCode(err) == "
 func (postgresDialect) foreignKeyViolation(err error) bool { return pgCode(err) == "23503" }
 
 func (postgresDialect) byCodePoint(expr string) string { return expr + ` COLLATE "C"` }
+
+// unavailable: the server cannot be reached or the connection was lost
+// (a connect error, a network error or a connection cut mid-message; class
+// 08, connection exception; 57P01-57P03, the server shutting down or
+// starting), it lacks resources (class 53: disk full, out of memory, too
+// many connections), or it is read-only (25006, a standby).
+func (postgresDialect) unavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	switch c := pgCode(err); {
+	case strings.HasPrefix(c, "08"), strings.HasPrefix(c, "53"):
+		return true
+	case c == "57P01", c == "57P02", c == "57P03", c == "25006":
+		return true
+	}
+	return false
+}
+
+// room: PostgreSQL reports a full disk on the write itself (53100).
+func (postgresDialect) room(context.Context, *sql.Tx) error { return nil }

@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -28,6 +29,9 @@ type Store struct {
 	Now func() time.Time
 	// URL is the database URL the store was opened with, password removed.
 	URL string
+	// closed is set by Close: a call still running then gets
+	// fc.EUnavailable, as from any database that went away.
+	closed atomic.Bool
 }
 
 var _ fc.Store = (*Store)(nil)
@@ -65,8 +69,24 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Ready proves that the database takes writes now: it commits a write
+// (the newest schema_migrations row rewritten as it is, which a read-only
+// database, failing storage or a full write-ahead log refuses at commit)
+// and checks that there is room for new rows. It returns an
+// fc.EUnavailable error when not.
+func (s *Store) Ready(ctx context.Context) error {
+	return s.writeState(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE schema_migrations SET name = name
+			WHERE version = (SELECT MAX(version) FROM schema_migrations)`); err != nil {
+			return err
+		}
+		return s.dialect.room(ctx, tx)
+	})
+}
+
 // Close closes the connections.
 func (s *Store) Close() error {
+	s.closed.Store(true)
 	if s.group != nil {
 		s.group.close()
 	}
@@ -202,8 +222,16 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, fn fun
 	return tx.Commit()
 }
 
-// mapErr turns constraint violations into domain errors and leaves domain
-// errors as they are.
+// errUnavailable is what a caller learns of a database that cannot take
+// the request now; the cause stays wrapped, for the log.
+func errUnavailable(cause error) error {
+	return fmt.Errorf("%w: %w", fc.Errorf(fc.EUnavailable, "the database is unavailable: try again later"), cause)
+}
+
+// mapErr turns constraint violations into domain errors, the errors of a
+// database that cannot take the request now (by result code or SQLSTATE,
+// never by message) into fc.EUnavailable, and leaves domain errors as they
+// are.
 func (s *Store) mapErr(err error) error {
 	if err == nil {
 		return nil
@@ -219,6 +247,8 @@ func (s *Store) mapErr(err error) error {
 		return fc.Errorf(fc.EUnprocessable, "the change refers to an object that does not exist or is still referred to")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return err
+	case s.dialect.unavailable(err), errors.Is(err, sql.ErrConnDone), s.closed.Load():
+		return errUnavailable(err)
 	}
 	return err
 }
