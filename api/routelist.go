@@ -6,6 +6,8 @@ type RouteInfo struct {
 	Method, Path string
 	Params       []string
 	Public       bool // served without authentication
+	Body         bool // takes a request body
+	Bulk         bool // the body is an array (or CSV) of items
 }
 
 // Key is the route's ServeMux pattern: "GET /api/v1/cards/{id}".
@@ -16,7 +18,7 @@ func (ri RouteInfo) Key() string { return ri.Method + " " + ri.Path }
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, len(s.routes))
 	for i, rt := range s.routes {
-		ri := RouteInfo{Method: rt.method, Path: rt.path, Public: rt.public}
+		ri := RouteInfo{Method: rt.method, Path: rt.path, Public: rt.public, Body: rt.body != nil, Bulk: rt.bulk}
 		for _, p := range rt.params {
 			ri.Params = append(ri.Params, p.name)
 		}
