@@ -88,6 +88,11 @@ func (s *Service) ImportSession(ctx context.Context, subj access.Subject, x *fc.
 // cardByTag finds the card with the internal ID tag among the cards the
 // subject reads, comparing without case as OCPP does; nil when none.
 func (s *Service) cardByTag(ctx context.Context, subj access.Subject, tag string) (*fc.Card, error) {
+	if len(tag) > 20 || strings.IndexFunc(tag, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {
+		// An internal ID is 1 to 20 printable ASCII characters (OCPP's
+		// IdToken): no card has this one.
+		return nil, nil
+	}
 	f := fc.CardFilter{Search: tag, Page: fc.Page{Limit: fc.MaxPageSize}}
 	for {
 		// The search is a prefix match on either ID; the exact match is

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -44,23 +42,6 @@ func validateAccount(a *fc.Account) error {
 		return fc.Invalid(fields)
 	}
 	return nil
-}
-
-// checkName records a field error unless v is a name of 1 to 200 characters.
-func checkName(fields map[string]string, field, v string) {
-	switch {
-	case v == "":
-		fields[field] = "is required"
-	case utf8.RuneCountInString(v) > 200:
-		fields[field] = "is longer than 200 characters"
-	}
-}
-
-// checkLen records a field error when v is longer than max characters.
-func checkLen(fields map[string]string, field, v string, max int) {
-	if utf8.RuneCountInString(v) > max {
-		fields[field] = "is longer than " + strconv.Itoa(max) + " characters"
-	}
 }
 
 // CreateAccount creates an account in an organization of a.ProviderID.
@@ -132,6 +113,13 @@ func (s *Store) Account(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.Account
 // Accounts lists the accounts within the scope. f.OrganizationID selects the
 // accounts of that organization and its whole subtree.
 func (s *Store) Accounts(ctx context.Context, sc fc.Scope, f fc.AccountFilter) ([]fc.Account, error) {
+	search, err := searchPattern(f.Search)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFilterValue("kind", f.Kind, fc.AccountCompany, fc.AccountPrivate); err != nil {
+		return nil, err
+	}
 	q := &query{}
 	q.add(`SELECT `+accountColumns+` FROM accounts a WHERE a.provider_id = `).arg(int64(sc.ProviderID)).
 		add(" AND ").reach("a.id", sc.Reach)
@@ -141,8 +129,8 @@ func (s *Store) Accounts(ctx context.Context, sc fc.Scope, f fc.AccountFilter) (
 	if f.Kind != "" {
 		q.add(" AND a.kind = ").arg(f.Kind)
 	}
-	if f.Search != "" {
-		q.add(" AND LOWER(a.name) LIKE ").arg("%" + strings.ToLower(f.Search) + "%")
+	if search != "" {
+		q.add(" AND ").like("LOWER(a.name)", "%"+search+"%")
 	}
 	q.page("a.id", f.Page)
 	return list(ctx, s, q, scanAccount)

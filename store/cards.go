@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
-	"unicode/utf8"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -42,11 +41,10 @@ func validateCard(c *fc.Card) error {
 		// The internal ID is the OCPP 1.6 idTag, an IdToken of type CiString20.
 		fields["internal_id"] = "must be 1 to 20 printable ASCII characters"
 	}
-	switch {
-	case c.ExternalID == "":
+	if c.ExternalID == "" {
 		fields["external_id"] = "is required"
-	case utf8.RuneCountInString(c.ExternalID) > 64:
-		fields["external_id"] = "is longer than 64 characters"
+	} else {
+		checkText(fields, "external_id", c.ExternalID, maxCodeLen)
 	}
 	switch c.Status {
 	case fc.CardActive, fc.CardInactive, fc.CardDeactivated:
@@ -162,6 +160,13 @@ func (s *Store) Card(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.Card, erro
 // Cards lists the cards within the scope. f.Search matches the start of the
 // internal or the external ID, without case.
 func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.Card, error) {
+	search, err := searchPattern(f.Search)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkFilterValue("status", f.Status, fc.CardActive, fc.CardInactive, fc.CardDeactivated); err != nil {
+		return nil, err
+	}
 	q := &query{}
 	q.add(`SELECT `+cardColumns+` FROM cards c WHERE c.provider_id = `).arg(int64(sc.ProviderID)).
 		add(" AND ").reach("c.account_id", sc.Reach)
@@ -174,13 +179,12 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 	if f.Status != "" {
 		q.add(" AND c.status = ").arg(f.Status)
 	}
-	if f.Search != "" {
-		prefix := strings.ToLower(f.Search) + "%"
-		q.add(" AND (LOWER(c.internal_id) LIKE ").arg(prefix).add(" OR LOWER(c.external_id) LIKE ").arg(prefix).add(")")
+	if search != "" {
+		q.add(" AND (").like("LOWER(c.internal_id)", search+"%").add(" OR ").like("LOWER(c.external_id)", search+"%").add(")")
 	}
 	q.page("c.id", f.Page)
 	var out []fc.Card
-	err := s.each(ctx, q, func(rows *sql.Rows) error {
+	err = s.each(ctx, q, func(rows *sql.Rows) error {
 		var c fc.Card
 		if err := scanCard(rows, &c); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -26,6 +27,10 @@ func scanGroup(row rowScanner, g *fc.ChargeGroup) error {
 // maxPriceMicros bounds each tariff price (one million currency units) so
 // that pricing a session cannot overflow.
 const maxPriceMicros = 1_000_000 * 1_000_000
+
+// maxAllowedIDs bounds each list of subjects a restricted charge group
+// admits; more is a job for an organization than for a list.
+const maxAllowedIDs = 10_000
 
 // The subject kinds of charge_group_access rows.
 const (
@@ -81,8 +86,11 @@ func validateGroup(g *fc.ChargeGroup) error {
 		"allowed_organization_ids": g.AllowedOrganizationIDs,
 		"allowed_card_ids":         g.AllowedCardIDs,
 	} {
-		if len(ids) > 0 && ids[0] <= 0 {
+		switch {
+		case len(ids) > 0 && ids[0] <= 0:
 			fields[field] = "holds an invalid ID"
+		case len(ids) > maxAllowedIDs:
+			fields[field] = "holds more than " + strconv.Itoa(maxAllowedIDs) + " IDs"
 		}
 	}
 	if len(fields) > 0 {

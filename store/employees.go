@@ -29,10 +29,11 @@ func validateEmployee(e *fc.Employee) error {
 		fields["account_id"] = "is required"
 	}
 	checkName(fields, "name", e.Name)
-	if e.Email != "" && !looksLikeEmail(e.Email) {
+	checkText(fields, "email", e.Email, maxEmailLen)
+	if _, bad := fields["email"]; !bad && e.Email != "" && !looksLikeEmail(e.Email) {
 		fields["email"] = "is not an e-mail address"
 	}
-	checkLen(fields, "employee_number", e.EmployeeNumber, 64)
+	checkText(fields, "employee_number", e.EmployeeNumber, maxCodeLen)
 	if len(fields) > 0 {
 		return fc.Invalid(fields)
 	}
@@ -112,6 +113,10 @@ func (s *Store) Employee(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.Employ
 // Employees lists the employees within the scope. f.Search matches the name,
 // e-mail or employee number.
 func (s *Store) Employees(ctx context.Context, sc fc.Scope, f fc.EmployeeFilter) ([]fc.Employee, error) {
+	search, err := searchPattern(f.Search)
+	if err != nil {
+		return nil, err
+	}
 	q := &query{}
 	q.add(`SELECT `+employeeColumns+` FROM employees e WHERE e.provider_id = `).arg(int64(sc.ProviderID)).
 		add(" AND ").reach("e.account_id", sc.Reach)
@@ -121,10 +126,10 @@ func (s *Store) Employees(ctx context.Context, sc fc.Scope, f fc.EmployeeFilter)
 	if f.Active != nil {
 		q.add(" AND e.active = ").arg(*f.Active)
 	}
-	if f.Search != "" {
-		like := "%" + strings.ToLower(f.Search) + "%"
-		q.add(" AND (LOWER(e.name) LIKE ").arg(like).add(" OR LOWER(e.email) LIKE ").arg(like).
-			add(" OR LOWER(e.employee_number) LIKE ").arg(like).add(")")
+	if search != "" {
+		like := "%" + search + "%"
+		q.add(" AND (").like("LOWER(e.name)", like).add(" OR ").like("LOWER(e.email)", like).
+			add(" OR ").like("LOWER(e.employee_number)", like).add(")")
 	}
 	q.page("e.id", f.Page)
 	return list(ctx, s, q, scanEmployee)

@@ -6,14 +6,38 @@ import (
 	"errors"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
 
+// Bounds of an imported session: what a real charger and its meter can
+// reach. Past them a session is refused rather than stored to inflate every
+// report it falls into.
+const (
+	// maxMeterWh is the largest meter register reading, start or stop:
+	// 10^12 Wh (1 TWh), more than any charger's meter shows in its life.
+	maxMeterWh = 1_000_000_000_000
+	// maxPowerW is the most power a charger delivers: 1 MW, the megawatt
+	// chargers of trucks. A session's energy is at most this over its
+	// duration.
+	maxPowerW = 1_000_000
+	// maxSessionWh caps one session's energy whatever its duration.
+	maxSessionWh = 10_000_000
+	// maxSessionDuration is the longest session: a week.
+	maxSessionDuration = 7 * 24 * time.Hour
+	// maxClockSkew is how far in the future of the store's clock a session
+	// may end, for clocks of other systems that run ahead.
+	maxClockSkew = 24 * time.Hour
+	// maxCostMinor caps a session's cost: ten million currency units.
+	maxCostMinor = 1_000_000_000
+)
+
+// minSessionStart is the earliest start of an imported session.
+var minSessionStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // validateImport normalizes and checks what an imported session states
-// about itself; field names are those of the API.
-func validateImport(x *fc.Session) error {
+// about itself at the time now; field names are those of the API.
+func validateImport(x *fc.Session, now time.Time) error {
 	x.ExternalRef = strings.TrimSpace(x.ExternalRef)
 	x.IDTag = strings.TrimSpace(x.IDTag)
 	x.Currency = strings.ToUpper(strings.TrimSpace(x.Currency))
@@ -25,31 +49,58 @@ func validateImport(x *fc.Session) error {
 		x.StoppedAt = &t
 	}
 	fields := map[string]string{}
-	switch n := utf8.RuneCountInString(x.ExternalRef); {
-	case n == 0:
+	if x.ExternalRef == "" {
 		fields["external_ref"] = "is required"
-	case n > 200:
-		fields["external_ref"] = "is longer than 200 characters"
+	} else {
+		checkText(fields, "external_ref", x.ExternalRef, maxNameLen)
 	}
-	if x.CardID == 0 && x.IDTag == "" {
+	switch {
+	case x.CardID == 0 && x.IDTag == "":
 		fields["card_id"] = "card_id or id_tag is required"
+	case x.IDTag != "" && (len(x.IDTag) > 20 || !printableASCII(x.IDTag)):
+		fields["id_tag"] = "must be 1 to 20 printable ASCII characters, as a card's internal ID"
 	}
+	latest := now.Add(maxClockSkew)
 	switch {
 	case x.StartedAt.IsZero() || x.StartedAt.Unix() <= 0:
 		fields["started_at"] = "is required"
+	case x.StartedAt.Before(minSessionStart):
+		fields["started_at"] = "must not be before 2000-01-01"
+	case x.StartedAt.After(latest):
+		fields["started_at"] = "must not be in the future"
 	case x.StoppedAt == nil:
 		fields["stopped_at"] = "is required"
 	case !x.StartedAt.Before(*x.StoppedAt):
 		fields["stopped_at"] = "must be after started_at"
+	case x.StoppedAt.After(latest):
+		fields["stopped_at"] = "must not be in the future"
+	case x.StoppedAt.Sub(x.StartedAt) > maxSessionDuration:
+		fields["stopped_at"] = "must be at most 7 days after started_at"
 	}
-	if x.EnergyWh < 0 {
+	switch {
+	case x.EnergyWh < 0:
 		fields["energy_kwh"] = "must not be negative"
+	case x.EnergyWh > maxSessionWh:
+		fields["energy_kwh"] = "must be at most 10000 kWh for one session"
+	case fields["stopped_at"] == "" && fields["started_at"] == "" &&
+		x.EnergyWh > maxPowerW*x.StoppedAt.Sub(x.StartedAt).Milliseconds()/3_600_000:
+		fields["energy_kwh"] = "is more than a 1 MW charger delivers between started_at and stopped_at"
 	}
-	if x.CostMinor < 0 {
+	switch {
+	case x.CostMinor < 0:
 		fields["cost"] = "must not be negative"
+	case x.CostMinor > maxCostMinor:
+		fields["cost"] = "must be at most 10000000"
 	}
-	if x.MeterStartWh < 0 {
+	// Both terms are bounded first, so meter_start_wh + energy cannot
+	// overflow.
+	switch {
+	case x.MeterStartWh < 0:
 		fields["meter_start_wh"] = "must not be negative"
+	case x.MeterStartWh > maxMeterWh:
+		fields["meter_start_wh"] = "must be at most 10^12 Wh, a meter's range"
+	case fields["energy_kwh"] == "" && x.MeterStartWh+x.EnergyWh > maxMeterWh:
+		fields["meter_start_wh"] = "plus the energy passes 10^12 Wh, a meter's range"
 	}
 	if !isCurrencyCode(x.Currency) {
 		fields["currency"] = "must be an ISO 4217 code of three letters"
@@ -66,11 +117,10 @@ func validateImport(x *fc.Session) error {
 		default:
 			fields["location_kind"] = "must be public, home or office"
 		}
-		switch n := utf8.RuneCountInString(x.LocationName); {
-		case n == 0:
+		if x.LocationName == "" {
 			fields["location_name"] = "is required without station_id"
-		case n > 200:
-			fields["location_name"] = "is longer than 200 characters"
+		} else {
+			checkText(fields, "location_name", x.LocationName, maxNameLen)
 		}
 	}
 	if len(fields) > 0 {
@@ -87,7 +137,7 @@ func validateImport(x *fc.Session) error {
 // repeat with the same data fills sess with the stored session and returns
 // created=false; a repeat with other data is a conflict.
 func (s *Store) ImportSession(ctx context.Context, sess *fc.Session) (bool, error) {
-	if err := validateImport(sess); err != nil {
+	if err := validateImport(sess, s.now()); err != nil {
 		return false, err
 	}
 	var out *fc.Session
@@ -124,6 +174,9 @@ func (s *Store) ImportSession(ctx context.Context, sess *fc.Session) (bool, erro
 		}
 
 		now := s.now()
+		if err := refuseOverlap(ctx, tx, &x, now); err != nil {
+			return err
+		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO sessions (provider_id, source, external_ref, card_id, id_tag, employee_id,
 			card_account_id, station_id, connector_id, station_account_id, location_id, location_kind, location_name,
 			started_at, stopped_at, meter_start_wh, meter_stop_wh, energy_wh, duration_s, cost_minor, currency, created_at, updated_at)
@@ -155,6 +208,31 @@ func (s *Store) ImportSession(ctx context.Context, sess *fc.Session) (bool, erro
 	}
 	*sess = *out
 	return created, nil
+}
+
+// refuseOverlap refuses an import on an own station's connector whose
+// [started_at, stopped_at) overlaps another session there: one connector
+// charges one car at a time. A session still running counts as running until
+// now. Checked in the import's transaction, so that two overlapping imports
+// cannot both pass.
+func refuseOverlap(ctx context.Context, tx *sql.Tx, x *fc.Session, now time.Time) error {
+	if x.StationID == 0 {
+		return nil
+	}
+	var other fc.ID
+	var started int64
+	err := tx.QueryRowContext(ctx, `SELECT id, started_at FROM sessions
+		WHERE station_id = $1 AND connector_id = $2 AND started_at < $3 AND COALESCE(stopped_at, $4) > $5
+		ORDER BY started_at LIMIT 1`,
+		int64(x.StationID), x.ConnectorID, ms(*x.StoppedAt), ms(now), ms(x.StartedAt)).Scan(&other, &started)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return fc.Errorf(fc.EUnprocessable, "the session overlaps session %s on the same station and connector (started %s): a connector charges one car at a time",
+		other, fromMS(started).Format(time.RFC3339))
 }
 
 // resolveImportCard finds the imported session's card in its provider and

@@ -48,9 +48,11 @@ func validateLocation(l *fc.Location) error {
 	default:
 		fields["kind"] = "must be office, home or public"
 	}
-	checkLen(fields, "address", l.Address, 500)
-	checkLen(fields, "city", l.City, 200)
-	checkLen(fields, "postal_code", l.PostalCode, 20)
+	if p := textProblem(l.Address, maxAddressLen, true); p != "" {
+		fields["address"] = p
+	}
+	checkText(fields, "city", l.City, maxNameLen)
+	checkText(fields, "postal_code", l.PostalCode, 20)
 	if l.Country != "" && !isCountryCode(l.Country) {
 		fields["country"] = "must be an ISO 3166-1 alpha-2 code"
 	}
@@ -126,6 +128,9 @@ func (s *Store) Location(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.Locati
 
 // Locations lists the locations within the scope.
 func (s *Store) Locations(ctx context.Context, sc fc.Scope, f fc.LocationFilter) ([]fc.Location, error) {
+	if err := checkFilterValue("kind", f.Kind, fc.LocationOffice, fc.LocationHome, fc.LocationPublic); err != nil {
+		return nil, err
+	}
 	q := &query{}
 	q.add(`SELECT `+locationColumns+` FROM locations l WHERE l.provider_id = `).arg(int64(sc.ProviderID)).
 		add(" AND ").reach("l.account_id", sc.Reach)

@@ -25,11 +25,7 @@ func validateOrg(o *fc.Organization) error {
 	o.Name = strings.TrimSpace(o.Name)
 	o.Country = strings.ToUpper(strings.TrimSpace(o.Country))
 	fields := map[string]string{}
-	if o.Name == "" {
-		fields["name"] = "is required"
-	} else if len(o.Name) > 200 {
-		fields["name"] = "is longer than 200 characters"
-	}
+	checkName(fields, "name", o.Name)
 	if o.Country != "" && !isCountryCode(o.Country) {
 		fields["country"] = "must be an ISO 3166-1 alpha-2 code"
 	}
@@ -124,6 +120,10 @@ func orgPathNames(ctx context.Context, tx *sql.Tx, id fc.ID) ([]string, error) {
 
 // Organizations lists the organizations within the scope.
 func (s *Store) Organizations(ctx context.Context, sc fc.Scope, f fc.OrganizationFilter) ([]fc.Organization, error) {
+	search, err := searchPattern(f.Search)
+	if err != nil {
+		return nil, err
+	}
 	q := &query{}
 	q.add(`SELECT `+orgColumns+` FROM organizations o WHERE o.provider_id = `).arg(int64(sc.ProviderID)).
 		add(" AND ").orgReach("o.id", sc.Reach)
@@ -134,8 +134,8 @@ func (s *Store) Organizations(ctx context.Context, sc fc.Scope, f fc.Organizatio
 			q.add(" AND o.parent_id = ").arg(int64(*f.ParentID))
 		}
 	}
-	if f.Search != "" {
-		q.add(" AND LOWER(o.name) LIKE ").arg("%" + strings.ToLower(f.Search) + "%")
+	if search != "" {
+		q.add(" AND ").like("LOWER(o.name)", "%"+search+"%")
 	}
 	q.page("o.id", f.Page)
 	return list(ctx, s, q, scanOrg)

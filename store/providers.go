@@ -13,14 +13,18 @@ import (
 // CreateProvider creates a provider.
 func (s *Store) CreateProvider(ctx context.Context, p *fc.Provider) error {
 	p.Name = strings.TrimSpace(p.Name)
-	if p.Name == "" {
-		return fc.Invalid(map[string]string{"name": "is required"})
-	}
+	fields := map[string]string{}
+	checkName(fields, "name", p.Name)
 	if p.TimeZone == "" {
 		p.TimeZone = "UTC"
 	}
-	if _, err := time.LoadLocation(p.TimeZone); err != nil {
-		return fc.Invalid(map[string]string{"time_zone": "is not a known IANA time zone"})
+	if textProblem(p.TimeZone, maxCodeLen, false) != "" {
+		fields["time_zone"] = "is not a known IANA time zone"
+	} else if _, err := time.LoadLocation(p.TimeZone); err != nil {
+		fields["time_zone"] = "is not a known IANA time zone"
+	}
+	if len(fields) > 0 {
+		return fc.Invalid(fields)
 	}
 	p.CreatedAt = s.now()
 	return s.write(ctx, func(tx *sql.Tx) error {

@@ -56,6 +56,12 @@ func (q *query) int(v int64) *query {
 	return q
 }
 
+// like appends a LIKE of column col against pattern, escaped as
+// searchPattern escapes it.
+func (q *query) like(col, pattern string) *query {
+	return q.add(col + " LIKE ").arg(pattern).add(` ESCAPE '\'`)
+}
+
 // String returns the SQL text.
 func (q *query) String() string { return q.sb.String() }
 

@@ -143,9 +143,10 @@ func TestMaskCardNumber(t *testing.T) {
 			if err := s.CreateCard(ctx, c); err != nil {
 				t.Fatal(err)
 			}
-			stop := march.Add(time.Hour)
+			start := march.Add(time.Duration(i) * 2 * time.Hour) // one after the other on the connector
+			stop := start.Add(time.Hour)
 			x := &fc.Session{ProviderID: w.provider.ID, ExternalRef: "mask-" + tc.external, CardID: c.ID, StationID: w.station.ID,
-				ConnectorID: 2, StartedAt: march, StoppedAt: &stop, Currency: "EUR"}
+				ConnectorID: 2, StartedAt: start, StoppedAt: &stop, Currency: "EUR"}
 			if _, err := s.ImportSession(ctx, x); err != nil {
 				t.Fatal(err)
 			}

@@ -55,10 +55,10 @@ func validateStation(st *fc.Station) error {
 		fields["identity"] = "must be 1 to 48 characters of A-Z, a-z, 0-9, '.', '_' and '-'"
 	}
 	// The lengths of the matching BootNotification fields in OCPP 1.6.
-	checkLen(fields, "vendor", st.Vendor, 20)
-	checkLen(fields, "model", st.Model, 20)
-	checkLen(fields, "serial_number", st.SerialNumber, 25)
-	checkLen(fields, "firmware_version", st.Firmware, 50)
+	checkText(fields, "vendor", st.Vendor, 20)
+	checkText(fields, "model", st.Model, 20)
+	checkText(fields, "serial_number", st.SerialNumber, 25)
+	checkText(fields, "firmware_version", st.Firmware, 50)
 	if len(fields) > 0 {
 		return fc.Invalid(fields)
 	}
@@ -255,6 +255,10 @@ func (s *Store) Station(ctx context.Context, sc fc.StationScope, id fc.ID) (*fc.
 // Stations lists the stations visible in sc, with their charge points.
 // f.Search matches the identity or the serial number.
 func (s *Store) Stations(ctx context.Context, sc fc.StationScope, f fc.StationFilter) ([]fc.Station, error) {
+	search, err := searchPattern(f.Search)
+	if err != nil {
+		return nil, err
+	}
 	q := stationQuery(sc)
 	if f.AccountID != 0 {
 		q.add(" AND st.account_id = ").arg(int64(f.AccountID))
@@ -265,13 +269,13 @@ func (s *Store) Stations(ctx context.Context, sc fc.StationScope, f fc.StationFi
 	if f.ChargeGroupID != 0 {
 		q.add(" AND st.charge_group_id = ").arg(int64(f.ChargeGroupID))
 	}
-	if f.Search != "" {
-		like := "%" + strings.ToLower(f.Search) + "%"
-		q.add(" AND (LOWER(st.identity) LIKE ").arg(like).add(" OR LOWER(st.serial_number) LIKE ").arg(like).add(")")
+	if search != "" {
+		like := "%" + search + "%"
+		q.add(" AND (").like("LOWER(st.identity)", like).add(" OR ").like("LOWER(st.serial_number)", like).add(")")
 	}
 	q.page("st.id", f.Page)
 	var out []fc.Station
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err = s.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
 		if err != nil {
 			return err

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -53,14 +52,14 @@ func validEmail(email string) bool {
 }
 
 func validateUser(u *fc.User) error {
+	fields := map[string]string{}
+	// Checked before normalizing, which would turn invalid UTF-8 into U+FFFD.
+	checkText(fields, "email", u.Email, maxEmailLen)
+	checkText(fields, "name", u.Name, maxNameLen)
 	u.Email = normalizeEmail(u.Email)
 	u.Name = strings.TrimSpace(u.Name)
-	fields := map[string]string{}
-	if !validEmail(u.Email) {
+	if _, bad := fields["email"]; !bad && !validEmail(u.Email) {
 		fields["email"] = "is not a valid e-mail address"
-	}
-	if utf8.RuneCountInString(u.Name) > 200 {
-		fields["name"] = "is longer than 200 characters"
 	}
 	if len(fields) > 0 {
 		return fc.Invalid(fields)
@@ -151,6 +150,10 @@ func (s *Store) User(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.User, erro
 // UserByEmail returns the user with the address, in any provider and
 // without regard to case: it serves sign-in.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*fc.User, error) {
+	if textProblem(email, maxEmailLen, false) != "" {
+		// No stored address is like that; PostgreSQL would not even take it.
+		return nil, fc.Errorf(fc.ENotFound, "no user with that e-mail address")
+	}
 	var u fc.User
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.email = $1`, normalizeEmail(email)), &u)
@@ -167,12 +170,16 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*fc.User, error)
 
 // Users lists the users within the scope, searching e-mail and name.
 func (s *Store) Users(ctx context.Context, sc fc.Scope, f fc.UserFilter) ([]fc.User, error) {
+	search, err := searchPattern(f.Search)
+	if err != nil {
+		return nil, err
+	}
 	q := &query{}
 	q.add(`SELECT ` + userColumns + ` FROM users u WHERE u.provider_id = `).arg(int64(sc.ProviderID)).add(" AND ")
 	userVisible(q, sc.Reach)
-	if f.Search != "" {
-		like := "%" + strings.ToLower(strings.TrimSpace(f.Search)) + "%"
-		q.add(" AND (u.email LIKE ").arg(like).add(" OR LOWER(u.name) LIKE ").arg(like).add(")")
+	if search != "" {
+		like := "%" + search + "%"
+		q.add(" AND (").like("u.email", like).add(" OR ").like("LOWER(u.name)", like).add(")")
 	}
 	q.page("u.id", f.Page)
 	return list(ctx, s, q, scanUser)
@@ -431,10 +438,10 @@ func scanToken(row rowScanner, t *fc.APIToken) error {
 func (s *Store) CreateAPIToken(ctx context.Context, t *fc.APIToken) error {
 	t.Name = strings.TrimSpace(t.Name)
 	fields := map[string]string{}
-	if n := utf8.RuneCountInString(t.Name); n == 0 {
+	if t.Name == "" {
 		fields["name"] = "is required"
-	} else if n > 100 {
-		fields["name"] = "is longer than 100 characters"
+	} else {
+		checkText(fields, "name", t.Name, 100)
 	}
 	if t.Hash == "" {
 		fields["hash"] = "is required"
