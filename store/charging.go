@@ -64,9 +64,10 @@ func execStation(ctx context.Context, tx *sql.Tx, id fc.ID, stmt string, args ..
 	return nil
 }
 
-// clip trims v and cuts it to at most n characters.
+// clip trims v, drops the U+0000 characters PostgreSQL text cannot hold,
+// and cuts it to at most n characters.
 func clip(v string, n int) string {
-	v = strings.TrimSpace(v)
+	v = strings.TrimSpace(strings.ReplaceAll(v, "\x00", ""))
 	r := []rune(v)
 	if len(r) > n {
 		return string(r[:n])
@@ -151,6 +152,9 @@ func (s *Store) CardAuth(ctx context.Context, stationID fc.ID, idTag string) (fc
 		if out.Group, err = s.findGroup(ctx, tx, fc.ProviderScope(st.ProviderID), st.ChargeGroupID); err != nil {
 			return err
 		}
+		if strings.IndexByte(idTag, 0) >= 0 {
+			return nil // no card has such a tag, and PostgreSQL cannot look for it
+		}
 		if out.Card, err = cardByTag(ctx, tx, st.ProviderID, strings.TrimSpace(idTag)); err != nil || out.Card == nil {
 			return err
 		}
@@ -161,8 +165,11 @@ func (s *Store) CardAuth(ctx context.Context, stationID fc.ID, idTag string) (fc
 		if out.CardOrgs, err = ancestors(ctx, tx, st.ProviderID, orgID); err != nil {
 			return err
 		}
+		// The first stored of the card's running sessions: a StartTransaction
+		// that asks after storing its own session finds another one exactly
+		// when one was stored before it.
 		err = tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE card_id = $1 AND stopped_at IS NULL
-			ORDER BY started_at DESC, id DESC LIMIT 1`, int64(out.Card.ID)).Scan(&out.ActiveTxID)
+			ORDER BY id LIMIT 1`, int64(out.Card.ID)).Scan(&out.ActiveTxID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -177,11 +184,23 @@ func startKey(t fc.StartTransaction) string {
 	return fmt.Sprintf("%d|%s|%d|%d", t.ConnectorID, t.IDTag, ms(t.Timestamp), t.MeterStart)
 }
 
+// StopSuperseded is the stop reason of a session closed because its
+// station started another transaction on the same connector.
+const StopSuperseded = "superseded"
+
 // StartTransaction opens a session at the station, recording both sides as
 // they are now: the card side from the card with that idTag (none when the
 // idTag is unknown; the session is stored all the same) and the station side
 // from the station, its location and its charge group's currency. A repeat
 // of the same request returns the session it opened, with created=false.
+//
+// A connector charges one transaction at a time, so a new start closes, in
+// the same transaction, every session still open on that connector that
+// started no later: a station that lost or never sent a StopTransaction
+// would otherwise leave it open for ever, and its card refused as
+// ConcurrentTx everywhere. Such a session stops when the new one starts, as
+// StopSuperseded, with the energy of its last meter reading (none without
+// one).
 func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*fc.Session, bool, error) {
 	t.IDTag = strings.TrimSpace(t.IDTag)
 	if t.Timestamp.IsZero() {
@@ -194,6 +213,8 @@ func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*f
 	}
 	if t.IDTag == "" {
 		fields["id_tag"] = "is required"
+	} else if strings.IndexByte(t.IDTag, 0) >= 0 {
+		fields["id_tag"] = "must not contain U+0000"
 	}
 	if t.MeterStart < 0 {
 		fields["meter_start"] = "must not be negative"
@@ -262,6 +283,9 @@ func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*f
 			out, err = sessionByID(ctx, tx, st.ProviderID, fc.ID(existing))
 			return err
 		} else if err != nil {
+			return err
+		}
+		if err := supersede(ctx, tx, st.ID, t.ConnectorID, fc.ID(id), t.Timestamp, s.now()); err != nil {
 			return err
 		}
 		if err := markCardUsed(ctx, tx, cardID, t.Timestamp); err != nil {
@@ -334,26 +358,11 @@ func (s *Store) StopTransaction(ctx context.Context, t fc.StopTransaction) (*fc.
 			out = &x
 			return nil
 		}
-		var tariff fc.Tariff
-		if err := tx.QueryRowContext(ctx, `SELECT g.currency, g.per_kwh_micros, g.per_minute_micros, g.start_fee_micros
-			FROM stations st JOIN charge_groups g ON g.id = st.charge_group_id WHERE st.id = $1`, int64(t.StationID)).
-			Scan(&tariff.Currency, &tariff.PerKWhMicros, &tariff.PerMinuteMicros, &tariff.StartFeeMicros); err != nil {
+		tariff, err := stationTariff(ctx, tx, t.StationID)
+		if err != nil {
 			return err
 		}
-		stopped := t.Timestamp
-		if stopped.Before(x.StartedAt) {
-			stopped = x.StartedAt
-		}
-		energy := max(0, t.MeterStop-x.MeterStartWh)
-		duration := int64(stopped.Sub(x.StartedAt) / time.Second)
-		cost := tariff.Cost(energy, duration)
-		// Only a running session stops: of two concurrent stops, the
-		// second changes nothing and returns what the first stored.
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET stopped_at = $1, meter_stop_wh = $2, energy_wh = $3, duration_s = $4,
-			stop_reason = $5, cost_minor = $6, currency = $7, last_meter_wh = $8, last_meter_at = $9, updated_at = $10
-			WHERE id = $11 AND stopped_at IS NULL`,
-			ms(stopped), t.MeterStop, energy, duration, clip(t.Reason, 50), cost, tariff.Currency, t.MeterStop, ms(stopped),
-			ms(s.now()), int64(x.ID)); err != nil {
+		if err := closeSession(ctx, tx, tariff, x.ID, x.StartedAt, x.MeterStartWh, t.Timestamp, t.MeterStop, t.Reason, s.now()); err != nil {
 			return err
 		}
 		stored, err := sessionByID(ctx, tx, x.ProviderID, x.ID)
@@ -364,4 +373,85 @@ func (s *Store) StopTransaction(ctx context.Context, t fc.StopTransaction) (*fc.
 		return nil, err
 	}
 	return out, nil
+}
+
+// stationTariff reads the tariff of the station's charge group now.
+func stationTariff(ctx context.Context, tx *sql.Tx, stationID fc.ID) (fc.Tariff, error) {
+	var tariff fc.Tariff
+	err := tx.QueryRowContext(ctx, `SELECT g.currency, g.per_kwh_micros, g.per_minute_micros, g.start_fee_micros
+		FROM stations st JOIN charge_groups g ON g.id = st.charge_group_id WHERE st.id = $1`, int64(stationID)).
+		Scan(&tariff.Currency, &tariff.PerKWhMicros, &tariff.PerMinuteMicros, &tariff.StartFeeMicros)
+	return tariff, err
+}
+
+// closeSession stops a running session at stopped with the meter at
+// meterStop: energy from the meter readings (never below zero), duration
+// from the timestamps (a stop before the start stops it at its start), and
+// cost under tariff. Only a running session stops: of two concurrent stops,
+// the second changes nothing.
+func closeSession(ctx context.Context, tx *sql.Tx, tariff fc.Tariff, id fc.ID, started time.Time, meterStart int64,
+	stopped time.Time, meterStop int64, reason string, now time.Time) error {
+	if stopped.Before(started) {
+		stopped = started
+	}
+	energy := max(0, meterStop-meterStart)
+	duration := int64(stopped.Sub(started) / time.Second)
+	cost := tariff.Cost(energy, duration)
+	_, err := tx.ExecContext(ctx, `UPDATE sessions SET stopped_at = $1, meter_stop_wh = $2, energy_wh = $3, duration_s = $4,
+		stop_reason = $5, cost_minor = $6, currency = $7, last_meter_wh = $8, last_meter_at = $9, updated_at = $10
+		WHERE id = $11 AND stopped_at IS NULL`,
+		ms(stopped), meterStop, energy, duration, clip(reason, 50), cost, tariff.Currency, meterStop, ms(stopped),
+		ms(now), int64(id))
+	return err
+}
+
+// supersede closes the sessions still open on the station's connector that
+// started no later than at, other than the session keep, as StopSuperseded
+// at at, with their last meter reading as the meter stop (their meter
+// start without one).
+func supersede(ctx context.Context, tx *sql.Tx, stationID fc.ID, connectorID int, keep fc.ID, at, now time.Time) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, started_at, meter_start_wh, last_meter_wh FROM sessions
+		WHERE station_id = $1 AND connector_id = $2 AND stopped_at IS NULL AND id <> $3 AND started_at <= $4 ORDER BY id`,
+		int64(stationID), connectorID, int64(keep), ms(at))
+	if err != nil {
+		return err
+	}
+	type stale struct {
+		id         fc.ID
+		started    time.Time
+		meterStart int64
+		meterStop  int64
+	}
+	var all []stale
+	for rows.Next() {
+		var x stale
+		var id, startedMS int64
+		var last sql.NullInt64
+		if err := rows.Scan(&id, &startedMS, &x.meterStart, &last); err != nil {
+			rows.Close()
+			return err
+		}
+		x.id, x.started = fc.ID(id), time.UnixMilli(startedMS).UTC()
+		x.meterStop = x.meterStart
+		if last.Valid {
+			x.meterStop = last.Int64
+		}
+		all = append(all, x)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil || len(all) == 0 {
+		return err
+	}
+	tariff, err := stationTariff(ctx, tx, stationID)
+	if err != nil {
+		return err
+	}
+	for _, x := range all {
+		if err := closeSession(ctx, tx, tariff, x.id, x.started, x.meterStart, at, x.meterStop, StopSuperseded, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -397,3 +397,84 @@ func TestStopTransactionConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestStartSupersedes checks the rule for stale sessions: a start on a
+// connector closes the sessions still open there that started no later,
+// in the same transaction, as superseded at the new start, with the energy
+// of their last meter reading; other connectors and later sessions are
+// left alone.
+func TestStartSupersedes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		w := mustWorld(t, s, "Sup")
+		sc := fc.SessionScope{ProviderID: w.Provider.ID, CardSide: fc.Everything, StationSide: fc.Everything}
+		read := func(id fc.ID) *fc.Session {
+			t.Helper()
+			x, err := s.Session(ctx, sc, id)
+			if err != nil {
+				t.Fatalf("session %s: %v", id, err)
+			}
+			return x
+		}
+		stale := mustStart(t, s, w.Station, 1, "Sup-TAG1", 100, march)
+		if err := s.RecordMeter(ctx, w.Station.ID, stale.ID, 700, march.Add(10*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		noMeter := mustStart(t, s, w.Station, 2, "STRANGER", 50, march)
+		next := march.Add(time.Hour)
+		fresh := mustStart(t, s, w.Station, 1, "Sup-TAG1", 800, next)
+
+		got := read(stale.ID)
+		wantCost := w.Group.Tariff.Cost(600, 3600)
+		if got.Active() || !got.StoppedAt.Equal(next) || got.StopReason != store.StopSuperseded || got.MeterStopWh == nil ||
+			*got.MeterStopWh != 700 || got.EnergyWh != 600 || got.DurationSeconds != 3600 || got.CostMinor != wantCost {
+			t.Errorf("superseded = stopped %v reason %q meter %v energy %d duration %d cost %d; want %v %q 700 600 3600 %d",
+				got.StoppedAt, got.StopReason, got.MeterStopWh, got.EnergyWh, got.DurationSeconds, got.CostMinor, next, store.StopSuperseded, wantCost)
+		}
+		if !read(noMeter.ID).Active() || !read(fresh.ID).Active() {
+			t.Error("another connector's session or the new one stopped")
+		}
+		auth, err := s.CardAuth(ctx, w.Station.ID, "Sup-TAG1")
+		if err != nil || auth.ActiveTxID != fresh.ID {
+			t.Errorf("card's running session %s (err %v), want the new one %s", auth.ActiveTxID, err, fresh.ID)
+		}
+
+		// Without a meter reading, the session stops with no energy.
+		mustStart(t, s, w.Station, 2, "STRANGER", 90, next)
+		if got := read(noMeter.ID); got.StopReason != store.StopSuperseded || *got.MeterStopWh != 50 || got.EnergyWh != 0 {
+			t.Errorf("superseded without a reading: reason %q meter %d energy %d", got.StopReason, *got.MeterStopWh, got.EnergyWh)
+		}
+		// A start older than the running session (delivered late) does not
+		// close the newer one.
+		late := mustStart(t, s, w.Station, 1, "STRANGER", 10, march.Add(30*time.Minute))
+		if !read(fresh.ID).Active() || !read(late.ID).Active() {
+			t.Error("a late, older start closed a newer session, or was closed")
+		}
+		// The first stored of a card's running sessions is the one CardAuth names.
+		elsewhere := mustStart(t, s, w.Station, 3, "Sup-TAG1", 0, next.Add(time.Minute))
+		if auth, _ := s.CardAuth(ctx, w.Station.ID, "Sup-TAG1"); auth.ActiveTxID != fresh.ID || elsewhere.ID == fresh.ID {
+			t.Errorf("running session %s, want the first stored %s", auth.ActiveTxID, fresh.ID)
+		}
+	})
+}
+
+// TestChargingNUL checks that an idTag holding U+0000, which PostgreSQL
+// text cannot hold, is refused as invalid or unknown, never an internal
+// error, and that boot texts lose it.
+func TestChargingNUL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		w := mustWorld(t, s, "Nul")
+		_, _, err := s.StartTransaction(ctx, fc.StartTransaction{StationID: w.Station.ID, ConnectorID: 1, IDTag: "Nul-TAG1\x00", Timestamp: march})
+		wantField(t, "NUL idTag", err, "id_tag")
+		if auth, err := s.CardAuth(ctx, w.Station.ID, "Nul-TAG1\x00"); err != nil || auth.Card != nil || auth.Group == nil {
+			t.Errorf("NUL idTag: %+v, err %v; want unknown", auth, err)
+		}
+		if err := s.RecordBoot(ctx, w.Station.ID, fc.BootInfo{Vendor: "Al\x00fen", Model: "\x00"}, march); err != nil {
+			t.Fatalf("boot with NUL: %v", err)
+		}
+		if got, _ := s.StationByIdentity(ctx, w.Station.Identity); got.Vendor != "Alfen" || got.Model != "" {
+			t.Errorf("vendor %q model %q, want Alfen and empty", got.Vendor, got.Model)
+		}
+	})
+}
