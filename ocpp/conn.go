@@ -3,7 +3,9 @@ package ocpp
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +23,7 @@ import (
 type conn struct {
 	srv      *Server
 	ws       *websocket.Conn
+	tcp      net.Conn // under ws: closed by finish whatever ws did
 	station  *fc.Station
 	identity string
 	remote   string
@@ -31,6 +34,9 @@ type conn struct {
 	cancel context.CancelFunc
 
 	lastSeen atomic.Int64 // unix nanoseconds of the last frame, ping or pong
+	// accepted is whether the station may send more than a
+	// BootNotification (see admits).
+	accepted atomic.Bool
 	pinger   atomic.Pointer[time.Timer]
 
 	// callSlot admits one outgoing CALL at a time (OCPP-J 4.1.1).
@@ -55,6 +61,7 @@ func newConn(s *Server, st *fc.Station, remote string) *conn {
 	c := &conn{srv: s, station: st, identity: st.Identity, remote: remote, callSlot: make(chan struct{}, 1)}
 	actor := fc.Actor{Label: "station:" + st.Identity, RemoteAddr: remote}
 	c.ctx, c.cancel = context.WithCancel(fc.WithActor(s.ctx, actor))
+	c.accepted.Store(st.LastBootAt != nil)
 	c.touch()
 	return c
 }
@@ -62,8 +69,9 @@ func newConn(s *Server, st *fc.Station, remote string) *conn {
 // logger returns the server's logger naming the station.
 func (c *conn) logger() *slog.Logger { return c.srv.log.With("station", c.identity) }
 
-// serve reads and handles frames until the connection ends.
-func (c *conn) serve() {
+// serve reads and handles frames until the connection ends, and returns
+// the error that ended it.
+func (c *conn) serve() error {
 	t := time.AfterFunc(time.Hour, c.checkAlive)
 	c.pinger.Store(t)
 	t.Reset(c.srv.cfg.PingInterval)
@@ -73,7 +81,7 @@ func (c *conn) serve() {
 			if s := websocket.CloseStatus(err); s == -1 && c.ctx.Err() == nil {
 				c.logger().Debug("connection lost", "err", err)
 			}
-			return
+			return err
 		}
 		c.touch()
 		if typ != websocket.MessageText {
@@ -124,6 +132,39 @@ func (c *conn) send(frame []byte) error {
 		c.logger().Debug("write failed", "err", err)
 	}
 	return err
+}
+
+// closeStatus is the close code and reason that end a connection whose
+// read loop ended with err: 1009 for a frame over the read limit (which the
+// library has already sent), the peer's own code when it closed, and 1002
+// for anything else (a broken frame; on a lost connection nothing is sent).
+func closeStatus(err error) (websocket.StatusCode, string) {
+	switch {
+	case errors.Is(err, websocket.ErrMessageTooBig):
+		return websocket.StatusMessageTooBig, "message too big"
+	case websocket.CloseStatus(err) != -1:
+		return websocket.CloseStatus(err), ""
+	}
+	return websocket.StatusProtocolError, "connection failed"
+}
+
+// finish ends the connection once its read loop is over, however it ended:
+// it closes the WebSocket with code (a close frame, and a wait for the
+// peer's), and then the TCP socket. The wait is bounded by WriteTimeout, so
+// that a peer that never answers, or trickles a huge frame the handshake
+// would have to read past, cannot hold the socket.
+func (c *conn) finish(code websocket.StatusCode, reason string) {
+	c.stopPinging()
+	if c.tcp != nil {
+		c.tcp.SetDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
+	}
+	if c.ws != nil {
+		c.ws.Close(code, reason)
+	}
+	if c.tcp != nil {
+		c.tcp.Close()
+	}
+	c.cancel()
 }
 
 // close closes the connection with a close frame.

@@ -3,6 +3,7 @@ package ocpp
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf8"
 )
 
 // OCPP-J message type IDs.
@@ -38,6 +39,11 @@ type message struct {
 // answer a broken CALL and drop a broken CALLRESULT or CALLERROR.
 func parseMessage(b []byte) (message, *CallError) {
 	m := message{id: unknownID}
+	// OCPP-J is UTF-8 (RFC 6455 text frames); Go's JSON decoder would
+	// silently turn invalid bytes into U+FFFD.
+	if !utf8.Valid(b) {
+		return m, callErrorf(CodeFormationViolation, "the message is not valid UTF-8")
+	}
 	if !json.Valid(b) {
 		return m, callErrorf(CodeFormationViolation, "the message is not valid JSON")
 	}

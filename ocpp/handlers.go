@@ -1,9 +1,14 @@
 package ocpp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -41,8 +46,16 @@ func (s *Server) dispatch(ctx context.Context, c *conn, action string, payload j
 		}
 		return nil, callErrorf(CodeNotImplemented, "unknown action %q", truncate(action, 64))
 	}
+	if !c.admits(action) {
+		return nil, callErrorf(CodeSecurityError, "%s before the station's BootNotification was accepted", action)
+	}
 	if cerr := s.schemas.request(action, payload); cerr != nil {
 		return nil, cerr
+	}
+	if at := nulText(payload); at != "" {
+		// PostgreSQL text cannot hold U+0000, and no OCPP 1.6 field has a
+		// use for it: the value is refused before it reaches a handler.
+		return nil, callErrorf(CodePropertyConstraintViolation, "%s: text must not contain U+0000", at)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -60,6 +73,9 @@ func (s *Server) dispatch(ctx context.Context, c *conn, action string, payload j
 		}
 		return nil, cerr
 	}
+	if boot, ok := resp.(bootNotificationResponse); ok && boot.Status == "Accepted" {
+		c.accepted.Store(true)
+	}
 	out, err = json.Marshal(resp)
 	if err != nil {
 		c.logger().Error("encoding the answer", "action", action, "err", err)
@@ -70,6 +86,66 @@ func (s *Server) dispatch(ctx context.Context, c *conn, action string, payload j
 		return nil, callErrorf(CodeInternalError, "internal error")
 	}
 	return out, nil
+}
+
+// admits reports whether the station may call action now. OCPP 1.6, 4.2:
+// "Between the physical power-on/reboot and the successful completion of a
+// BootNotification, where Central System returns Accepted or Pending, the
+// Charge Point SHALL NOT send any other request to the Central System."
+// OCPP 1.6 names no answer for a station that does; OCPP 2.0.1 does for the
+// same rule (B02.FR.09, B03.FR.07): CALLERROR SecurityError, which dispatch
+// answers here too. The central system never answers Pending (it has nothing
+// to set up first), so before acceptance only BootNotification is admitted.
+//
+// Acceptance is kept per station, not per connection: a station sends a
+// BootNotification when it boots, not when it reconnects after a network
+// outage (4.2 asks for it "each time it boots or reboots"), so a station
+// whose boot was accepted once (its last_boot_at is set) is admitted on a
+// new connection, while one that never booted is refused everything else
+// until it does. OCPP 2.0.1 (B, "Transactions before being accepted")
+// advises exactly this: deny charging at a station never accepted.
+func (c *conn) admits(action string) bool {
+	return action == "BootNotification" || c.accepted.Load()
+}
+
+// nulText returns the JSON pointer of the first string (key or value) in
+// payload that contains U+0000, or "" when none does. The payload is valid
+// JSON (its schema was checked).
+func nulText(payload json.RawMessage) string {
+	if !bytes.Contains(payload, []byte(`\u0000`)) {
+		return ""
+	}
+	var v any
+	if json.Unmarshal(payload, &v) != nil {
+		return "/"
+	}
+	return findNUL(v, "")
+}
+
+// findNUL walks a decoded JSON value for a string holding U+0000.
+func findNUL(v any, at string) string {
+	switch v := v.(type) {
+	case string:
+		if strings.IndexByte(v, 0) >= 0 {
+			return at
+		}
+	case []any:
+		for i, e := range v {
+			if p := findNUL(e, at+"/"+strconv.Itoa(i)); p != "" {
+				return p
+			}
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			if strings.IndexByte(k, 0) >= 0 {
+				return at + "/" + strings.ReplaceAll(k, "\x00", "")
+			}
+			if p := findNUL(v[k], at+"/"+k); p != "" {
+				return p
+			}
+		}
+	}
+	return ""
 }
 
 // decode unmarshals a payload that passed its schema into a request type.

@@ -169,9 +169,25 @@ func dialRaw(e *endpoint, identity, authorization string, subprotocols ...string
 	return websocket.Dial(ctx, e.base+identity, &websocket.DialOptions{Subprotocols: subprotocols, HTTPHeader: h})
 }
 
-// connect connects a station with its password and waits until the server
-// has registered it.
+// connect connects a station with its password, waits until the server
+// has registered it, and boots it (a BootNotification that must be
+// accepted), as a station does after power-on.
 func connect(t *testing.T, e *endpoint, identity, password string) *station {
+	t.Helper()
+	st := connectUnbooted(t, e, identity, password)
+	var got struct {
+		Status string `json:"status"`
+	}
+	st.call("BootNotification", map[string]string{"chargePointVendor": "Alfen", "chargePointModel": "Eve"}, &got)
+	if got.Status != "Accepted" {
+		t.Fatalf("boot %s: status %q, want Accepted", identity, got.Status)
+	}
+	return st
+}
+
+// connectUnbooted connects a station with its password and waits until the
+// server has registered it; it sends nothing.
+func connectUnbooted(t *testing.T, e *endpoint, identity, password string) *station {
 	t.Helper()
 	ws, _, err := dialRaw(e, identity, basicAuth(identity, password), ocpp.Subprotocol)
 	if err != nil {

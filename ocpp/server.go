@@ -12,8 +12,10 @@
 package ocpp
 
 import (
+	"bufio"
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -141,32 +143,56 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	c := newConn(s, st, r.RemoteAddr)
 	defer c.cancel()
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hj := &hijackRecorder{ResponseWriter: w}
+	ws, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
 		Subprotocols:   []string{Subprotocol},
 		OnPingReceived: func(context.Context, []byte) bool { c.touch(); return true },
 		OnPongReceived: func(context.Context, []byte) { c.touch() },
 	})
 	if err != nil {
 		s.log.Debug("websocket upgrade failed", "station", identity, "err", err)
+		if hj.conn != nil {
+			hj.conn.Close()
+		}
 		return
 	}
+	c.ws, c.tcp = ws, hj.conn
 	// OCPP-J 3.1.2: without an agreed subprotocol the server completes the
 	// handshake without one and closes the connection at once.
 	if ws.Subprotocol() != Subprotocol {
 		s.log.Info("station refused: no ocpp1.6 subprotocol", "station", identity, "offered", r.Header.Values("Sec-WebSocket-Protocol"))
-		ws.Close(websocket.StatusProtocolError, "subprotocol ocpp1.6 required")
+		c.finish(websocket.StatusProtocolError, "subprotocol ocpp1.6 required")
 		return
 	}
 	ws.SetReadLimit(s.cfg.ReadLimit)
-	c.ws = ws
 	if err := s.connect(c); err != nil {
 		s.log.Error("station connect", "station", identity, "err", err)
-		ws.Close(websocket.StatusTryAgainLater, "try again later")
+		c.finish(websocket.StatusTryAgainLater, "try again later")
 		return
 	}
-	c.serve()
+	c.finish(closeStatus(c.serve()))
 	s.disconnect(c)
 }
+
+// hijackRecorder keeps the TCP connection that the WebSocket library takes
+// over from the HTTP server, so that the endpoint can bound the closing
+// handshake and close the socket itself: the library leaves the socket open
+// after a failed read (a frame over the read limit, a protocol error) until
+// the peer answers its close frame, which a hostile peer never does.
+type hijackRecorder struct {
+	http.ResponseWriter
+	conn net.Conn
+}
+
+// Hijack hands the connection to the library and records it.
+func (h *hijackRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	h.conn = c
+	return c, rw, err
+}
+
+// Unwrap returns the wrapped ResponseWriter.
+func (h *hijackRecorder) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // dummyHash is checked against when the identity is unknown, so that an
 // unknown identity costs as much as a wrong password.

@@ -25,16 +25,17 @@ type startTransactionResponse struct {
 // station may have started charging offline, and the energy happened; the
 // answer carries the real status, so that the station can stop if it
 // should. A repeat of the same request returns the same transactionId.
+//
+// The idTag is judged after the session is stored, because storing it
+// closes a stale session on the same connector (superseded): the card's
+// running session, if any, is then another one than this, and only such
+// a one makes the answer ConcurrentTx.
 func (s *Server) startTransaction(ctx context.Context, st *fc.Station, payload json.RawMessage) (any, error) {
 	req, err := decode[startTransactionRequest](payload)
 	if err != nil {
 		return nil, err
 	}
 	at, err := parseTime("timestamp", req.Timestamp)
-	if err != nil {
-		return nil, err
-	}
-	auth, err := s.store.CardAuth(ctx, st.ID, req.IDTag)
 	if err != nil {
 		return nil, err
 	}
@@ -45,6 +46,10 @@ func (s *Server) startTransaction(ctx context.Context, st *fc.Station, payload j
 		MeterStart:  req.MeterStart,
 		Timestamp:   at,
 	})
+	if err != nil {
+		return nil, err
+	}
+	auth, err := s.store.CardAuth(ctx, st.ID, req.IDTag)
 	if err != nil {
 		return nil, err
 	}
