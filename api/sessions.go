@@ -108,7 +108,11 @@ func (s *Server) importSessions(w http.ResponseWriter, r *http.Request) error {
 			at = append(at, i)
 		}
 	}
-	for j, res := range s.app.ImportSessions(r.Context(), subj, xs) {
+	results, err := s.app.ImportSessions(r.Context(), subj, xs)
+	if err != nil {
+		return err
+	}
+	for j, res := range results {
 		row := &rows[at[j]]
 		row.err = res.Err
 		if res.Err == nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -121,23 +122,30 @@ type ImportResult struct {
 }
 
 // ImportSessions imports sessions one by one, each as ImportSession does:
-// a failed one does not stop the others, and since each import is
+// a session refused for what it states (invalid, conflicting, against a
+// rule, not allowed) does not stop the others, and since each import is
 // idempotent on its external_ref, sending the whole batch again after
-// fixing the failed rows imports just those. It stops early only when ctx
-// ends.
-func (s *Service) ImportSessions(ctx context.Context, subj access.Subject, xs []fc.Session) []ImportResult {
-	out := make([]ImportResult, len(xs))
+// fixing the failed rows imports just those. A failure that is no row's own
+// fault (the database unavailable or full, an internal error, ctx ended)
+// would fail every row after it the same way: the import stops there and
+// returns that error, with the results of the rows before it, which are
+// stored.
+func (s *Service) ImportSessions(ctx context.Context, subj access.Subject, xs []fc.Session) ([]ImportResult, error) {
+	out := make([]ImportResult, 0, len(xs))
 	for i := range xs {
 		if err := ctx.Err(); err != nil {
-			out[i].Err = err
-			continue
+			return out, err
 		}
 		x := xs[i]
 		created, err := s.ImportSession(ctx, subj, &x)
-		out[i] = ImportResult{Created: created, Err: err}
-		if err == nil {
-			out[i].Session = &x
+		if code := fc.ErrorCode(err); code == fc.EUnavailable || code == fc.EInternal {
+			return out, fmt.Errorf("import session %d of %d: %w", i+1, len(xs), err)
 		}
+		res := ImportResult{Created: created, Err: err}
+		if err == nil {
+			res.Session = &x
+		}
+		out = append(out, res)
 	}
-	return out
+	return out, nil
 }
