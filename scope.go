@@ -48,6 +48,21 @@ type StationScope struct {
 	HomesOf    Reach
 }
 
+// AuditScope is what an audit log read may touch. An event shows what its
+// object held, so it is read only where the reader holds audit.read (Audit)
+// and may read the object itself: Kinds is where it reads each kind of
+// object that sits on an account or an organization; station events are
+// read in Stations (with the home rule) and session events in Sessions (the
+// card masked when only the station side is read). An event of any other
+// kind is read only with a provider-wide Audit.
+type AuditScope struct {
+	ProviderID ID
+	Audit      Reach
+	Kinds      map[string]Reach
+	Stations   StationScope
+	Sessions   SessionScope
+}
+
 // Actor is who makes a change, recorded with it in the audit log.
 type Actor struct {
 	UserID     ID

@@ -215,7 +215,9 @@ type UserStore interface {
 // AuditStore reads the audit log; entries are written by the store itself,
 // in the transaction of the change they record.
 type AuditStore interface {
-	AuditEvents(ctx context.Context, s Scope, f AuditFilter) ([]AuditEvent, error)
+	// AuditLog lists the events within the scope, their bodies masked as
+	// a read of their object would be.
+	AuditLog(ctx context.Context, s AuditScope, f AuditFilter) ([]AuditEvent, error)
 }
 
 // Store is all of storage.

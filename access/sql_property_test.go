@@ -3,6 +3,7 @@ package access_test
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -93,9 +94,12 @@ type sqlSession struct {
 	idTag, externalID           string
 }
 
-// auditRow is an audit event as the database holds it: where it sits.
+// auditRow is an audit event as the database holds it: what it is about
+// and where it sits.
 type auditRow struct {
 	id, provider, org, account fc.ID
+	kind                       string
+	object                     fc.ID
 }
 
 // sqlWorld is a world stored in a database, and its reference model.
@@ -108,6 +112,9 @@ type sqlWorld struct {
 	audit    []auditRow
 	rows     map[fc.ID][]fc.Assignment // every role assignment row, by user
 	parent   map[fc.ID]fc.ID           // organization → its parent
+	// stationHome is, for a station at an employee's home, that
+	// employee's account.
+	stationHome map[fc.ID]fc.ID
 
 	owners map[ownerKey]ownerResult
 	lists  map[string]listed
@@ -205,7 +212,10 @@ func buildSQLWorld(t *testing.T, s *store.Store, seed uint64) *sqlWorld {
 	b.assignments(gen)
 	b.readAudit()
 	b.w.m = accesstest.NewModel(b.ref)
-	b.w.parent = map[fc.ID]fc.ID{}
+	b.w.parent, b.w.stationHome = map[fc.ID]fc.ID{}, map[fc.ID]fc.ID{}
+	for _, st := range b.ref.Stations {
+		b.w.stationHome[st.ID] = st.HomeOfAccountID
+	}
 	for _, o := range b.ref.Organizations {
 		b.w.parent[o.ID] = o.ParentID
 	}
@@ -359,8 +369,16 @@ func (b *sqlBuilder) sessions(p fc.ID) {
 		case len(stations) == 0:
 			mode = 3
 		}
+		// Sessions never overlap on a connector, which the store refuses
+		// for imports: each starts in a slot of its own, three hours apart,
+		// the transactions after base and the imports before it, so that
+		// a transaction left running overlaps no import.
 		n := b.next()
-		start := b.base.Add(time.Duration(n) * time.Minute)
+		slot := time.Duration(n) * 3 * time.Hour
+		if mode >= 2 {
+			slot = -slot
+		}
+		start := b.base.Add(slot)
 		stop := start.Add(time.Duration(10+b.r.IntN(120)) * time.Minute)
 		rec := sqlSession{provider: p}
 		var card fc.Card
@@ -529,12 +547,13 @@ func nullable(id fc.ID) any {
 // readAudit reads where every audit event sits, in plain SQL rather than
 // through the store method under test.
 func (b *sqlBuilder) readAudit() {
-	rows, err := b.s.DB().QueryContext(b.ctx, `SELECT id, provider_id, COALESCE(organization_id, 0), COALESCE(account_id, 0) FROM audit_events`)
+	rows, err := b.s.DB().QueryContext(b.ctx, `SELECT id, provider_id, COALESCE(organization_id, 0), COALESCE(account_id, 0),
+		object_type, COALESCE(object_id, 0) FROM audit_events`)
 	b.must(err, "read the audit log")
 	defer rows.Close()
 	for rows.Next() {
 		var e auditRow
-		b.must(rows.Scan(&e.id, &e.provider, &e.org, &e.account), "read the audit log")
+		b.must(rows.Scan(&e.id, &e.provider, &e.org, &e.account, &e.kind, &e.object), "read the audit log")
 		b.w.audit = append(b.w.audit, e)
 	}
 	b.must(rows.Err(), "read the audit log")
@@ -560,6 +579,7 @@ func (w *sqlWorld) check(t *testing.T) {
 		}
 		checks += w.checkHomeStations(t, fail, u, sub)
 		checks += w.checkSessions(t, fail, u, sub)
+		checks += w.checkAudit(t, fail, u, sub)
 		checks += w.checkGets(t, fail, u, sub)
 	}
 	if checks < 100000 {
@@ -989,13 +1009,128 @@ func (w *sqlWorld) checkFilter(t *testing.T, fail func(string, ...any), u fc.Use
 		func(id fc.ID) bool { return want[id] }, ids)
 }
 
+// auditVisible reports whether the model lets u see event e under one
+// permission p taken for every kind (store.AuditEvents): on the account the
+// event names for the assets of accounts and stations, on the organization
+// for organizations, on either for role assignments and users, on either
+// side for sessions, and provider-wide for any other kind.
 func (w *sqlWorld) auditVisible(u fc.User, p access.Permission, e auditRow) bool {
+	return w.auditSits(u, p, e) || e.kind == fc.KindSession && w.sessionSide(u, p, p, p, e.object)
+}
+
+// auditSits reports whether u holds p where event e sits: the account,
+// organization or provider it names, as its kind reads it. A session event
+// sits on no such place: sessionSide judges it.
+func (w *sqlWorld) auditSits(u fc.User, p access.Permission, e auditRow) bool {
 	if e.provider != u.ProviderID {
 		return false
 	}
-	return w.m.Allowed(u.ID, p, accesstest.Object{Kind: fc.KindProvider, ProviderID: e.provider, ID: e.provider}) ||
-		e.account != 0 && w.m.Allowed(u.ID, p, accesstest.Object{Kind: fc.KindAccount, ProviderID: e.provider, ID: e.account}) ||
-		e.org != 0 && w.m.Allowed(u.ID, p, accesstest.Object{Kind: fc.KindOrganization, ProviderID: e.provider, ID: e.org})
+	provider := w.m.Allowed(u.ID, p, accesstest.Object{Kind: fc.KindProvider, ProviderID: e.provider, ID: e.provider})
+	account := e.account != 0 && w.m.Allowed(u.ID, p, accesstest.Object{Kind: fc.KindAccount, ProviderID: e.provider, ID: e.account})
+	org := e.org != 0 && w.m.Allowed(u.ID, p, accesstest.Object{Kind: fc.KindOrganization, ProviderID: e.provider, ID: e.org})
+	switch e.kind {
+	case fc.KindOrganization:
+		return org
+	case fc.KindAccount, fc.KindEmployee, fc.KindCard, fc.KindLocation, fc.KindChargeGroup, fc.KindStation:
+		return account
+	case fc.KindUser, fc.KindAssignment, access.KindMigration:
+		return provider || account || org
+	case fc.KindSession:
+		return false
+	}
+	return provider
+}
+
+// sessionSide reports whether u reads session id through a side on which it
+// holds both that side's permission (card or station) and audit.
+func (w *sqlWorld) sessionSide(u fc.User, card, station, audit access.Permission, id fc.ID) bool {
+	for _, x := range w.sessions {
+		if x.id == id {
+			return x.provider == u.ProviderID &&
+				(w.side(u, card, x.provider, x.cardAccount) && w.side(u, audit, x.provider, x.cardAccount) ||
+					w.side(u, station, x.provider, x.stationAccount) && w.side(u, audit, x.provider, x.stationAccount))
+		}
+	}
+	return false
+}
+
+// auditReadable reports whether the model lets u read event e with its
+// roles: audit.read where the event sits and the read permission of its
+// kind there too (access.ReadPermission); a station also at the home of an
+// employee of an account where u holds stations.home.read and audit.read;
+// a session through a side u reads with audit.read on it; an event of a
+// kind without a read permission only with a provider-wide audit.read.
+func (w *sqlWorld) auditReadable(u fc.User, e auditRow) bool {
+	switch e.kind {
+	case fc.KindSession:
+		return w.sessionSide(u, access.SessionsCardSideRead, access.SessionsStationSideRead, access.AuditRead, e.object)
+	case fc.KindStation:
+		if home := w.stationHome[e.object]; home != 0 && e.provider == u.ProviderID {
+			at := accesstest.Object{Kind: fc.KindAccount, ProviderID: e.provider, ID: home}
+			if w.m.Allowed(u.ID, access.StationsHomeRead, at) && w.m.Allowed(u.ID, access.AuditRead, at) {
+				return true
+			}
+		}
+	}
+	p, ok := access.ReadPermission(e.kind)
+	if !ok {
+		return w.auditSits(u, access.AuditRead, e) // provider-wide, for a kind auditSits does not know either
+	}
+	return w.auditSits(u, access.AuditRead, e) && w.auditSits(u, p, e)
+}
+
+// checkAudit checks the audit log as u reads it (access.AuditScopeFor):
+// exactly the events the model lets u read (auditReadable), and the events
+// of sessions u reads only from the station side masked as the sessions
+// are: no account on the event, and no card, card account, driver, tag or
+// full card number in its bodies.
+func (w *sqlWorld) checkAudit(t *testing.T, fail func(string, ...any), u fc.User, sub access.Subject) int {
+	sc := access.AuditScopeFor(sub)
+	key := fmt.Sprintf("audit of user %d", u.ID)
+	rows := pages(t, key, pageSize(key, 60), func(pg fc.Page) ([]fc.AuditEvent, error) {
+		return w.s.AuditLog(context.Background(), sc, fc.AuditFilter{Page: pg})
+	}, func(x *fc.AuditEvent) fc.ID { return x.ID })
+	got := map[fc.ID]fc.AuditEvent{}
+	listed := map[fc.ID]bool{}
+	for _, e := range rows {
+		got[e.ID], listed[e.ID] = e, true
+	}
+	all := make([]fc.ID, len(w.audit))
+	byID := map[fc.ID]auditRow{}
+	for i, e := range w.audit {
+		all[i], byID[e.id] = e.id, e
+	}
+	checks := compare(fail, fmt.Sprintf("user %d: audit log", u.ID), listed, func(id fc.ID) bool { return w.auditReadable(u, byID[id]) }, all)
+	for _, x := range w.sessions {
+		e, ok := w.sessionEvent(got, x.id)
+		if !ok {
+			continue
+		}
+		checks++
+		masked := !w.side(u, access.SessionsCardSideRead, x.provider, x.cardAccount)
+		var body fc.Session
+		if err := json.Unmarshal([]byte(e.After), &body); err != nil {
+			fail("user %d: event %d of session %d: body %q: %v", u.ID, e.ID, x.id, e.After, err)
+			continue
+		}
+		body.CardMasked = masked
+		checkMasking(fail, fmt.Sprintf("user %d, event %d", u.ID, e.ID), x, body, masked)
+		if masked && (e.AccountID != 0 || e.OrganizationID != 0 || x.idTag != "" && strings.Contains(e.After, x.idTag) ||
+			len(x.externalID) > 4 && strings.Contains(e.After, x.externalID)) {
+			fail("user %d: event %d of masked session %d names account %d, organization %d, or its card: %s", u.ID, e.ID, x.id, e.AccountID, e.OrganizationID, e.After)
+		}
+	}
+	return checks
+}
+
+// sessionEvent returns the event of session id among the events read.
+func (w *sqlWorld) sessionEvent(got map[fc.ID]fc.AuditEvent, id fc.ID) (fc.AuditEvent, bool) {
+	for _, e := range got {
+		if e.ObjectType == fc.KindSession && e.ObjectID == id {
+			return e, true
+		}
+	}
+	return fc.AuditEvent{}, false
 }
 
 // side reports whether the model lets u see, through p, the side of a

@@ -7,10 +7,11 @@ import (
 	"github.com/fleetcharge/fleetcharge/access"
 )
 
-// AuditEvents lists the audit events of objects within the subject's
-// audit.read reach.
+// AuditEvents lists the audit events the subject may read: within its
+// audit.read reach, of objects it may read (access.AuditScopeFor), their
+// bodies masked as a read of the object would be.
 func (s *Service) AuditEvents(ctx context.Context, subj access.Subject, f fc.AuditFilter) ([]fc.AuditEvent, error) {
-	return s.Store.AuditEvents(ctx, access.ScopeFor(subj, access.AuditRead), f)
+	return s.Store.AuditLog(ctx, access.AuditScopeFor(subj), f)
 }
 
 // AuditEvent returns one audit event the subject may read.
