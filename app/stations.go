@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
@@ -184,7 +185,13 @@ type CommandResult struct {
 
 // SendCommand sends a remote command to a station the subject may command
 // (stations.command) and returns the station's answer. An offline station
-// is fleetcharge.EConflict.
+// is fleetcharge.EConflict. What a command names is checked against the
+// station before anything is sent: a connector of the station; for
+// remote-stop a session running at this station; for remote-start a card
+// of the station's provider that the subject may read (cards.read). A
+// session or card that does not pass is not_found, exactly as one that does
+// not exist, so that commands cannot probe other stations' transactions or
+// other accounts' cards.
 func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationID fc.ID, cmd Command) (*CommandResult, error) {
 	action := ""
 	for _, c := range Commands {
@@ -202,8 +209,11 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 	if err := s.mayChange(ctx, subj, fc.KindStation, stationID, access.StationsCommand); err != nil {
 		return nil, err
 	}
-	req, err := commandRequest(cmd, len(st.ChargePoints))
+	req, err := commandRequest(cmd, st.ChargePoints)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.checkCommandTarget(ctx, subj, st, cmd); err != nil {
 		return nil, err
 	}
 	if s.Commander == nil {
@@ -223,14 +233,73 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 	return res, nil
 }
 
+// checkCommandTarget checks the session a remote-stop names and the card a
+// remote-start names, against the station and the subject.
+func (s *Service) checkCommandTarget(ctx context.Context, subj access.Subject, st *fc.Station, cmd Command) error {
+	switch cmd.Name {
+	case CommandRemoteStop:
+		// The subject commands this station, so what runs on it is its
+		// business; a session elsewhere, running or not, is not found.
+		sess, err := s.Store.Session(ctx, fc.SessionScope{ProviderID: subj.ProviderID, StationSide: fc.Everything}, cmd.TransactionID)
+		if err != nil && !fc.IsCode(err, fc.ENotFound) {
+			return err
+		}
+		if err != nil || sess.StationID != st.ID || !sess.Active() {
+			return fc.Errorf(fc.ENotFound, "no session %s is running at station %s", cmd.TransactionID, st.ID)
+		}
+	case CommandRemoteStart:
+		ok, err := s.mayStartWith(ctx, subj, st, cmd.IDTag)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fc.Errorf(fc.ENotFound, "no card with the ID tag %q", cmd.IDTag)
+		}
+	}
+	return nil
+}
+
+// mayStartWith reports whether the subject may have the station start a
+// transaction for the card with internal ID tag: a card of the station's
+// provider (as the station would match it) that the subject may read
+// (cards.read), or, for a subject who manages the station without reading
+// cards (a facility manager, who sends remote commands too), one that the
+// station's charge group admits, which is to say a card the station serves
+// anyway. A tag of another provider, or of a card neither read nor
+// admitted, is never forwarded.
+func (s *Service) mayStartWith(ctx context.Context, subj access.Subject, st *fc.Station, tag string) (bool, error) {
+	auth, err := s.Store.CardAuth(ctx, st.ID, tag)
+	if err != nil || auth.Card == nil {
+		return false, err
+	}
+	ok, err := s.sees(ctx, subj, fc.KindCard, auth.Card.ID, access.CardsRead)
+	if err != nil || ok {
+		return ok, err
+	}
+	return auth.Group != nil && auth.Group.Admits(auth.Card, auth.CardOrgs), nil
+}
+
 // commandRequest checks a command's arguments against the station's
 // connectors and returns the OCPP request payload.
-func commandRequest(cmd Command, connectors int) (any, error) {
+func commandRequest(cmd Command, points []fc.ChargePoint) (any, error) {
 	fields := map[string]string{}
 	connector := func(min int) {
-		if cmd.ConnectorID < min || cmd.ConnectorID > connectors {
-			fields["connector_id"] = "must be between " + strconv.Itoa(min) + " and " + strconv.Itoa(connectors) + ", the station's connectors"
+		if cmd.ConnectorID == 0 && min == 0 {
+			return
 		}
+		for _, p := range points {
+			if p.ConnectorID == cmd.ConnectorID {
+				return
+			}
+		}
+		ids := make([]string, 0, len(points)+1)
+		if min == 0 {
+			ids = append(ids, "0")
+		}
+		for _, p := range points {
+			ids = append(ids, strconv.Itoa(p.ConnectorID))
+		}
+		fields["connector_id"] = "must be one of the station's connectors: " + strings.Join(ids, ", ")
 	}
 	oneOf := func(field, v string, allowed ...string) {
 		for _, a := range allowed {
@@ -244,7 +313,7 @@ func commandRequest(cmd Command, connectors int) (any, error) {
 	switch cmd.Name {
 	case CommandRemoteStart:
 		connector(0)
-		if cmd.IDTag == "" || len(cmd.IDTag) > 20 {
+		if cmd.IDTag == "" || len(cmd.IDTag) > 20 || strings.IndexByte(cmd.IDTag, 0) >= 0 {
 			fields["id_tag"] = "is required: 1 to 20 characters"
 		}
 		req = struct {
