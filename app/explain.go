@@ -102,6 +102,9 @@ func (s *Service) Explain(ctx context.Context, subj access.Subject, userID fc.ID
 		if err != nil {
 			return nil, err
 		}
+		if x.CardMasked {
+			return s.explainMaskedSession(ctx, subj, who, p, x, out)
+		}
 		card, err := s.accountOwner(ctx, subj.ProviderID, x.CardAccountID)
 		if err != nil {
 			return nil, err
@@ -131,6 +134,36 @@ func (s *Service) Explain(ctx context.Context, subj access.Subject, userID fc.ID
 		}
 		out.Decision = access.Decide(who, p, o)
 	}
+	return out, nil
+}
+
+// explainMaskedSession explains a session the asker reads only from its
+// station side. Where the card sits is not the asker's to know, so the card
+// side is not judged: nothing is said of the card's account or its
+// organizations, nor whether user who reads it (which would tell where it
+// sits). Everything is decided on the station side, and a permission other
+// than the two session reads on the station's account.
+func (s *Service) explainMaskedSession(ctx context.Context, subj, who access.Subject, p access.Permission, x *fc.Session, out *Explanation) (*Explanation, error) {
+	station, err := s.accountOwner(ctx, subj.ProviderID, x.StationAccountID)
+	if err != nil {
+		return nil, err
+	}
+	const hidden = "not shown: the card is foreign to you, so where it sits is not yours to know"
+	card := access.Decision{Permission: access.SessionsCardSideRead, Reason: hidden}
+	side := access.DecideSession(who, fc.Owner{}, station).StationSide
+	out.CardSide, out.StationSide = &card, &side
+	switch p {
+	case access.SessionsCardSideRead:
+		out.Decision = card
+	case access.SessionsStationSideRead:
+		out.Decision = side
+	default:
+		if station.ProviderID == 0 {
+			station = fc.Owner{ProviderID: subj.ProviderID}
+		}
+		out.Decision = access.Decide(who, p, station)
+	}
+	out.CardMasked = side.Allowed
 	return out, nil
 }
 
