@@ -8,7 +8,10 @@
 // Open Charge Alliance's schemas (schema.go), each station action has one
 // handler (handlers.go and a file per action), errors become CALLERROR codes
 // in one place (errors.go), and calls to stations wait for their answers in
-// call.go. A registry knows which station is online.
+// call.go. A registry knows which station is online. A station that was
+// never accepted by a BootNotification may send nothing else (handlers.go,
+// admits), and however a connection ends, its socket is closed (conn.go,
+// finish).
 package ocpp
 
 import (
@@ -47,7 +50,8 @@ type Config struct {
 	// answer within PingTimeout is disconnected (defaults 1 minute and 30
 	// seconds).
 	PingInterval, PingTimeout time.Duration
-	// WriteTimeout bounds the sending of one frame (default 10 seconds).
+	// WriteTimeout bounds the sending of one frame, and the closing
+	// handshake of a connection that ends (default 10 seconds).
 	WriteTimeout time.Duration
 	// ReadLimit is the largest frame accepted, in bytes (default 64 KiB); a
 	// larger one closes the connection with 1009 (message too big).
