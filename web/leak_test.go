@@ -1,0 +1,445 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/app"
+	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/leaktest"
+	"github.com/fleetcharge/fleetcharge/store"
+	"github.com/fleetcharge/fleetcharge/store/storetest"
+)
+
+// How a page is exercised by TestNoPageLeaks.
+const (
+	wPage    = "page: GET as it is"
+	wList    = "list: GET, then with each filter of listFilters and every object of its kind"
+	wGet     = "get: every object of the kind; 404 for those the persona may not read"
+	wPost    = "post: only objects the persona may not read (404); a form replaces the object, so posting to others would change the world the other pages read"
+	wCreate  = "create: forms referring to objects the persona may not read; never a created object"
+	wCommand = "command: every command to every station the persona may not read (404)"
+	wRevoke  = "revoke: every assignment of every user the persona may not read (404)"
+	wReport  = "report: every report, on both sides, and with each ID filter and every object of its kind"
+	wExport  = "export: every report in csv and xlsx, on both sides"
+	wAccess  = "access: the explanation of every object of the world with its kind's read permission"
+	wByAudit = "get by the ID of every audit event (a migration's result is its audit event)"
+)
+
+// pageCoverage names every signed-in page and how the walk exercises it.
+// A page missing here fails the test, so a new page needs an entry.
+var pageCoverage = map[string]string{
+	"GET /organizations":                         wList,
+	"POST /organizations":                        wCreate,
+	"GET /organizations/{id}":                    wGet,
+	"POST /organizations/{id}":                   wPost,
+	"POST /organizations/{id}/delete":            wPost,
+	"GET /accounts":                              wList,
+	"GET /accounts/new":                          wPage,
+	"POST /accounts":                             wCreate,
+	"GET /accounts/{id}":                         wGet,
+	"POST /accounts/{id}":                        wPost,
+	"POST /accounts/{id}/delete":                 wPost,
+	"GET /employees":                             wList,
+	"GET /employees/new":                         wPage,
+	"POST /employees":                            wCreate,
+	"GET /employees/{id}":                        wGet,
+	"POST /employees/{id}":                       wPost,
+	"POST /employees/{id}/delete":                wPost,
+	"GET /cards":                                 wList,
+	"GET /cards/new":                             wPage,
+	"POST /cards":                                wCreate,
+	"GET /cards/{id}":                            wGet,
+	"POST /cards/{id}":                           wPost,
+	"POST /cards/{id}/status":                    wPost,
+	"POST /cards/{id}/delete":                    wPost,
+	"GET /locations":                             wList,
+	"GET /locations/new":                         wPage,
+	"POST /locations":                            wCreate,
+	"GET /locations/{id}":                        wGet,
+	"POST /locations/{id}":                       wPost,
+	"POST /locations/{id}/delete":                wPost,
+	"GET /charge-groups":                         wList,
+	"GET /charge-groups/new":                     wPage,
+	"POST /charge-groups":                        wCreate,
+	"GET /charge-groups/{id}":                    wGet,
+	"POST /charge-groups/{id}":                   wPost,
+	"POST /charge-groups/{id}/delete":            wPost,
+	"GET /stations":                              wList,
+	"GET /stations/new":                          wPage,
+	"POST /stations":                             wCreate,
+	"GET /stations/{id}":                         wGet,
+	"POST /stations/{id}":                        wPost,
+	"POST /stations/{id}/delete":                 wPost,
+	"POST /stations/{id}/commands/{command}":     wCommand,
+	"GET /sessions":                              wList,
+	"GET /sessions/{id}":                         wGet,
+	"GET /users":                                 wList,
+	"GET /users/new":                             wPage,
+	"POST /users":                                wCreate,
+	"GET /users/{id}":                            wGet,
+	"POST /users/{id}":                           wPost,
+	"POST /users/{id}/roles":                     wPost,
+	"POST /users/{id}/roles/{assignment}/delete": wRevoke,
+	"GET /access":                                wAccess,
+	"GET /audit":                                 wList,
+	"GET /audit/{id}":                            wGet,
+	"GET /migrations":                            wPage,
+	"POST /migrations/preview":                   wCreate,
+	"POST /migrations/run":                       wCreate,
+	"GET /migrations/{id}":                       wByAudit,
+	"GET /reports":                               wPage,
+	"GET /reports/{report}":                      wReport,
+	"GET /reports/{report}/export":               wExport,
+}
+
+// listFilters are the filters a list page is asked with, each with the kind
+// of object it names.
+var listFilters = map[string][]string{
+	"/organizations": {"parent_id"},
+	"/accounts":      {"organization_id"},
+	"/employees":     {"account_id"},
+	"/cards":         {"account_id", "employee_id"},
+	"/locations":     {"account_id"},
+	"/charge-groups": {"account_id"},
+	"/stations":      {"account_id", "location_id", "charge_group_id"},
+	"/sessions":      {"account_id", "card_id", "employee_id", "station_id"},
+	"/audit":         {"object_id"},
+}
+
+// paramKinds maps an ID parameter, and a path's first segment, to the kind
+// of object it names.
+var paramKinds = map[string]string{
+	"organization_id": leaktest.KindOrganization, "parent_id": leaktest.KindOrganization, "account_id": leaktest.KindAccount,
+	"employee_id": leaktest.KindEmployee, "card_id": leaktest.KindCard, "location_id": leaktest.KindLocation,
+	"charge_group_id": leaktest.KindChargeGroup, "station_id": leaktest.KindStation, "object_id": leaktest.KindCard,
+	"organizations": leaktest.KindOrganization, "accounts": leaktest.KindAccount, "employees": leaktest.KindEmployee,
+	"cards": leaktest.KindCard, "locations": leaktest.KindLocation, "charge-groups": leaktest.KindChargeGroup,
+	"stations": leaktest.KindStation, "sessions": leaktest.KindSession, "users": leaktest.KindUser,
+	"audit": leaktest.KindAuditEvent,
+}
+
+// TestNoPageLeaks walks every signed-in page as every persona, on objects
+// each may and may not read, and fails on any page that holds a value
+// planted for personas it is not (package leaktest), and on any object it
+// may not read answering other than 404.
+//
+// Reads run on one world per engine. A page form replaces the whole object,
+// so posts go only to objects the persona may not read, where they must
+// answer 404 and change nothing; creates refer to objects the persona may
+// not read and must not create; commands reach only stations the persona
+// may not read. So the world every page reads stays the one the markers
+// describe.
+func TestNoPageLeaks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := leaktest.New(t, st)
+		logger := slog.New(slog.DiscardHandler)
+		w.Auth.Logger = logger
+		srv, err := New(Config{Logger: logger, Auth: w.Auth, Store: st, Commander: &fakeCommander{offline: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPageCoverage(t, srv.Patterns())
+		pw := &pageWalk{t: t, w: w, srv: srv, grants: map[string]*auth.Grant{}, found: map[string]bool{}, seen: map[string]bool{}}
+		for _, p := range leaktest.Personas {
+			g, err := w.Auth.SignIn(context.Background(), w.Users[p].Email, w.Password, auth.Client{Addr: "192.0.2.30"})
+			if err != nil || g.Session.Stage != auth.StageActive {
+				t.Fatalf("sign in as %s: %v", p, err)
+			}
+			pw.grants[p] = g
+		}
+		for _, pattern := range srv.Patterns() {
+			how, ok := pageCoverage[pattern]
+			if !ok {
+				continue
+			}
+			for _, p := range leaktest.Personas {
+				pw.page(pattern, how, p)
+			}
+		}
+		pw.report()
+	})
+}
+
+// checkPageCoverage fails for a page without an entry in pageCoverage and
+// for an entry without a page.
+func checkPageCoverage(t *testing.T, patterns []string) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, p := range patterns {
+		seen[p] = true
+		if _, ok := pageCoverage[p]; !ok {
+			t.Errorf("page %s has no entry in the leak test's pageCoverage: say how it is exercised", p)
+		}
+	}
+	for p := range pageCoverage {
+		if !seen[p] {
+			t.Errorf("the leak test's pageCoverage names %s, which is no page", p)
+		}
+	}
+}
+
+type pageWalk struct {
+	t      *testing.T
+	w      *leaktest.World
+	srv    *Server
+	grants map[string]*auth.Grant
+	n      int
+	found  map[string]bool // failures, each once
+	seen   map[string]bool // markers some reader of theirs was shown
+}
+
+func (pw *pageWalk) fail(pattern, persona, format string, args ...any) {
+	pw.found[fmt.Sprintf("%s as %s: ", pattern, persona)+fmt.Sprintf(format, args...)] = true
+}
+
+// report fails with every failure found, and for every marker that none of
+// its readers was shown on any page: the walk would not notice it leak.
+func (pw *pageWalk) report() {
+	for _, m := range pw.w.Markers {
+		if len(m.Readers) > 0 && !pw.seen[m.Value] {
+			pw.t.Errorf("no page showed %s (%s) to any of %v: the walk cannot tell whether it leaks", m.What, m.Value, m.Readers)
+		}
+	}
+	var fs []string
+	for f := range pw.found {
+		fs = append(fs, f)
+	}
+	sort.Strings(fs)
+	for _, f := range fs {
+		pw.t.Error(f)
+	}
+	pw.t.Logf("%d requests", pw.n)
+}
+
+// call sends one request as the persona and checks the answer for leaks.
+// want is the status it must have, 0 for any.
+func (pw *pageWalk) call(pattern, persona, method, target string, form url.Values, want int) *httptest.ResponseRecorder {
+	g := pw.grants[persona]
+	var req *http.Request
+	if method == http.MethodPost {
+		if form == nil {
+			form = url.Values{}
+		}
+		form.Set("csrf_token", g.Session.CSRFToken)
+		req = httptest.NewRequest(method, target, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req = httptest.NewRequest(method, target, nil)
+	}
+	req.RemoteAddr = "192.0.2.30:5000"
+	req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: g.Token})
+	rec := httptest.NewRecorder()
+	pw.srv.ServeHTTP(rec, req)
+	pw.n++
+	sent := target
+	for _, vs := range form {
+		sent += " " + strings.Join(vs, " ")
+	}
+	sent = strings.ToLower(sent)
+	var forbidden, readable []leaktest.Marker
+	for _, m := range pw.w.Markers {
+		switch {
+		case !contains(m.Readers, persona) && !strings.Contains(sent, strings.ToLower(m.Value)):
+			forbidden = append(forbidden, m)
+		case contains(m.Readers, persona) && !pw.seen[m.Value]:
+			readable = append(readable, m)
+		}
+	}
+	body := rec.Body.Bytes()
+	for _, m := range leaktest.Leaks(body, readable) {
+		pw.seen[m.Value] = true
+	}
+	for _, m := range leaktest.Leaks(body, forbidden) {
+		pw.fail(pattern, persona, "%s %s shows %s (%s)", method, target, m.What, m.Value)
+	}
+	if rec.Code == http.StatusInternalServerError {
+		pw.fail(pattern, persona, "%s %s: 500", method, target)
+	}
+	if want != 0 && rec.Code != want {
+		pw.fail(pattern, persona, "%s %s: status %d, want %d (to %s)", method, target, rec.Code, want, rec.Header().Get("Location"))
+	}
+	return rec
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// kindOfPage returns the kind of object a page path's first segment names.
+func kindOfPage(pattern string) string {
+	path := pattern[strings.Index(pattern, " ")+1:]
+	return paramKinds[strings.Split(strings.TrimPrefix(path, "/"), "/")[0]]
+}
+
+func (pw *pageWalk) page(pattern, how, p string) {
+	w := pw.w
+	method, path, _ := strings.Cut(pattern, " ")
+	withID := func(id fc.ID) string { return strings.Replace(path, "{id}", id.String(), 1) }
+	notFound := func(o leaktest.Object) int {
+		if o.Reads(p) {
+			return 0
+		}
+		return http.StatusNotFound
+	}
+	switch how {
+	case wPage:
+		pw.call(pattern, p, method, path, nil, 0)
+	case wList:
+		pw.call(pattern, p, method, path, nil, 0)
+		for _, f := range listFilters[path] {
+			for _, o := range w.Of(paramKinds[f]) {
+				pw.call(pattern, p, method, path+"?"+f+"="+o.ID.String(), nil, 0)
+			}
+		}
+	case wGet:
+		for _, o := range w.Of(kindOfPage(pattern)) {
+			pw.call(pattern, p, method, withID(o.ID), nil, notFound(o))
+		}
+	case wPost:
+		for _, o := range w.Of(kindOfPage(pattern)) {
+			if !o.Reads(p) {
+				pw.call(pattern, p, method, withID(o.ID), url.Values{"name": {"leakwalk"}, "status": {fc.CardInactive}}, http.StatusNotFound)
+			}
+		}
+	case wCommand:
+		for _, c := range []string{app.CommandRemoteStart, app.CommandRemoteStop, app.CommandReset, app.CommandUnlock, app.CommandChangeAvailability} {
+			for _, o := range w.Of(leaktest.KindStation) {
+				if !o.Reads(p) {
+					form := url.Values{"connector_id": {"1"}, "id_tag": {"LEAKWALK"}, "type": {"Soft"},
+						"transaction_id": {w.Of(leaktest.KindSession)[0].ID.String()}}
+					pw.call(pattern, p, method, strings.Replace(withID(o.ID), "{command}", c, 1), form, http.StatusNotFound)
+				}
+			}
+		}
+	case wRevoke:
+		for _, u := range w.Of(leaktest.KindUser) {
+			for _, a := range w.Of(leaktest.KindRoleAssignment) {
+				if !u.Reads(p) {
+					pw.call(pattern, p, method, strings.Replace(withID(u.ID), "{assignment}", a.ID.String(), 1), nil, http.StatusNotFound)
+				}
+			}
+		}
+	case wCreate:
+		for _, form := range pw.createForms(path, p) {
+			rec := pw.call(pattern, p, method, path, form, 0)
+			if loc := rec.Header().Get("Location"); strings.Contains(loc, "done=created") || (path == "/migrations/run" && rec.Code == http.StatusSeeOther) {
+				pw.fail(pattern, p, "POST %s with %v: created %s", path, form, loc)
+			}
+		}
+	case wAccess:
+		pw.call(pattern, p, method, path, nil, 0)
+		for _, o := range w.Objects {
+			if perm, ok := readPermissions[o.Kind]; ok {
+				q := url.Values{"permission": {perm}, "resource": {o.Kind + ":" + o.ID.String()}}
+				pw.call(pattern, p, method, path+"?"+q.Encode(), nil, 0)
+			}
+		}
+	case wByAudit:
+		for _, o := range w.Of(leaktest.KindAuditEvent) {
+			pw.call(pattern, p, method, withID(o.ID), nil, 0)
+		}
+	case wReport:
+		for _, name := range fc.Reports {
+			base := strings.Replace(path, "{report}", name, 1) + "?" + leaktest.Period
+			for _, side := range []string{"", "&side=card", "&side=station"} {
+				pw.call(pattern, p, method, base+side, nil, 0)
+			}
+			for _, f := range []string{"organization_id", "account_id", "employee_id", "card_id", "station_id"} {
+				for _, o := range w.Of(paramKinds[f]) {
+					pw.call(pattern, p, method, base+"&"+f+"="+o.ID.String(), nil, 0)
+				}
+			}
+		}
+	case wExport:
+		for _, name := range fc.Reports {
+			base := strings.Replace(path, "{report}", name, 1) + "?" + leaktest.Period
+			for _, format := range []string{"csv", "xlsx"} {
+				for _, side := range []string{"", "&side=station"} {
+					pw.call(pattern, p, method, base+"&format="+format+side, nil, 0)
+				}
+			}
+		}
+	default:
+		pw.t.Fatalf("%s: no way to exercise %q", pattern, how)
+	}
+}
+
+// readPermissions is the permission the access page is asked about for
+// each kind.
+var readPermissions = map[string]string{
+	leaktest.KindOrganization: "organizations.read", leaktest.KindAccount: "accounts.read",
+	leaktest.KindEmployee: "employees.read", leaktest.KindCard: "cards.read", leaktest.KindLocation: "locations.read",
+	leaktest.KindChargeGroup: "chargegroups.read", leaktest.KindStation: "stations.read",
+	leaktest.KindSession: "sessions.card_side.read", leaktest.KindUser: "users.manage",
+}
+
+// createForms returns the forms a create page is posted as the persona:
+// each refers to objects it may not read.
+func (pw *pageWalk) createForms(path, p string) []url.Values {
+	w := pw.w
+	var out []url.Values
+	unread := func(kind string) []leaktest.Object {
+		var os []leaktest.Object
+		for _, o := range w.Of(kind) {
+			if !o.Reads(p) {
+				os = append(os, o)
+			}
+		}
+		return os
+	}
+	n := 0
+	unique := func() string { n++; return fmt.Sprintf("leakwalk-%s-%d", p, n) }
+	for _, o := range unread(leaktest.KindAccount) {
+		a := o.ID.String()
+		switch path {
+		case "/employees":
+			out = append(out, url.Values{"account_id": {a}, "name": {unique()}, "active": {"on"}})
+		case "/cards":
+			out = append(out, url.Values{"account_id": {a}, "internal_id": {fmt.Sprintf("LEAKWALK%d", n)}, "external_id": {unique()}, "status": {"active"}})
+		case "/locations":
+			out = append(out, url.Values{"account_id": {a}, "name": {unique()}, "kind": {"office"}})
+		case "/charge-groups":
+			out = append(out, url.Values{"account_id": {a}, "name": {unique()}, "kind": {"other"}, "access": {"public"}, "currency": {"EUR"}, "per_kwh": {"0.1"}})
+		case "/stations":
+			out = append(out, url.Values{"account_id": {a}, "location_id": {w.Of(leaktest.KindLocation)[0].ID.String()},
+				"charge_group_id": {w.Of(leaktest.KindChargeGroup)[0].ID.String()}, "identity": {unique()}, "connectors": {"1"}})
+		}
+	}
+	for _, o := range unread(leaktest.KindOrganization) {
+		switch path {
+		case "/organizations":
+			out = append(out, url.Values{"name": {unique()}, "parent_id": {o.ID.String()}})
+		case "/accounts":
+			out = append(out, url.Values{"name": {unique()}, "kind": {"company"}, "organization_id": {o.ID.String()}})
+		}
+	}
+	switch path {
+	case "/users":
+		for _, m := range w.Markers {
+			if m.What == "a bystander's e-mail" {
+				out = append(out, url.Values{"email": {m.Value}, "name": {unique()}})
+			}
+		}
+	case "/migrations/preview", "/migrations/run":
+		for _, c := range unread(leaktest.KindCard) {
+			for _, a := range w.Of(leaktest.KindAccount) {
+				out = append(out, url.Values{"kind": {"cards"}, "ids": {c.ID.String()}, "target_account_id": {a.ID.String()}})
+			}
+		}
+	}
+	return out
+}
