@@ -177,7 +177,7 @@ type sessionView struct {
 	EnergyKWh       json.Number `json:"energy_kwh" doc:"energy charged, kWh with 3 decimals"`
 	DurationMinutes json.Number `json:"duration_minutes" doc:"duration, minutes with one decimal"`
 	Cost            json.Number `json:"cost" doc:"the cost in currency, with as many decimals as its minor unit"`
-	CardMasked      bool        `json:"card_masked" doc:"the caller sees the session from the station side only: the card's external ID is masked and the driver hidden"`
+	CardMasked      bool        `json:"card_masked" doc:"the caller sees the session from the station side only: the card's external ID is masked to its last four characters, and card_id, card_account_id, employee_id and id_tag are null or absent"`
 }
 
 func viewSession(x *fc.Session) sessionView {
