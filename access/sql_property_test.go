@@ -49,7 +49,13 @@ func sqlSeeds() []uint64 {
 //     objects the model lets the user see, no more and no less, and a
 //     filter on it only narrows it;
 //   - sessions are masked exactly when they are visible only from the
-//     station side;
+//     station side, and then carry no card, card account, driver or tag,
+//     and the card side's filters (card, employee, card account) do not
+//     find them;
+//   - the audit log as each user reads it (access.AuditScopeFor) holds
+//     exactly the events whose object the user may read with audit.read
+//     there too, by the read permission of the object's kind, the events
+//     of masked sessions masked alike;
 //   - reading any object by ID is not_found exactly when the model hides it;
 //   - store.Owner places every object where the model does, and
 //     access.Decide on that owner agrees with the listing.

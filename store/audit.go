@@ -117,11 +117,13 @@ func auditVisible(q *query, sc fc.AuditScope) *query {
 	q.add("(ae.object_type = ").arg(fc.KindStation).add(" AND (")
 	q.reach("ae.account_id", sc.Audit).add(" AND ").reach("ae.account_id", sc.Stations.Reach)
 	if !sc.Stations.HomesOf.Empty() && !sc.Audit.Empty() {
-		q.add(` OR ae.object_id IN (SELECT hs.id FROM stations hs JOIN locations hl ON hl.id = hs.location_id
-			JOIN employees he ON he.id = hl.employee_id WHERE hl.kind = 'home' AND hs.provider_id = `).arg(int64(sc.ProviderID)).
+		q.add(` OR EXISTS (SELECT 1 FROM stations hs JOIN locations hl ON hl.id = hs.location_id
+			JOIN employees he ON he.id = hl.employee_id WHERE hs.id = ae.object_id AND hl.kind = 'home' AND hs.provider_id = `).arg(int64(sc.ProviderID)).
 			add(" AND ").reach("he.account_id", sc.Stations.HomesOf).add(" AND ").reach("he.account_id", sc.Audit).add(")")
 	}
-	q.add(")) OR (ae.object_type = ").arg(fc.KindSession).add(` AND ae.object_id IN (SELECT s.id FROM sessions s WHERE s.provider_id = `).
+	// Correlated lookups by the session's key: an IN over the provider's
+	// sessions would read all of them.
+	q.add(")) OR (ae.object_type = ").arg(fc.KindSession).add(` AND EXISTS (SELECT 1 FROM sessions s WHERE s.id = ae.object_id AND s.provider_id = `).
 		arg(int64(sc.ProviderID)).add(" AND (")
 	q.reach("s.card_account_id", sc.Sessions.CardSide).add(" AND ").reach("s.card_account_id", sc.Audit).add(" OR ")
 	q.reach("s.station_account_id", sc.Sessions.StationSide).add(" AND ").reach("s.station_account_id", sc.Audit).add(")))")
