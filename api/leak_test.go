@@ -23,13 +23,13 @@ import (
 
 // How a route is exercised by TestNoRouteLeaks.
 const (
-	exList    = "list: no filter, then each ID filter with every object of its kind; each row shows the value it was selected by"
+	exList    = "list: no filter, a search for the markers' common prefix, then each ID filter with every object of its kind; each row shows the value it was selected by"
 	exGet     = "get: every object of the kind; 404 for those the persona may not read"
 	exPatch   = "patch: {} on every object; 404 for those the persona may not read"
 	exDelete  = "delete: only objects the persona may not read (404); deleting others would change the world the other routes read"
 	exCreate  = "create: bodies referring to objects the persona may not read, or taking a value another object holds; never 2xx"
 	exCommand = "command: every station, offline; 404 for those the persona may not read"
-	exReport  = "report: every report in json, csv and xlsx, on both sides, and in json with each ID filter and every object of its kind"
+	exReport  = "report: every report in json, csv and xlsx, on both sides, rolled up each way, and in json with each ID filter and every object of its kind"
 	exExplain = "explain: every object of the world with its kind's read permission; 404 for those the persona may not read"
 	exPlain   = "plain GET"
 )
@@ -228,6 +228,11 @@ func (lw *leakWalk) call(key, persona, method, target string, body any, want int
 	lw.srv.ServeHTTP(rec, req)
 	lw.n++
 	got := rec.Body.Bytes()
+	// Headers too: a file name, a Location.
+	var head strings.Builder
+	for k, vs := range rec.Header() {
+		head.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
+	}
 	// A value the request itself carries is the client's own, not a leak.
 	var forbidden []leaktest.Marker
 	for _, m := range lw.w.Forbidden(persona) {
@@ -244,7 +249,7 @@ func (lw *leakWalk) call(key, persona, method, target string, body any, want int
 	for _, m := range leaktest.Leaks(got, readable) {
 		lw.seen[m.Value] = true
 	}
-	for _, m := range leaktest.Leaks(got, forbidden) {
+	for _, m := range append(leaktest.Leaks(got, forbidden), leaktest.Leaks([]byte(head.String()), forbidden)...) {
 		lw.fail(key, persona, "%s %s shows %s (%s)", method, target, m.What, m.Value)
 	}
 	if rec.Code == http.StatusInternalServerError {
@@ -353,6 +358,16 @@ func idParams(rt api.RouteInfo) []string {
 func (lw *leakWalk) list(rt api.RouteInfo, p string) {
 	key := rt.Key()
 	lw.call(key, p, http.MethodGet, rt.Path, nil, 0)
+	if slices.Contains(rt.Params, "search") {
+		lw.call(key, p, http.MethodGet, rt.Path+"?search=LEAK-", nil, 0)
+	}
+	if slices.Contains(rt.Params, "object_id") {
+		for _, o := range lw.w.Objects {
+			if o.Kind != leaktest.KindAuditEvent {
+				lw.call(key, p, http.MethodGet, rt.Path+"?object_type="+o.Kind+"&object_id="+o.ID.String(), nil, 0)
+			}
+		}
+	}
 	for _, name := range idParams(rt) {
 		for _, o := range lw.w.Of(kinds[name]) {
 			target := rt.Path + "?" + name + "=" + o.ID.String()
@@ -400,6 +415,11 @@ func (lw *leakWalk) reports(rt api.RouteInfo, p string) {
 					continue
 				}
 				lw.call(key, p, http.MethodGet, path+"&format="+format+side, nil, 0)
+			}
+		}
+		for _, by := range []string{"account", "organization", "month"} {
+			for _, format := range []string{"json", "csv"} {
+				lw.call(key, p, http.MethodGet, path+"&group_by="+by+"&format="+format, nil, 0)
 			}
 		}
 		for _, param := range idParams(rt) {

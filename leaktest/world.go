@@ -174,19 +174,20 @@ func New(t testing.TB, st *store.Store) *World {
 	otherOrg := org(q.ID, 0, "O", foreign, foreign)
 	otherAcc := account(q.ID, otherOrg, "O", foreign)
 
-	// assets plants the assets of one account. Names and identities of
-	// locations and stations are shown to the card side of the sessions
-	// there, so only the other provider and nobody are kept from them.
+	// assets plants the assets of one account.
 	type assets struct{ employee, card, office, group, station fc.ID }
 	tariffs := map[string][3]int64{
 		"N": {417293, 31927, 1290371}, "S": {582931, 47183, 2610947},
 		"NH": {391827, 18263, 3104729}, "O": {273645, 61529, 4718293},
 	}
-	provStaff := func(providerID fc.ID) []string {
-		if providerID == q.ID {
-			return foreign
-		}
-		return staff
+	// A session shows where it was, its location's name and its station's
+	// identity, to both sides: they are read by the readers of the place
+	// and the card side of the sessions there (see below).
+	sites := map[string][]string{
+		"N":  union(northFacil, northFleet, southFleet),
+		"S":  union(southFacil, southFleet, northFleet),
+		"NH": union(northFacil, northFleet),
+		"O":  foreign,
 	}
 	group := func(providerID, accountID fc.ID, name, kind string, readers []string) fc.ID {
 		tf := tariffs[name]
@@ -206,7 +207,7 @@ func New(t testing.TB, st *store.Store) *World {
 	}
 	station := func(providerID, accountID, locationID, groupID fc.ID, name string, readers []string) fc.ID {
 		s := &fc.Station{ProviderID: providerID, AccountID: accountID, LocationID: locationID, ChargeGroupID: groupID,
-			Identity:     mark(name+" station's identity", "LEAK-"+name+"-identity-7f3a", provStaff(providerID)),
+			Identity:     mark(name+" station's identity", "LEAK-"+name+"-identity-7f3a", sites[name]),
 			SerialNumber: mark(name+" station's serial number", "LEAK-"+name+"-serial-7f3a", readers),
 			PasswordHash: mark(name+" station's first password hash", secret.HashPassword("LEAK-"+name+"-stationpw1-7f3a"), nil)}
 		check(st.CreateStation(ctx, s, 2))
@@ -251,7 +252,7 @@ func New(t testing.TB, st *store.Store) *World {
 		check(err)
 		a.card = object(KindCard, name, c.ID, fleet)
 		l := &fc.Location{ProviderID: providerID, AccountID: accountID, Kind: fc.LocationOffice,
-			Name:    mark(name+" office's name", "LEAK-"+name+"-office-7f3a", provStaff(providerID)),
+			Name:    mark(name+" office's name", "LEAK-"+name+"-office-7f3a", sites[name]),
 			Address: mark(name+" office's address", "LEAK-"+name+"-officeaddr-7f3a", facility)}
 		check(st.CreateLocation(ctx, l))
 		_, err = st.UpdateLocation(ctx, fc.ProviderScope(providerID), l.ID, func(l *fc.Location) error {
@@ -272,7 +273,7 @@ func New(t testing.TB, st *store.Store) *World {
 	// manager reads that station (stations.home.read), not its charge
 	// group, its tariff nor its location.
 	home := &fc.Location{ProviderID: p.ID, AccountID: northAcc, Kind: fc.LocationHome, EmployeeID: n.employee,
-		Name:    mark("N home's name", "LEAK-NH-home-7f3a", staff),
+		Name:    mark("N home's name", "LEAK-NH-home-7f3a", sites["NH"]),
 		Address: mark("N home's address", "LEAK-NH-homeaddr-7f3a", northFacil)}
 	check(st.CreateLocation(ctx, home))
 	object(KindLocation, "NH", home.ID, northFacil)
