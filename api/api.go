@@ -88,8 +88,15 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// ServeHTTP serves the API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+// ServeHTTP serves the API. A query string the server's rule refuses
+// (CheckQuery) is 400 before anything else.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := CheckQuery(r.URL.RawQuery); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.handler.ServeHTTP(w, r)
+}
 
 // handlerFunc is an API handler: it writes a response or returns an error.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
@@ -145,18 +152,19 @@ func pathMatches(pattern, path string) bool {
 
 // statusOf maps an error code to its HTTP status: the one place that does.
 var statusOf = map[string]int{
-	fc.EInvalid:          http.StatusBadRequest,
-	fc.EUnauthorized:     http.StatusUnauthorized,
-	fc.EForbidden:        http.StatusForbidden,
-	fc.ENotFound:         http.StatusNotFound,
-	codeMethodNotAllowed: http.StatusMethodNotAllowed,
-	fc.EConflict:         http.StatusConflict,
-	fc.EUnprocessable:    http.StatusUnprocessableEntity,
-	fc.ETooLarge:         http.StatusRequestEntityTooLarge,
-	fc.ERateLimited:      http.StatusTooManyRequests,
-	fc.EUnavailable:      http.StatusServiceUnavailable,
-	fc.ENotImplemented:   http.StatusNotImplemented,
-	fc.EInternal:         http.StatusInternalServerError,
+	fc.EInvalid:              http.StatusBadRequest,
+	fc.EUnauthorized:         http.StatusUnauthorized,
+	fc.EForbidden:            http.StatusForbidden,
+	fc.ENotFound:             http.StatusNotFound,
+	codeMethodNotAllowed:     http.StatusMethodNotAllowed,
+	fc.EConflict:             http.StatusConflict,
+	fc.EUnprocessable:        http.StatusUnprocessableEntity,
+	fc.ETooLarge:             http.StatusRequestEntityTooLarge,
+	codeUnsupportedMediaType: http.StatusUnsupportedMediaType,
+	fc.ERateLimited:          http.StatusTooManyRequests,
+	fc.EUnavailable:          http.StatusServiceUnavailable,
+	fc.ENotImplemented:       http.StatusNotImplemented,
+	fc.EInternal:             http.StatusInternalServerError,
 }
 
 // Status returns the HTTP status for err.
@@ -174,7 +182,7 @@ type errorBody struct {
 
 // errorDetail is an error as clients see it.
 type errorDetail struct {
-	Code    string            `json:"code" doc:"the error code: invalid, unauthorized, forbidden, not_found, method_not_allowed, conflict, rule_violated, too_large, rate_limited, unavailable, not_implemented or internal"`
+	Code    string            `json:"code" doc:"the error code: invalid, unauthorized, forbidden, not_found, method_not_allowed, conflict, rule_violated, too_large, unsupported_media_type, rate_limited, unavailable, not_implemented or internal"`
 	Message string            `json:"message" doc:"what went wrong, for people"`
 	Fields  map[string]string `json:"fields,omitempty" doc:"for invalid input: a message per field, by its name (nested fields dotted: tariff.per_kwh)"`
 }
@@ -185,14 +193,23 @@ func detailOf(err error) errorDetail {
 	return errorDetail{Code: fc.ErrorCode(err), Message: fc.ErrorMessage(err), Fields: fc.ErrorFields(err)}
 }
 
+// RetryAfter is the Retry-After of every 503: the seconds a client should
+// wait before it tries again.
+const RetryAfter = "10"
+
 // writeError renders err as {"error": {...}}. Internal errors are logged
-// with their detail and shown to the client as a generic message.
+// with their detail and shown to the client as a generic message; a 503
+// says when to try again, and is logged with its cause.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := Status(err)
 	body := errorBody{Error: detailOf(err)}
-	if status == http.StatusInternalServerError {
+	switch status {
+	case http.StatusInternalServerError:
 		body.Error.Code = fc.EInternal
 		s.cfg.Logger.Error("api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	case http.StatusServiceUnavailable:
+		w.Header().Set("Retry-After", RetryAfter)
+		s.cfg.Logger.Warn("api request unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, status, body)
 }

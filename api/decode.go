@@ -24,7 +24,13 @@ import (
 // application/json; an object body is bound to a Go struct by its json tags,
 // field by field, so that every error names its field:
 //
-//   - a malformed body is 400 with the line and column of the fault;
+//   - a body without a Content-Type, or with one the route does not take,
+//     is 415 unsupported_media_type;
+//   - a body that is not valid UTF-8, or holds a NUL character (raw, or
+//     escaped in a JSON string), is 400: nothing is silently replaced;
+//   - a malformed body is 400 with the line and column of the fault, and so
+//     is a key given twice in one object, at any depth, and an escaped
+//     half of a surrogate pair;
 //   - a body over the limit is 413 too_large;
 //   - a field the struct does not have is 400 naming it (matching is exact,
 //     never case-insensitive);
@@ -54,15 +60,26 @@ func (f fieldSet) has(name string) bool {
 // null reports whether the body carried the field as null.
 func (f fieldSet) null(name string) bool { return f[name] }
 
+// codeUnsupportedMediaType is the error code of a body sent without a
+// Content-Type, or with one the route does not take: 415.
+const codeUnsupportedMediaType = "unsupported_media_type"
+
 // readBody reads a request body of at most limit bytes whose Content-Type
-// is one of types (the first is the default when none is given); it returns
-// the body and the media type.
+// is one of types, and returns it with its media type. A non-empty body
+// without a Content-Type, or with another one, is 415; a charset other than
+// UTF-8 likewise, since the body must be UTF-8 text. A body that is not
+// valid UTF-8 or holds a NUL character is 400: neither would be stored as
+// sent.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64, types ...string) ([]byte, string, error) {
-	mt := types[0]
+	want := strings.Join(types, " or ")
+	mt := ""
 	if ct := r.Header.Get("Content-Type"); ct != "" {
-		t, _, err := mime.ParseMediaType(ct)
+		t, params, err := mime.ParseMediaType(ct)
 		if err != nil || !slices.Contains(types, t) {
-			return nil, "", fc.Errorf(fc.EInvalid, "the body must be sent as %s", strings.Join(types, " or "))
+			return nil, "", fc.Errorf(codeUnsupportedMediaType, "the body must be sent as %s, not %q", want, ct)
+		}
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return nil, "", fc.Errorf(codeUnsupportedMediaType, "the body must be UTF-8, not %s", cs)
 		}
 		mt = t
 	}
@@ -74,10 +91,42 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, types ...stri
 	case err != nil:
 		return nil, "", fc.Errorf(fc.EInvalid, "the body could not be read")
 	}
+	if mt == "" {
+		if len(body) > 0 {
+			return nil, "", fc.Errorf(codeUnsupportedMediaType, "the body has no Content-Type: send it as %s", want)
+		}
+		mt = types[0]
+	}
+	if err := checkText(body); err != nil {
+		return nil, "", err
+	}
 	return body, mt, nil
 }
 
-// parseJSON checks that body holds exactly one JSON value and returns it.
+// checkText refuses a body that is not valid UTF-8 or holds a NUL
+// character, naming where.
+func checkText(body []byte) error {
+	if !utf8.Valid(body) {
+		off := 0
+		for off < len(body) {
+			r, n := utf8.DecodeRune(body[off:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			off += n
+		}
+		line, col := position(body, int64(off))
+		return fc.Errorf(fc.EInvalid, "the body is not valid UTF-8 at line %d, column %d", line, col)
+	}
+	if i := bytes.IndexByte(body, 0); i >= 0 {
+		line, col := position(body, int64(i))
+		return fc.Errorf(fc.EInvalid, "the body holds a NUL character at line %d, column %d", line, col)
+	}
+	return nil
+}
+
+// parseJSON checks that body holds exactly one JSON value, read strictly
+// (see strictJSON), and returns it.
 func parseJSON(body []byte) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var v json.RawMessage
@@ -89,7 +138,163 @@ func parseJSON(body []byte) (json.RawMessage, error) {
 		line, col := position(body, int64(len(body)-len(extra)))
 		return nil, fc.Errorf(fc.EInvalid, "malformed JSON at line %d, column %d: the body must hold exactly one JSON value", line, col)
 	}
+	if err := strictJSON(body); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// strictJSON refuses, in a body that is valid JSON, what encoding/json
+// would let pass silently: a key given twice in one object, at any depth
+// (it keeps the last), a NUL character in a key or a string (escaped as
+// \u0000), and an escaped surrogate that is not half of a pair (read as
+// U+FFFD). The error names the place by line and column, and by its path
+// (tariff.currency, [3].external_ref) in the error's fields.
+func strictJSON(body []byte) error {
+	if off, ok := loneSurrogate(body); ok {
+		line, col := position(body, int64(off))
+		return fc.Errorf(fc.EInvalid, "malformed JSON at line %d, column %d: a \\u escape is half of a UTF-16 surrogate pair", line, col)
+	}
+	type level struct {
+		object bool
+		keys   map[string]bool
+		key    bool   // object: a key comes next
+		path   string // of the object or array
+		member string // object: the path of the current member
+		next   int    // array: the index of the next element
+	}
+	var stack []*level
+	// child returns the path of the value that comes next in top.
+	child := func(top *level) string {
+		switch {
+		case top == nil:
+			return ""
+		case top.object:
+			return top.member
+		}
+		return top.path + "[" + strconv.Itoa(top.next) + "]"
+	}
+	// done moves top past a value.
+	done := func(top *level) {
+		switch {
+		case top == nil:
+		case top.object:
+			top.key = true
+		default:
+			top.next++
+		}
+	}
+	fail := func(off int64, path, msg string) error {
+		line, col := position(body, off)
+		e := fc.Errorf(fc.EInvalid, "malformed JSON at line %d, column %d: %s", line, col, msg)
+		if path != "" {
+			e.Fields = map[string]string{path: msg}
+		}
+		return e
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	for {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return syntaxError(body, err)
+		}
+		var top *level
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if d, ok := tok.(json.Delim); ok {
+			switch d {
+			case '{', '[':
+				stack = append(stack, &level{object: d == '{', key: d == '{', keys: map[string]bool{}, path: child(top)})
+			default:
+				stack = stack[:len(stack)-1]
+				if len(stack) > 0 {
+					done(stack[len(stack)-1])
+				}
+			}
+			continue
+		}
+		str, isString := tok.(string)
+		at := skipSpace(body, start)
+		if top != nil && top.object && top.key {
+			path := str
+			if top.path != "" {
+				path = top.path + "." + str
+			}
+			if strings.ContainsRune(str, 0) {
+				return fail(at, top.path, "a key holds a NUL character")
+			}
+			if top.keys[str] {
+				return fail(at, path, "is given more than once")
+			}
+			top.keys[str], top.key, top.member = true, false, path
+			continue
+		}
+		if isString && strings.ContainsRune(str, 0) {
+			return fail(at, child(top), "holds a NUL character")
+		}
+		done(top)
+	}
+}
+
+// skipSpace returns the offset of the first byte at or after off of body
+// that is neither white space nor a separator: where the token read from
+// off starts.
+func skipSpace(body []byte, off int64) int64 {
+	for off < int64(len(body)) && strings.IndexByte(" \t\r\n,:", body[off]) >= 0 {
+		off++
+	}
+	return off
+}
+
+// loneSurrogate returns the offset of the first \u escape in body, valid
+// JSON, that is a UTF-16 surrogate without its other half.
+func loneSurrogate(body []byte) (int, bool) {
+	inString := false
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case !inString:
+			inString = c == '"'
+		case c == '"':
+			inString = false
+		case c == '\\' && i+1 < len(body) && body[i+1] == 'u':
+			r := hex4(body, i+2)
+			switch {
+			case r >= 0xD800 && r < 0xDC00:
+				if i+11 < len(body) && body[i+6] == '\\' && body[i+7] == 'u' {
+					if lo := hex4(body, i+8); lo >= 0xDC00 && lo < 0xE000 {
+						i += 11
+						continue
+					}
+				}
+				return i, true
+			case r >= 0xDC00 && r < 0xE000:
+				return i, true
+			}
+			i += 5
+		case c == '\\':
+			i++ // the escaped character
+		}
+	}
+	return 0, false
+}
+
+// hex4 reads the four hex digits at body[i:], -1 when there are none.
+func hex4(body []byte, i int) int {
+	if i+4 > len(body) {
+		return -1
+	}
+	v, err := strconv.ParseUint(string(body[i:i+4]), 16, 16)
+	if err != nil {
+		return -1
+	}
+	return int(v)
 }
 
 // syntaxError turns a decoding error of the whole body into a message with

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -14,6 +15,32 @@ import (
 // described in the OpenAPI document from the same declaration. A parameter a
 // route does not declare is 400, not silently ignored: a misspelt filter
 // must not list everything.
+
+// CheckQuery is the server's one rule for query strings, the API's and the
+// web application's: a query that url.ParseQuery refuses (a ";", which it
+// no longer takes as a separator, and would drop with its parameter; a bad
+// %-escape), or whose names or values, decoded, are not valid UTF-8 or hold
+// a NUL character, is refused whole with fc.EInvalid, never read in part.
+func CheckQuery(raw string) error {
+	values, err := url.ParseQuery(raw)
+	if err != nil {
+		if strings.Contains(raw, ";") {
+			return fc.Errorf(fc.EInvalid, "the query string holds a \";\": parameters are separated by & only, and a ; in a value is escaped as %%3B")
+		}
+		return fc.Errorf(fc.EInvalid, "the query string has a malformed %%-escape")
+	}
+	for name, vs := range values {
+		for _, text := range append([]string{name}, vs...) {
+			switch {
+			case !utf8.ValidString(text):
+				return fc.Errorf(fc.EInvalid, "the query parameter %q is not valid UTF-8", name)
+			case strings.ContainsRune(text, 0):
+				return fc.Errorf(fc.EInvalid, "the query parameter %q holds a NUL character", name)
+			}
+		}
+	}
+	return nil
+}
 
 // Kinds of query parameters.
 const (
