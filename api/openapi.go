@@ -258,7 +258,7 @@ func errorStatuses(rt *route) []int {
 		out = append(out, http.StatusConflict, http.StatusUnprocessableEntity)
 	}
 	if rt.body != nil {
-		out = append(out, http.StatusRequestEntityTooLarge)
+		out = append(out, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
 	}
 	if strings.Contains(rt.path, "/commands/") {
 		out = append(out, http.StatusServiceUnavailable)
