@@ -113,7 +113,18 @@ func (s *Service) Explain(ctx context.Context, subj access.Subject, userID fc.ID
 		if err != nil {
 			return nil, err
 		}
+		// The station's account shows on the session, but where it sits is
+		// not for an asker who reads no station side: a denial then names
+		// the account alone. Leaving out the organizations only takes
+		// grants away, so a denial stays one, with the same answer.
+		foreign := station
+		if !access.DecideSession(subj, card, station).StationSide.Allowed {
+			foreign.OrgPath = nil
+		}
 		d := access.DecideSession(who, card, station)
+		if !d.StationSide.Allowed {
+			d.StationSide = access.DecideSession(who, card, foreign).StationSide
+		}
 		out.CardSide, out.StationSide, out.CardMasked = &d.CardSide, &d.StationSide, d.Masked
 		switch p {
 		case access.SessionsCardSideRead:
@@ -121,11 +132,18 @@ func (s *Service) Explain(ctx context.Context, subj access.Subject, userID fc.ID
 		case access.SessionsStationSideRead:
 			out.Decision = d.StationSide
 		default:
-			o, err := s.Store.Owner(ctx, subj.ProviderID, kind, id)
-			if err != nil {
-				return nil, err
+			// A session sits at its station side, or at its card side
+			// when it has none (Store.Owner).
+			o, alt := station, foreign
+			if x.StationAccountID == 0 {
+				o, alt = card, card
 			}
-			out.Decision = access.Decide(who, p, o)
+			if o.ProviderID == 0 {
+				o, alt = fc.Owner{ProviderID: subj.ProviderID}, fc.Owner{ProviderID: subj.ProviderID}
+			}
+			if out.Decision = access.Decide(who, p, o); !out.Allowed {
+				out.Decision = access.Decide(who, p, alt)
+			}
 		}
 	default:
 		o, err := s.Store.Owner(ctx, subj.ProviderID, kind, id)

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -92,7 +93,11 @@ func mustTwoSides(t *testing.T, s *store.Store) *twoSides {
 // names, as its reasons and fields write them ("account 12", "organization
 // 3", "organizations 1 > 3", "at_organization_id":"3").
 func names(x *app.Explanation, accounts, orgs map[string]fc.ID) []string {
-	b, _ := json.Marshal(x)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep "1 > 3" as the reasons write it
+	_ = enc.Encode(x)
+	b := buf.Bytes()
 	var out []string
 	for label, id := range accounts {
 		if regexp.MustCompile(fmt.Sprintf(`account %s\b|"account_id":"%s"`, id, id)).Match(b) {
@@ -110,8 +115,8 @@ func names(x *app.Explanation, accounts, orgs map[string]fc.ID) []string {
 // TestExplainMaskedSession checks that explaining a session read only from
 // its station side names nothing of the card side (its account, its
 // organizations), for every permission, while the card side's own manager
-// is told where the card sits; and that a card the asker cannot read is
-// not explained at all.
+// is told where the card sits but not the organizations of the station's
+// account; and that a card the asker cannot read is not explained at all.
 func TestExplainMaskedSession(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -137,6 +142,17 @@ func TestExplainMaskedSession(t *testing.T) {
 		}
 		if !x.Allowed || len(names(x, cardAccount, nil)) == 0 {
 			t.Errorf("fleet manager, card side: allowed %v, reason %q; want allowed on account %s", x.Allowed, x.Reason, w.fleet)
+		}
+		// The station's account shows on the session, its organizations do
+		// not: the fleet manager reads no station side.
+		for _, pi := range access.Permissions() {
+			x, err := w.svc.Explain(ctx, w.fleetMgr, 0, pi.Permission, fc.KindSession, w.session)
+			if err != nil {
+				t.Fatalf("fleet manager explains session with %s: %v", pi.Permission, err)
+			}
+			if got := names(x, nil, map[string]fc.ID{"the station's organization": w.siteOrg}); len(got) > 0 {
+				t.Errorf("fleet manager, %s: the explanation names %v: %s / %s", pi.Permission, got, x.Reason, x.StationSide.Reason)
+			}
 		}
 
 		for _, tc := range []struct {
