@@ -116,6 +116,8 @@ func authStatus(err error) int {
 		return http.StatusUnprocessableEntity
 	case fc.ENotImplemented:
 		return http.StatusNotImplemented
+	case fc.EUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -132,6 +134,10 @@ func (s *Server) renderAuth(w http.ResponseWriter, r *http.Request, page string,
 		case status == http.StatusInternalServerError:
 			s.cfg.Logger.Error("sign-in page failed", "page", page, "err", err)
 			data.Error = "Something went wrong on our side. Please try again."
+		case status == http.StatusServiceUnavailable:
+			s.cfg.Logger.Warn("sign-in page unavailable", "page", page, "err", err)
+			w.Header().Set("Retry-After", retryAfter)
+			data.Error = sentence(fc.ErrorMessage(err))
 		case len(data.Fields) == 0:
 			data.Error = sentence(fc.ErrorMessage(err))
 		default:
@@ -176,7 +182,13 @@ func (s *Server) pending(w http.ResponseWriter, r *http.Request) (*fc.WebSession
 	}
 	ws, u, err := s.cfg.Auth.Session(r)
 	if err != nil {
-		if !fc.IsCode(err, fc.EUnauthorized) {
+		switch {
+		case fc.IsCode(err, fc.EUnavailable):
+			s.cfg.Logger.Warn("read web session", "err", err)
+			w.Header().Set("Retry-After", retryAfter)
+			http.Error(w, sentence(fc.ErrorMessage(err)), http.StatusServiceUnavailable)
+			return nil, nil, false
+		case !fc.IsCode(err, fc.EUnauthorized):
 			s.cfg.Logger.Error("read web session", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return nil, nil, false

@@ -373,3 +373,31 @@ func TestSignInNext(t *testing.T) {
 		}
 	})
 }
+
+// TestSignInUnavailable signs in while the database refuses writes: the
+// page says to try again, with 503 and Retry-After, not 500.
+func TestSignInUnavailable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newAuthWorld(t, st)
+		w.user(t, "ann@example.com", nil)
+		b := w.browser(t)
+		csrf := b.csrf("/login")
+		db := st.DB()
+		stmt := `PRAGMA query_only = 1` // the writer is one connection, which keeps it
+		if st.Engine() == "postgres" {
+			db.SetMaxOpenConns(1)
+			stmt = `SET SESSION default_transaction_read_only = on`
+		}
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+		rec := b.do("POST", "/login", url.Values{"csrf_token": {csrf}, "email": {"ann@example.com"}, "password": {testPassword}})
+		wantStatus(t, "sign-in on a read-only database", rec, http.StatusServiceUnavailable)
+		if rec.Header().Get("Retry-After") == "" {
+			t.Error("no Retry-After")
+		}
+		if m := formError.FindStringSubmatch(rec.Body.String()); m == nil || !strings.Contains(m[1], "try again") {
+			t.Errorf("form message %q, want it to say to try again", m)
+		}
+	})
+}

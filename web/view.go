@@ -330,6 +330,10 @@ var notices = map[string]string{
 	"disabled":  "The user is disabled: it can no longer sign in.",
 }
 
+// retryAfter is the Retry-After of every 503: the seconds a browser or a
+// script should wait before it tries again.
+const retryAfter = "10"
+
 // errorPage is the body of the error page.
 type errorPage struct {
 	Status  int
@@ -348,6 +352,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, v *view, err error
 		e.Message = "There is nothing here, or nothing you may see."
 	case fc.IsCode(err, fc.EUnavailable):
 		e.Status, e.Heading = http.StatusServiceUnavailable, "Not available"
+		w.Header().Set("Retry-After", retryAfter)
+		s.cfg.Logger.Warn("web page unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 	case status == http.StatusInternalServerError:
 		s.cfg.Logger.Error("web page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		e.Heading, e.Message = "Something went wrong", "Something went wrong on our side. Please try again."
