@@ -120,8 +120,8 @@ type Client struct {
 	UserAgent string
 }
 
-// ClientOf returns the client of a request. The address is the peer's:
-// behind a reverse proxy, the proxy must be trusted to set RemoteAddr.
+// ClientOf returns the client of a request. The address is RemoteAddr's,
+// which Proxies.Middleware sets to the client's behind trusted proxies.
 func ClientOf(r *http.Request) Client {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -3,8 +3,10 @@ package auth
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -279,4 +281,101 @@ func CheckFormToken(r *http.Request) error {
 		return errCSRF()
 	}
 	return nil
+}
+
+// Proxies are the networks of the reverse proxies trusted to say, in
+// X-Forwarded-For, for whom they forward a request. The zero value trusts
+// none: the client is the peer.
+type Proxies []netip.Prefix
+
+// ParseProxies reads a comma-separated list of networks (10.0.0.0/8) or
+// single addresses (192.0.2.7), as --trusted-proxies takes them.
+func ParseProxies(list string) (Proxies, error) {
+	var ps Proxies
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return nil, fmt.Errorf("trusted proxy %q: not a network (10.0.0.0/8) nor an address", f)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		ps = append(ps, p.Masked())
+	}
+	return ps, nil
+}
+
+// trusts reports whether a is the address of a trusted proxy.
+func (ps Proxies) trusts(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseHop reads one address of RemoteAddr or X-Forwarded-For: an IP
+// address, with or without a port, IPv6 with or without brackets.
+func parseHop(s string) (netip.Addr, bool) {
+	s = strings.TrimSpace(s)
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]"))
+	return a.Unmap(), err == nil
+}
+
+// ClientAddr returns the address of the client that sent r, without port:
+// the peer's, unless the peer is a trusted proxy; then the right-most
+// X-Forwarded-For entry that is not itself a trusted proxy. Entries to its
+// left were written by the client and prove nothing. When every hop is
+// trusted, or the first untrusted one does not read as an address, the
+// client is the last hop that reads as one.
+func (ps Proxies) ClientAddr(r *http.Request) string {
+	peer, ok := parseHop(r.RemoteAddr)
+	if !ok {
+		return ClientOf(r).Addr
+	}
+	if !ps.trusts(peer) {
+		return peer.String()
+	}
+	client := peer
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		if strings.TrimSpace(hops[i]) == "" {
+			continue
+		}
+		a, ok := parseHop(hops[i])
+		if !ok {
+			break
+		}
+		client = a
+		if !ps.trusts(a) {
+			break
+		}
+	}
+	return client.String()
+}
+
+// Middleware sets every request's RemoteAddr to its client's address
+// (ClientAddr), so that rate limits, logs and the audit log, which all read
+// the client through ClientOf or RemoteAddr, name the client and not the
+// proxy. Without trusted proxies it passes requests on untouched.
+func (ps Proxies) Middleware(next http.Handler) http.Handler {
+	if len(ps) == 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client := ps.ClientAddr(r)
+		r = r.WithContext(r.Context()) // a shallow copy, not the caller's request
+		r.RemoteAddr = client
+		next.ServeHTTP(w, r)
+	})
 }
