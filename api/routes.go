@@ -172,8 +172,8 @@ func (s *Server) table() []route {
 		filters: []param{
 			{name: "from", kind: paramTime, doc: "only sessions started at or after this date or time"},
 			{name: "to", kind: paramTime, doc: "only sessions started before this date or time"},
-			{name: "account_id", kind: paramID, doc: "only sessions of this account, on either side"},
-			{name: "card_id", kind: paramID, doc: "only sessions with this card"},
+			{name: "account_id", kind: paramID, doc: "only sessions of this account, on either side (as the card side, never matches masked sessions)"},
+			{name: "card_id", kind: paramID, doc: "only sessions with this card (never matches masked sessions)"},
 			{name: "employee_id", kind: paramID, doc: "only sessions of this employee (never matches masked sessions)"},
 			{name: "station_id", kind: paramID, doc: "only sessions on this station"},
 			{name: "location_kind", kind: paramEnum, enum: []string{fc.LocationOffice, fc.LocationHome, fc.LocationPublic}, doc: "only sessions at locations of this kind"},
