@@ -37,6 +37,11 @@ type Config struct {
 	Mailer  auth.Mailer
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client, for rate limits, logs and the audit log.
+	TrustedProxies auth.Proxies
+	// Timeouts bound slow clients; zero fields take their defaults.
+	Timeouts Timeouts
 }
 
 // Main is the serving process: the store, the HTTP server with the web
@@ -93,10 +98,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.listener, err = net.Listen("tcp", m.cfg.Addr); err != nil {
 		return err
 	}
+	// No WriteTimeout: it would bound a whole answer, and cut a long report
+	// stream; withWriteDeadline bounds each write instead.
+	t := m.cfg.Timeouts.withDefaults()
 	m.server = &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		IdleTimeout:       t.Idle,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	scheme := "http"
@@ -151,8 +161,11 @@ func (m *Main) Close() error {
 	return err
 }
 
-// handler wires the web application, the API, the OCPP endpoint, health
-// and metrics into one handler with logging, metrics and panic recovery.
+// handler wires the web application, the API, the OCPP endpoint, health,
+// readiness and metrics into one handler with, from the outside in: the
+// client's address behind trusted proxies, logging, metrics and panic
+// recovery, the security headers, the write deadlines, and the query string
+// rule.
 func (m *Main) handler() (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -177,11 +190,30 @@ func (m *Main) handler() (http.Handler, error) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
+	// Readiness, unlike liveness, proves that a write commits and that
+	// there is room for new data: a full disk or a read-only database is
+	// not ready.
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		if err := m.Store.Ready(ctx); err != nil {
+			m.cfg.Logger.Warn("not ready", "err", err)
+			w.Header().Set("Retry-After", api.RetryAfter)
+			http.Error(w, "not ready: the database does not take writes", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/ocpp/{identity}", m.ocpp)
 	mux.Handle("/api/v1/", api.New(api.Config{Store: m.Store, Logger: m.cfg.Logger, Auth: authSvc, Commander: m.ocpp}))
 	mux.Handle("/", webApp)
-	return withObservability(mux, m.cfg.Logger, metrics), nil
+	var h http.Handler = withQueryRule(mux)
+	h = withWriteDeadline(h, m.cfg.Timeouts.withDefaults().WriteIdle)
+	h = withSecurityHeaders(h)
+	h = withObservability(h, m.cfg.Logger, metrics)
+	return m.cfg.TrustedProxies.Middleware(h), nil
 }
 
 // httpMetrics are the Prometheus metrics of the HTTP server.
@@ -265,13 +297,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	key := fs.String("tls-key", envOr("FLEETCHARGE_TLS_KEY", ""), "TLS key file")
 	baseURL := fs.String("base-url", envOr("FLEETCHARGE_BASE_URL", ""), "public address of the web application, for links in e-mails (https://fleet.example.com)")
 	smtpURL := fs.String("smtp", envOr("FLEETCHARGE_SMTP_URL", ""), "mail password reset links through smtp://user:password@host:port?from=address (needs --base-url)")
+	proxies := fs.String("trusted-proxies", envOr("FLEETCHARGE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	trusted, err := auth.ParseProxies(*proxies)
+	if err != nil {
 		return err
 	}
 	if (*cert == "") != (*key == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
-	cfg := Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, BaseURL: *baseURL, Logger: newLogger(stderr), Out: stdout}
+	cfg := Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, BaseURL: *baseURL, Logger: newLogger(stderr), Out: stdout, TrustedProxies: trusted}
 	if *smtpURL != "" {
 		if *baseURL == "" {
 			return fmt.Errorf("--smtp needs --base-url, the address the reset links point to")
@@ -287,7 +324,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		m.Close()
 		return err
 	}
-	err := m.Wait(ctx)
+	err = m.Wait(ctx)
 	m.cfg.Logger.Info("shutting down")
 	return errors.Join(err, m.Close())
 }
