@@ -135,9 +135,13 @@ func (sqliteDialect) unavailable(err error) bool {
 	return false
 }
 
-// room: a database at its page limit (max_page_count, which a full disk
-// also sets in effect) with no free page can take an update in place but no
-// new row.
+// minRoom is the pages a database needs free, or within its page limit, to
+// be ready: one write may split pages of several tables and their indexes.
+const minRoom = 64
+
+// room: a database near its page limit (max_page_count, a quota) with few
+// free pages can take an update in place but not a new row. (A full disk
+// fails the readiness write itself.)
 func (sqliteDialect) room(ctx context.Context, tx *sql.Tx) error {
 	var pages, free, most int64
 	err := tx.QueryRowContext(ctx, `SELECT p.page_count, f.freelist_count, m.max_page_count
@@ -145,8 +149,8 @@ func (sqliteDialect) room(ctx context.Context, tx *sql.Tx) error {
 	if err != nil {
 		return err
 	}
-	if free == 0 && pages >= most {
-		return errUnavailable(fmt.Errorf("no free page: %d pages of at most %d", pages, most))
+	if most-pages+free < minRoom {
+		return errUnavailable(fmt.Errorf("no room: %d pages of at most %d, %d free", pages, most, free))
 	}
 	return nil
 }
