@@ -39,6 +39,71 @@ type StopTransaction struct {
 	Reason        string
 }
 
+// TransactionEvent is an OCPP 2.0.1 TransactionEventRequest resolved to the
+// station. A transaction is named by the station (TransactionID); its events
+// are numbered by SeqNo.
+type TransactionEvent struct {
+	StationID     ID
+	TransactionID string // the station's transactionId
+	EventType     string // TxStarted, TxUpdated or TxEnded
+	SeqNo         int64
+	Offline       bool // the event happened while the station was offline
+	TriggerReason string
+	Timestamp     time.Time
+	ConnectorID   int    // the charge point (the EVSE's id); 0 when the event names none
+	IDTag         string // the idToken; "" when the event carries none
+	// MeterWh is the latest energy register reading the event carries, read
+	// at MeterAt; nil when it carries none.
+	MeterWh       *int64
+	MeterAt       time.Time
+	StoppedReason string // of an Ended event; "" for Local
+}
+
+// The OCPP 2.0.1 transaction event types.
+const (
+	TxStarted = "Started"
+	TxUpdated = "Updated"
+	TxEnded   = "Ended"
+)
+
+// TransactionEventResult is what storing a TransactionEvent did.
+type TransactionEventResult struct {
+	Session *Session
+	// Created is set when the event opened the session (the first event of
+	// the transaction that reached the back office).
+	Created bool
+	// Repeated is set when an event with the same seqNo was stored before:
+	// nothing changed.
+	Repeated bool
+}
+
+// DeviceVariable is one attribute of one variable of one component of an
+// OCPP 2.0.1 station's device model, as its NotifyReport last gave it.
+type DeviceVariable struct {
+	Component         string    `json:"component"`
+	ComponentInstance string    `json:"component_instance,omitempty"`
+	EVSEID            int       `json:"evse_id,omitempty"`
+	ConnectorID       int       `json:"connector_id,omitempty"`
+	Variable          string    `json:"variable"`
+	VariableInstance  string    `json:"variable_instance,omitempty"`
+	AttributeType     string    `json:"attribute_type"` // Actual, Target, MinSet, MaxSet
+	Value             *string   `json:"value"`
+	Mutability        string    `json:"mutability,omitempty"`
+	DataType          string    `json:"data_type,omitempty"`
+	Unit              string    `json:"unit,omitempty"`
+	UpdatedAt         time.Time `json:"updated_at"`
+}
+
+// SecurityEvent is a station's SecurityEventNotification.
+type SecurityEvent struct {
+	ID         ID        `json:"id"`
+	StationID  ID        `json:"station_id"`
+	Type       string    `json:"type"`
+	TechInfo   string    `json:"tech_info,omitempty"`
+	At         time.Time `json:"at"`          // when it happened, by the station's clock
+	ReceivedAt time.Time `json:"received_at"` // when the back office stored it
+}
+
 // CardAuth is what deciding on an idTag at a station needs: the card (nil
 // when the idTag is unknown in the station's provider), the organization
 // chain of the card's account, and the station's charge group.
@@ -56,7 +121,9 @@ type ChargingStore interface {
 	// providers (the identity is unique on the platform).
 	StationByIdentity(ctx context.Context, identity string) (*Station, error)
 	RecordBoot(ctx context.Context, stationID ID, info BootInfo, at time.Time) error
-	SetConnection(ctx context.Context, stationID ID, online bool, at time.Time) error
+	// SetConnection records whether the station is connected, and the
+	// OCPP version of its connection (kept as it is when version is "").
+	SetConnection(ctx context.Context, stationID ID, online bool, version string, at time.Time) error
 	RecordHeartbeat(ctx context.Context, stationID ID, at time.Time) error
 	RecordStatus(ctx context.Context, stationID ID, connectorID int, status, errorCode string, at time.Time) error
 	// CardAuth loads what deciding on idTag at the station needs.
@@ -70,6 +137,27 @@ type ChargingStore interface {
 	// StopTransaction closes a session, computing energy, duration and cost.
 	// A repeat returns the stored session unchanged.
 	StopTransaction(ctx context.Context, t StopTransaction) (*Session, error)
+	// TransactionEvent stores an OCPP 2.0.1 transaction event in the session
+	// of the station's transaction, opening it on the transaction's first
+	// event and closing it on Ended. A repeat (same transaction and seqNo)
+	// changes nothing.
+	TransactionEvent(ctx context.Context, e TransactionEvent) (TransactionEventResult, error)
+	// StationTransactionID returns the station's own ID of the session's
+	// transaction ("" for an OCPP 1.6 one); a session of another station is
+	// not found.
+	StationTransactionID(ctx context.Context, stationID, sessionID ID) (string, error)
+	// RecordDeviceModel stores variables of the station's device model,
+	// replacing the stored attribute of each.
+	RecordDeviceModel(ctx context.Context, stationID ID, vars []DeviceVariable, at time.Time) error
+	// RecordSecurityEvent stores a station's security event.
+	RecordSecurityEvent(ctx context.Context, e SecurityEvent) error
+	// DeviceModel returns the station's stored device model, by component
+	// and variable. The caller has checked that the station may be read.
+	DeviceModel(ctx context.Context, stationID ID) ([]DeviceVariable, error)
+	// SecurityEvents returns the station's latest security events, newest
+	// first, at most limit. The caller has checked that the station may be
+	// read.
+	SecurityEvents(ctx context.Context, stationID ID, limit int) ([]SecurityEvent, error)
 }
 
 // Admits reports whether the charge group lets the card charge: a public

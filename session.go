@@ -34,8 +34,15 @@ type Session struct {
 	EnergyWh         int64      `json:"-"`
 	DurationSeconds  int64      `json:"-"`
 	StopReason       string     `json:"stop_reason,omitempty"`
-	CostMinor        int64      `json:"-"`
-	Currency         string     `json:"currency,omitempty"`
+	// StationTxID is the transaction's ID as an OCPP 2.0.1 station named
+	// it (its transactionId); empty for OCPP 1.6, where the session's ID is
+	// the transaction's.
+	StationTxID string `json:"station_transaction_id,omitempty"`
+	// SeqGaps counts the OCPP 2.0.1 transaction events the station numbered
+	// (seqNo) but the back office never received.
+	SeqGaps   int    `json:"seq_gaps,omitempty"`
+	CostMinor int64  `json:"-"`
+	Currency  string `json:"currency,omitempty"`
 	// CardMasked is set when the caller sees the session only from the
 	// station side and the card is foreign to it: the card's external ID is
 	// masked and the employee is hidden.

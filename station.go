@@ -43,20 +43,30 @@ const (
 	StationOffline = "offline"
 )
 
+// OCPP versions a station speaks (Station.OCPPVersion), as named by their
+// WebSocket subprotocols without the "ocpp" prefix.
+const (
+	OCPP16  = "1.6"
+	OCPP201 = "2.0.1"
+)
+
 // Station is a charge station, known to the OCPP endpoint by its Identity.
 type Station struct {
-	ID              ID            `json:"id"`
-	ProviderID      ID            `json:"-"`
-	AccountID       ID            `json:"account_id"`
-	LocationID      ID            `json:"location_id"`
-	ChargeGroupID   ID            `json:"charge_group_id"`
-	Identity        string        `json:"identity"`
-	PasswordHash    string        `json:"-"`
-	Vendor          string        `json:"vendor,omitempty"`
-	Model           string        `json:"model,omitempty"`
-	SerialNumber    string        `json:"serial_number,omitempty"`
-	Firmware        string        `json:"firmware_version,omitempty"`
-	Connection      string        `json:"connection"` // StationOnline or StationOffline
+	ID            ID     `json:"id"`
+	ProviderID    ID     `json:"-"`
+	AccountID     ID     `json:"account_id"`
+	LocationID    ID     `json:"location_id"`
+	ChargeGroupID ID     `json:"charge_group_id"`
+	Identity      string `json:"identity"`
+	PasswordHash  string `json:"-"`
+	Vendor        string `json:"vendor,omitempty"`
+	Model         string `json:"model,omitempty"`
+	SerialNumber  string `json:"serial_number,omitempty"`
+	Firmware      string `json:"firmware_version,omitempty"`
+	Connection    string `json:"connection"` // StationOnline or StationOffline
+	// OCPPVersion is the version the station spoke on its last connection
+	// (OCPP16 or OCPP201); empty until it first connects.
+	OCPPVersion     string        `json:"ocpp_version"`
 	LastHeartbeatAt *time.Time    `json:"last_heartbeat_at"`
 	LastBootAt      *time.Time    `json:"last_boot_at"`
 	ChargePoints    []ChargePoint `json:"charge_points"`

@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -150,28 +153,64 @@ const (
 	CommandReset              = "reset"
 	CommandUnlock             = "unlock"
 	CommandChangeAvailability = "change-availability"
+	CommandGetBaseReport      = "get-base-report"
+	CommandGetVariables       = "get-variables"
+	CommandSetVariables       = "set-variables"
 )
 
-// Commands lists the remote commands with the OCPP 1.6 action each sends.
-var Commands = []struct{ Name, Action string }{
-	{CommandRemoteStart, "RemoteStartTransaction"},
-	{CommandRemoteStop, "RemoteStopTransaction"},
-	{CommandReset, "Reset"},
-	{CommandUnlock, "UnlockConnector"},
-	{CommandChangeAvailability, "ChangeAvailability"},
+// Commands lists the remote commands with the action each sends to a
+// station of each OCPP version. Every command has both: one that OCPP 2.0.1
+// added (the device model's variables) maps to the 1.6 configuration keys,
+// the variable's name being the key.
+var Commands = []struct{ Name, Action16, Action201 string }{
+	{CommandRemoteStart, "RemoteStartTransaction", "RequestStartTransaction"},
+	{CommandRemoteStop, "RemoteStopTransaction", "RequestStopTransaction"},
+	{CommandReset, "Reset", "Reset"},
+	{CommandUnlock, "UnlockConnector", "UnlockConnector"},
+	{CommandChangeAvailability, "ChangeAvailability", "ChangeAvailability"},
+	{CommandGetBaseReport, "GetConfiguration", "GetBaseReport"},
+	{CommandGetVariables, "GetConfiguration", "GetVariables"},
+	{CommandSetVariables, "ChangeConfiguration", "SetVariables"},
 }
 
 // Command is a remote command to a station with its arguments; each
 // command reads only its own: remote-start ConnectorID (0 lets the station
 // choose) and IDTag; remote-stop TransactionID; reset Type (Soft or Hard);
 // unlock ConnectorID; change-availability ConnectorID (0 for the whole
-// station) and Type (Operative or Inoperative).
+// station) and Type (Operative or Inoperative); get-base-report Type
+// (FullInventory, ConfigurationInventory or SummaryInventory; empty for
+// FullInventory); get-variables and set-variables Variables (with their
+// Value for set-variables; on an OCPP 1.6 station the Variable is the
+// configuration key, and ChangeConfiguration sets one at a time).
 type Command struct {
 	Name          string
 	ConnectorID   int
 	IDTag         string
 	TransactionID fc.ID
 	Type          string
+	Variables     []Variable
+}
+
+// Variable names a variable of a station's device model (OCPP 2.0.1: a
+// component's variable; OCPP 1.6: a configuration key, Variable alone).
+type Variable struct {
+	Component string `json:"component,omitempty"`
+	Variable  string `json:"variable"`
+	Value     string `json:"value,omitempty"`
+}
+
+// action returns the action the command sends to a station speaking
+// version, or "" for no such command.
+func action(name, version string) string {
+	for _, c := range Commands {
+		if c.Name == name {
+			if version == fc.OCPP201 {
+				return c.Action201
+			}
+			return c.Action16
+		}
+	}
+	return ""
 }
 
 // CommandResult is what the station answered to a command.
@@ -193,13 +232,7 @@ type CommandResult struct {
 // not exist, so that commands cannot probe other stations' transactions or
 // other accounts' cards.
 func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationID fc.ID, cmd Command) (*CommandResult, error) {
-	action := ""
-	for _, c := range Commands {
-		if c.Name == cmd.Name {
-			action = c.Action
-		}
-	}
-	if action == "" {
+	if action(cmd.Name, fc.OCPP16) == "" {
 		return nil, fc.Errorf(fc.ENotFound, "no such command: %q", cmd.Name)
 	}
 	st, err := s.Station(ctx, subj, stationID)
@@ -209,11 +242,23 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 	if err := s.mayChange(ctx, subj, fc.KindStation, stationID, access.StationsCommand); err != nil {
 		return nil, err
 	}
-	req, err := commandRequest(cmd, st.ChargePoints)
-	if err != nil {
+	if _, _, err := CommandCall(cmd, st, ""); err != nil {
 		return nil, err
 	}
 	if err := s.checkCommandTarget(ctx, subj, st, cmd); err != nil {
+		return nil, err
+	}
+	txID := ""
+	if cmd.Name == CommandRemoteStop && st.OCPPVersion == fc.OCPP201 {
+		if txID, err = s.Store.StationTransactionID(ctx, st.ID, cmd.TransactionID); err != nil {
+			return nil, err
+		}
+		if txID == "" {
+			return nil, fc.Errorf(fc.EUnprocessable, "session %s started over OCPP 1.6, and station %s speaks OCPP 2.0.1 now", cmd.TransactionID, st.ID)
+		}
+	}
+	action, req, err := CommandCall(cmd, st, txID)
+	if err != nil {
 		return nil, err
 	}
 	if s.Commander == nil {
@@ -279,9 +324,23 @@ func (s *Service) mayStartWith(ctx context.Context, subj access.Subject, st *fc.
 	return auth.Group != nil && auth.Group.Admits(auth.Card, auth.CardOrgs), nil
 }
 
-// commandRequest checks a command's arguments against the station's
-// connectors and returns the OCPP request payload.
-func commandRequest(cmd Command, points []fc.ChargePoint) (any, error) {
+// CommandCall checks a command's arguments against the station's
+// connectors and returns the OCPP action and request payload it sends to
+// the station, in the OCPP version the station speaks (OCPPVersion; 1.6
+// until it first connects). stationTxID is, for a remote-stop on an OCPP
+// 2.0.1 station, the station's own ID of the transaction (ignored
+// otherwise). Charge point n is OCPP 2.0.1's EVSE n.
+func CommandCall(cmd Command, st *fc.Station, stationTxID string) (action string, req any, err error) {
+	v201 := st.OCPPVersion == fc.OCPP201
+	if v201 {
+		action = Commands201(cmd.Name)
+	} else {
+		action = Commands16(cmd.Name)
+	}
+	if action == "" {
+		return "", nil, fc.Errorf(fc.ENotFound, "no such command: %q", cmd.Name)
+	}
+	points := st.ChargePoints
 	fields := map[string]string{}
 	connector := func(min int) {
 		if cmd.ConnectorID == 0 && min == 0 {
@@ -309,12 +368,31 @@ func commandRequest(cmd Command, points []fc.ChargePoint) (any, error) {
 		}
 		fields[field] = "must be one of " + joinQuoted(allowed)
 	}
-	var req any
+	variables := func(max int) {
+		if len(cmd.Variables) == 0 || len(cmd.Variables) > max {
+			fields["variables"] = fmt.Sprintf("must name 1 to %d variables", max)
+			return
+		}
+		for i, v := range cmd.Variables {
+			bad := v.Variable == "" || len(v.Variable) > 50 || len(v.Component) > 50 || len(v.Value) > 1000 ||
+				strings.ContainsRune(v.Variable+v.Component+v.Value, 0)
+			if v201 && v.Component == "" {
+				bad = true
+			}
+			if bad {
+				fields[fmt.Sprintf("variables[%d]", i)] = "needs a variable of 1 to 50 characters (and its component on OCPP 2.0.1), a value of at most 1000"
+			}
+		}
+	}
 	switch cmd.Name {
 	case CommandRemoteStart:
 		connector(0)
 		if cmd.IDTag == "" || len(cmd.IDTag) > 20 || strings.IndexByte(cmd.IDTag, 0) >= 0 {
 			fields["id_tag"] = "is required: 1 to 20 characters"
+		}
+		if v201 {
+			req = requestStart201{EVSEID: cmd.ConnectorID, RemoteStartID: requestID(), IDToken: idToken201{IDToken: cmd.IDTag, Type: "ISO14443"}}
+			break
 		}
 		req = struct {
 			ConnectorID int    `json:"connectorId,omitempty"`
@@ -324,31 +402,157 @@ func commandRequest(cmd Command, points []fc.ChargePoint) (any, error) {
 		if cmd.TransactionID <= 0 || cmd.TransactionID > 1<<31-1 {
 			fields["transaction_id"] = "is required: the ID of the session to stop"
 		}
+		if v201 {
+			req = struct {
+				TransactionID string `json:"transactionId"`
+			}{stationTxID}
+			break
+		}
 		req = struct {
 			TransactionID int64 `json:"transactionId"`
 		}{int64(cmd.TransactionID)}
 	case CommandReset:
 		oneOf("type", cmd.Type, "Soft", "Hard")
+		if v201 {
+			// OCPP 2.0.1 resets at once or once idle; a soft reset is the
+			// one that waits for the transactions to end.
+			typ := "Immediate"
+			if cmd.Type == "Soft" {
+				typ = "OnIdle"
+			}
+			req = struct {
+				Type string `json:"type"`
+			}{typ}
+			break
+		}
 		req = struct {
 			Type string `json:"type"`
 		}{cmd.Type}
 	case CommandUnlock:
 		connector(1)
+		if v201 {
+			req = struct {
+				EVSEID      int `json:"evseId"`
+				ConnectorID int `json:"connectorId"`
+			}{cmd.ConnectorID, 1}
+			break
+		}
 		req = struct {
 			ConnectorID int `json:"connectorId"`
 		}{cmd.ConnectorID}
 	case CommandChangeAvailability:
 		connector(0)
 		oneOf("type", cmd.Type, "Operative", "Inoperative")
+		if v201 {
+			var evse *evse201
+			if cmd.ConnectorID > 0 {
+				evse = &evse201{ID: cmd.ConnectorID}
+			}
+			req = struct {
+				OperationalStatus string   `json:"operationalStatus"`
+				EVSE              *evse201 `json:"evse,omitempty"`
+			}{cmd.Type, evse}
+			break
+		}
 		req = struct {
 			ConnectorID int    `json:"connectorId"`
 			Type        string `json:"type"`
 		}{cmd.ConnectorID, cmd.Type}
+	case CommandGetBaseReport:
+		if cmd.Type == "" {
+			cmd.Type = "FullInventory"
+		}
+		oneOf("type", cmd.Type, "FullInventory", "ConfigurationInventory", "SummaryInventory")
+		if v201 {
+			req = struct {
+				RequestID  int    `json:"requestId"`
+				ReportBase string `json:"reportBase"`
+			}{requestID(), cmd.Type}
+			break
+		}
+		req = struct{}{} // GetConfiguration without keys: every key
+	case CommandGetVariables:
+		variables(50)
+		if v201 {
+			data := make([]variableData201, len(cmd.Variables))
+			for i, v := range cmd.Variables {
+				data[i] = variableData201{Component: named201{Name: v.Component}, Variable: named201{Name: v.Variable}}
+			}
+			req = struct {
+				GetVariableData []variableData201 `json:"getVariableData"`
+			}{data}
+			break
+		}
+		keys := make([]string, len(cmd.Variables))
+		for i, v := range cmd.Variables {
+			keys[i] = v.Variable
+		}
+		req = struct {
+			Key []string `json:"key"`
+		}{keys}
+	case CommandSetVariables:
+		if !v201 {
+			variables(1)
+			if len(fields) == 0 {
+				req = struct {
+					Key   string `json:"key"`
+					Value string `json:"value"`
+				}{cmd.Variables[0].Variable, cmd.Variables[0].Value}
+			}
+			break
+		}
+		variables(50)
+		data := make([]variableData201, len(cmd.Variables))
+		for i, v := range cmd.Variables {
+			value := v.Value
+			data[i] = variableData201{AttributeValue: &value, Component: named201{Name: v.Component}, Variable: named201{Name: v.Variable}}
+		}
+		req = struct {
+			SetVariableData []variableData201 `json:"setVariableData"`
+		}{data}
 	}
 	if len(fields) > 0 {
-		return nil, fc.Invalid(fields)
+		return "", nil, fc.Invalid(fields)
 	}
-	return req, nil
+	return action, req, nil
+}
+
+// Commands16 returns the OCPP 1.6 action of a command, or "".
+func Commands16(name string) string { return action(name, fc.OCPP16) }
+
+// Commands201 returns the OCPP 2.0.1 action of a command, or "".
+func Commands201(name string) string { return action(name, fc.OCPP201) }
+
+// The OCPP 2.0.1 request parts the commands send.
+type (
+	idToken201 struct {
+		IDToken string `json:"idToken"`
+		Type    string `json:"type"`
+	}
+	requestStart201 struct {
+		EVSEID        int        `json:"evseId,omitempty"`
+		RemoteStartID int        `json:"remoteStartId"`
+		IDToken       idToken201 `json:"idToken"`
+	}
+	evse201 struct {
+		ID int `json:"id"`
+	}
+	named201 struct {
+		Name string `json:"name"`
+	}
+	variableData201 struct {
+		AttributeValue *string  `json:"attributeValue,omitempty"`
+		Component      named201 `json:"component"`
+		Variable       named201 `json:"variable"`
+	}
+)
+
+// requestID returns an ID for a request whose answers the station numbers
+// (remoteStartId, requestId): random, positive, within 31 bits.
+func requestID() int {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return int(binary.BigEndian.Uint32(b[:])>>1) | 1
 }
 
 func joinQuoted(list []string) string {

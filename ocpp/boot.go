@@ -21,6 +21,8 @@ type bootNotificationResponse struct {
 	Interval    int    `json:"interval"`
 }
 
+func (r bootNotificationResponse) accepted() bool { return r.Status == "Accepted" }
+
 // bootNotification records what the station says of itself and accepts it,
 // telling it the heartbeat interval.
 func (s *Server) bootNotification(ctx context.Context, st *fc.Station, payload json.RawMessage) (any, error) {

@@ -14,28 +14,52 @@ import (
 // with this identity and waits for the answer, at most CallTimeout. It
 // returns the CALLRESULT payload, which passed the action's response schema.
 //
+// The action and request are those of the OCPP version the station's
+// connection speaks.
+//
 // Errors: EConflict when the station is offline; EInvalid when request does
-// not fit the action's schema; EUnavailable when the station does not
+// not fit the action's schema (in the station's version; while it is
+// offline, in any); EUnavailable when the station does not
 // answer in time, disconnects first, or answers malformed; and, when the
 // station answers with a CALLERROR, an error whose chain holds the *CallError
 // (EUnprocessable, ENotImplemented for NotImplemented and NotSupported).
 // Access rights are the caller's business.
 func (s *Server) Call(ctx context.Context, identity, action string, request any) (json.RawMessage, error) {
-	if !s.schemas.known(action) {
-		return nil, fc.Errorf(fc.EInvalid, "%q is not an OCPP 1.6 action", action)
-	}
 	payload, err := json.Marshal(request)
 	if err != nil {
 		return nil, fc.Errorf(fc.EInvalid, "%s: the request does not encode as JSON", action)
 	}
-	if cerr := s.schemas.request(action, payload); cerr != nil {
-		return nil, fc.Errorf(fc.EInvalid, "%s: %s", action, cerr.Description)
-	}
 	c := s.reg.get(identity)
+	// The request must fit the version of the station's connection; while
+	// it is offline, one of the versions.
+	vs := s.versions
+	if c != nil {
+		vs = []*version{c.ver}
+	}
+	if err := fits(vs, action, payload); err != nil {
+		return nil, err
+	}
 	if c == nil {
 		return nil, fc.Errorf(fc.EConflict, "station %s is offline", identity)
 	}
 	return c.call(ctx, action, payload)
+}
+
+// fits checks that payload is a request of action in one of the versions.
+func fits(vs []*version, action string, payload json.RawMessage) error {
+	var err error
+	for _, v := range vs {
+		if !v.schemas.known(action) {
+			err = fc.Errorf(fc.EInvalid, "%q is not an OCPP %s action", action, v.name)
+			continue
+		}
+		cerr := v.schemas.request(action, payload)
+		if cerr == nil {
+			return nil
+		}
+		err = fc.Errorf(fc.EInvalid, "%s: %s", action, cerr.Description)
+	}
+	return err
 }
 
 // call sends a CALL and waits for its answer, one CALL at a time.

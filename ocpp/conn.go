@@ -25,6 +25,7 @@ type conn struct {
 	ws       *websocket.Conn
 	tcp      net.Conn // under ws: closed by finish whatever ws did
 	station  *fc.Station
+	ver      *version // the OCPP version negotiated
 	identity string
 	remote   string
 
@@ -85,7 +86,7 @@ func (c *conn) serve() error {
 		}
 		c.touch()
 		if typ != websocket.MessageText {
-			c.send(encodeError(unknownID, callErrorf(CodeFormationViolation, "OCPP-J messages are text frames")))
+			c.send(c.ver.errorFrame(unknownID, callErrorf(CodeFormationViolation, "OCPP-J messages are text frames")))
 			continue
 		}
 		c.handle(b)
@@ -104,14 +105,14 @@ func (c *conn) handle(b []byte) {
 			return
 		}
 		c.logger().Warn("malformed message", "id", m.id, "err", perr)
-		c.send(encodeError(m.id, perr))
+		c.send(c.ver.errorFrame(m.id, perr))
 		return
 	}
 	switch m.typ {
 	case msgCall:
 		payload, cerr := c.srv.dispatch(c.ctx, c, m.action, m.payload)
 		if cerr != nil {
-			c.send(encodeError(m.id, cerr))
+			c.send(c.ver.errorFrame(m.id, cerr))
 			return
 		}
 		c.send(encodeResult(m.id, payload))
@@ -252,9 +253,9 @@ func (c *conn) resolveResult(m message) {
 		c.logger().Warn("answer to no pending call dropped", "id", m.id)
 		return
 	}
-	if cerr := c.srv.schemas.response(p.action, m.payload); cerr != nil {
+	if cerr := c.ver.schemas.response(p.action, m.payload); cerr != nil {
 		c.logger().Warn("invalid answer", "action", p.action, "err", cerr)
-		p.answer <- callResult{err: fc.Errorf(fc.EUnavailable, "the station's answer to %s does not fit the OCPP 1.6 schema: %s", p.action, cerr.Description)}
+		p.answer <- callResult{err: fc.Errorf(fc.EUnavailable, "the station's answer to %s does not fit the OCPP %s schema: %s", p.action, c.ver.name, cerr.Description)}
 		return
 	}
 	p.answer <- callResult{payload: m.payload}

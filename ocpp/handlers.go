@@ -19,7 +19,8 @@ import (
 // dispatch checks against the response schema before it is sent.
 type handler func(ctx context.Context, st *fc.Station, payload json.RawMessage) (any, error)
 
-// routes is the table of the actions a station may call, one handler each.
+// routes is the table of the actions an OCPP 1.6 station may call, one
+// handler each.
 func (s *Server) routes() map[string]handler {
 	return map[string]handler{
 		"BootNotification":              s.bootNotification,
@@ -39,22 +40,22 @@ func (s *Server) routes() map[string]handler {
 // It never panics: a handler's panic is logged and answered as an
 // InternalError.
 func (s *Server) dispatch(ctx context.Context, c *conn, action string, payload json.RawMessage) (out json.RawMessage, cerr *CallError) {
-	h, ok := s.handlers[action]
+	h, ok := c.ver.handlers[action]
 	if !ok {
-		if s.schemas.known(action) {
-			return nil, callErrorf(CodeNotSupported, "%s is not a Charge Point to Central System action", action)
+		if c.ver.schemas.known(action) {
+			return nil, callErrorf(CodeNotSupported, "%s is not an action a station sends", action)
 		}
 		return nil, callErrorf(CodeNotImplemented, "unknown action %q", truncate(action, 64))
 	}
 	if !c.admits(action) {
 		return nil, callErrorf(CodeSecurityError, "%s before the station's BootNotification was accepted", action)
 	}
-	if cerr := s.schemas.request(action, payload); cerr != nil {
+	if cerr := c.ver.schemas.request(action, payload); cerr != nil {
 		return nil, cerr
 	}
 	if at := nulText(payload); at != "" {
-		// PostgreSQL text cannot hold U+0000, and no OCPP 1.6 field has a
-		// use for it: the value is refused before it reaches a handler.
+		// PostgreSQL text cannot hold U+0000, and no OCPP field has a use
+		// for it: the value is refused before it reaches a handler.
 		return nil, callErrorf(CodePropertyConstraintViolation, "%s: text must not contain U+0000", at)
 	}
 	defer func() {
@@ -73,7 +74,7 @@ func (s *Server) dispatch(ctx context.Context, c *conn, action string, payload j
 		}
 		return nil, cerr
 	}
-	if boot, ok := resp.(bootNotificationResponse); ok && boot.Status == "Accepted" {
+	if boot, ok := resp.(bootAnswer); ok && boot.accepted() {
 		c.accepted.Store(true)
 	}
 	out, err = json.Marshal(resp)
@@ -81,12 +82,15 @@ func (s *Server) dispatch(ctx context.Context, c *conn, action string, payload j
 		c.logger().Error("encoding the answer", "action", action, "err", err)
 		return nil, callErrorf(CodeInternalError, "internal error")
 	}
-	if cerr := s.schemas.response(action, out); cerr != nil {
+	if cerr := c.ver.schemas.response(action, out); cerr != nil {
 		c.logger().Error("our answer does not fit the schema", "action", action, "err", cerr, "answer", string(out))
 		return nil, callErrorf(CodeInternalError, "internal error")
 	}
 	return out, nil
 }
+
+// bootAnswer is the answer to a BootNotification, of either version.
+type bootAnswer interface{ accepted() bool }
 
 // admits reports whether the station may call action now. OCPP 1.6, 4.2:
 // "Between the physical power-on/reboot and the successful completion of a

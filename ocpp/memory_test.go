@@ -23,9 +23,9 @@ type nullStore struct{ hash string }
 func (n nullStore) StationByIdentity(_ context.Context, identity string) (*fc.Station, error) {
 	return &fc.Station{ID: 1, Identity: identity, PasswordHash: n.hash}, nil
 }
-func (nullStore) RecordBoot(context.Context, fc.ID, fc.BootInfo, time.Time) error { return nil }
-func (nullStore) SetConnection(context.Context, fc.ID, bool, time.Time) error     { return nil }
-func (nullStore) RecordHeartbeat(context.Context, fc.ID, time.Time) error         { return nil }
+func (nullStore) RecordBoot(context.Context, fc.ID, fc.BootInfo, time.Time) error     { return nil }
+func (nullStore) SetConnection(context.Context, fc.ID, bool, string, time.Time) error { return nil }
+func (nullStore) RecordHeartbeat(context.Context, fc.ID, time.Time) error             { return nil }
 func (nullStore) RecordStatus(context.Context, fc.ID, int, string, string, time.Time) error {
 	return nil
 }
@@ -38,6 +38,18 @@ func (nullStore) StartTransaction(context.Context, fc.StartTransaction) (*fc.Ses
 func (nullStore) RecordMeter(context.Context, fc.ID, fc.ID, int64, time.Time) error { return nil }
 func (nullStore) StopTransaction(context.Context, fc.StopTransaction) (*fc.Session, error) {
 	return &fc.Session{ID: 1}, nil
+}
+func (nullStore) TransactionEvent(context.Context, fc.TransactionEvent) (fc.TransactionEventResult, error) {
+	return fc.TransactionEventResult{Session: &fc.Session{ID: 1}, Created: true}, nil
+}
+func (nullStore) StationTransactionID(context.Context, fc.ID, fc.ID) (string, error) { return "", nil }
+func (nullStore) RecordDeviceModel(context.Context, fc.ID, []fc.DeviceVariable, time.Time) error {
+	return nil
+}
+func (nullStore) RecordSecurityEvent(context.Context, fc.SecurityEvent) error     { return nil }
+func (nullStore) DeviceModel(context.Context, fc.ID) ([]fc.DeviceVariable, error) { return nil, nil }
+func (nullStore) SecurityEvents(context.Context, fc.ID, int) ([]fc.SecurityEvent, error) {
+	return nil, nil
 }
 
 // rawUpgrade opens a WebSocket with a bare TCP connection and a handwritten

@@ -7,28 +7,24 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	xmessage "golang.org/x/text/message"
-
-	"github.com/fleetcharge/fleetcharge/third_party/ocpp16"
 )
 
-// schemas are the OCPP 1.6 request and response schemas of every action,
-// compiled once per process.
+// schemas are the request and response schemas of every action of one OCPP
+// version, compiled once per process.
 type schemas struct {
 	req, conf map[string]*jsonschema.Schema
 }
 
-// loadSchemas compiles the embedded schemas on first use.
-var loadSchemas = sync.OnceValues(func() (*schemas, error) { return compileSchemas(ocpp16.Schemas) })
-
-// compileSchemas compiles schemas/Action.json and schemas/ActionResponse.json
-// of fsys.
-func compileSchemas(fsys fs.FS) (*schemas, error) {
+// compileSchemas compiles the request schemas schemas/Action{reqSuffix}.json
+// and the response schemas schemas/ActionResponse.json of fsys (OCPP 1.6
+// names a request Action.json, OCPP 2.0.1 ActionRequest.json). Each is
+// added under its own file name, whatever $id it declares.
+func compileSchemas(fsys fs.FS, reqSuffix string) (*schemas, error) {
 	entries, err := fs.ReadDir(fsys, "schemas")
 	if err != nil {
 		return nil, err
@@ -48,7 +44,7 @@ func compileSchemas(fsys fs.FS) (*schemas, error) {
 		if err != nil {
 			return nil, fmt.Errorf("schema %s: %w", e.Name(), err)
 		}
-		url := "urn:ocpp:1.6:" + name
+		url := "urn:fleetcharge:schema:" + name
 		if err := c.AddResource(url, doc); err != nil {
 			return nil, fmt.Errorf("schema %s: %w", e.Name(), err)
 		}
@@ -62,8 +58,10 @@ func compileSchemas(fsys fs.FS) (*schemas, error) {
 		}
 		if action, ok := strings.CutSuffix(name, "Response"); ok {
 			s.conf[action] = sch
+		} else if action, ok := strings.CutSuffix(name, reqSuffix); ok {
+			s.req[action] = sch
 		} else {
-			s.req[name] = sch
+			return nil, fmt.Errorf("schema %s: neither a request nor a response", name)
 		}
 	}
 	for action := range s.req {
@@ -74,7 +72,7 @@ func compileSchemas(fsys fs.FS) (*schemas, error) {
 	return s, nil
 }
 
-// known reports whether action is an OCPP 1.6 action.
+// known reports whether action is an action of the version.
 func (s *schemas) known(action string) bool { return s.req[action] != nil }
 
 // request validates the payload of a CALL of action.

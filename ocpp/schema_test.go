@@ -72,3 +72,38 @@ func TestValidateResponse(t *testing.T) {
 		t.Errorf("invalid Reset answer: got %v, want %s", err, CodePropertyConstraintViolation)
 	}
 }
+
+func TestSchemas201Compile(t *testing.T) {
+	s, err := loadSchemas201()
+	if err != nil {
+		t.Fatalf("load OCPP 2.0.1 schemas: %v", err)
+	}
+	if got := len(s.req); got != 64 {
+		t.Errorf("%d actions, want the 64 of OCPP 2.0.1", got)
+	}
+	for _, action := range []string{"BootNotification", "TransactionEvent", "RequestStartTransaction", "GetBaseReport", "NotifyReport", "SetVariables"} {
+		if !s.known(action) || s.conf[action] == nil {
+			t.Errorf("%s: request or response schema missing", action)
+		}
+	}
+	tests := []struct {
+		name, action, payload, want string
+	}{
+		{"valid", "Authorize", `{"idToken":{"idToken":"04A1B2C3","type":"ISO14443"}}`, ""},
+		{"token type", "Authorize", `{"idToken":{"idToken":"04A1B2C3","type":"Badge"}}`, CodePropertyConstraintViolation},
+		{"missing seqNo", "TransactionEvent", `{"eventType":"Started","timestamp":"2025-01-01T00:00:00Z","triggerReason":"Authorized","transactionInfo":{"transactionId":"T1"}}`, CodeOccurenceConstraintViolation},
+		{"meter value is a number", "TransactionEvent", `{"eventType":"Updated","timestamp":"2025-01-01T00:00:00Z","triggerReason":"MeterValuePeriodic","seqNo":1,"transactionInfo":{"transactionId":"T1"},"meterValue":[{"timestamp":"2025-01-01T00:00:00Z","sampledValue":[{"value":"12"}]}]}`, CodeTypeConstraintViolation},
+		{"unknown field", "Heartbeat", `{"colour":"red"}`, CodeFormationViolation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := s.request(tt.action, json.RawMessage(tt.payload))
+			switch {
+			case tt.want == "" && got != nil:
+				t.Fatalf("got %v, want valid", got)
+			case tt.want != "" && (got == nil || got.Code != tt.want):
+				t.Fatalf("got %v, want %s", got, tt.want)
+			}
+		})
+	}
+}

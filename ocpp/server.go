@@ -1,14 +1,19 @@
-// Package ocpp is fleetcharge's OCPP 1.6J endpoint: charge stations connect
-// over WebSocket to /ocpp/{identity} with the subprotocol ocpp1.6 and their
-// HTTP Basic password, and report boot, status, authorizations and
-// transactions; the back office calls them for remote commands.
+// Package ocpp is fleetcharge's OCPP endpoint, for OCPP 1.6J and OCPP 2.0.1:
+// charge stations connect over WebSocket to /ocpp/{identity} with the
+// subprotocol ocpp2.0.1 or ocpp1.6 (the server picks 2.0.1 when a station
+// offers both) and their HTTP Basic password, and report boot, status,
+// authorizations and transactions; the back office calls them for remote
+// commands.
 //
-// The framing is ours: every CALL, CALLRESULT and CALLERROR is parsed in
-// frame.go, every payload in either direction is validated against the
-// Open Charge Alliance's schemas (schema.go), each station action has one
-// handler (handlers.go and a file per action), errors become CALLERROR codes
-// in one place (errors.go), and calls to stations wait for their answers in
-// call.go. A registry knows which station is online. A station that was
+// Both versions share the transport: the framing is ours (every CALL,
+// CALLRESULT and CALLERROR is parsed in frame.go), one connection loop
+// (conn.go), one registry, and calls to stations that wait for their answers
+// (call.go). They differ in their version (version.go): the Open Charge
+// Alliance's schemas, against which every payload in either direction is
+// validated (schema.go), and the table of station actions, one handler per
+// action in a file of its own (handlers.go and the files it names for 1.6,
+// handlers201.go and the v201_*.go files for 2.0.1). Errors become
+// CALLERROR codes in one place (errors.go). A registry knows which station is online. A station that was
 // never accepted by a BootNotification may send nothing else (handlers.go,
 // admits), and however a connection ends, its socket is closed (conn.go,
 // finish).
@@ -29,9 +34,6 @@ import (
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/secret"
 )
-
-// Subprotocol is the WebSocket subprotocol of OCPP 1.6J.
-const Subprotocol = "ocpp1.6"
 
 // Config configures a Server. Only Store is required.
 type Config struct {
@@ -56,6 +58,9 @@ type Config struct {
 	// ReadLimit is the largest frame accepted, in bytes (default 64 KiB); a
 	// larger one closes the connection with 1009 (message too big).
 	ReadLimit int64
+	// AuthCacheExpiry is how long an OCPP 2.0.1 station may keep a card's
+	// authorization in its cache (cacheExpiryDateTime; default 24 hours).
+	AuthCacheExpiry time.Duration
 }
 
 // Server is the OCPP endpoint. It serves the WebSocket upgrade on
@@ -64,8 +69,7 @@ type Server struct {
 	cfg      Config
 	store    fc.ChargingStore
 	log      *slog.Logger
-	schemas  *schemas
-	handlers map[string]handler
+	versions []*version // in order of preference
 	reg      *registry
 
 	// ctx is the parent of every connection's context; cancel ends them.
@@ -95,16 +99,17 @@ func NewServer(cfg Config) *Server {
 	setDefault(&cfg.PingInterval, time.Minute)
 	setDefault(&cfg.PingTimeout, 30*time.Second)
 	setDefault(&cfg.WriteTimeout, 10*time.Second)
+	setDefault(&cfg.AuthCacheExpiry, 24*time.Hour)
 	if cfg.ReadLimit <= 0 {
 		cfg.ReadLimit = 64 << 10
 	}
-	sch, err := loadSchemas()
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger.With("component", "ocpp"), reg: newRegistry()}
+	vs, err := s.newVersions()
 	if err != nil {
-		panic("ocpp: the embedded OCPP 1.6 schemas do not compile: " + err.Error())
+		panic("ocpp: the embedded OCPP schemas do not compile: " + err.Error())
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger.With("component", "ocpp"), schemas: sch, reg: newRegistry()}
+	s.versions = vs
 	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.handlers = s.routes()
 	return s
 }
 
@@ -149,7 +154,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer c.cancel()
 	hj := &hijackRecorder{ResponseWriter: w}
 	ws, err := websocket.Accept(hj, r, &websocket.AcceptOptions{
-		Subprotocols:   []string{Subprotocol},
+		Subprotocols:   s.subprotocols(),
 		OnPingReceived: func(context.Context, []byte) bool { c.touch(); return true },
 		OnPongReceived: func(context.Context, []byte) { c.touch() },
 	})
@@ -163,9 +168,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.ws, c.tcp = ws, hj.conn
 	// OCPP-J 3.1.2: without an agreed subprotocol the server completes the
 	// handshake without one and closes the connection at once.
-	if ws.Subprotocol() != Subprotocol {
-		s.log.Info("station refused: no ocpp1.6 subprotocol", "station", identity, "offered", r.Header.Values("Sec-WebSocket-Protocol"))
-		c.finish(websocket.StatusProtocolError, "subprotocol ocpp1.6 required")
+	c.ver = s.versionOf(ws.Subprotocol())
+	if c.ver == nil {
+		s.log.Info("station refused: no OCPP subprotocol", "station", identity, "offered", r.Header.Values("Sec-WebSocket-Protocol"))
+		c.finish(websocket.StatusProtocolError, "subprotocol ocpp2.0.1 or ocpp1.6 required")
 		return
 	}
 	ws.SetReadLimit(s.cfg.ReadLimit)
@@ -236,7 +242,7 @@ func (s *Server) connect(c *conn) error {
 	defer s.reg.lock(c.identity)()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), s.cfg.WriteTimeout)
 	defer cancel()
-	if err := s.store.SetConnection(ctx, c.station.ID, true, s.now()); err != nil {
+	if err := s.store.SetConnection(ctx, c.station.ID, true, c.ver.name, s.now()); err != nil {
 		c.cancel()
 		return err
 	}
@@ -244,7 +250,7 @@ func (s *Server) connect(c *conn) error {
 		s.log.Info("station reconnected: closing its previous connection", "station", c.identity)
 		go old.close(websocket.StatusPolicyViolation, "replaced by a new connection")
 	}
-	s.log.Info("station connected", "station", c.identity, "remote", c.remote)
+	s.log.Info("station connected", "station", c.identity, "remote", c.remote, "ocpp", c.ver.name)
 	return nil
 }
 
@@ -259,7 +265,7 @@ func (s *Server) disconnect(c *conn) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), s.cfg.WriteTimeout)
 	defer cancel()
-	if err := s.store.SetConnection(ctx, c.station.ID, false, s.now()); err != nil {
+	if err := s.store.SetConnection(ctx, c.station.ID, false, "", s.now()); err != nil {
 		s.log.Error("station disconnect", "station", c.identity, "err", err)
 	}
 	s.log.Info("station disconnected", "station", c.identity)

@@ -63,7 +63,7 @@ func TestUpgradeRefused(t *testing.T) {
 func TestSubprotocolRequired(t *testing.T) {
 	w := seedWorld(t, storetest.Open(t, "sqlite"))
 	e := startServer(t, ocpp.Config{Store: w.Store})
-	for _, protocols := range [][]string{nil, {"ocpp2.0.1"}} {
+	for _, protocols := range [][]string{nil, {"ocpp2.1"}, {"ocpp1.5"}} {
 		ws, _, err := dialRaw(e, w.Station.Identity, basicAuth(w.Station.Identity, w.Password), protocols...)
 		if err != nil {
 			t.Fatalf("%v: dial: %v", protocols, err)
@@ -173,11 +173,11 @@ func (f *flakyStore) err(method string) error {
 	return nil
 }
 
-func (f *flakyStore) SetConnection(ctx context.Context, id fc.ID, online bool, at time.Time) error {
+func (f *flakyStore) SetConnection(ctx context.Context, id fc.ID, online bool, version string, at time.Time) error {
 	if err := f.err("SetConnection"); err != nil {
 		return err
 	}
-	return f.ChargingStore.SetConnection(ctx, id, online, at)
+	return f.ChargingStore.SetConnection(ctx, id, online, version, at)
 }
 
 func (f *flakyStore) StopTransaction(ctx context.Context, t fc.StopTransaction) (*fc.Session, error) {

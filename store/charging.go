@@ -85,10 +85,17 @@ func (s *Store) RecordBoot(ctx context.Context, stationID fc.ID, info fc.BootInf
 	})
 }
 
-// SetConnection records whether the station is connected now.
-func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool, at time.Time) error {
+// SetConnection records whether the station is connected now, and the OCPP
+// version of its connection unless version is "".
+func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool, version string, at time.Time) error {
+	switch version {
+	case "", fc.OCPP16, fc.OCPP201:
+	default:
+		return fc.Invalid(map[string]string{"ocpp_version": "must be 1.6 or 2.0.1"})
+	}
 	return s.writeState(ctx, func(tx *sql.Tx) error {
-		return execStation(ctx, tx, stationID, `UPDATE stations SET online = $1 WHERE id = $2`, online, int64(stationID))
+		return execStation(ctx, tx, stationID, `UPDATE stations SET online = $1,
+			ocpp_version = CASE WHEN $2 = '' THEN ocpp_version ELSE $3 END WHERE id = $4`, online, version, version, int64(stationID))
 	})
 }
 

@@ -41,7 +41,7 @@ func TestStationTelemetry(t *testing.T) {
 		if err := s.RecordBoot(ctx, st.ID, fc.BootInfo{Vendor: "Alfen", Model: "Eve Double", SerialNumber: "ACE0001", Firmware: "6.3.0"}, t0); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.SetConnection(ctx, st.ID, true, t0); err != nil {
+		if err := s.SetConnection(ctx, st.ID, true, fc.OCPP16, t0); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.RecordHeartbeat(ctx, st.ID, t0.Add(time.Minute)); err != nil {
@@ -53,14 +53,23 @@ func TestStationTelemetry(t *testing.T) {
 		got, _ = s.StationByIdentity(ctx, "Tel-CP1")
 		if got.Vendor != "Alfen" || got.Model != "Eve Double" || got.SerialNumber != "ACE0001" || got.Firmware != "6.3.0" ||
 			got.LastBootAt == nil || !got.LastBootAt.Equal(t0) || got.Connection != fc.StationOnline ||
-			got.LastHeartbeatAt == nil || !got.LastHeartbeatAt.Equal(t0.Add(time.Minute)) {
+			got.LastHeartbeatAt == nil || !got.LastHeartbeatAt.Equal(t0.Add(time.Minute)) || got.OCPPVersion != fc.OCPP16 {
 			t.Errorf("after boot and heartbeats = %+v", got)
 		}
-		if err := s.SetConnection(ctx, st.ID, false, t0.Add(time.Hour)); err != nil {
+		if err := s.SetConnection(ctx, st.ID, false, "", t0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ = s.StationByIdentity(ctx, "Tel-CP1"); got.Connection != fc.StationOffline {
-			t.Errorf("connection = %s, want offline", got.Connection)
+		if got, _ = s.StationByIdentity(ctx, "Tel-CP1"); got.Connection != fc.StationOffline || got.OCPPVersion != fc.OCPP16 {
+			t.Errorf("connection = %s, version %q; want offline, the version kept", got.Connection, got.OCPPVersion)
+		}
+		if err := s.SetConnection(ctx, st.ID, true, fc.OCPP201, t0.Add(2*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ = s.StationByIdentity(ctx, "Tel-CP1"); got.OCPPVersion != fc.OCPP201 {
+			t.Errorf("version = %q after a 2.0.1 connection", got.OCPPVersion)
+		}
+		if err := s.SetConnection(ctx, st.ID, true, "3.0", t0); !fc.IsCode(err, fc.EInvalid) {
+			t.Errorf("version 3.0: err = %v, want invalid", err)
 		}
 
 		// Statuses: a late, older one is ignored; connector 0 is the station
@@ -98,7 +107,7 @@ func TestStationTelemetry(t *testing.T) {
 
 		for name, call := range map[string]func() error{
 			"boot":       func() error { return s.RecordBoot(ctx, 999999, fc.BootInfo{}, t0) },
-			"connection": func() error { return s.SetConnection(ctx, 999999, true, t0) },
+			"connection": func() error { return s.SetConnection(ctx, 999999, true, "", t0) },
 			"heartbeat":  func() error { return s.RecordHeartbeat(ctx, 999999, t0) },
 			"status":     func() error { return s.RecordStatus(ctx, 999999, 1, "Available", "NoError", t0) },
 		} {

@@ -13,14 +13,14 @@ import (
 const MaxConnectors = 32
 
 const stationColumns = `st.id, st.provider_id, st.account_id, st.location_id, st.charge_group_id, st.identity, st.password_hash,
-	st.vendor, st.model, st.serial_number, st.firmware, st.online, st.last_heartbeat_at, st.last_boot_at, st.created_at, st.updated_at`
+	st.vendor, st.model, st.serial_number, st.firmware, st.online, st.ocpp_version, st.last_heartbeat_at, st.last_boot_at, st.created_at, st.updated_at`
 
 func scanStation(row rowScanner, st *fc.Station) error {
 	var online bool
 	var heartbeat, boot sql.NullInt64
 	var created, updated int64
 	if err := row.Scan(&st.ID, &st.ProviderID, &st.AccountID, &st.LocationID, &st.ChargeGroupID, &st.Identity, &st.PasswordHash,
-		&st.Vendor, &st.Model, &st.SerialNumber, &st.Firmware, &online, &heartbeat, &boot, &created, &updated); err != nil {
+		&st.Vendor, &st.Model, &st.SerialNumber, &st.Firmware, &online, &st.OCPPVersion, &heartbeat, &boot, &created, &updated); err != nil {
 		return err
 	}
 	st.Connection = fc.StationOffline
@@ -364,6 +364,8 @@ func (s *Store) DeleteStation(ctx context.Context, sc fc.Scope, id fc.ID) error 
 		}
 		for _, stmt := range []string{
 			`DELETE FROM charge_points WHERE station_id = $1`,
+			`DELETE FROM device_variables WHERE station_id = $1`,
+			`DELETE FROM security_events WHERE station_id = $1`,
 			`DELETE FROM stations WHERE id = $1`,
 		} {
 			if _, err := tx.ExecContext(ctx, stmt, int64(id)); err != nil {

@@ -1,0 +1,81 @@
+package ocpp
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+
+	fc "github.com/fleetcharge/fleetcharge"
+)
+
+// idToken is OCPP 2.0.1's IdTokenType.
+type idToken struct {
+	IDToken string `json:"idToken"`
+	Type    string `json:"type"`
+}
+
+// idTokenInfo201 is OCPP 2.0.1's IdTokenInfoType.
+type idTokenInfo201 struct {
+	Status              string   `json:"status"`
+	CacheExpiryDateTime string   `json:"cacheExpiryDateTime,omitempty"`
+	GroupIDToken        *idToken `json:"groupIdToken,omitempty"`
+}
+
+type authorizeRequest201 struct {
+	IDToken idToken `json:"idToken"`
+}
+
+type authorizeResponse201 struct {
+	IDTokenInfo idTokenInfo201 `json:"idTokenInfo"`
+}
+
+// Token types of OCPP 2.0.1 that name no card.
+const tokenNoAuthorization = "NoAuthorization"
+
+// authorize201 tells an OCPP 2.0.1 station whether an idToken may charge
+// there, by the rules of OCPP 1.6 (authStatus): every token type but
+// NoAuthorization is the internal ID of a card, matched as OCPP 1.6 matches
+// an idTag.
+func (s *Server) authorize201(ctx context.Context, st *fc.Station, payload json.RawMessage) (any, error) {
+	req, err := decode[authorizeRequest201](payload)
+	if err != nil {
+		return nil, err
+	}
+	info, _, err := s.tokenInfo(ctx, st, req.IDToken)
+	if err != nil {
+		return nil, err
+	}
+	return authorizeResponse201{IDTokenInfo: info}, nil
+}
+
+// tokenInfo decides on an idToken at the station. A card's answer carries
+// its account as the groupIdToken (so that the station lets any card of the
+// account stop the transaction) and how long the station may cache it
+// (AuthCacheExpiry). A token the provider does not know is Unknown, OCPP
+// 2.0.1's word for it. NoAuthorization, a station that charges without
+// asking anyone, is Accepted where the station's charge group is public,
+// which admits every card, and Invalid elsewhere.
+func (s *Server) tokenInfo(ctx context.Context, st *fc.Station, tok idToken) (idTokenInfo201, fc.CardAuth, error) {
+	if tok.Type == tokenNoAuthorization {
+		auth, err := s.store.CardAuth(ctx, st.ID, "")
+		if err != nil {
+			return idTokenInfo201{}, auth, err
+		}
+		if auth.Group != nil && auth.Group.Access == fc.AccessPublic {
+			return idTokenInfo201{Status: fc.AuthAccepted}, auth, nil
+		}
+		return idTokenInfo201{Status: fc.AuthInvalid}, auth, nil
+	}
+	auth, err := s.store.CardAuth(ctx, st.ID, tok.IDToken)
+	if err != nil {
+		return idTokenInfo201{}, auth, err
+	}
+	if auth.Card == nil {
+		return idTokenInfo201{Status: "Unknown"}, auth, nil
+	}
+	return idTokenInfo201{
+		Status:              authStatus(auth),
+		CacheExpiryDateTime: formatTime(s.now().Add(s.cfg.AuthCacheExpiry)),
+		GroupIDToken:        &idToken{IDToken: strconv.FormatInt(int64(auth.Card.AccountID), 10), Type: "Central"},
+	}, auth, nil
+}
