@@ -22,6 +22,24 @@ import (
 // checks what they say, and this test sends it the remote commands and
 // checks the sessions it left.
 func TestThirdPartyChargePoint(t *testing.T) {
+	_, dir := thirdPartyPeer(t)
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := seedWorld(t, s)
+		e := startServer(t, ocpp.Config{Store: s, Now: time.Now})
+		runScenario16(t, e, w, w.Station, dir)
+		checkScenario16(t, w, w.Station)
+		st := storedStation(t, w, w.Station)
+		if st.Vendor != "ocpp-rpc" || st.Model != "scenario" || st.LastHeartbeatAt == nil || st.OCPPVersion != fc.OCPP16 {
+			t.Errorf("station after the scenario: vendor %q, model %q, heartbeat %v, version %q", st.Vendor, st.Model, st.LastHeartbeatAt, st.OCPPVersion)
+		}
+		eventually(t, "station offline after the scenario", func() bool { return connection(t, w, w.Station) == fc.StationOffline })
+	})
+}
+
+// thirdPartyPeer returns node and the scenario folder with its packages
+// installed, or skips the test where Node is missing outside CI.
+func thirdPartyPeer(t *testing.T) (node, dir string) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("runs node")
 	}
@@ -35,77 +53,87 @@ func TestThirdPartyChargePoint(t *testing.T) {
 		}
 		t.Skip("node and npm are not installed: the third-party OCPP scenario is skipped (FLEETCHARGE_E2E=1 makes this a failure)")
 	}
-	dir, err := filepath.Abs("e2e")
+	dir, err = filepath.Abs("e2e")
 	if err != nil {
 		t.Fatal(err)
 	}
 	installScenario(t, dir)
+	return node, dir
+}
 
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		w := seedWorld(t, s)
-		e := startServer(t, ocpp.Config{Store: s, Now: time.Now})
-		identity := w.Station.Identity
-		ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, node, "scenario.js", strings.TrimSuffix(e.base, "/"), identity, w.Password,
-			w.Good.InternalID, w.Blocked.InternalID, "UNKNOWN-"+identity)
-		cmd.Dir = dir
-		stdout, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		var stderr strings.Builder
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var out strings.Builder
-		lines := bufio.NewScanner(stdout)
-		for lines.Scan() {
-			line := lines.Text()
-			out.WriteString(line + "\n")
-			if line != "READY" {
-				continue
-			}
-			if got, err := e.srv.RemoteStartTransaction(ctx, identity, 2, w.Good.InternalID); err != nil || got != "Accepted" {
-				t.Errorf("RemoteStartTransaction = %q, %v; want Accepted", got, err)
-			}
-			if got, err := e.srv.Reset(ctx, identity, "Soft"); err != nil || got != "Accepted" {
-				t.Errorf("Reset = %q, %v; want Accepted", got, err)
-			}
-		}
-		if err := cmd.Wait(); err != nil {
-			t.Fatalf("scenario: %v\n%s%s", err, out.String(), stderr.String())
-		}
-		t.Logf("scenario:\n%s", out.String())
+// runScenario runs a scenario script as the station st of w and hands each
+// line it prints to onLine; it fails the test when the script fails.
+func runScenario(t *testing.T, e *endpoint, w *world, st *fc.Station, dir, script string, onLine func(ctx context.Context, line string)) {
+	t.Helper()
+	node, _ := exec.LookPath("node")
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, script, strings.TrimSuffix(e.base, "/"), st.Identity, w.Password,
+		w.Good.InternalID, w.Blocked.InternalID, "UNKNOWN-"+st.Identity)
+	cmd.Dir = dir
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var out strings.Builder
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		line := lines.Text()
+		out.WriteString(line + "\n")
+		onLine(ctx, line)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%s: %v\n%s%s", script, err, out.String(), stderr.String())
+	}
+	t.Logf("%s:\n%s", script, out.String())
+}
 
-		sc := fc.SessionScope{ProviderID: w.Provider.ID, CardSide: fc.Everything, StationSide: fc.Everything}
-		sessions, err := s.Sessions(context.Background(), sc, fc.SessionFilter{StationID: w.Station.ID})
-		if err != nil {
-			t.Fatal(err)
+// runScenario16 runs scenario.js as the OCPP 1.6 station st and sends it
+// the remote commands it waits for.
+func runScenario16(t *testing.T, e *endpoint, w *world, st *fc.Station, dir string) {
+	t.Helper()
+	runScenario(t, e, w, st, dir, "scenario.js", func(ctx context.Context, line string) {
+		if line != "READY" {
+			return
 		}
-		if len(sessions) != 2 {
-			t.Fatalf("%d sessions stored, want 2 (the metered one, the remote start): %+v", len(sessions), sessions)
+		if got, err := e.srv.RemoteStartTransaction(ctx, st.Identity, 2, w.Good.InternalID); err != nil || got != "Accepted" {
+			t.Errorf("RemoteStartTransaction = %q, %v; want Accepted", got, err)
 		}
-		byConnector := map[int]fc.Session{}
-		for _, sess := range sessions {
-			byConnector[sess.ConnectorID] = sess
+		if got, err := e.srv.Reset(ctx, st.Identity, "Soft"); err != nil || got != "Accepted" {
+			t.Errorf("Reset = %q, %v; want Accepted", got, err)
 		}
-		metered, remote := byConnector[1], byConnector[2]
-		if metered.Active() || metered.CardID != w.Good.ID || metered.EnergyWh != 10000 || metered.StopReason != "EVDisconnected" {
-			t.Errorf("metered session: active %v, card %d, %d Wh, %q; want stopped, card %d, 10000 Wh, EVDisconnected",
-				metered.Active(), metered.CardID, metered.EnergyWh, metered.StopReason, w.Good.ID)
-		}
-		if remote.Active() || remote.CardID != w.Good.ID || remote.EnergyWh != 2500 || remote.StopReason != "Remote" {
-			t.Errorf("remote session: active %v, card %d, %d Wh, %q; want stopped, card %d, 2500 Wh, Remote",
-				remote.Active(), remote.CardID, remote.EnergyWh, remote.StopReason, w.Good.ID)
-		}
-		st := storedStation(t, w, w.Station)
-		if st.Vendor != "ocpp-rpc" || st.Model != "scenario" || st.LastHeartbeatAt == nil {
-			t.Errorf("station after the scenario: vendor %q, model %q, heartbeat %v", st.Vendor, st.Model, st.LastHeartbeatAt)
-		}
-		eventually(t, "station offline after the scenario", func() bool { return connection(t, w, w.Station) == fc.StationOffline })
 	})
+}
+
+// checkScenario16 checks the sessions scenario.js left at st.
+func checkScenario16(t *testing.T, w *world, st *fc.Station) {
+	t.Helper()
+	sc := fc.SessionScope{ProviderID: w.Provider.ID, CardSide: fc.Everything, StationSide: fc.Everything}
+	sessions, err := w.Store.Sessions(context.Background(), sc, fc.SessionFilter{StationID: st.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sessions) != 2 {
+		t.Fatalf("%d sessions stored, want 2 (the metered one, the remote start): %+v", len(sessions), sessions)
+	}
+	byConnector := map[int]fc.Session{}
+	for _, sess := range sessions {
+		byConnector[sess.ConnectorID] = sess
+	}
+	metered, remote := byConnector[1], byConnector[2]
+	if metered.Active() || metered.CardID != w.Good.ID || metered.EnergyWh != 10000 || metered.StopReason != "EVDisconnected" {
+		t.Errorf("metered session: active %v, card %d, %d Wh, %q; want stopped, card %d, 10000 Wh, EVDisconnected",
+			metered.Active(), metered.CardID, metered.EnergyWh, metered.StopReason, w.Good.ID)
+	}
+	if remote.Active() || remote.CardID != w.Good.ID || remote.EnergyWh != 2500 || remote.StopReason != "Remote" {
+		t.Errorf("remote session: active %v, card %d, %d Wh, %q; want stopped, card %d, 2500 Wh, Remote",
+			remote.Active(), remote.CardID, remote.EnergyWh, remote.StopReason, w.Good.ID)
+	}
 }
 
 // installScenario installs the scenario's pinned packages when they are
