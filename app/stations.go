@@ -35,6 +35,25 @@ func (s *Service) Station(ctx context.Context, subj access.Subject, id fc.ID) (*
 	return s.Store.Station(ctx, access.StationScopeFor(subj), id)
 }
 
+// StationDeviceModel returns the device model an OCPP 2.0.1 station last
+// reported (NotifyReport), when the subject may read the station.
+func (s *Service) StationDeviceModel(ctx context.Context, subj access.Subject, id fc.ID) ([]fc.DeviceVariable, error) {
+	if _, err := s.Station(ctx, subj, id); err != nil {
+		return nil, err
+	}
+	return s.Store.DeviceModel(ctx, id)
+}
+
+// StationSecurityEvents returns the latest security events a station
+// reported, newest first, at most limit, when the subject may read the
+// station.
+func (s *Service) StationSecurityEvents(ctx context.Context, subj access.Subject, id fc.ID, limit int) ([]fc.SecurityEvent, error) {
+	if _, err := s.Station(ctx, subj, id); err != nil {
+		return nil, err
+	}
+	return s.Store.SecurityEvents(ctx, id, limit)
+}
+
 // StationPasswordHash checks a station password given by a user and returns
 // its hash; the error names field.
 func StationPasswordHash(field, password string) (string, error) {

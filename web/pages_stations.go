@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -232,13 +233,17 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 	b.Facts = []fact{{Label: "Connection", Value: st.Connection, Class: "conn-" + st.Connection}, {Label: "Last heartbeat", Value: v.when(st.LastHeartbeatAt)},
 		{Label: "Last boot", Value: v.when(st.LastBootAt)}, n.fact("Account", fc.KindAccount, st.AccountID), n.fact("Location", fc.KindLocation, st.LocationID),
 		n.fact("Charge group", fc.KindChargeGroup, st.ChargeGroupID), {Label: "Vendor and model", Value: strings.TrimSpace(st.Vendor + " " + st.Model)},
-		{Label: "Serial number", Value: st.SerialNumber}, {Label: "Firmware", Value: st.Firmware}}
+		{Label: "Serial number", Value: st.SerialNumber}, {Label: "Firmware", Value: st.Firmware},
+		{Label: "OCPP version", Value: or(st.OCPPVersion, "not connected yet")}}
 	cps := table{Live: "connectors", Caption: "Connectors", Columns: []string{"Connector", "Status", "Error", "Since"}, Empty: "No connectors."}
 	for _, cp := range st.ChargePoints {
 		cps.Rows = append(cps.Rows, []cell{{Text: strconv.Itoa(cp.ConnectorID)}, {Text: cp.Status, Class: "cp-" + strings.ToLower(cp.Status)},
 			{Text: cp.ErrorCode}, {Text: v.when(cp.StatusAt)}})
 	}
 	b.Tables = append(b.Tables, cps)
+	if err := s.stationOCPPTables(ctx, v, st, b); err != nil {
+		return err
+	}
 	var active []fc.Session
 	if v.can(access.SessionsCardSideRead) || v.can(access.SessionsStationSideRead) {
 		b.Links = append(b.Links, link{"/sessions?station_id=" + st.ID.String(), "Sessions on this station"})
@@ -495,4 +500,51 @@ func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request, v *view) er
 	b.Facts = append(b.Facts, fact{Label: "Location", Value: strings.TrimSpace(x.LocationKind + " " + x.LocationName)}, fact{Label: "Source", Value: x.Source})
 	s.show(w, r, v, http.StatusOK, "detail", "Session "+x.ID.String(), b)
 	return nil
+}
+
+// stationOCPPTables adds what an OCPP 2.0.1 station reported of itself to
+// its page: its device model (from NotifyReport, after a get-base-report)
+// and its security events.
+func (s *Server) stationOCPPTables(ctx context.Context, v *view, st *fc.Station, b *detailBody) error {
+	events, err := s.app.StationSecurityEvents(ctx, v.Subj, st.ID, 50)
+	if err != nil {
+		return err
+	}
+	model, err := s.app.StationDeviceModel(ctx, v.Subj, st.ID)
+	if err != nil {
+		return err
+	}
+	if st.OCPPVersion != fc.OCPP201 && len(events) == 0 && len(model) == 0 {
+		return nil
+	}
+	sec := table{Caption: "Security events", Columns: []string{"When", "Type", "Technical information"}, Empty: "No security event reported."}
+	for _, e := range events {
+		sec.Rows = append(sec.Rows, []cell{{Text: v.when(e.At)}, {Text: e.Type}, {Text: e.TechInfo}})
+	}
+	dm := table{Caption: "Device model", Columns: []string{"Component", "EVSE", "Variable", "Attribute", "Value", "Unit", "Mutability"},
+		Empty: "No device model reported yet: send the station a get-base-report."}
+	for _, d := range model {
+		evse, value := "", ""
+		if d.EVSEID > 0 {
+			evse = strconv.Itoa(d.EVSEID)
+			if d.ConnectorID > 0 {
+				evse += "/" + strconv.Itoa(d.ConnectorID)
+			}
+		}
+		if d.Value != nil {
+			value = *d.Value
+		}
+		dm.Rows = append(dm.Rows, []cell{{Text: joinNonEmpty(d.Component, d.ComponentInstance)}, {Text: evse},
+			{Text: joinNonEmpty(d.Variable, d.VariableInstance)}, {Text: d.AttributeType}, {Text: value}, {Text: d.Unit}, {Text: d.Mutability}})
+	}
+	b.Tables = append(b.Tables, sec, dm)
+	return nil
+}
+
+// joinNonEmpty names a component or variable with its instance, if any.
+func joinNonEmpty(name, instance string) string {
+	if instance == "" {
+		return name
+	}
+	return name + " (" + instance + ")"
 }

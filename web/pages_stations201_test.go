@@ -1,0 +1,38 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/store"
+	"github.com/fleetcharge/fleetcharge/store/storetest"
+)
+
+// TestStationPage201: the page of an OCPP 2.0.1 station shows its version,
+// the device model it reported and its security events (escaped), to a
+// facility manager of the station.
+func TestStationPage201(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newDemoWorld(t, st)
+		ctx := context.Background()
+		id := w.one(t, `SELECT s.id FROM stations s JOIN accounts a ON a.id = s.account_id WHERE a.name LIKE 'Meridian Consulting GmbH%' ORDER BY s.id`)
+		at := time.Date(2025, 6, 2, 9, 30, 0, 0, time.UTC)
+		if err := st.SetConnection(ctx, id, true, fc.OCPP201, at); err != nil {
+			t.Fatal(err)
+		}
+		value := "22000"
+		if err := st.RecordDeviceModel(ctx, id, []fc.DeviceVariable{{Component: "EVSE", EVSEID: 1, Variable: "Power", AttributeType: "MaxSet",
+			Value: &value, Unit: "W", Mutability: "ReadOnly"}}, at); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RecordSecurityEvent(ctx, fc.SecurityEvent{StationID: id, Type: "TamperDetectionActivated", TechInfo: "door <open>", At: at}); err != nil {
+			t.Fatal(err)
+		}
+		page := get(t, w.as(t, facilitiesDE), "/stations/"+id.String(), http.StatusOK)
+		wantIn(t, "2.0.1 station page", page, "OCPP version", "2.0.1", "Device model", "Power", "22000", "MaxSet",
+			"Security events", "TamperDetectionActivated", "door &lt;open&gt;")
+	})
+}
