@@ -158,6 +158,11 @@ type ChargingStore interface {
 	// first, at most limit. The caller has checked that the station may be
 	// read.
 	SecurityEvents(ctx context.Context, stationID ID, limit int) ([]SecurityEvent, error)
+	// SeqGapSessions returns the station's latest sessions with OCPP 2.0.1
+	// transaction events missing (SeqGaps > 0), newest first, at most
+	// limit, with their ID, StationTxID, SeqGaps, ConnectorID and StartedAt.
+	// The caller has checked that the station may be read.
+	SeqGapSessions(ctx context.Context, stationID ID, limit int) ([]Session, error)
 }
 
 // Admits reports whether the charge group lets the card charge: a public

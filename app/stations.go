@@ -54,6 +54,16 @@ func (s *Service) StationSecurityEvents(ctx context.Context, subj access.Subject
 	return s.Store.SecurityEvents(ctx, id, limit)
 }
 
+// StationSeqGaps returns the station's latest sessions with OCPP 2.0.1
+// transaction events that never arrived, when the subject may read the
+// station.
+func (s *Service) StationSeqGaps(ctx context.Context, subj access.Subject, id fc.ID) ([]fc.Session, error) {
+	if _, err := s.Station(ctx, subj, id); err != nil {
+		return nil, err
+	}
+	return s.Store.SeqGapSessions(ctx, id, 20)
+}
+
 // StationPasswordHash checks a station password given by a user and returns
 // its hash; the error names field.
 func StationPasswordHash(field, password string) (string, error) {

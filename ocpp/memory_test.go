@@ -51,6 +51,7 @@ func (nullStore) DeviceModel(context.Context, fc.ID) ([]fc.DeviceVariable, error
 func (nullStore) SecurityEvents(context.Context, fc.ID, int) ([]fc.SecurityEvent, error) {
 	return nil, nil
 }
+func (nullStore) SeqGapSessions(context.Context, fc.ID, int) ([]fc.Session, error) { return nil, nil }
 
 // rawUpgrade opens a WebSocket with a bare TCP connection and a handwritten
 // handshake, so that the client side costs next to nothing in this process.

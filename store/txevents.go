@@ -309,6 +309,36 @@ func txSessionResult(ctx context.Context, tx *sql.Tx, providerID, id fc.ID) (*fc
 	return sess, nil
 }
 
+// SeqGapSessions returns the station's latest sessions with transaction
+// events missing, newest first, at most limit (20 when not positive).
+func (s *Store) SeqGapSessions(ctx context.Context, stationID fc.ID, limit int) ([]fc.Session, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 20
+	}
+	var out []fc.Session
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, `SELECT id, station_tx_id, seq_gaps, connector_id, started_at FROM sessions
+			WHERE station_id = $1 AND seq_gaps > 0 ORDER BY started_at DESC, id DESC LIMIT $2`, int64(stationID), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			x := fc.Session{StationID: stationID}
+			var txID sql.NullString
+			var started int64
+			if err := rows.Scan(&x.ID, &txID, &x.SeqGaps, &x.ConnectorID, &started); err != nil {
+				return err
+			}
+			x.StationTxID, x.StartedAt = txID.String, fromMS(started)
+			out = append(out, x)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
 // StationTransactionID returns the station's own ID of the session's
 // transaction: "" for a session of an OCPP 1.6 transaction, not found for
 // a session of another station.

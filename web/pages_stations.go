@@ -514,8 +514,20 @@ func (s *Server) stationOCPPTables(ctx context.Context, v *view, st *fc.Station,
 	if err != nil {
 		return err
 	}
-	if st.OCPPVersion != fc.OCPP201 && len(events) == 0 && len(model) == 0 {
+	gaps, err := s.app.StationSeqGaps(ctx, v.Subj, st.ID)
+	if err != nil {
+		return err
+	}
+	if st.OCPPVersion != fc.OCPP201 && len(events) == 0 && len(model) == 0 && len(gaps) == 0 {
 		return nil
+	}
+	if len(gaps) > 0 {
+		gt := table{Caption: "Transactions with events missing", Columns: []string{"Session", "Transaction", "Connector", "Started", "Events missing"}}
+		for _, x := range gaps {
+			gt.Rows = append(gt.Rows, []cell{{Text: x.ID.String(), Href: objectPath(fc.KindSession, x.ID)}, {Text: x.StationTxID},
+				{Text: strconv.Itoa(x.ConnectorID)}, {Text: v.when(x.StartedAt)}, {Text: strconv.Itoa(x.SeqGaps)}})
+		}
+		b.Tables = append(b.Tables, gt)
 	}
 	sec := table{Caption: "Security events", Columns: []string{"When", "Type", "Technical information"}, Empty: "No security event reported."}
 	for _, e := range events {

@@ -12,8 +12,8 @@ import (
 )
 
 // TestStationPage201: the page of an OCPP 2.0.1 station shows its version,
-// the device model it reported and its security events (escaped), to a
-// facility manager of the station.
+// the device model it reported, its security events (escaped) and its
+// transactions with events missing, to a facility manager of the station.
 func TestStationPage201(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		w := newDemoWorld(t, st)
@@ -31,8 +31,15 @@ func TestStationPage201(t *testing.T) {
 		if err := st.RecordSecurityEvent(ctx, fc.SecurityEvent{StationID: id, Type: "TamperDetectionActivated", TechInfo: "door <open>", At: at}); err != nil {
 			t.Fatal(err)
 		}
+		// A transaction whose event 1 never came.
+		for _, seq := range []int64{0, 2} {
+			if _, err := st.TransactionEvent(ctx, fc.TransactionEvent{StationID: id, TransactionID: "GAP-7", EventType: fc.TxUpdated, SeqNo: seq,
+				TriggerReason: "MeterValuePeriodic", Timestamp: at, ConnectorID: 1}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		page := get(t, w.as(t, facilitiesDE), "/stations/"+id.String(), http.StatusOK)
 		wantIn(t, "2.0.1 station page", page, "OCPP version", "2.0.1", "Device model", "Power", "22000", "MaxSet",
-			"Security events", "TamperDetectionActivated", "door &lt;open&gt;")
+			"Security events", "TamperDetectionActivated", "door &lt;open&gt;", "Transactions with events missing", "GAP-7")
 	})
 }
