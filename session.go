@@ -37,10 +37,10 @@ type Session struct {
 	// StationTxID is the transaction's ID as an OCPP 2.0.1 station named
 	// it (its transactionId); empty for OCPP 1.6, where the session's ID is
 	// the transaction's.
-	StationTxID string `json:"station_transaction_id,omitempty"`
+	StationTxID string `json:"station_transaction_id,omitempty" doc:"OCPP 2.0.1: the transaction's ID as its station named it"`
 	// SeqGaps counts the OCPP 2.0.1 transaction events the station numbered
 	// (seqNo) but the back office never received.
-	SeqGaps   int    `json:"seq_gaps,omitempty"`
+	SeqGaps   int    `json:"seq_gaps,omitempty" doc:"OCPP 2.0.1: the number of the transaction's events the station numbered but never delivered"`
 	CostMinor int64  `json:"-"`
 	Currency  string `json:"currency,omitempty"`
 	// CardMasked is set when the caller sees the session only from the

@@ -66,7 +66,7 @@ type Station struct {
 	Connection    string `json:"connection"` // StationOnline or StationOffline
 	// OCPPVersion is the version the station spoke on its last connection
 	// (OCPP16 or OCPP201); empty until it first connects.
-	OCPPVersion     string        `json:"ocpp_version"`
+	OCPPVersion     string        `json:"ocpp_version" doc:"the OCPP version of the station's last connection: 1.6 or 2.0.1; empty before it first connects"`
 	LastHeartbeatAt *time.Time    `json:"last_heartbeat_at"`
 	LastBootAt      *time.Time    `json:"last_boot_at"`
 	ChargePoints    []ChargePoint `json:"charge_points"`
