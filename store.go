@@ -113,6 +113,7 @@ const (
 	KindUser         = "user"
 	KindAssignment   = "role_assignment"
 	KindProvider     = "provider"
+	KindAPIToken     = "api_token"
 )
 
 // ProviderStore keeps providers.

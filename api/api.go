@@ -73,7 +73,7 @@ func New(cfg Config) *Server {
 	for i := range s.routes {
 		rt := &s.routes[i]
 		s.byKey[rt.key()] = rt
-		s.handle(rt.key(), rt.h)
+		s.handle(rt.key(), declaredOnly(rt))
 	}
 	s.handle("/api/v1/", s.noRoute)
 	doc, err := json.Marshal(s.openAPIDocument())
@@ -107,6 +107,24 @@ func (s *Server) handle(pattern string, h handlerFunc) {
 			s.writeError(w, r, err)
 		}
 	})
+}
+
+// declaredOnly serves the route, refusing first a query parameter the
+// route does not declare, whether or not its handler reads the query: a
+// misspelt or foreign parameter is 400 on every route, never ignored.
+func declaredOnly(rt *route) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		fields := map[string]string{}
+		for name := range r.URL.Query() {
+			if !slices.ContainsFunc(rt.params, func(p param) bool { return p.name == name }) {
+				fields[name] = "is not a query parameter of this route"
+			}
+		}
+		if len(fields) > 0 {
+			return &fc.Error{Code: fc.EInvalid, Message: "the query string has parameters this route does not take", Fields: fields}
+		}
+		return rt.h(w, r)
+	}
 }
 
 // codeMethodNotAllowed is the error code of a known path asked with a

@@ -212,7 +212,7 @@ func (s *Server) table() []route {
 	add(collection{name: "audit-events", tag: "audit_events", noun: "audit event",
 		item: typ[auditView](),
 		filters: []param{
-			{name: "object_type", kind: paramString, doc: "only events of objects of this kind: organization, account, employee, card, location, charge_group, station, session, user, role_assignment"},
+			{name: "object_type", kind: paramEnum, enum: auditKinds(), doc: "only events of objects of this kind"},
 			{name: "object_id", kind: paramID, doc: "only events of this object"},
 		},
 		list: s.listAuditEvents, get: s.getAuditEvent,
@@ -255,6 +255,13 @@ func (s *Server) table() []route {
 	rs = append(rs, s.reportRoutes()...)
 	rs = append(rs, s.migrationRoute())
 	return rs
+}
+
+// auditKinds lists the object kinds of the audit log: those with a read
+// permission, and the provider's own objects that only provider-wide
+// readers see.
+func auditKinds() []string {
+	return slices.Sorted(slices.Values(append(access.ReadKinds(), fc.KindProvider, fc.KindAPIToken)))
 }
 
 // permissionNames lists every permission's name.

@@ -12,7 +12,7 @@ import (
 )
 
 // kindAPIToken names API tokens in the audit log.
-const kindAPIToken = "api_token"
+const kindAPIToken = fc.KindAPIToken
 
 // tokenUseGranularity is how stale an API token's last_used_at may get
 // before a use writes it again, so that a busy API client does not turn
