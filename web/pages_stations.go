@@ -215,7 +215,16 @@ func commandForms(v *view, st *fc.Station, active []fc.Session) []*form {
 		field{Name: "connector_id", Label: "Connector", Type: "select", Options: connectorsOr0, Value: "0"},
 		field{Name: "type", Label: "Availability", Type: "select", Options: []option{{"Operative", "Operative"}, {"Inoperative", "Inoperative"}}})
 	avail.Title = "Availability"
-	return []*form{start, stop, reset, unlock, avail}
+	forms := []*form{start, stop, reset, unlock, avail}
+	if st.OCPPVersion == fc.OCPP201 {
+		report := v.postForm(app.CommandGetBaseReport, base+app.CommandGetBaseReport, "Ask for the report",
+			field{Name: "type", Label: "Report", Type: "select", Value: "FullInventory", Options: []option{{"FullInventory", "Full inventory"},
+				{"ConfigurationInventory", "Configuration"}, {"SummaryInventory", "Summary"}}})
+		report.Title = "Device model"
+		report.Intro = "The station sends its device model in NotifyReport messages; it appears below once received."
+		forms = append(forms, report)
+	}
+	return forms
 }
 
 func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id fc.ID, fl *failure) error {

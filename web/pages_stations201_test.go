@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,8 +40,15 @@ func TestStationPage201(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		page := get(t, w.as(t, facilitiesDE), "/stations/"+id.String(), http.StatusOK)
+		b := w.as(t, facilitiesDE)
+		page := get(t, b, "/stations/"+id.String(), http.StatusOK)
 		wantIn(t, "2.0.1 station page", page, "OCPP version", "2.0.1", "Device model", "Power", "22000", "MaxSet",
 			"Security events", "TamperDetectionActivated", "door &lt;open&gt;", "Transactions with events missing", "GAP-7")
+		wantIn(t, "2.0.1 station page", page, `action="/stations/`+id.String()+`/commands/get-base-report"`)
+		rec := b.do("POST", "/stations/"+id.String()+"/commands/get-base-report", url.Values{"csrf_token": {csrfOf(t, page)}, "type": {"SummaryInventory"}})
+		wantRedirect(t, "get-base-report", rec, "/stations/"+id.String()+"?cmd=get-base-report&answer=Accepted")
+		if n := len(w.cmds.calls); n == 0 || !strings.HasSuffix(w.cmds.calls[n-1], " GetBaseReport") {
+			t.Errorf("the station got %v, want GetBaseReport last", w.cmds.calls)
+		}
 	})
 }
