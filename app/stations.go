@@ -228,9 +228,9 @@ type Variable struct {
 	Value     string `json:"value,omitempty"`
 }
 
-// action returns the action the command sends to a station speaking
+// actionOf returns the action the command sends to a station speaking
 // version, or "" for no such command.
-func action(name, version string) string {
+func actionOf(name, version string) string {
 	for _, c := range Commands {
 		if c.Name == name {
 			if version == fc.OCPP201 {
@@ -261,7 +261,7 @@ type CommandResult struct {
 // not exist, so that commands cannot probe other stations' transactions or
 // other accounts' cards.
 func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationID fc.ID, cmd Command) (*CommandResult, error) {
-	if action(cmd.Name, fc.OCPP16) == "" {
+	if actionOf(cmd.Name, fc.OCPP16) == "" {
 		return nil, fc.Errorf(fc.ENotFound, "no such command: %q", cmd.Name)
 	}
 	st, err := s.Station(ctx, subj, stationID)
@@ -271,6 +271,7 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 	if err := s.mayChange(ctx, subj, fc.KindStation, stationID, access.StationsCommand); err != nil {
 		return nil, err
 	}
+	// The arguments first (invalid), then what they name (not found).
 	if _, _, err := CommandCall(cmd, st, ""); err != nil {
 		return nil, err
 	}
@@ -547,10 +548,10 @@ func CommandCall(cmd Command, st *fc.Station, stationTxID string) (action string
 }
 
 // Commands16 returns the OCPP 1.6 action of a command, or "".
-func Commands16(name string) string { return action(name, fc.OCPP16) }
+func Commands16(name string) string { return actionOf(name, fc.OCPP16) }
 
 // Commands201 returns the OCPP 2.0.1 action of a command, or "".
-func Commands201(name string) string { return action(name, fc.OCPP201) }
+func Commands201(name string) string { return actionOf(name, fc.OCPP201) }
 
 // The OCPP 2.0.1 request parts the commands send.
 type (

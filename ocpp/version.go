@@ -52,7 +52,7 @@ var codes201 = map[string]string{
 	CodeOccurenceConstraintViolation: "OccurrenceConstraintViolation",
 }
 
-// schemas201 are the OCPP 2.0.1 schemas, compiled on first use.
+// loadSchemas201 compiles the embedded OCPP 2.0.1 schemas on first use.
 var loadSchemas201 = sync.OnceValues(func() (*schemas, error) { return compileSchemas(ocpp201.Schemas, "Request") })
 
 // loadSchemas compiles the embedded OCPP 1.6 schemas on first use.
