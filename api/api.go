@@ -178,7 +178,7 @@ var statusOf = map[string]int{
 	fc.EConflict:             http.StatusConflict,
 	fc.EUnprocessable:        http.StatusUnprocessableEntity,
 	fc.ETooLarge:             http.StatusRequestEntityTooLarge,
-	codeUnsupportedMediaType: http.StatusUnsupportedMediaType,
+	codeUnsupportedMediaType: http.StatusBadRequest,
 	fc.ERateLimited:          http.StatusTooManyRequests,
 	fc.EUnavailable:          http.StatusServiceUnavailable,
 	fc.ENotImplemented:       http.StatusNotImplemented,

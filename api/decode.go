@@ -25,7 +25,7 @@ import (
 // field by field, so that every error names its field:
 //
 //   - a body without a Content-Type, or with one the route does not take,
-//     is 415 unsupported_media_type;
+//     is 400 unsupported_media_type;
 //   - a body that is not valid UTF-8, or holds a NUL character (raw, or
 //     escaped in a JSON string), is 400: nothing is silently replaced;
 //   - a malformed body is 400 with the line and column of the fault, and so
@@ -61,12 +61,14 @@ func (f fieldSet) has(name string) bool {
 func (f fieldSet) null(name string) bool { return f[name] }
 
 // codeUnsupportedMediaType is the error code of a body sent without a
-// Content-Type, or with one the route does not take: 415.
+// Content-Type, or with one the route does not take: 400, as all bad input
+// is (CONTRACT.md), with this code to tell it apart.
 const codeUnsupportedMediaType = "unsupported_media_type"
 
 // readBody reads a request body of at most limit bytes whose Content-Type
 // is one of types, and returns it with its media type. A non-empty body
-// without a Content-Type, or with another one, is 415; a charset other than
+// without a Content-Type, or with another one, is 400
+// unsupported_media_type; a charset other than
 // UTF-8 likewise, since the body must be UTF-8 text. A body that is not
 // valid UTF-8 or holds a NUL character is 400: neither would be stored as
 // sent.

@@ -30,7 +30,7 @@ func TestBadRequests(t *testing.T) {
 			{"two JSON values", "POST", "/api/v1/cards", "", `{} {}`, 400, "invalid", "", "exactly one JSON value"},
 			{"not an object", "POST", "/api/v1/cards", "", `[1, 2]`, 400, "invalid", "", "JSON object"},
 			{"empty body", "POST", "/api/v1/cards", "", ``, 400, "invalid", "", "empty"},
-			{"wrong content type", "POST", "/api/v1/cards", "text/plain", `{}`, 415, "unsupported_media_type", "", "application/json"},
+			{"wrong content type", "POST", "/api/v1/cards", "text/plain", `{}`, 400, "unsupported_media_type", "", "application/json"},
 			{"ID as a number", "POST", "/api/v1/cards", "", `{"account_id": 5}`, 400, "invalid", "account_id", "must be an ID"},
 			{"string for a boolean", "PATCH", "/api/v1/employees/1", "", `{"active": "yes"}`, 400, "invalid", "active", "true or false"},
 			{"fraction for an integer", "POST", "/api/v1/stations", "", `{"connectors": 1.5}`, 400, "invalid", "connectors", "integer"},

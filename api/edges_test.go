@@ -28,12 +28,12 @@ func TestStrictBodies(t *testing.T) {
 			field       string // a field the error must name, with the message part
 			message     string // a part of the message or the field's message
 		}{
-			{"no Content-Type", "POST", "/api/v1/accounts", noType, `{"name": "Acme", "kind": "company"}`, 415, "unsupported_media_type", "", "no Content-Type"},
-			{"another Content-Type", "POST", "/api/v1/accounts", "text/plain", `{"name": "Acme", "kind": "company"}`, 415, "unsupported_media_type", "", "application/json"},
-			{"form Content-Type", "POST", "/api/v1/accounts", "application/x-www-form-urlencoded", `name=Acme`, 415, "unsupported_media_type", "", "application/json"},
-			{"another charset", "POST", "/api/v1/accounts", "application/json; charset=iso-8859-1", `{"name": "Acme", "kind": "company"}`, 415, "unsupported_media_type", "", "UTF-8"},
-			{"CSV where JSON is taken", "POST", "/api/v1/accounts", "text/csv", "name,kind\nAcme,company\n", 415, "unsupported_media_type", "", "application/json"},
-			{"bulk without Content-Type", "POST", "/api/v1/sessions/bulk", noType, `[]`, 415, "unsupported_media_type", "", "application/json or text/csv"},
+			{"no Content-Type", "POST", "/api/v1/accounts", noType, `{"name": "Acme", "kind": "company"}`, 400, "unsupported_media_type", "", "no Content-Type"},
+			{"another Content-Type", "POST", "/api/v1/accounts", "text/plain", `{"name": "Acme", "kind": "company"}`, 400, "unsupported_media_type", "", "application/json"},
+			{"form Content-Type", "POST", "/api/v1/accounts", "application/x-www-form-urlencoded", `name=Acme`, 400, "unsupported_media_type", "", "application/json"},
+			{"another charset", "POST", "/api/v1/accounts", "application/json; charset=iso-8859-1", `{"name": "Acme", "kind": "company"}`, 400, "unsupported_media_type", "", "UTF-8"},
+			{"CSV where JSON is taken", "POST", "/api/v1/accounts", "text/csv", "name,kind\nAcme,company\n", 400, "unsupported_media_type", "", "application/json"},
+			{"bulk without Content-Type", "POST", "/api/v1/sessions/bulk", noType, `[]`, 400, "unsupported_media_type", "", "application/json or text/csv"},
 			{"duplicate key", "POST", "/api/v1/accounts", "", `{"name": "Acme", "kind": "company", "name": "Other"}`, 400, "invalid", "name", "more than once"},
 			{"duplicate key, position", "POST", "/api/v1/accounts", "", "{\"name\": \"Acme\",\n \"name\": \"Other\"}", 400, "invalid", "", "line 2, column 2"},
 			{"duplicate nested key", "PATCH", "/api/v1/charge-groups/1", "", `{"tariff": {"currency": "EUR", "currency": "USD"}}`, 400, "invalid", "tariff.currency", "more than once"},

@@ -258,7 +258,7 @@ func errorStatuses(rt *route) []int {
 		out = append(out, http.StatusConflict, http.StatusUnprocessableEntity)
 	}
 	if rt.body != nil {
-		out = append(out, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+		out = append(out, http.StatusRequestEntityTooLarge)
 	}
 	if strings.Contains(rt.path, "/commands/") {
 		out = append(out, http.StatusServiceUnavailable)

@@ -19,7 +19,7 @@ import (
 const usage = `fleetcharge — EV charging back office with Fleet Roles
 
 Usage:
-  fleetcharge serve [--addr :8080] [--db URL] [--demo] [--tls-cert FILE --tls-key FILE] [--base-url URL --smtp URL]
+  fleetcharge serve [--addr :8080] [--db URL] [--demo] [--tls-cert FILE --tls-key FILE] [--base-url URL --smtp URL] [--trusted-proxies CIDR,...]
   fleetcharge migrate [--db URL]
   fleetcharge demo [--db URL]
   fleetcharge provider create --name NAME --admin-email EMAIL [--db URL]
