@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -18,6 +19,10 @@ import (
 // StationByIdentity returns the station with that identity, in any provider,
 // with its password hash and charge points.
 func (s *Store) StationByIdentity(ctx context.Context, identity string) (*fc.Station, error) {
+	if !utf8.ValidString(identity) || strings.ContainsRune(identity, 0) || len(identity) > 255 {
+		// No station can have it, and PostgreSQL would refuse the text.
+		return nil, fc.Errorf(fc.ENotFound, "no station with identity %q", identity)
+	}
 	sts := make([]fc.Station, 1)
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		err := scanStation(tx.QueryRowContext(ctx, `SELECT `+stationColumns+` FROM stations st WHERE st.identity = $1`, identity), &sts[0])

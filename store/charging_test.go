@@ -485,5 +485,10 @@ func TestChargingNUL(t *testing.T) {
 		if got, _ := s.StationByIdentity(ctx, w.Station.Identity); got.Vendor != "Alfen" || got.Model != "" {
 			t.Errorf("vendor %q model %q, want Alfen and empty", got.Vendor, got.Model)
 		}
+		for _, identity := range []string{w.Station.Identity + "\x00", "\xff" + w.Station.Identity} {
+			if _, err := s.StationByIdentity(ctx, identity); !fc.IsCode(err, fc.ENotFound) {
+				t.Errorf("identity %q: %v, want not found", identity, err)
+			}
+		}
 	})
 }
