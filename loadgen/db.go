@@ -149,11 +149,22 @@ func (d *DB) Tags(ctx context.Context, prefix string) (Tags, error) {
 	return t, nil
 }
 
+// Ack names a transaction whose stop the server acknowledged: by the
+// session ID the server gave it (OCPP 1.6's transactionId), or by its
+// station and the station's own transaction ID (OCPP 2.0.1), which the
+// session keeps as its station_tx_id.
+type Ack struct {
+	Session int64
+	Station string
+	TxID    string
+}
+
 // Verification compares the transactions a run saw acknowledged with the
 // sessions stored.
 type Verification struct {
-	// Acknowledged is the number of distinct transactions whose
-	// StopTransaction the server acknowledged; Duplicates the acknowledged
+	// Acknowledged is the number of distinct transactions whose stop
+	// (StopTransaction, TransactionEvent Ended) the server acknowledged;
+	// Duplicates the acknowledged
 	// stops of a transaction already counted.
 	Acknowledged, Duplicates int
 	// Stored counts the stopped OCPP sessions of the run's stations
@@ -172,9 +183,9 @@ func (v *Verification) OK() bool { return v.Lost == 0 && v.Stored == v.Acknowled
 // Verify checks that every transaction in acked is stored as a stopped
 // session of a station whose identity starts with prefix, and counts the
 // OCPP sessions of those stations created at or after since.
-func (d *DB) Verify(ctx context.Context, prefix string, since time.Time, acked []int64) (*Verification, error) {
+func (d *DB) Verify(ctx context.Context, prefix string, since time.Time, acked []Ack) (*Verification, error) {
 	v := &Verification{}
-	ackedSet := make(map[int64]bool, len(acked))
+	ackedSet := make(map[Ack]bool, len(acked))
 	for _, id := range acked {
 		if ackedSet[id] {
 			v.Duplicates++
@@ -183,17 +194,19 @@ func (d *DB) Verify(ctx context.Context, prefix string, since time.Time, acked [
 		ackedSet[id] = true
 	}
 	v.Acknowledged = len(ackedSet)
-	rows, err := d.db.QueryContext(ctx, d.q(`SELECT s.id, s.stopped_at FROM sessions s JOIN stations st ON st.id = s.station_id
+	rows, err := d.db.QueryContext(ctx, d.q(`SELECT s.id, st.identity, s.station_tx_id, s.stopped_at FROM sessions s JOIN stations st ON st.id = s.station_id
 		WHERE st.identity LIKE $1 ESCAPE '\' AND s.source = 'ocpp' AND s.created_at >= $2`), likePrefix(prefix), since.UnixMilli())
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	stopped := map[int64]bool{}
+	stopped := map[Ack]bool{}
 	for rows.Next() {
 		var id int64
+		var identity string
+		var txID sql.NullString
 		var stoppedAt sql.NullInt64
-		if err := rows.Scan(&id, &stoppedAt); err != nil {
+		if err := rows.Scan(&id, &identity, &txID, &stoppedAt); err != nil {
 			return nil, err
 		}
 		if !stoppedAt.Valid {
@@ -201,8 +214,12 @@ func (d *DB) Verify(ctx context.Context, prefix string, since time.Time, acked [
 			continue
 		}
 		v.Stored++
-		stopped[id] = true
-		if !ackedSet[id] {
+		key := Ack{Session: id}
+		if txID.Valid {
+			key = Ack{Station: identity, TxID: txID.String}
+		}
+		stopped[key] = true
+		if !ackedSet[key] {
 			v.Unacknowledged++
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +29,9 @@ type OCPPConfig struct {
 	Prefix   string
 	Digits   int // default 7
 	Password string
+	// OCPP is the version the stations speak: OCPP16 (the default) or
+	// OCPP201.
+	OCPP string
 
 	// Ramp spreads the stations' first connections evenly over this time;
 	// zero connects them all at once.
@@ -85,6 +89,9 @@ func (c *OCPPConfig) setDefaults() {
 	if c.Digits <= 0 {
 		c.Digits = 7
 	}
+	if c.OCPP == "" {
+		c.OCPP = OCPP16
+	}
 	setDefault(&c.Grace, time.Minute)
 	setDefault(&c.TxDuration, 2*time.Second)
 	c.MeterValues = max(c.MeterValues, 0)
@@ -128,12 +135,13 @@ type OCPPResult struct {
 	BootStorm     time.Duration
 	Connects      int64 // successful WebSocket connections, reconnections included
 
-	// TxStarted and TxStopped count the StartTransaction and
-	// StopTransaction calls the server acknowledged; SteadyStopped those
-	// stops acknowledged within the Steady window. StoppedIDs are the
-	// acknowledged transactions.
+	// TxStarted and TxStopped count the transactions whose start and
+	// stop the server acknowledged (OCPP 1.6: StartTransaction and
+	// StopTransaction; OCPP 2.0.1: TransactionEvent Started and Ended);
+	// SteadyStopped those stops acknowledged within the Steady window.
+	// Stopped are the acknowledged transactions.
 	TxStarted, TxStopped, SteadyStopped int64
-	StoppedIDs                          []int64
+	Stopped                             []Ack
 
 	// Latency is per action, of the answered CALLs.
 	Latency map[string]Summary
@@ -177,8 +185,11 @@ type ocppRun struct {
 	authStatus  Counter
 	serverCalls Counter
 
-	mu         sync.Mutex
-	stoppedIDs []int64
+	// runID names the run in the OCPP 2.0.1 stations' transaction IDs.
+	runID string
+
+	mu      sync.Mutex
+	stopped []Ack
 
 	allBooted chan struct{}
 }
@@ -203,6 +214,9 @@ func RunOCPP(ctx context.Context, cfg OCPPConfig) (*OCPPResult, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("loadgen: the OCPP URL is required")
 	}
+	if cfg.OCPP != OCPP16 && cfg.OCPP != OCPP201 {
+		return nil, fmt.Errorf("loadgen: OCPP version %q: want %s or %s", cfg.OCPP, OCPP16, OCPP201)
+	}
 	if cfg.TxInterval > 0 && cfg.Tags.Empty() {
 		return nil, errors.New("loadgen: charging needs idTags (from the database or a file)")
 	}
@@ -217,6 +231,7 @@ func RunOCPP(ctx context.Context, cfg OCPPConfig) (*OCPPResult, error) {
 		before = &m
 	}
 	r.start = time.Now()
+	r.runID = strconv.FormatInt(r.start.UnixMilli(), 36)
 	r.steadyFrom = r.start.Add(cfg.Ramp)
 	r.steadyTo = r.steadyFrom.Add(cfg.Duration)
 	var cancelSoft, cancelHard context.CancelFunc
@@ -280,7 +295,7 @@ func RunOCPP(ctx context.Context, cfg OCPPConfig) (*OCPPResult, error) {
 		TxStarted:     r.txStarted.Load(),
 		TxStopped:     r.txStopped.Load(),
 		SteadyStopped: r.steadyStops.Load(),
-		StoppedIDs:    r.stoppedIDs,
+		Stopped:       r.stopped,
 		Latency:       map[string]Summary{},
 		Errors:        r.errors.Snapshot(),
 		AuthStatus:    r.authStatus.Snapshot(),

@@ -99,83 +99,114 @@ func (b *backOffice) config(n int) loadgen.OCPPConfig {
 	}
 }
 
-// TestChargingCountsMatch runs a few stations that charge against an
-// in-process server and checks the run's books against the database:
-// every acknowledged stop is one stored session, nothing else is stored.
+// TestChargingCountsMatch runs stations that charge against an in-process
+// server, in each OCPP version, and checks the run's books against the
+// database: every acknowledged stop is one stored session, nothing else is
+// stored.
 func TestChargingCountsMatch(t *testing.T) {
 	for _, engine := range storetest.Engines() {
-		t.Run(engine, func(t *testing.T) {
-			const n = 4
-			b := startBackOffice(t, engine, n)
-			ctx := context.Background()
-			cfg := b.config(n)
-			cfg.TxInterval, cfg.TxDuration, cfg.MeterValues = 100*time.Millisecond, 60*time.Millisecond, 2
-			var err error
-			if cfg.Tags, err = b.db.Tags(ctx, b.prefix); err != nil {
-				t.Fatal(err)
-			}
-			if got := len(cfg.Tags.ByStation); got != n {
-				t.Errorf("%d stations have idTags of their own, want %d", got, n)
-			}
-			since := time.Now()
-			res, err := loadgen.RunOCPP(ctx, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.Booted != n || res.PeakConnected != n {
-				t.Errorf("booted %d, peak connected %d; want %d", res.Booted, res.PeakConnected, n)
-			}
-			// An InternalError is the server's to give (PostgreSQL can fail
-			// a transaction that conflicts with another) and the station's
-			// to retry; the books must balance all the same.
-			for kind, n := range res.Errors {
-				if strings.HasSuffix(kind, ": InternalError") {
-					t.Logf("%d × %s, retried", n, kind)
-					continue
-				}
-				t.Errorf("error %q × %d", kind, n)
-			}
-			if res.TxStopped == 0 {
-				t.Fatal("no transaction was stopped")
-			}
-			if res.TxStarted != res.TxStopped || int64(len(res.StoppedIDs)) != res.TxStopped {
-				t.Errorf("started %d, stopped %d, stopped IDs %d; want all equal", res.TxStarted, res.TxStopped, len(res.StoppedIDs))
-			}
-			if got := res.AuthStatus["start: Accepted"]; got != res.TxStarted {
-				t.Errorf("%d starts accepted, want all %d (status %v)", got, res.TxStarted, res.AuthStatus)
-			}
-			if got, want := res.Latency["MeterValues"].Count, 2*int(res.TxStopped); got > want || got == 0 {
-				t.Errorf("%d MeterValues for %d transactions, want 1 to %d", got, res.TxStopped, want)
-			}
-			v, err := b.db.Verify(ctx, b.prefix, since, res.StoppedIDs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := loadgen.Verification{Acknowledged: int(res.TxStopped), Stored: int(res.TxStopped)}
-			if *v != want || !v.OK() {
-				t.Errorf("verification %+v, want %+v", *v, want)
-			}
-
-			// A stop the run did not see stored is a lost session.
-			v, err = b.db.Verify(ctx, b.prefix, since, append(res.StoppedIDs, 1_000_000, res.StoppedIDs[0]))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if v.Lost != 1 || v.Duplicates != 1 || v.OK() {
-				t.Errorf("with a made-up acknowledgement: %+v, want 1 lost, 1 duplicate, not OK", *v)
-			}
-		})
+		for _, tc := range []struct {
+			version string
+			n       int
+		}{{loadgen.OCPP16, 4}, {loadgen.OCPP201, 20}} {
+			t.Run(engine+"/"+tc.version, func(t *testing.T) {
+				testChargingCountsMatch(t, engine, tc.version, tc.n)
+			})
+		}
 	}
 }
 
-// TestServerRestart restarts the endpoint while stations charge: they
-// reconnect, boot again and send the transaction messages in flight again,
-// and every acknowledged stop is still one stored session.
+func testChargingCountsMatch(t *testing.T, engine, version string, n int) {
+	b := startBackOffice(t, engine, n)
+	ctx := context.Background()
+	cfg := b.config(n)
+	cfg.OCPP = version
+	cfg.TxInterval, cfg.TxDuration, cfg.MeterValues = 100*time.Millisecond, 60*time.Millisecond, 2
+	var err error
+	if cfg.Tags, err = b.db.Tags(ctx, b.prefix); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(cfg.Tags.ByStation); got != n {
+		t.Errorf("%d stations have idTags of their own, want %d", got, n)
+	}
+	since := time.Now()
+	res, err := loadgen.RunOCPP(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Booted != int64(n) || res.PeakConnected != int64(n) {
+		t.Errorf("booted %d, peak connected %d; want %d", res.Booted, res.PeakConnected, n)
+	}
+	// An InternalError is the server's to give (PostgreSQL can fail
+	// a transaction that conflicts with another) and the station's
+	// to retry; the books must balance all the same.
+	for kind, n := range res.Errors {
+		if strings.HasSuffix(kind, ": InternalError") {
+			t.Logf("%d × %s, retried", n, kind)
+			continue
+		}
+		t.Errorf("error %q × %d", kind, n)
+	}
+	if res.TxStopped < int64(n) {
+		t.Fatalf("%d transactions stopped, want at least one per station (%d)", res.TxStopped, n)
+	}
+	if res.TxStarted != res.TxStopped || int64(len(res.Stopped)) != res.TxStopped {
+		t.Errorf("started %d, stopped %d, stopped IDs %d; want all equal", res.TxStarted, res.TxStopped, len(res.Stopped))
+	}
+	if got := res.AuthStatus["start: Accepted"]; got != res.TxStarted {
+		t.Errorf("%d starts accepted, want all %d (status %v)", got, res.TxStarted, res.AuthStatus)
+	}
+	if got := res.AuthStatus["authorize: Accepted"]; got < res.TxStarted {
+		t.Errorf("%d authorizations accepted for %d transactions (status %v)", got, res.TxStarted, res.AuthStatus)
+	}
+	// Each transaction sends 1 or 2 readings: its last may be cut by the
+	// end of the run.
+	readings, perTx := "MeterValues", 0
+	if version == loadgen.OCPP201 {
+		readings, perTx = "TransactionEvent", 2 // Started and Ended besides the Updated ones
+	}
+	if got, lo, hi := res.Latency[readings].Count, (1+perTx)*int(res.TxStopped), (2+perTx)*int(res.TxStopped); got < lo || got > hi {
+		t.Errorf("%d %s for %d transactions, want %d to %d", got, readings, res.TxStopped, lo, hi)
+	}
+	v, err := b.db.Verify(ctx, b.prefix, since, res.Stopped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := loadgen.Verification{Acknowledged: int(res.TxStopped), Stored: int(res.TxStopped)}
+	if *v != want || !v.OK() {
+		t.Errorf("verification %+v, want %+v", *v, want)
+	}
+
+	// A stop the run did not see stored is a lost session.
+	madeUp := loadgen.Ack{Session: 1_000_000}
+	if version == loadgen.OCPP201 {
+		madeUp = loadgen.Ack{Station: cfg.Identity(0), TxID: "never-sent"}
+	}
+	v, err = b.db.Verify(ctx, b.prefix, since, append(res.Stopped, madeUp, res.Stopped[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Lost != 1 || v.Duplicates != 1 || v.OK() {
+		t.Errorf("with a made-up acknowledgement: %+v, want 1 lost, 1 duplicate, not OK", *v)
+	}
+}
+
+// TestServerRestart restarts the endpoint while stations charge, in each
+// OCPP version: they reconnect, boot again and send the transaction
+// messages in flight again, and every acknowledged stop is still one
+// stored session.
 func TestServerRestart(t *testing.T) {
+	for _, version := range []string{loadgen.OCPP16, loadgen.OCPP201} {
+		t.Run(version, func(t *testing.T) { testServerRestart(t, version) })
+	}
+}
+
+func testServerRestart(t *testing.T, version string) {
 	const n = 4
 	b := startBackOffice(t, "sqlite", n)
 	ctx := context.Background()
 	cfg := b.config(n)
+	cfg.OCPP = version
 	cfg.Duration = 3 * time.Second
 	cfg.TxInterval, cfg.TxDuration, cfg.MeterValues = 50*time.Millisecond, 100*time.Millisecond, 3
 	var err error
@@ -201,7 +232,7 @@ func TestServerRestart(t *testing.T) {
 	if res.TxStopped == 0 || res.TxStarted != res.TxStopped {
 		t.Errorf("%d started, %d stopped; want all started stopped", res.TxStarted, res.TxStopped)
 	}
-	v, err := b.db.Verify(ctx, b.prefix, since, res.StoppedIDs)
+	v, err := b.db.Verify(ctx, b.prefix, since, res.Stopped)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,7 +310,7 @@ func TestServerCalls(t *testing.T) {
 	if res.TxStopped != 1 {
 		t.Errorf("%d transactions stopped, want the remote one", res.TxStopped)
 	}
-	v, err := b.db.Verify(ctx, b.prefix, since, res.StoppedIDs)
+	v, err := b.db.Verify(ctx, b.prefix, since, res.Stopped)
 	if err != nil {
 		t.Fatal(err)
 	}

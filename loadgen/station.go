@@ -41,6 +41,7 @@ type station struct {
 	r        *ocppRun
 	i        int
 	identity string
+	v201     bool // the station speaks OCPP 2.0.1, else 1.6
 	rng      *rand.Rand
 	tags     []string
 
@@ -51,27 +52,36 @@ type station struct {
 	meter     []int64      // register per connector, Wh
 	next      int          // connector of the next transaction, from 0
 	seq       int          // message ID counter
+	txSeq     int          // OCPP 2.0.1 transactions started, naming the next one
+	bootWhy   string       // OCPP 2.0.1: the reason of the next BootNotification
 
 	mu      sync.Mutex
 	waitID  string // ID of the CALL waiting for its answer
 	answers chan []json.RawMessage
 
 	// Set by the read loop from the server's CALLs.
-	remoteStart chan string   // idTag of a RemoteStartTransaction
-	remoteStop  chan struct{} // RemoteStopTransaction of the running transaction
+	remoteStart chan remoteStart
+	remoteStop  chan struct{} // a remote stop of the running transaction
 	triggers    chan string   // TriggerMessage's requested message
 	reset       chan struct{}
-	curTx       int64 // running transaction, 0 when none (guarded by mu)
+	curTx       string // running transaction's ID, "" when none (guarded by mu)
+}
+
+// remoteStart is what the server asked for in a RemoteStartTransaction
+// (OCPP 1.6) or RequestStartTransaction (OCPP 2.0.1).
+type remoteStart struct {
+	tag string
+	id  int // OCPP 2.0.1's remoteStartId
 }
 
 func newStation(r *ocppRun, i int) *station {
 	return &station{
-		r: r, i: i, identity: r.cfg.Identity(i),
+		r: r, i: i, identity: r.cfg.Identity(i), v201: r.cfg.OCPP == OCPP201,
 		rng:         rand.New(rand.NewPCG(r.cfg.Seed, uint64(i))),
 		tags:        r.cfg.Tags.For(r.cfg.Identity(i), i),
 		meter:       make([]int64, r.cfg.Connectors),
 		answers:     make(chan []json.RawMessage, 1),
-		remoteStart: make(chan string, 1),
+		remoteStart: make(chan remoteStart, 1),
 		remoteStop:  make(chan struct{}, 1),
 		triggers:    make(chan string, 4),
 		reset:       make(chan struct{}, 1),
@@ -128,11 +138,11 @@ func (s *station) idle() {
 		case <-s.reset:
 			s.reboot()
 			return
-		case tag := <-s.remoteStart:
-			s.charge(tag, true)
+		case rs := <-s.remoteStart:
+			s.charge(&rs)
 			return
 		case <-nextTx:
-			s.charge("", false)
+			s.charge(nil)
 			return
 		}
 	}
@@ -177,17 +187,18 @@ func (s *station) connect(ctx context.Context) error {
 	h := http.Header{}
 	h.Set("Authorization", basicAuth(s.identity, s.r.cfg.Password))
 	start := time.Now()
-	ws, resp, err := websocket.Dial(dctx, s.r.cfg.URL+"/"+s.identity, &websocket.DialOptions{Subprotocols: []string{"ocpp1.6"}, HTTPHeader: h})
+	sub := "ocpp" + s.r.cfg.OCPP
+	ws, resp, err := websocket.Dial(dctx, s.r.cfg.URL+"/"+s.identity, &websocket.DialOptions{Subprotocols: []string{sub}, HTTPHeader: h})
 	if err != nil {
 		if ctx.Err() == nil {
 			s.r.fail(dialError(resp, err))
 		}
 		return err
 	}
-	if ws.Subprotocol() != "ocpp1.6" {
+	if ws.Subprotocol() != sub {
 		ws.CloseNow()
-		s.r.fail("connect: no ocpp1.6 subprotocol")
-		return errors.New("no ocpp1.6 subprotocol")
+		s.r.fail("connect: no " + sub + " subprotocol")
+		return errors.New("no " + sub + " subprotocol")
 	}
 	s.r.observe("connect", time.Since(start))
 	ws.SetReadLimit(1 << 20)
@@ -236,11 +247,14 @@ func (s *station) boot(ctx context.Context) error {
 			Status   string `json:"status"`
 			Interval int    `json:"interval"`
 		}
-		err := s.call(ctx, "BootNotification", map[string]any{
+		req := map[string]any{
 			"chargePointVendor": "fleetcharge-load", "chargePointModel": "Simulated AC",
 			"chargePointSerialNumber": fmt.Sprintf("SIM%08d", s.i), "firmwareVersion": "1.0.0",
-		}, &resp)
-		if err != nil {
+		}
+		if s.v201 {
+			req = s.bootRequest201()
+		}
+		if err := s.call(ctx, "BootNotification", req, &resp); err != nil {
 			return err
 		}
 		hb := s.r.cfg.Heartbeat
@@ -265,7 +279,7 @@ func (s *station) boot(ctx context.Context) error {
 		for last := s.r.lastBoot.Load(); since > last && !s.r.lastBoot.CompareAndSwap(last, since); last = s.r.lastBoot.Load() {
 		}
 	}
-	for c := 0; c <= s.r.cfg.Connectors; c++ {
+	for c := s.firstConnector(); c <= s.r.cfg.Connectors; c++ {
 		if err := s.status(ctx, c, "Available"); err != nil {
 			return err
 		}
@@ -273,14 +287,32 @@ func (s *station) boot(ctx context.Context) error {
 	return nil
 }
 
-// status sends a StatusNotification.
+// firstConnector is the first connector with a status: 0, the station as
+// a whole, in OCPP 1.6; 1 in OCPP 2.0.1.
+func (s *station) firstConnector() int {
+	if s.v201 {
+		return 1
+	}
+	return 0
+}
+
+// status sends a StatusNotification of a connector (OCPP 2.0.1: of the
+// EVSE's one connector). OCPP 2.0.1 says Occupied for OCPP 1.6's
+// Charging.
 func (s *station) status(ctx context.Context, connector int, status string) error {
+	if s.v201 {
+		if status == "Charging" {
+			status = "Occupied"
+		}
+		return s.call(ctx, "StatusNotification", map[string]any{"evseId": connector, "connectorId": 1, "connectorStatus": status, "timestamp": now()}, nil)
+	}
 	return s.call(ctx, "StatusNotification", map[string]any{"connectorId": connector, "errorCode": "NoError", "status": status, "timestamp": now()}, nil)
 }
 
 // reboot answers a Reset: the station closes its connection and connects
 // and boots again.
 func (s *station) reboot() {
+	s.bootWhy = "RemoteReset"
 	if s.link != nil {
 		s.link.ws.Close(websocket.StatusNormalClosure, "reset")
 	}
@@ -293,10 +325,15 @@ func (s *station) sendTriggered(m string) {
 	case "Heartbeat":
 		s.try("Heartbeat", map[string]any{}, nil)
 	case "StatusNotification":
-		s.status(s.r.hard, 0, "Available")
+		s.status(s.r.hard, s.firstConnector(), "Available")
 	case "BootNotification":
+		s.bootWhy = "Triggered"
 		s.boot(s.r.hard)
 	case "MeterValues":
+		if s.v201 {
+			s.try("MeterValues", map[string]any{"evseId": 1, "meterValue": []any{sample201(s.meter[0], "Trigger")}}, nil)
+			return
+		}
 		s.try("MeterValues", map[string]any{"connectorId": 1, "meterValue": []any{sample(s.meter[0])}}, nil)
 	}
 }
@@ -305,20 +342,31 @@ func (s *station) sendTriggered(m string) {
 func (s *station) try(action string, req any, out any) { _ = s.call(s.r.hard, action, req, out) }
 
 // charge runs one transaction on the next connector: Authorize (unless the
-// server started it remotely), StartTransaction, StatusNotification
-// Charging, MeterValues, StopTransaction, StatusNotification Available.
-// The transaction's messages are sent again over a new connection when the
-// connection drops, as a station queues them, until the run's hard end.
-func (s *station) charge(tag string, remote bool) {
+// server started it remotely), then the transaction's messages in the
+// station's OCPP version. The transaction's messages are sent again over a
+// new connection when the connection drops, as a station queues them,
+// until the run's hard end.
+func (s *station) charge(rs *remoteStart) {
 	s.charged = true
 	connector := s.next + 1
 	s.next = (s.next + 1) % s.r.cfg.Connectors
-	if !remote {
-		tag = s.authorize()
-		if tag == "" {
-			return
-		}
+	var tag string
+	if rs != nil {
+		tag = rs.tag
+	} else if tag = s.authorize(); tag == "" {
+		return
 	}
+	if s.v201 {
+		s.transaction201(connector, tag, rs)
+		return
+	}
+	s.transaction16(connector, tag)
+}
+
+// transaction16 is an OCPP 1.6 transaction: StartTransaction,
+// StatusNotification Charging, MeterValues, StopTransaction,
+// StatusNotification Available.
+func (s *station) transaction16(connector int, tag string) {
 	ctx := s.r.hard
 	meterStart := s.meter[connector-1]
 	energy := int64(1000 + s.rng.IntN(30000))
@@ -335,37 +383,21 @@ func (s *station) charge(tag string, remote bool) {
 	s.r.txStarted.Add(1)
 	s.r.authStatus.Add("start: "+start.IDTagInfo.Status, 1)
 	tx := start.TransactionID
-	s.mu.Lock()
-	s.curTx = tx
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.curTx = 0
-		s.mu.Unlock()
-	}()
+	defer s.running(strconv.FormatInt(tx, 10))()
 	reason := "Local"
 	if start.IDTagInfo.Status != "Accepted" {
 		reason = "DeAuthorized"
 	} else {
 		s.try("StatusNotification", map[string]any{"connectorId": connector, "errorCode": "NoError", "status": "Charging", "timestamp": now()}, nil)
-		n := s.r.cfg.MeterValues
-		step := s.r.cfg.TxDuration / time.Duration(n+1)
-		for k := 1; k <= n+1; k++ {
-			select {
-			case <-s.r.soft.Done():
-				k = n + 1
-			case <-s.remoteStop:
-				reason, k = "Remote", n+1
-			case <-time.After(step):
-			}
-			if k > n {
-				break
-			}
-			reading := meterStart + energy*int64(k)/int64(n+1)
+		remote, err := s.meterReadings(meterStart, energy, func(reading int64) error {
 			mv := map[string]any{"connectorId": connector, "transactionId": tx, "meterValue": []any{sample(reading)}}
-			if err := s.callQueued(ctx, "MeterValues", mv, nil); err != nil {
-				return
-			}
+			return s.callQueued(ctx, "MeterValues", mv, nil)
+		})
+		if err != nil {
+			return
+		}
+		if remote {
+			reason = "Remote"
 		}
 	}
 	meterStop := meterStart + energy
@@ -376,14 +408,59 @@ func (s *station) charge(tag string, remote bool) {
 		s.r.fail("transaction not stopped")
 		return
 	}
+	s.stopped(Ack{Session: tx})
+	s.try("StatusNotification", map[string]any{"connectorId": connector, "errorCode": "NoError", "status": "Available", "timestamp": now()}, nil)
+}
+
+// running marks the transaction id as the station's running one (for
+// remote stops) until the returned function is called.
+func (s *station) running(id string) (done func()) {
+	s.mu.Lock()
+	s.curTx = id
+	s.mu.Unlock()
+	return func() {
+		s.mu.Lock()
+		s.curTx = ""
+		s.mu.Unlock()
+	}
+}
+
+// meterReadings sends the transaction's MeterValues readings, evenly spaced
+// over its duration, through send. It returns early, with remote set, when
+// the server stops the transaction, and at the run's soft end.
+func (s *station) meterReadings(meterStart, energy int64, send func(reading int64) error) (remote bool, err error) {
+	n := s.r.cfg.MeterValues
+	step := s.r.cfg.TxDuration / time.Duration(n+1)
+	for k := 1; k <= n; k++ {
+		select {
+		case <-s.r.soft.Done():
+			return false, nil
+		case <-s.remoteStop:
+			return true, nil
+		case <-time.After(step):
+		}
+		if err := send(meterStart + energy*int64(k)/int64(n+1)); err != nil {
+			return false, err
+		}
+	}
+	select {
+	case <-s.r.soft.Done():
+	case <-s.remoteStop:
+		return true, nil
+	case <-time.After(step):
+	}
+	return false, nil
+}
+
+// stopped counts a transaction whose stop the server acknowledged.
+func (s *station) stopped(a Ack) {
 	s.r.txStopped.Add(1)
 	if t := time.Now(); !t.Before(s.r.steadyFrom) && !t.After(s.r.steadyTo) {
 		s.r.steadyStops.Add(1)
 	}
 	s.r.mu.Lock()
-	s.r.stoppedIDs = append(s.r.stoppedIDs, tx)
+	s.r.stopped = append(s.r.stopped, a)
 	s.r.mu.Unlock()
-	s.try("StatusNotification", map[string]any{"connectorId": connector, "errorCode": "NoError", "status": "Available", "timestamp": now()}, nil)
 }
 
 // authorize picks an idTag the server accepts, trying a few, or returns "".
@@ -394,16 +471,21 @@ func (s *station) authorize() string {
 	off := s.rng.IntN(len(s.tags))
 	for k := range min(3, len(s.tags)) {
 		tag := s.tags[(off+k)%len(s.tags)]
+		// OCPP 1.6 answers with idTagInfo, OCPP 2.0.1 with idTokenInfo.
 		var resp struct {
-			IDTagInfo struct {
-				Status string `json:"status"`
-			} `json:"idTagInfo"`
+			IDTagInfo   idInfo `json:"idTagInfo"`
+			IDTokenInfo idInfo `json:"idTokenInfo"`
 		}
-		if err := s.call(s.r.soft, "Authorize", map[string]any{"idTag": tag}, &resp); err != nil {
+		req := map[string]any{"idTag": tag}
+		if s.v201 {
+			req = map[string]any{"idToken": idToken201(tag)}
+		}
+		if err := s.call(s.r.soft, "Authorize", req, &resp); err != nil {
 			return ""
 		}
-		s.r.authStatus.Add("authorize: "+resp.IDTagInfo.Status, 1)
-		if resp.IDTagInfo.Status == "Accepted" {
+		status := resp.IDTagInfo.Status + resp.IDTokenInfo.Status
+		s.r.authStatus.Add("authorize: "+status, 1)
+		if status == "Accepted" {
 			return tag
 		}
 	}
@@ -569,53 +651,36 @@ func (s *station) readLoop(ctx context.Context, l *link) {
 // handing what the station must do to its goroutine. A non-empty code is
 // a CALLERROR.
 func (s *station) serverCall(action string, payload json.RawMessage) (resp any, code string) {
-	status := func(v string) any { return map[string]string{"status": v} }
+	if s.v201 {
+		return s.serverCall201(action, payload)
+	}
+	return s.serverCall16(action, payload)
+}
+
+// serverCall16 answers a CALL of OCPP 1.6.
+func (s *station) serverCall16(action string, payload json.RawMessage) (resp any, code string) {
 	switch action {
 	case "RemoteStartTransaction":
 		var req struct {
 			IDTag string `json:"idTag"`
 		}
 		_ = json.Unmarshal(payload, &req)
-		s.mu.Lock()
-		busy := s.curTx != 0
-		s.mu.Unlock()
-		if busy || req.IDTag == "" {
-			return status("Rejected"), ""
-		}
-		select {
-		case s.remoteStart <- req.IDTag:
-			return status("Accepted"), ""
-		default:
-			return status("Rejected"), ""
-		}
+		return withStatus(s.acceptRemoteStart(remoteStart{tag: req.IDTag})), ""
 	case "RemoteStopTransaction":
 		var req struct {
 			TransactionID int64 `json:"transactionId"`
 		}
 		_ = json.Unmarshal(payload, &req)
-		s.mu.Lock()
-		running := s.curTx != 0 && s.curTx == req.TransactionID
-		s.mu.Unlock()
-		if !running {
-			return status("Rejected"), ""
-		}
-		select {
-		case s.remoteStop <- struct{}{}:
-		default:
-		}
-		return status("Accepted"), ""
+		return withStatus(s.acceptRemoteStop(strconv.FormatInt(req.TransactionID, 10))), ""
 	case "Reset":
-		select {
-		case s.reset <- struct{}{}:
-		default:
-		}
-		return status("Accepted"), ""
+		s.acceptReset()
+		return withStatus("Accepted"), ""
 	case "UnlockConnector":
-		return status("Unlocked"), ""
+		return withStatus("Unlocked"), ""
 	case "ChangeAvailability", "ClearCache":
-		return status("Accepted"), ""
+		return withStatus("Accepted"), ""
 	case "ChangeConfiguration":
-		return status("NotSupported"), ""
+		return withStatus("NotSupported"), ""
 	case "GetConfiguration":
 		var req struct {
 			Key []string `json:"key"`
@@ -656,13 +721,57 @@ func (s *station) serverCall(action string, payload json.RawMessage) (resp any, 
 			case s.triggers <- req.RequestedMessage:
 			default:
 			}
-			return status("Accepted"), ""
+			return withStatus("Accepted"), ""
 		}
-		return status("NotImplemented"), ""
+		return withStatus("NotImplemented"), ""
 	case "DataTransfer":
-		return status("UnknownVendorId"), ""
+		return withStatus("UnknownVendorId"), ""
 	}
 	return nil, "NotImplemented"
+}
+
+// withStatus is the answer {"status": v}.
+func withStatus(v string) any { return map[string]string{"status": v} }
+
+// acceptRemoteStart hands a remote start to the station's goroutine unless
+// it is charging or busy: Accepted or Rejected.
+func (s *station) acceptRemoteStart(rs remoteStart) string {
+	s.mu.Lock()
+	busy := s.curTx != ""
+	s.mu.Unlock()
+	if busy || rs.tag == "" {
+		return "Rejected"
+	}
+	select {
+	case s.remoteStart <- rs:
+		return "Accepted"
+	default:
+		return "Rejected"
+	}
+}
+
+// acceptRemoteStop stops the running transaction if it is tx: Accepted or
+// Rejected.
+func (s *station) acceptRemoteStop(tx string) string {
+	s.mu.Lock()
+	running := s.curTx != "" && s.curTx == tx
+	s.mu.Unlock()
+	if !running {
+		return "Rejected"
+	}
+	select {
+	case s.remoteStop <- struct{}{}:
+	default:
+	}
+	return "Accepted"
+}
+
+// acceptReset has the station reboot.
+func (s *station) acceptReset() {
+	select {
+	case s.reset <- struct{}{}:
+	default:
+	}
 }
 
 // sleep waits d or until ctx ends, and reports whether d passed.

@@ -1,5 +1,5 @@
 // Command fleetcharge-load puts load on a running fleetcharge and measures
-// it: simulated OCPP 1.6J charge stations (fleetcharge-load ocpp) and
+// it: simulated OCPP 1.6J or 2.0.1 charge stations (fleetcharge-load ocpp) and
 // sustained authenticated API requests (fleetcharge-load http). Progress
 // goes to stderr, the summary to stdout.
 package main
@@ -24,7 +24,7 @@ const usage = `fleetcharge-load — load generator for fleetcharge
 
 Usage:
   fleetcharge-load ocpp --url ws://127.0.0.1:8080/ocpp --stations N --password P [--prefix P1-S]
-                        [--ramp 60s] [--duration 60s] [--tx-interval 30s] [--db URL | --id-tags FILE] ...
+                        [--ocpp 1.6|2.0.1] [--ramp 60s] [--duration 60s] [--tx-interval 30s] [--db URL | --id-tags FILE] ...
   fleetcharge-load http --url http://127.0.0.1:8080/api/v1/cards?limit=100 --token T
                         (--rate R | --concurrency C | --find-max) [--duration 30s] ...
 
@@ -72,12 +72,13 @@ func runOCPP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.StringVar(&c.Prefix, "prefix", "P1-S", "identity prefix; identities are PREFIX + number (`fleetcharge generate` makes P{provider}-S0000001...)")
 	fs.IntVar(&c.Digits, "digits", 7, "digits of the number in an identity")
 	fs.StringVar(&c.Password, "password", "", "the stations' OCPP password (generate --station-password)")
+	fs.StringVar(&c.OCPP, "ocpp", loadgen.OCPP16, "OCPP version the stations speak: 1.6 or 2.0.1")
 	fs.DurationVar(&c.Ramp, "ramp", time.Minute, "spread the first connections over this time (0: all at once)")
 	fs.DurationVar(&c.Duration, "duration", time.Minute, "how long the stations run after the ramp")
 	fs.DurationVar(&c.Grace, "grace", time.Minute, "time for running transactions to stop after the duration")
 	fs.DurationVar(&c.TxInterval, "tx-interval", 0, "mean pause of a station between transactions (0: no charging)")
-	fs.DurationVar(&c.TxDuration, "tx-duration", 2*time.Second, "time from StartTransaction to StopTransaction")
-	fs.IntVar(&c.MeterValues, "meter-values", 1, "MeterValues per transaction")
+	fs.DurationVar(&c.TxDuration, "tx-duration", 2*time.Second, "time from a transaction's start to its stop")
+	fs.IntVar(&c.MeterValues, "meter-values", 1, "meter readings per transaction (OCPP 1.6: MeterValues; 2.0.1: TransactionEvent Updated)")
 	fs.IntVar(&c.Connectors, "connectors", 2, "connectors per station")
 	fs.DurationVar(&c.Heartbeat, "heartbeat", 0, "heartbeat interval (0: as the server says at boot)")
 	fs.DurationVar(&c.CallTimeout, "timeout", 30*time.Second, "wait for the answer to one call")
@@ -97,6 +98,9 @@ func runOCPP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	if c.Password == "" {
 		return errors.New("--password is required")
+	}
+	if c.OCPP != loadgen.OCPP16 && c.OCPP != loadgen.OCPP201 {
+		return fmt.Errorf("--ocpp %q: want %s or %s", c.OCPP, loadgen.OCPP16, loadgen.OCPP201)
 	}
 	c.Progress = stderr
 	var store *loadgen.DB
@@ -146,7 +150,7 @@ func runOCPP(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if store != nil {
 		// The stations' answers are in; give the server a moment for the
 		// last commits of anything still in flight.
-		if res.Verify, err = store.Verify(ctx, c.Prefix, started, res.StoppedIDs); err != nil {
+		if res.Verify, err = store.Verify(ctx, c.Prefix, started, res.Stopped); err != nil {
 			return fmt.Errorf("checking the sessions: %w", err)
 		}
 	}
