@@ -61,6 +61,10 @@ type Config struct {
 	// AuthCacheExpiry is how long an OCPP 2.0.1 station may keep a card's
 	// authorization in its cache (cacheExpiryDateTime; default 24 hours).
 	AuthCacheExpiry time.Duration
+	// Authorities, when set, authenticates stations by their TLS client
+	// certificates (security profile 3; tls.go) and signs the ones they
+	// ask for (SignCertificate).
+	Authorities *Authorities
 }
 
 // Server is the OCPP endpoint. It serves the WebSocket upgrade on
@@ -212,6 +216,9 @@ var dummyHash = secret.HashStationPassword(secret.Password(24))
 // profiles 1 and 2: the username is the identity) and returns the station,
 // or answers 401 and returns nil.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, identity string) *fc.Station {
+	if st, handled := s.authenticateCertificate(w, r, identity); handled {
+		return st
+	}
 	user, password, ok := r.BasicAuth()
 	var st *fc.Station
 	if ok && user == identity && identity != "" {
