@@ -165,9 +165,10 @@ type ReportRow struct {
 	LocationKind   string
 	LocationOrigin string // charge-sessions: "own", "home" or "external"
 
-	SessionID ID
-	StartedAt *time.Time
-	StoppedAt *time.Time
+	SessionID  ID
+	StartedAt  *time.Time
+	StoppedAt  *time.Time
+	StopReason string // as the station gave it, or "superseded" when a later start on its connector closed it
 }
 
 // Location origins of a session in the charge session report.

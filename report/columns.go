@@ -143,6 +143,7 @@ var definitions = map[string]*definition{
 			locationNameCol, locationKindCol,
 			col("location_origin", "Origin", TypeText, func(r *row) Cell { return textCell(r.LocationOrigin) }),
 			accountCols[0], accountCols[1], accountCols[2],
+			col("stop_reason", "Stop reason", TypeText, func(r *row) Cell { return textCell(r.StopReason) }),
 		},
 	},
 	fc.ReportEmployees: {

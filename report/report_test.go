@@ -251,9 +251,9 @@ func TestCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "session_id,started_at,stopped_at,duration_minutes,energy_kwh,cost,currency,card_id,card_external_id,employee_id,employee_name," +
-		"station_id,identity,connector_id,location_name,location_kind,location_origin,account_id,account_name,organization_path\r\n" +
+		"station_id,identity,connector_id,location_name,location_kind,location_origin,account_id,account_name,organization_path,stop_reason\r\n" +
 		`7,2025-03-02T10:00:00+01:00,,90.0,12.345,4.32,EUR,,'=HYPERLINK(1),,"Eva ""E"" de Vries, jr.",,,0,"Line` + "\r\n" +
-		`break",office,own,3,Alpha,Holding / NL` + "\r\n"
+		`break",office,own,3,Alpha,Holding / NL,` + "\r\n"
 	if got := out.String(); got != want {
 		t.Errorf("csv:\n%q\nwant\n%q", got, want)
 	}
@@ -559,7 +559,7 @@ func TestXLSX(t *testing.T) {
 	}
 	got := dumpXLSX(t, f)
 	want := strings.Join([]string{
-		"A1 s Session ID|B1 s Start|C1 s Stop|D1 s Duration (min)|E1 s Energy (kWh)|F1 s Cost|G1 s Currency|H1 s Card ID|I1 s Card|J1 s Employee ID|K1 s Employee|L1 s Station ID|M1 s Station|N1 s Connector|O1 s Location|P1 s Location kind|Q1 s Origin|R1 s Account ID|S1 s Account|T1 s Organization",
+		"A1 s Session ID|B1 s Start|C1 s Stop|D1 s Duration (min)|E1 s Energy (kWh)|F1 s Cost|G1 s Currency|H1 s Card ID|I1 s Card|J1 s Employee ID|K1 s Employee|L1 s Station ID|M1 s Station|N1 s Connector|O1 s Location|P1 s Location kind|Q1 s Origin|R1 s Account ID|S1 s Account|T1 s Organization|U1 s Stop reason",
 		"A2 s 7|B2 n 45718.416666666664 [2025-03-02 10:00:00]|D2 n 90 [90.0]|E2 n 12.345 [12.345]|F2 n 4.32 [4.32]|G2 s EUR|N2 n 0 [0]",
 		"A3 s 8|B3 n 45718.416666666664 [2025-03-02 10:00:00]|D3 n 1 [1.0]|E3 n 0.001 [0.001]|F3 n 500 [500]|G3 s JPY|N3 n 0 [0]",
 		"A4 s Total|D4 n 90 [90.0]|E4 n 12.345 [12.345]|F4 n 4.32 [4.32]|G4 s EUR",

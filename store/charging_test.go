@@ -464,6 +464,17 @@ func TestStartSupersedes(t *testing.T) {
 		if auth, _ := s.CardAuth(ctx, w.Station.ID, "Sup-TAG1"); auth.ActiveTxID != fresh.ID || elsewhere.ID == fresh.ID {
 			t.Errorf("running session %s, want the first stored %s", auth.ActiveTxID, fresh.ID)
 		}
+
+		// The charge session report shows why each session stopped.
+		reasons := map[fc.ID]string{}
+		err = s.Report(ctx, fc.ReportQuery{Report: fc.ReportChargeSessions, Scope: sc, From: march.Add(-time.Hour), To: next.Add(time.Hour)},
+			func(r *fc.ReportRow) error { reasons[r.SessionID] = r.StopReason; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := reasons[fresh.ID]; reasons[stale.ID] != store.StopSuperseded || !ok || got != "" {
+			t.Errorf("report stop reasons %v, want %q for session %s and none for %s", reasons, store.StopSuperseded, stale.ID, fresh.ID)
+		}
 	})
 }
 

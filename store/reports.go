@@ -559,9 +559,9 @@ func (b *reportSQL) sessionList(q *query) {
 		CASE WHEN x.masked = 0 THEN COALESCE(e.name, '') ELSE '' END,
 		x.station_id, COALESCE(st.identity, ''), x.connector_id, COALESCE(l.name, x.location_name), x.location_kind,
 		CASE WHEN x.location_kind = 'home' THEN 'home' WHEN x.own = 1 THEN 'own' ELSE 'external' END,
-		x.account_id, a.name, a.organization_id
+		COALESCE(x.stop_reason, ''), x.account_id, a.name, a.organization_id
 		FROM (SELECT s.id, s.started_at, s.stopped_at, s.duration_s, s.energy_wh, s.cost_minor, s.currency, s.card_id,
-			s.employee_id, s.station_id, s.connector_id, s.location_id, s.location_name, s.location_kind, `)
+			s.employee_id, s.station_id, s.connector_id, s.location_id, s.location_name, s.location_kind, s.stop_reason, `)
 	q.add(b.sideCol + ` AS account_id, `)
 	b.bucketExpr(q, "value")
 	q.add(` AS bucket, CASE WHEN `)
@@ -651,7 +651,7 @@ func (b *reportSQL) scanSession(rows *sql.Rows, r *fc.ReportRow) (fc.ID, error) 
 	if err := rows.Scan(&r.SessionID, &started, &stopped, &r.Figures.DurationS, &r.Figures.EnergyWh, &r.Figures.CostMinor,
 		&r.Currency, &r.Bucket, &cardID, &r.CardExternalID, &extLen, &r.CardMasked, &employeeID, &r.EmployeeName,
 		&stationID, &r.Identity, &r.ConnectorID, &r.LocationName, &r.LocationKind, &r.LocationOrigin,
-		&r.AccountID, &r.AccountName, &orgID); err != nil {
+		&r.StopReason, &r.AccountID, &r.AccountName, &orgID); err != nil {
 		return 0, err
 	}
 	r.Figures.Sessions = 1
