@@ -204,9 +204,9 @@ func TestSecurityProfile3(t *testing.T) {
 			cert     tls.Certificate
 			identity string
 		}{
-			"another provider's CA": {caB.issue(t, w.Station.Identity, valid, false), w.Station.Identity},
-			"another station's CN":  {caA.issue(t, w.Restricted.Identity, valid, false), w.Station.Identity},
-			"a CN of no station":    {caA.issue(t, "NOBODY", valid, false), "NOBODY"},
+			"another provider's CA":                    {caB.issue(t, w.Station.Identity, valid, false), w.Station.Identity},
+			"another station's CN":                     {caA.issue(t, w.Restricted.Identity, valid, false), w.Station.Identity},
+			"a CN of no station":                       {caA.issue(t, "NOBODY", valid, false), "NOBODY"},
 			"the other provider's station with A's CA": {caA.issue(t, other.Station.Identity, valid, false), other.Station.Identity},
 		} {
 			ws, resp, err := e.dial(tc.identity, &tc.cert, basicAuth(w.Station.Identity, w.Password), ocpp.Subprotocol201)

@@ -39,6 +39,9 @@ type conn struct {
 	// BootNotification (see admits).
 	accepted atomic.Bool
 	pinger   atomic.Pointer[time.Timer]
+	// then is work a handler left to start once its answer is sent
+	// (answerThen); only the reading goroutine touches it.
+	then func()
 
 	// callSlot admits one outgoing CALL at a time (OCPP-J 4.1.1).
 	callSlot chan struct{}
@@ -116,6 +119,7 @@ func (c *conn) handle(b []byte) {
 			return
 		}
 		c.send(encodeResult(m.id, payload))
+		c.startThen()
 	case msgCallResult:
 		c.resolveResult(m)
 	case msgCallError:

@@ -74,6 +74,7 @@ func (s *Server) dispatch(ctx context.Context, c *conn, action string, payload j
 		}
 		return nil, cerr
 	}
+	resp, then := splitThen(resp)
 	if boot, ok := resp.(bootAnswer); ok && boot.accepted() {
 		c.accepted.Store(true)
 	}
@@ -86,6 +87,7 @@ func (s *Server) dispatch(ctx context.Context, c *conn, action string, payload j
 		c.logger().Error("our answer does not fit the schema", "action", action, "err", cerr, "answer", string(out))
 		return nil, callErrorf(CodeInternalError, "internal error")
 	}
+	c.then = then
 	return out, nil
 }
 

@@ -27,6 +27,7 @@ func (s *Server) routes201() map[string]handler {
 		"FirmwareStatusNotification": s.firmwareStatusNotification201,
 		"LogStatusNotification":      s.logStatusNotification,
 		"SecurityEventNotification":  s.securityEventNotification,
+		"SignCertificate":            s.signCertificate,
 		"DataTransfer":               s.dataTransfer,
 	}
 }
