@@ -566,7 +566,7 @@ func (s *station) call(ctx context.Context, action string, req any, out any) err
 	}
 	select {
 	case f := <-s.answers:
-		s.r.observe(action, time.Since(start))
+		s.r.observe(latencyKey(action, req), time.Since(start))
 		if typ(f) == 4 {
 			ce := &callError{code: str(f, 2), desc: str(f, 3)}
 			s.r.fail(action + ": " + ce.code)
@@ -591,6 +591,18 @@ func (s *station) call(ctx context.Context, action string, req any, out any) err
 		s.r.fail(action + ": timeout")
 		return errTimeout
 	}
+}
+
+// latencyKey names the latencies a call counts in: its action, and for an
+// OCPP 2.0.1 TransactionEvent its event type too, as the start and the stop
+// of a transaction are different calls in OCPP 1.6.
+func latencyKey(action string, req any) string {
+	if m, ok := req.(map[string]any); ok && action == "TransactionEvent" {
+		if t, ok := m["eventType"].(string); ok {
+			return action + " " + t
+		}
+	}
+	return action
 }
 
 // readLoop reads the connection until it ends: answers go to the waiting
