@@ -1,6 +1,7 @@
 // Command fleetcharge runs the fleetcharge back office: the web application,
 // the JSON API and the OCPP endpoint in one process, and the maintenance
-// commands (migrate, demo, provider create, token create, generate).
+// commands (migrate, demo, provider create, provider ca, token create,
+// generate).
 package main
 
 import (
@@ -23,6 +24,7 @@ Usage:
   fleetcharge migrate [--db URL]
   fleetcharge demo [--db URL]
   fleetcharge provider create --name NAME --admin-email EMAIL [--db URL]
+  fleetcharge provider ca --provider-id ID (--generate | --cert FILE [--key FILE]) [--db URL]
   fleetcharge token create --email EMAIL [--name NAME] [--db URL]
   fleetcharge generate --orgs N --accounts N --cards N --stations N --sessions N [--db URL]
   fleetcharge password reset --email EMAIL [--base-url URL] [--db URL]
@@ -57,6 +59,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if (cmd == "provider" || cmd == "token") && len(rest) > 0 && rest[0] == "create" {
 		cmd, rest = cmd+" create", rest[1:]
 	}
+	if cmd == "provider" && len(rest) > 0 && rest[0] == "ca" {
+		cmd, rest = "provider ca", rest[1:]
+	}
 	if cmd == "user" && len(rest) > 0 && rest[0] == "grant" {
 		cmd, rest = "user grant", rest[1:]
 	}
@@ -72,6 +77,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDemo(ctx, rest, stdout, stderr)
 	case "provider create":
 		return runProviderCreate(ctx, rest, stdout, stderr)
+	case "provider ca":
+		return runProviderCA(ctx, rest, stdout, stderr)
 	case "token create":
 		return runTokenCreate(ctx, rest, stdout, stderr)
 	case "generate":

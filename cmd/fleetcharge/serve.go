@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -27,7 +28,7 @@ type Config struct {
 	Addr    string // listen address; ":0" picks a free port
 	DB      string // database URL
 	Demo    bool   // load the demo data into an empty database
-	TLSCert string // serve HTTPS (and OCPP security profile 2) with this certificate
+	TLSCert string // serve HTTPS (and OCPP security profiles 2 and 3) with this certificate
 	TLSKey  string
 	Logger  *slog.Logger
 	Out     io.Writer // where demo logins are printed
@@ -53,6 +54,11 @@ type Main struct {
 	server   *http.Server
 	listener net.Listener
 	done     chan error
+
+	// authorities are the providers' CAs the OCPP endpoint trusts for
+	// security profile 3; stopReload ends their reloading.
+	authorities *ocpp.Authorities
+	stopReload  context.CancelFunc
 }
 
 // NewMain returns a process for cfg; Run starts it.
@@ -91,6 +97,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	m.authorities = ocpp.NewAuthorities(m.Store, log)
+	tlsConfig, err := m.tlsConfig(ctx)
+	if err != nil {
+		return err
+	}
 	handler, err := m.handler()
 	if err != nil {
 		return err
@@ -108,6 +119,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		IdleTimeout:       t.Idle,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 	scheme := "http"
 	if m.cfg.TLSCert != "" {
@@ -117,7 +129,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	go func() {
 		var err error
 		if m.cfg.TLSCert != "" {
-			err = m.server.ServeTLS(m.listener, m.cfg.TLSCert, m.cfg.TLSKey)
+			err = m.server.ServeTLS(m.listener, "", "")
 		} else {
 			err = m.server.Serve(m.listener)
 		}
@@ -127,6 +139,31 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.done <- err
 	}()
 	return nil
+}
+
+// caReloadInterval is how often a serving process reads the providers'
+// CAs again, so that one set from the command line takes effect.
+const caReloadInterval = 30 * time.Second
+
+// tlsConfig returns the TLS configuration of the server, nil without
+// --tls-cert: the server's certificate, and the stations' client
+// certificates verified against the providers' CAs (OCPP security profile
+// 3), which it loads now and reloads until Close.
+func (m *Main) tlsConfig(ctx context.Context) (*tls.Config, error) {
+	if m.cfg.TLSCert == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(m.cfg.TLSCert, m.cfg.TLSKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.authorities.Reload(ctx); err != nil {
+		return nil, err
+	}
+	var reloadCtx context.Context
+	reloadCtx, m.stopReload = context.WithCancel(context.WithoutCancel(ctx))
+	go m.authorities.Run(reloadCtx, caReloadInterval)
+	return m.authorities.TLSConfig(&tls.Config{Certificates: []tls.Certificate{cert}}), nil
 }
 
 // Addr returns the address the server listens on.
@@ -147,6 +184,9 @@ func (m *Main) Wait(ctx context.Context) error {
 // its messages in flight are stored, and closes the database.
 func (m *Main) Close() error {
 	var err error
+	if m.stopReload != nil {
+		m.stopReload()
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
 		defer cancel()
@@ -174,7 +214,7 @@ func (m *Main) handler() (http.Handler, error) {
 	authSvc := auth.New(m.Store, auth.Config{Secure: m.cfg.TLSCert != "", BaseURL: m.cfg.BaseURL})
 	authSvc.Mailer = m.cfg.Mailer
 	authSvc.Logger = m.cfg.Logger
-	m.ocpp = ocpp.NewServer(ocpp.Config{Store: m.Store, Logger: m.cfg.Logger})
+	m.ocpp = ocpp.NewServer(ocpp.Config{Store: m.Store, Logger: m.cfg.Logger, Authorities: m.authorities})
 	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc, Store: m.Store, Commander: m.ocpp})
 	if err != nil {
 		return nil, err
@@ -293,7 +333,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs, db := newFlags("serve", stderr)
 	addr := fs.String("addr", envOr("FLEETCHARGE_ADDR", ":8080"), "listen address")
 	demoFlag := fs.Bool("demo", false, "load the demo data into an empty database and print the demo logins")
-	cert := fs.String("tls-cert", envOr("FLEETCHARGE_TLS_CERT", ""), "TLS certificate file (serves HTTPS and OCPP security profile 2)")
+	cert := fs.String("tls-cert", envOr("FLEETCHARGE_TLS_CERT", ""), "TLS certificate file (serves HTTPS and OCPP security profiles 2 and 3)")
 	key := fs.String("tls-key", envOr("FLEETCHARGE_TLS_KEY", ""), "TLS key file")
 	baseURL := fs.String("base-url", envOr("FLEETCHARGE_BASE_URL", ""), "public address of the web application, for links in e-mails (https://fleet.example.com)")
 	smtpURL := fs.String("smtp", envOr("FLEETCHARGE_SMTP_URL", ""), "mail password reset links through smtp://user:password@host:port?from=address (needs --base-url)")
