@@ -16,7 +16,8 @@ func selectSessions(q *query, cardSide fc.Reach) *query {
 		COALESCE(s.employee_id, 0), COALESCE(s.card_account_id, 0), COALESCE(s.station_id, 0), s.connector_id,
 		COALESCE(s.station_account_id, 0), COALESCE(s.location_id, 0), s.location_kind, s.location_name,
 		s.started_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh, s.energy_wh, s.duration_s, s.stop_reason,
-		s.cost_minor, s.currency, COALESCE(c.external_id, ''), s.created_at, s.updated_at, CASE WHEN `)
+		s.cost_minor, s.currency, COALESCE(c.external_id, ''), COALESCE(s.station_tx_id, ''), s.seq_gaps,
+		s.created_at, s.updated_at, CASE WHEN `)
 	q.reach("s.card_account_id", cardSide)
 	return q.add(` THEN TRUE ELSE FALSE END FROM sessions s LEFT JOIN cards c ON c.id = s.card_id`)
 }
@@ -29,7 +30,7 @@ func scanSession(row rowScanner, x *fc.Session) error {
 		&x.EmployeeID, &x.CardAccountID, &x.StationID, &x.ConnectorID,
 		&x.StationAccountID, &x.LocationID, &x.LocationKind, &x.LocationName,
 		&started, &stopped, &x.MeterStartWh, &meterStop, &x.EnergyWh, &x.DurationSeconds, &x.StopReason,
-		&x.CostMinor, &x.Currency, &x.ExternalID, &created, &updated, &cardVisible); err != nil {
+		&x.CostMinor, &x.Currency, &x.ExternalID, &x.StationTxID, &x.SeqGaps, &created, &updated, &cardVisible); err != nil {
 		return err
 	}
 	x.StartedAt, x.StoppedAt = fromMS(started), fromNullMS(stopped)

@@ -63,6 +63,10 @@ func TestTransactionEventStore(t *testing.T) {
 		if err != nil || len(gaps) != 1 || gaps[0].ID != end.Session.ID || gaps[0].StationTxID != "T1" || gaps[0].SeqGaps != 1 {
 			t.Errorf("sessions with gaps: %+v, %v", gaps, err)
 		}
+		everything := fc.SessionScope{ProviderID: w.Provider.ID, CardSide: fc.Everything, StationSide: fc.Everything}
+		if read, err := s.Session(ctx, everything, end.Session.ID); err != nil || read.StationTxID != "T1" || read.SeqGaps != 1 {
+			t.Errorf("session as read: %+v, %v; want station transaction T1 with 1 gap", read, err)
+		}
 		if got, err := s.StationTransactionID(ctx, w.Station.ID, end.Session.ID); err != nil || got != "T1" {
 			t.Errorf("station transaction ID = %q, %v", got, err)
 		}
