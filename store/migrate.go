@@ -151,3 +151,33 @@ func splitStatements(text string) []string {
 	}
 	return out
 }
+
+// Migration names an embedded migration.
+type Migration struct {
+	Version int
+	Name    string
+}
+
+// Pending lists the migrations Migrate would apply, in order, without
+// applying any (migrate --dry-run). Like Migrate, it refuses a database
+// whose schema is newer than this binary knows.
+func (s *Store) Pending(ctx context.Context) ([]Migration, error) {
+	all, err := migrations()
+	if err != nil {
+		return nil, err
+	}
+	current, err := s.schemaVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if known := SchemaVersion(); current > known {
+		return nil, fc.Errorf(fc.EConflict, "the database schema is at version %d, newer than this binary knows (%d): upgrade fleetcharge", current, known)
+	}
+	var out []Migration
+	for _, m := range all {
+		if m.version > current {
+			out = append(out, Migration{Version: m.version, Name: m.name})
+		}
+	}
+	return out, nil
+}

@@ -29,6 +29,8 @@ type Store struct {
 	Now func() time.Time
 	// URL is the database URL the store was opened with, password removed.
 	URL string
+	// rawURL is the URL as given, for the backup tools.
+	rawURL string
 	// closed is set by Close: a call still running then gets
 	// fc.EUnavailable, as from any database that went away.
 	closed atomic.Bool
@@ -44,7 +46,7 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dialect: d, Now: time.Now, URL: redact(url)}
+	s := &Store{dialect: d, Now: time.Now, URL: redact(url), rawURL: url}
 	if s.writer, s.reader, err = d.open(dsn); err != nil {
 		return nil, fmt.Errorf("open %s: %w", s.URL, err)
 	}
