@@ -34,6 +34,7 @@ func cliContext(ctx context.Context) context.Context {
 
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := newFlags("migrate", stderr)
+	dryRun := fs.Bool("dry-run", false, "list the pending migrations without applying them")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,6 +43,9 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer st.Close()
+	if *dryRun {
+		return printPending(ctx, st, stdout)
+	}
 	n, err := st.Migrate(ctx)
 	if err != nil {
 		return err

@@ -20,8 +20,12 @@ import (
 const usage = `fleetcharge — EV charging back office with Fleet Roles
 
 Usage:
-  fleetcharge serve [--addr :8080] [--db URL] [--demo] [--tls-cert FILE --tls-key FILE] [--base-url URL --smtp URL] [--trusted-proxies CIDR,...]
-  fleetcharge migrate [--db URL]
+  fleetcharge serve [--addr :8080] [--db URL] [--demo] [--tls-cert FILE --tls-key FILE] [--base-url URL --smtp URL] [--trusted-proxies CIDR,...] [--backup-dir DIR --backup-every 24h --backup-keep 7]
+  fleetcharge migrate [--dry-run] [--db URL]
+  fleetcharge backup --to FILE [--db URL]
+  fleetcharge backup --verify FILE [--db URL]
+  fleetcharge restore --from FILE [--db URL]
+  fleetcharge version
   fleetcharge demo [--db URL]
   fleetcharge provider create --name NAME --admin-email EMAIL [--db URL]
   fleetcharge provider ca --provider-id ID (--generate | --cert FILE [--key FILE]) [--db URL]
@@ -33,7 +37,7 @@ Usage:
 
 --db defaults to $FLEETCHARGE_DB, then to the SQLite file fleetcharge.db in the
 working directory; sqlite:///path/file.db or a postgres:// URL select the engine.
---addr defaults to $FLEETCHARGE_ADDR, then :8080.
+--addr defaults to $FLEETCHARGE_ADDR, then :8080 (127.0.0.1:8080 with --demo).
 `
 
 func main() {
@@ -73,6 +77,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, rest, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, stdout, stderr)
+	case "backup":
+		return runBackup(ctx, rest, stdout, stderr)
+	case "restore":
+		return runRestore(ctx, rest, stdout, stderr)
+	case "version":
+		return runVersion(ctx, rest, stdout, stderr)
 	case "demo":
 		return runDemo(ctx, rest, stdout, stderr)
 	case "provider create":
