@@ -260,4 +260,3 @@ func (b *backupSchedule) prune() error {
 	}
 	return errors.Join(errs...)
 }
-
