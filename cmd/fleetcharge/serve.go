@@ -43,6 +43,11 @@ type Config struct {
 	TrustedProxies auth.Proxies
 	// Timeouts bound slow clients; zero fields take their defaults.
 	Timeouts Timeouts
+	// BackupDir, when set, receives a backup every BackupEvery, of which
+	// the newest BackupKeep are kept.
+	BackupDir   string
+	BackupEvery time.Duration
+	BackupKeep  int
 }
 
 // Main is the serving process: the store, the HTTP server with the web
@@ -59,6 +64,8 @@ type Main struct {
 	// security profile 3; stopReload ends their reloading.
 	authorities *ocpp.Authorities
 	stopReload  context.CancelFunc
+	// backups takes the scheduled backups; nil without BackupDir.
+	backups *backupSchedule
 }
 
 // NewMain returns a process for cfg; Run starts it.
@@ -97,6 +104,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			return err
 		}
 	}
+	if m.cfg.BackupDir != "" {
+		if m.backups, err = newBackupSchedule(m.cfg.BackupDir, m.cfg.BackupEvery, m.cfg.BackupKeep, m.Store, log); err != nil {
+			return err
+		}
+	}
 	m.authorities = ocpp.NewAuthorities(m.Store, log)
 	tlsConfig, err := m.tlsConfig(ctx)
 	if err != nil {
@@ -126,6 +138,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		scheme = "https"
 	}
 	log.Info("listening", "url", fmt.Sprintf("%s://%s", scheme, m.listener.Addr()))
+	fmt.Fprintf(m.cfg.Out, "fleetcharge is serving: open %s\n", openURL(scheme, m.listener.Addr()))
+	if m.backups != nil {
+		m.backups.start()
+	}
 	go func() {
 		var err error
 		if m.cfg.TLSCert != "" {
@@ -187,6 +203,9 @@ func (m *Main) Close() error {
 	if m.stopReload != nil {
 		m.stopReload()
 	}
+	if m.backups != nil {
+		m.backups.close()
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
 		defer cancel()
@@ -210,6 +229,9 @@ func (m *Main) handler() (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := newHTTPMetrics(reg)
+	if m.backups != nil {
+		reg.MustRegister(m.backups.collectors()...)
+	}
 
 	authSvc := auth.New(m.Store, auth.Config{Secure: m.cfg.TLSCert != "", BaseURL: m.cfg.BaseURL})
 	authSvc.Mailer = m.cfg.Mailer
@@ -331,12 +353,15 @@ func withObservability(next http.Handler, log *slog.Logger, m *httpMetrics) http
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, db := newFlags("serve", stderr)
-	addr := fs.String("addr", envOr("FLEETCHARGE_ADDR", ":8080"), "listen address")
+	addr := fs.String("addr", envOr("FLEETCHARGE_ADDR", ""), "listen address (default :8080, with --demo 127.0.0.1:8080)")
 	demoFlag := fs.Bool("demo", false, "load the demo data into an empty database and print the demo logins")
 	cert := fs.String("tls-cert", envOr("FLEETCHARGE_TLS_CERT", ""), "TLS certificate file (serves HTTPS and OCPP security profiles 2 and 3)")
 	key := fs.String("tls-key", envOr("FLEETCHARGE_TLS_KEY", ""), "TLS key file")
 	baseURL := fs.String("base-url", envOr("FLEETCHARGE_BASE_URL", ""), "public address of the web application, for links in e-mails (https://fleet.example.com)")
 	smtpURL := fs.String("smtp", envOr("FLEETCHARGE_SMTP_URL", ""), "mail password reset links through smtp://user:password@host:port?from=address (needs --base-url)")
+	backupDir := fs.String("backup-dir", envOr("FLEETCHARGE_BACKUP_DIR", ""), "take scheduled backups into this folder, named by time")
+	backupEvery := fs.Duration("backup-every", 24*time.Hour, "the interval of scheduled backups")
+	backupKeep := fs.Int("backup-keep", 7, "how many scheduled backups to keep, the newest")
 	proxies := fs.String("trusted-proxies", envOr("FLEETCHARGE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -345,10 +370,19 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if *addr == "" {
+		// The demo's passwords are printed: it listens on this machine
+		// only unless told otherwise.
+		*addr = ":8080"
+		if *demoFlag {
+			*addr = "127.0.0.1:8080"
+		}
+	}
 	if (*cert == "") != (*key == "") {
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
-	cfg := Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, BaseURL: *baseURL, Logger: newLogger(stderr), Out: stdout, TrustedProxies: trusted}
+	cfg := Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, BaseURL: *baseURL, Logger: newLogger(stderr), Out: stdout, TrustedProxies: trusted,
+		BackupDir: *backupDir, BackupEvery: *backupEvery, BackupKeep: *backupKeep}
 	if *smtpURL != "" {
 		if *baseURL == "" {
 			return fmt.Errorf("--smtp needs --base-url, the address the reset links point to")
@@ -367,4 +401,17 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	err = m.Wait(ctx)
 	m.cfg.Logger.Info("shutting down")
 	return errors.Join(err, m.Close())
+}
+
+// openURL is the address to open in a browser for a listener's address:
+// a server listening on every interface is reached on localhost.
+func openURL(scheme string, addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return scheme + "://" + addr.String() + "/"
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port) + "/"
 }
