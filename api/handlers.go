@@ -557,6 +557,8 @@ func (s *Server) command(name string) handlerFunc {
 			var in changeAvailabilityInput
 			_, err = s.decode(w, r, &in)
 			cmd.ConnectorID, cmd.Type = in.ConnectorID, in.Type
+		case app.CommandGetInstalledCertificateIDs, app.CommandInstallCertificate, app.CommandDeleteCertificate:
+			err = s.decodeCertificateCommand(w, r, &cmd)
 		}
 		if err != nil {
 			return err

@@ -228,6 +228,9 @@ func (s *Server) table() []route {
 		{app.CommandReset, typ[resetInput](), "asks the station to restart (Reset)"},
 		{app.CommandUnlock, typ[unlockInput](), "asks the station to unlock a connector (UnlockConnector)"},
 		{app.CommandChangeAvailability, typ[changeAvailabilityInput](), "makes a connector or the station operative or inoperative (ChangeAvailability)"},
+		{app.CommandGetInstalledCertificateIDs, typ[getInstalledCertificateIDsInput](), "lists the certificates the station trusts (GetInstalledCertificateIds; OCPP 2.0.1 stations, 422 on 1.6)"},
+		{app.CommandInstallCertificate, typ[installCertificateInput](), "installs a root certificate on the station (InstallCertificate; OCPP 2.0.1 stations, 422 on 1.6)"},
+		{app.CommandDeleteCertificate, typ[deleteCertificateInput](), "deletes a certificate from the station (DeleteCertificate; OCPP 2.0.1 stations, 422 on 1.6)"},
 	} {
 		rs = append(rs, route{method: http.MethodPost, path: "/api/v1/stations/{id}/commands/" + c.name, id: "command_" + c.name, tag: "stations",
 			summary: "Send " + c.name + " to a station",

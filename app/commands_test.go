@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -61,9 +62,10 @@ func TestCommandCall(t *testing.T) {
 	if _, _, err := app.CommandCall(app.Command{Name: "teleport"}, v201, ""); !fc.IsCode(err, fc.ENotFound) {
 		t.Errorf("unknown command: %v", err)
 	}
-	// Both versions have every command.
+	// Both versions have every command but the certificate ones, OCPP
+	// 2.0.1's alone (TestCertificateCommands).
 	for _, c := range app.Commands {
-		if c.Action16 == "" || c.Action201 == "" {
+		if c.Action201 == "" || c.Action16 == "" && !strings.Contains(c.Name, "certificate") {
 			t.Errorf("%s lacks an action: %+v", c.Name, c)
 		}
 	}

@@ -188,9 +188,10 @@ const (
 )
 
 // Commands lists the remote commands with the action each sends to a
-// station of each OCPP version. Every command has both: one that OCPP 2.0.1
-// added (the device model's variables) maps to the 1.6 configuration keys,
-// the variable's name being the key.
+// station of each OCPP version. Every command has both but the certificate
+// commands (certificates.go), which are OCPP 2.0.1's alone: one that OCPP
+// 2.0.1 added (the device model's variables) maps to the 1.6 configuration
+// keys, the variable's name being the key.
 var Commands = []struct{ Name, Action16, Action201 string }{
 	{CommandRemoteStart, "RemoteStartTransaction", "RequestStartTransaction"},
 	{CommandRemoteStop, "RemoteStopTransaction", "RequestStopTransaction"},
@@ -200,6 +201,9 @@ var Commands = []struct{ Name, Action16, Action201 string }{
 	{CommandGetBaseReport, "GetConfiguration", "GetBaseReport"},
 	{CommandGetVariables, "GetConfiguration", "GetVariables"},
 	{CommandSetVariables, "ChangeConfiguration", "SetVariables"},
+	{CommandGetInstalledCertificateIDs, "", "GetInstalledCertificateIds"},
+	{CommandInstallCertificate, "", "InstallCertificate"},
+	{CommandDeleteCertificate, "", "DeleteCertificate"},
 }
 
 // Command is a remote command to a station with its arguments; each
@@ -218,6 +222,12 @@ type Command struct {
 	TransactionID fc.ID
 	Type          string
 	Variables     []Variable
+	// The certificate commands' (certificates.go): get-installed-certificate-ids
+	// CertificateTypes (none for all), install-certificate Type and
+	// Certificate (PEM), delete-certificate CertificateHash.
+	CertificateTypes []string
+	Certificate      string
+	CertificateHash  CertificateHash
 }
 
 // Variable names a variable of a station's device model (OCPP 2.0.1: a
@@ -261,7 +271,7 @@ type CommandResult struct {
 // not exist, so that commands cannot probe other stations' transactions or
 // other accounts' cards.
 func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationID fc.ID, cmd Command) (*CommandResult, error) {
-	if actionOf(cmd.Name, fc.OCPP16) == "" {
+	if actionOf(cmd.Name, fc.OCPP201) == "" {
 		return nil, fc.Errorf(fc.ENotFound, "no such command: %q", cmd.Name)
 	}
 	st, err := s.Station(ctx, subj, stationID)
@@ -366,6 +376,9 @@ func CommandCall(cmd Command, st *fc.Station, stationTxID string) (action string
 		action = Commands201(cmd.Name)
 	} else {
 		action = Commands16(cmd.Name)
+	}
+	if action == "" && Commands201(cmd.Name) != "" {
+		return "", nil, fc.Errorf(fc.EUnprocessable, "%s is an OCPP 2.0.1 command, and the station speaks OCPP 1.6", cmd.Name)
 	}
 	if action == "" {
 		return "", nil, fc.Errorf(fc.ENotFound, "no such command: %q", cmd.Name)
@@ -540,6 +553,8 @@ func CommandCall(cmd Command, st *fc.Station, stationTxID string) (action string
 		req = struct {
 			SetVariableData []variableData201 `json:"setVariableData"`
 		}{data}
+	case CommandGetInstalledCertificateIDs, CommandInstallCertificate, CommandDeleteCertificate:
+		req = certificateCall(cmd, fields)
 	}
 	if len(fields) > 0 {
 		return "", nil, fc.Invalid(fields)

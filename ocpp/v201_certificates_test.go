@@ -13,11 +13,13 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/coder/websocket"
 
 	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/ocpp"
 	"github.com/fleetcharge/fleetcharge/store"
 	"github.com/fleetcharge/fleetcharge/store/storetest"
@@ -138,5 +140,78 @@ func TestSignCertificate(t *testing.T) {
 		rejected(st, "a V2G certificate", csrFor(t, w.Station.Identity, key), "V2GCertificate", "UnsupportedCertType")
 		rejected(connect201(t, e, noKey.Station.Identity, noKey.Password), "a CA without its key", csrFor(t, noKey.Station.Identity, key), "", "NoCAKey")
 		rejected(connect201(t, e, noCA.Station.Identity, noCA.Password), "no CA", csrFor(t, noCA.Station.Identity, key), "", "NoCA")
+	})
+}
+
+// TestCertificateCommands201 checks that the certificate commands reach an
+// OCPP 2.0.1 station as their actions with payloads that pass the 2.0.1
+// schemas (Call checks them), that the station's answers come back checked
+// against theirs, and that a payload the schema refuses is never sent.
+// Both engines.
+func TestCertificateCommands201(t *testing.T) {
+	eachStore(t, func(t *testing.T, w *world, e *endpoint) {
+		st := connect201(t, e, w.Station.Identity, w.Password)
+		station := storedStation(t, w, w.Station)
+		root := newTestCA(t, "CSMS root").certPEM
+		hash := app.CertificateHash{HashAlgorithm: "SHA256", IssuerNameHash: "0a1b", IssuerKeyHash: "2c3d", SerialNumber: "4e"}
+		tests := []struct {
+			cmd    app.Command
+			action string
+			reply  string
+		}{
+			{app.Command{Name: app.CommandGetInstalledCertificateIDs}, "GetInstalledCertificateIds", `{"status":"NotFound"}`},
+			{app.Command{Name: app.CommandGetInstalledCertificateIDs, CertificateTypes: []string{"CSMSRootCertificate", "ManufacturerRootCertificate"}}, "GetInstalledCertificateIds",
+				`{"status":"Accepted","certificateHashDataChain":[{"certificateType":"CSMSRootCertificate","certificateHashData":{"hashAlgorithm":"SHA256","issuerNameHash":"0a1b","issuerKeyHash":"2c3d","serialNumber":"4e"}}]}`},
+			{app.Command{Name: app.CommandInstallCertificate, Type: "CSMSRootCertificate", Certificate: root}, "InstallCertificate", `{"status":"Accepted"}`},
+			{app.Command{Name: app.CommandDeleteCertificate, CertificateHash: hash}, "DeleteCertificate", `{"status":"NotFound"}`},
+		}
+		for _, tt := range tests {
+			action, req, err := app.CommandCall(tt.cmd, station, "")
+			if err != nil || action != tt.action {
+				t.Fatalf("%s: %s, %v", tt.cmd.Name, action, err)
+			}
+			done := make(chan error, 1)
+			var reply json.RawMessage
+			go func() {
+				var err error
+				reply, err = e.srv.Call(t.Context(), w.Station.Identity, action, req)
+				done <- err
+			}()
+			f := st.read()
+			if f.typ() != 2 || f.str(2) != tt.action {
+				t.Errorf("the station got %s, want %s", f, tt.action)
+			}
+			st.send(fmt.Sprintf(`[3,%s,%s]`, f[1], tt.reply))
+			if err := <-done; err != nil {
+				t.Fatalf("%s: %v", tt.action, err)
+			}
+			if string(reply) != tt.reply {
+				t.Errorf("%s: reply %s, want %s", tt.action, reply, tt.reply)
+			}
+		}
+		// The schemas hold on the way out, whatever app checked.
+		for name, req := range map[string]struct {
+			action string
+			req    any
+		}{
+			"a certificate over 5500 characters": {"InstallCertificate", map[string]any{"certificateType": "CSMSRootCertificate", "certificate": strings.Repeat("A", 5501)}},
+			"an unknown certificate type":        {"GetInstalledCertificateIds", map[string]any{"certificateType": []string{"Everything"}}},
+			"no hash data":                       {"DeleteCertificate", map[string]any{}},
+		} {
+			if _, err := e.srv.Call(t.Context(), w.Station.Identity, req.action, req.req); !fc.IsCode(err, fc.EInvalid) {
+				t.Errorf("%s: %v, want invalid", name, err)
+			}
+		}
+		// An answer outside its schema is not taken.
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.srv.Call(t.Context(), w.Station.Identity, "DeleteCertificate", map[string]any{"certificateHashData": hash})
+			done <- err
+		}()
+		f := st.read()
+		st.send(fmt.Sprintf(`[3,%s,{"status":"Gone"}]`, f[1]))
+		if err := <-done; !fc.IsCode(err, fc.EUnavailable) {
+			t.Errorf("an answer outside the schema: %v, want unavailable", err)
+		}
 	})
 }
