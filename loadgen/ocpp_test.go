@@ -2,6 +2,8 @@ package loadgen_test
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -334,4 +336,135 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// TestServerCalls201 checks that OCPP 2.0.1 stations answer the back
+// office's calls as the OCPP 2.0.1 schemas want (the server validates every
+// answer) and act on them: a remote start charges until the remote stop
+// names the station's transaction, a reset reconnects.
+func TestServerCalls201(t *testing.T) {
+	b := startBackOffice(t, "sqlite", 2)
+	ctx := context.Background()
+	cfg := b.config(2)
+	cfg.OCPP = loadgen.OCPP201
+	cfg.Duration, cfg.TxDuration = 30*time.Second, 20*time.Second
+	tags, err := b.db.Tags(ctx, b.prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", strings.TrimPrefix(b.url, "sqlite://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan *loadgen.OCPPResult, 1)
+	since := time.Now()
+	go func() {
+		res, _ := loadgen.RunOCPP(runCtx, cfg)
+		done <- res
+	}()
+	one, two := cfg.Identity(0), cfg.Identity(1)
+	waitFor(t, "both stations online", func() bool { return b.srv.Online(one) && b.srv.Online(two) })
+
+	call := func(identity, action, request string) map[string]any {
+		t.Helper()
+		got, err := b.srv.Call(ctx, identity, action, json.RawMessage(request))
+		if err != nil {
+			t.Fatalf("%s: %v", action, err)
+		}
+		var out map[string]any
+		if err := json.Unmarshal(got, &out); err != nil {
+			t.Fatalf("%s: %v", action, err)
+		}
+		return out
+	}
+	for _, c := range []struct{ action, request, want string }{
+		{"TriggerMessage", `{"requestedMessage":"Heartbeat"}`, "Accepted"},
+		{"TriggerMessage", `{"requestedMessage":"LogStatusNotification"}`, "NotImplemented"},
+		{"ChangeAvailability", `{"operationalStatus":"Inoperative","evse":{"id":1}}`, "Accepted"},
+		{"UnlockConnector", `{"evseId":1,"connectorId":1}`, "Unlocked"},
+		{"ClearCache", `{}`, "Accepted"},
+		{"GetBaseReport", `{"requestId":1,"reportBase":"FullInventory"}`, "NotSupported"},
+		{"RequestStartTransaction", `{"idToken":{"idToken":"` + tags.For(one, 0)[0] + `","type":"ISO14443"},"remoteStartId":7,"evseId":1}`, "Accepted"},
+	} {
+		if got := call(one, c.action, c.request)["status"]; got != c.want {
+			t.Errorf("%s %s: status %v, want %s", c.action, c.request, got, c.want)
+		}
+	}
+	vars := call(one, "GetVariables", `{"getVariableData":[{"component":{"name":"OCPPCommCtrlr"},"variable":{"name":"HeartbeatInterval"}},
+		{"component":{"name":"OCPPCommCtrlr"},"variable":{"name":"NoSuchVariable"}},{"component":{"name":"NoSuchComponent"},"variable":{"name":"X"}}]}`)
+	if got := fmt.Sprint(statuses(vars["getVariableResult"], "attributeStatus")); got != "[Accepted UnknownVariable UnknownComponent]" {
+		t.Errorf("GetVariables: %v, want Accepted, UnknownVariable, UnknownComponent", vars)
+	}
+	set := call(one, "SetVariables", `{"setVariableData":[{"attributeValue":"60","component":{"name":"OCPPCommCtrlr"},"variable":{"name":"HeartbeatInterval"}}]}`)
+	if got := fmt.Sprint(statuses(set["setVariableResult"], "attributeStatus")); got != "[Rejected]" {
+		t.Errorf("SetVariables: %v, want Rejected", set)
+	}
+
+	// The remote start runs under the station's own transaction ID.
+	var txID string
+	waitFor(t, "the remote transaction stored", func() bool {
+		return db.QueryRow(`SELECT station_tx_id FROM sessions WHERE station_tx_id IS NOT NULL AND stopped_at IS NULL`).Scan(&txID) == nil
+	})
+	if got := call(one, "GetTransactionStatus", `{"transactionId":"`+txID+`"}`); got["ongoingIndicator"] != true {
+		t.Errorf("GetTransactionStatus of the running transaction: %v, want ongoing", got)
+	}
+	if got := call(one, "RequestStopTransaction", `{"transactionId":"no-such-transaction"}`)["status"]; got != "Rejected" {
+		t.Errorf("RequestStopTransaction of another transaction: %v, want Rejected", got)
+	}
+	if got := call(one, "RequestStopTransaction", `{"transactionId":"`+txID+`"}`)["status"]; got != "Accepted" {
+		t.Errorf("RequestStopTransaction: %v, want Accepted", got)
+	}
+	var bootedBefore int64
+	if err := db.QueryRow(`SELECT last_boot_at FROM stations WHERE identity = ?`, two).Scan(&bootedBefore); err != nil {
+		t.Fatal(err)
+	}
+	if got := call(two, "Reset", `{"type":"Immediate"}`)["status"]; got != "Accepted" {
+		t.Errorf("Reset: %v, want Accepted", got)
+	}
+	var reason string
+	waitFor(t, "the remote transaction stopped", func() bool {
+		return db.QueryRow(`SELECT stop_reason FROM sessions WHERE station_tx_id = ? AND stopped_at IS NOT NULL`, txID).Scan(&reason) == nil
+	})
+	if reason != "Remote" {
+		t.Errorf("stop reason %q, want Remote", reason)
+	}
+	waitFor(t, "the reset station booted again", func() bool {
+		var booted int64
+		return db.QueryRow(`SELECT last_boot_at FROM stations WHERE identity = ?`, two).Scan(&booted) == nil && booted > bootedBefore
+	})
+	cancel()
+	res := <-done
+	if res == nil {
+		t.Fatal("the run returned no result")
+	}
+	if res.Connects != 3 {
+		t.Errorf("%d connections, want 3 (two and the reset station's second)", res.Connects)
+	}
+	if len(res.Errors) > 0 {
+		t.Errorf("errors %v, want none", res.Errors)
+	}
+	if res.TxStopped != 1 || len(res.Stopped) != 1 || res.Stopped[0] != (loadgen.Ack{Station: one, TxID: txID}) {
+		t.Errorf("%d transactions stopped (%v), want the remote one, %s", res.TxStopped, res.Stopped, txID)
+	}
+	v, err := b.db.Verify(ctx, b.prefix, since, res.Stopped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.OK() || v.Stored != 1 {
+		t.Errorf("verification %+v, want the one remote transaction stored", *v)
+	}
+}
+
+// statuses returns the field of each object in a JSON array.
+func statuses(list any, field string) []any {
+	var out []any
+	items, _ := list.([]any)
+	for _, it := range items {
+		m, _ := it.(map[string]any)
+		out = append(out, m[field])
+	}
+	return out
 }

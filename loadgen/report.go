@@ -23,7 +23,7 @@ func WriteOCPP(w io.Writer, r *OCPPResult) {
 		writeCounts(w, "  ", r.AuthStatus)
 	}
 	if len(r.Latency) > 0 {
-		fmt.Fprintf(w, "latency (ms)               count      p50      p90      p99      max\n")
+		fmt.Fprintf(w, "latency (ms)                   count      p50      p90      p99      max\n")
 		actions := make([]string, 0, len(r.Latency))
 		for a := range r.Latency {
 			actions = append(actions, a)
@@ -31,7 +31,7 @@ func WriteOCPP(w io.Writer, r *OCPPResult) {
 		sort.Strings(actions)
 		for _, a := range actions {
 			s := r.Latency[a]
-			fmt.Fprintf(w, "  %-22s %9d %8s %8s %8s %8s\n", a, s.Count, ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max))
+			fmt.Fprintf(w, "  %-26s %9d %8s %8s %8s %8s\n", a, s.Count, ms(s.P50), ms(s.P90), ms(s.P99), ms(s.Max))
 		}
 	}
 	if len(r.ServerCalls) > 0 {

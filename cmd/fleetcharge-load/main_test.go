@@ -4,10 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/fleetcharge/fleetcharge/demo"
+	"github.com/fleetcharge/fleetcharge/ocpp"
+	"github.com/fleetcharge/fleetcharge/store"
+	"github.com/fleetcharge/fleetcharge/store/storetest"
 )
 
 func TestMetricsURL(t *testing.T) {
@@ -47,11 +54,61 @@ func TestRunRefuses(t *testing.T) {
 	for _, args := range [][]string{
 		{"ocpp", "--stations", "1"},          // no password
 		{"ocpp", "--password", "x", "extra"}, // stray argument
+		{"ocpp", "--password", "x", "--ocpp", "2.0"},
 		{"nonsense"},
 	} {
 		var out, errs bytes.Buffer
 		if err := run(context.Background(), args, &out, &errs); err == nil {
 			t.Errorf("run %q: no error", args)
 		}
+	}
+}
+
+// TestRunOCPPCommand runs the command's OCPP 2.0.1 stations, charging,
+// against an in-process server on each engine: the summary names the
+// 2.0.1 transaction events and finds every acknowledged stop stored.
+func TestRunOCPPCommand(t *testing.T) {
+	for _, engine := range storetest.Engines() {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			url := storetest.URL(t, engine)
+			s, err := store.Open(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if _, err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			const n = 20
+			if err := demo.Generate(ctx, s, demo.Sizes{Orgs: 2, Accounts: 3, Cards: 10 * n, Stations: n, StationPassword: "pw", Seed: 7}, nil); err != nil {
+				t.Fatal(err)
+			}
+			providers, err := s.Providers(ctx)
+			if err != nil || len(providers) != 1 {
+				t.Fatalf("providers %v, %v; want one", providers, err)
+			}
+			srv := ocpp.NewServer(ocpp.Config{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			mux := http.NewServeMux()
+			mux.Handle("/ocpp/{identity}", srv)
+			ts := httptest.NewServer(mux)
+			t.Cleanup(func() {
+				srv.Close()
+				ts.Close()
+			})
+			var out, errs bytes.Buffer
+			err = run(ctx, []string{"ocpp", "--ocpp", "2.0.1", "--url", "ws" + strings.TrimPrefix(ts.URL, "http") + "/ocpp",
+				"--stations", fmt.Sprint(n), "--password", "pw", "--prefix", fmt.Sprintf("P%d-S", providers[0].ID),
+				"--ramp", "0", "--duration", "1500ms", "--grace", "10s", "--tx-interval", "100ms", "--tx-duration", "60ms",
+				"--db", url, "--metrics", "none", "--seed", "1"}, &out, &errs)
+			if err != nil {
+				t.Fatalf("run: %v\n%s\n%s", err, out.String(), errs.String())
+			}
+			for _, want := range []string{"all 20 stations booted", "TransactionEvent Started", "TransactionEvent Ended", " 0 lost", "OK: zero lost sessions"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("summary lacks %q:\n%s", want, out.String())
+				}
+			}
+		})
 	}
 }
