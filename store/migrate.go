@@ -65,6 +65,12 @@ const createVersionTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 // its record, and returns how many it applied. It refuses a database whose
 // schema is newer than this binary knows.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
+	return s.migrateTo(ctx, SchemaVersion())
+}
+
+// migrateTo applies the pending migrations up to version upTo; the schema
+// fixtures' test stops at a fixture's version.
+func (s *Store) migrateTo(ctx context.Context, upTo int) (int, error) {
 	all, err := migrations()
 	if err != nil {
 		return 0, err
@@ -78,7 +84,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	}
 	applied := 0
 	for _, m := range all {
-		if m.version <= current {
+		if m.version <= current || m.version > upTo {
 			continue
 		}
 		text := strings.ReplaceAll(m.sql, "{{ID}}", s.dialect.idType())
