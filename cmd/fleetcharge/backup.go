@@ -154,6 +154,8 @@ type backupSchedule struct {
 	taken      *prometheus.CounterVec
 	lastTaken  prometheus.Gauge
 	stop, done chan struct{}
+	started    bool
+	closeOnce  sync.Once
 }
 
 func newBackupSchedule(dir string, every time.Duration, keep int, st *store.Store, log *slog.Logger) (*backupSchedule, error) {
@@ -180,6 +182,7 @@ func (b *backupSchedule) collectors() []prometheus.Collector {
 
 // start takes a backup every interval until close.
 func (b *backupSchedule) start() {
+	b.started = true
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-b.stop
@@ -200,10 +203,15 @@ func (b *backupSchedule) start() {
 	}()
 }
 
-// close stops the schedule, a backup under way included, and waits for it.
+// close stops the schedule, a backup under way included, and waits for
+// it. It may be called more than once.
 func (b *backupSchedule) close() {
-	close(b.stop)
-	<-b.done
+	b.closeOnce.Do(func() {
+		close(b.stop)
+		if b.started {
+			<-b.done
+		}
+	})
 }
 
 // backupExt is the extension of a backup of the engine.
