@@ -44,9 +44,10 @@ type OCPPConfig struct {
 	// (drawn uniformly from half to one and a half times it); zero means
 	// the stations only boot, report their status and heartbeat.
 	TxInterval time.Duration
-	// TxDuration is the time from StartTransaction to StopTransaction
+	// TxDuration is the time from a transaction's start to its stop
 	// (default 2 s), during which MeterValues meter readings are sent at
-	// even spacing.
+	// even spacing (OCPP 1.6: MeterValues; 2.0.1: TransactionEvent
+	// Updated).
 	TxDuration  time.Duration
 	MeterValues int
 	// Connectors is the number of connectors of each station (default 2);
@@ -143,11 +144,12 @@ type OCPPResult struct {
 	TxStarted, TxStopped, SteadyStopped int64
 	Stopped                             []Ack
 
-	// Latency is per action, of the answered CALLs.
+	// Latency is per action (per event type for a TransactionEvent), of
+	// the answered CALLs.
 	Latency map[string]Summary
 	// Errors counts what went wrong, by kind; AuthStatus the answers to
-	// Authorize and StartTransaction by idTag status; ServerCalls the
-	// CALLs the server sent, by action.
+	// Authorize and to the transaction's start by idTag status;
+	// ServerCalls the CALLs the server sent, by action.
 	Errors      map[string]int64
 	AuthStatus  map[string]int64
 	ServerCalls map[string]int64

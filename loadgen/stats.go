@@ -1,9 +1,10 @@
 // Package loadgen drives load against a running fleetcharge: simulated OCPP
-// 1.6J charge stations that boot, heartbeat and charge with real cards, and
-// sustained authenticated HTTP requests against the JSON API. It measures
-// what it did (latency percentiles per action, rates, errors) and checks the
-// back office's books against its own: every StopTransaction the server
-// acknowledged must be a stored, stopped session.
+// 1.6J or 2.0.1 charge stations that boot, heartbeat and charge with real
+// cards, and sustained authenticated HTTP requests against the JSON API. It
+// measures what it did (latency percentiles per action, rates, errors) and
+// checks the back office's books against its own: every transaction stop
+// (StopTransaction, TransactionEvent Ended) the server acknowledged must be
+// a stored, stopped session.
 //
 // cmd/fleetcharge-load is its command line.
 package loadgen
