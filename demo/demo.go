@@ -484,3 +484,22 @@ func PrintLogins(w io.Writer, r Result) {
 	}
 	tw.Flush()
 }
+
+// IsDemo reports whether p is the demo's provider.
+func IsDemo(p fc.Provider) bool { return p.Name == providerName }
+
+// PrintUsers writes the demo's users without their passwords, which were
+// shown only when the demo was loaded, and how to set a new one: what
+// `serve --demo` shows on a database that has the demo already.
+func PrintUsers(w io.Writer) {
+	fmt.Fprintf(w, "The demo data is loaded already (provider %q). Its logins:\n", providerName)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  EMAIL\tROLE")
+	for _, p := range personas {
+		fmt.Fprintf(tw, "  %s\t%s\n", p.email, p.describe)
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nTheir passwords were shown once, when the demo was loaded. To sign in, reset one:")
+	fmt.Fprintln(w, "  fleetcharge password reset --email EMAIL [--db URL]")
+	fmt.Fprintln(w, "and open /reset?token=TOKEN with the token it prints (or the link, given --base-url).")
+}

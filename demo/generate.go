@@ -25,9 +25,11 @@ type Sizes struct {
 	// Now is when the sessions end; zero means the present.
 	Now time.Time
 	// AdminEmail is the e-mail address of the provider admin Generate
-	// creates (with a random password nobody knows: use `fleetcharge token
-	// create` for a token); empty means admin-p{provider ID}@generated.example.
+	// creates; empty means admin-p{provider ID}@generated.example.
 	AdminEmail string
+	// AdminPassword is the admin's one-time password, to be changed at
+	// the first sign-in; empty means a random one nobody knows.
+	AdminPassword string
 	// StationPassword, when set, is the OCPP password of every generated
 	// station (identities P{provider ID}-S0000001 and on), for load tests;
 	// empty means random passwords nobody knows.
@@ -424,7 +426,11 @@ func (g *generator) admin(ctx context.Context, st *store.Store, p *fc.Provider) 
 	if email == "" {
 		email = fmt.Sprintf("admin-p%d@generated.example", p.ID)
 	}
-	u := &fc.User{ProviderID: p.ID, Email: email, Name: "Generated admin", PasswordHash: secret.HashPassword(secret.Password(24)), MustChangePassword: true}
+	password := g.sz.AdminPassword
+	if password == "" {
+		password = secret.Password(24)
+	}
+	u := &fc.User{ProviderID: p.ID, Email: email, Name: "Generated admin", PasswordHash: secret.HashPassword(password), MustChangePassword: true}
 	if err := st.CreateUser(ctx, u); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,6 +77,9 @@ func loadDemo(ctx context.Context, st *store.Store, out io.Writer, log *slog.Log
 	}
 	if len(providers) > 0 {
 		log.Info("the database is not empty: demo data not loaded", "providers", len(providers))
+		if slices.ContainsFunc(providers, demo.IsDemo) {
+			demo.PrintUsers(out)
+		}
 		return nil
 	}
 	start := time.Now()
@@ -177,6 +181,7 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer st.Close()
 	sz.Now = time.Now()
+	sz.AdminPassword = secret.Password(16)
 	bar := newProgress(stderr, "generating")
 	start := time.Now()
 	if err := demo.Generate(cliContext(ctx), st, sz, bar.update); err != nil {
@@ -186,5 +191,25 @@ func runGenerate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	bar.finish()
 	fmt.Fprintf(stdout, "generated %d organizations, %d accounts, %d cards, %d stations, %d sessions in %s\n",
 		sz.Orgs, sz.Accounts, sz.Cards, sz.Stations, sz.Sessions, time.Since(start).Round(time.Millisecond))
+	return printGeneratedAdmin(ctx, st, sz, stdout)
+}
+
+// printGeneratedAdmin prints the login of the provider admin that generate
+// made last, with its one-time password.
+func printGeneratedAdmin(ctx context.Context, st *store.Store, sz demo.Sizes, w io.Writer) error {
+	providers, err := st.Providers(ctx)
+	if err != nil {
+		return err
+	}
+	var newest fc.ID
+	for _, p := range providers {
+		newest = max(newest, p.ID)
+	}
+	email := sz.AdminEmail
+	if email == "" {
+		email = fmt.Sprintf("admin-p%d@generated.example", newest)
+	}
+	fmt.Fprintf(w, "admin: %s\npassword: %s\n", email, sz.AdminPassword)
+	fmt.Fprintln(w, "The password is shown once and must be changed at the first sign-in.")
 	return nil
 }
