@@ -557,6 +557,18 @@ func (s *Server) command(name string) handlerFunc {
 			var in changeAvailabilityInput
 			_, err = s.decode(w, r, &in)
 			cmd.ConnectorID, cmd.Type = in.ConnectorID, in.Type
+		case app.CommandGetBaseReport:
+			var in getBaseReportInput
+			_, err = s.decode(w, r, &in)
+			cmd.Type = in.ReportBase
+		case app.CommandGetVariables:
+			var in getVariablesInput
+			_, err = s.decode(w, r, &in)
+			cmd.Variables = in.Variables
+		case app.CommandSetVariables:
+			var in setVariablesInput
+			_, err = s.decode(w, r, &in)
+			cmd.Variables = in.Variables
 		case app.CommandGetInstalledCertificateIDs, app.CommandInstallCertificate, app.CommandDeleteCertificate:
 			err = s.decodeCertificateCommand(w, r, &cmd)
 		}
