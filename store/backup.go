@@ -287,32 +287,77 @@ func restorePostgres(ctx context.Context, from, raw string) error {
 	if tables > 0 {
 		return fc.Errorf(fc.EConflict, "the schema %s of the database is not empty (%d tables): restore into a new database or schema", target, tables)
 	}
+	exists := func(schema string) (bool, error) {
+		var ok bool
+		err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, schema).Scan(&ok)
+		return ok, err
+	}
 	if source != target {
 		if source == "public" {
 			return fc.Errorf(fc.EInvalid, "the backup holds the schema public: restore it into a database URL without search_path")
 		}
-		var exists bool
-		if err := db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, source).Scan(&exists); err != nil {
+		if ok, err := exists(source); err != nil {
 			return err
-		}
-		if exists {
+		} else if ok {
 			return fc.Errorf(fc.EConflict, "the backup holds the schema %s, which this database has already: restore into another database", source)
 		}
 	}
-	if target != "public" || source != target {
+	args := []string{"--no-owner", "--no-acl", "--exit-on-error", "--single-transaction"}
+	if source != target {
 		// The archive creates its schema, renamed to the target after: an
 		// empty target schema goes first (no CASCADE: empty only).
 		if _, err := db.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+quoteIdent(target)); err != nil {
 			return err
 		}
+	} else if ok, err := exists(target); err != nil {
+		return err
+	} else if ok {
+		// The target schema (public, say) exists, empty: restore all but
+		// the archive's CREATE SCHEMA.
+		list, err := restoreList(ctx, from, source)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(list)
+		args = append(args, "--use-list="+list)
 	}
-	if err := runPG(ctx, conn, "pg_restore", "--no-owner", "--no-acl", "--exit-on-error", "--single-transaction", from); err != nil {
+	if err := runPG(ctx, conn, "pg_restore", append(args, from)...); err != nil {
 		return err
 	}
 	if source != target {
 		_, err = db.ExecContext(ctx, `ALTER SCHEMA `+quoteIdent(source)+` RENAME TO `+quoteIdent(target))
 	}
 	return err
+}
+
+// restoreList writes the archive's table of contents without the entry
+// that creates the schema, for pg_restore --use-list, and returns its
+// file's name.
+func restoreList(ctx context.Context, archive, schema string) (string, error) {
+	out, err := exec.CommandContext(ctx, "pg_restore", "--list", archive).Output()
+	if err != nil {
+		return "", fmt.Errorf("pg_restore --list: %w", err)
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		// "4; 2615 2200 SCHEMA - public owner" and its COMMENT.
+		if !strings.HasPrefix(line, ";") && len(f) >= 6 && f[4] == "-" &&
+			(f[3] == "SCHEMA" && f[5] == schema || f[3] == "COMMENT" && len(f) >= 7 && f[5] == "SCHEMA" && f[6] == schema) {
+			continue
+		}
+		b.WriteString(line + "\n")
+	}
+	f, err := os.CreateTemp("", "fleetcharge-restore-*.list")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := f.WriteString(b.String()); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // dsn returns the URL with its password, for the pgx driver.

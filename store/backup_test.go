@@ -169,3 +169,51 @@ func EmptyDatabase(t *testing.T, engine string) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// TestBackupPublicSchema backs up a PostgreSQL database that works in the
+// schema public, as most do, and restores it into a new database whose
+// public schema exists already, empty.
+func TestBackupPublicSchema(t *testing.T) {
+	if os.Getenv(storetest.EnvPostgres) == "" {
+		t.Skip(storetest.EnvPostgres + " is not set")
+	}
+	ctx := context.Background()
+	src, err := store.Open(ctx, EmptyDatabase(t, "postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, err := src.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Load(fc.WithActor(ctx, fc.Actor{Label: "test"}), src, demo.Options{Seed: 1, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := src.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "backup.pgdump")
+	if err := src.Backup(ctx, file); err != nil {
+		t.Fatal(err)
+	}
+	verified, err := store.VerifyBackup(ctx, file, os.Getenv(storetest.EnvPostgres))
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareChecks(t, "verified", verified, want)
+	target := EmptyDatabase(t, "postgres")
+	if err := store.Restore(ctx, file, target); err != nil {
+		t.Fatal(err)
+	}
+	restored, err := store.Open(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer restored.Close()
+	got, err := restored.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	compareChecks(t, "restored", got, want)
+}

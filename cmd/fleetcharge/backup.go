@@ -55,12 +55,13 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 }
 
 // tick shows that work without a measure of progress still runs: every
-// second, the time elapsed. The returned function stops it.
+// second, the time elapsed, on one redrawn line. The returned function
+// stops it.
 func tick(w io.Writer, label string, start time.Time) func() {
-	bar := newProgress(w, label)
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
+	drawn := false
 	go func() {
 		defer wg.Done()
 		t := time.NewTicker(time.Second)
@@ -70,15 +71,17 @@ func tick(w io.Writer, label string, start time.Time) func() {
 			case <-done:
 				return
 			case <-t.C:
-				s := int64(time.Since(start).Seconds())
-				bar.update(s, s+1)
+				drawn = true
+				fmt.Fprintf(w, "\r%s… %s", label, time.Since(start).Round(time.Second))
 			}
 		}
 	}()
 	return func() {
 		close(done)
 		wg.Wait()
-		bar.finish()
+		if drawn {
+			fmt.Fprintln(w)
+		}
 	}
 }
 
