@@ -22,7 +22,7 @@ type buildInfo struct {
 }
 
 func readBuildInfo() buildInfo {
-	b := buildInfo{Version: version, Go: runtime.Version(), Schema: store.SchemaVersion(), Commit: "unknown"}
+	b := buildInfo{Version: version, Go: runtime.Version(), Schema: store.SchemaVersion(), Commit: "unknown (built without version control information)"}
 	info, ok := debug.ReadBuildInfo()
 	if ok {
 		if b.Version == "" {
