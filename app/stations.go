@@ -204,6 +204,21 @@ var Commands = []struct{ Name, Action16, Action201 string }{
 	{CommandGetInstalledCertificateIDs, "", "GetInstalledCertificateIds"},
 	{CommandInstallCertificate, "", "InstallCertificate"},
 	{CommandDeleteCertificate, "", "DeleteCertificate"},
+	{CommandGetConfiguration, "GetConfiguration", "GetVariables"},
+	{CommandChangeConfiguration, "ChangeConfiguration", "SetVariables"},
+	{CommandClearCache, "ClearCache", "ClearCache"},
+	{CommandTriggerMessage, "TriggerMessage", "TriggerMessage"},
+	{CommandUpdateFirmware, "UpdateFirmware", "UpdateFirmware"},
+	{CommandGetDiagnostics, "GetDiagnostics", "GetLog"},
+	{CommandReserveNow, "ReserveNow", "ReserveNow"},
+	{CommandCancelReservation, "CancelReservation", "CancelReservation"},
+	{CommandSendLocalList, "SendLocalList", "SendLocalList"},
+	{CommandGetLocalListVersion, "GetLocalListVersion", "GetLocalListVersion"},
+	{CommandSetChargingProfile, "SetChargingProfile", "SetChargingProfile"},
+	{CommandClearChargingProfile, "ClearChargingProfile", "ClearChargingProfile"},
+	{CommandGetCompositeSchedule, "GetCompositeSchedule", "GetCompositeSchedule"},
+	{CommandGetTransactionStatus, "", "GetTransactionStatus"},
+	{CommandDataTransfer, "DataTransfer", "DataTransfer"},
 }
 
 // Command is a remote command to a station with its arguments; each
@@ -228,6 +243,8 @@ type Command struct {
 	CertificateTypes []string
 	Certificate      string
 	CertificateHash  CertificateHash
+	// The station operations' (operations.go).
+	Operation
 }
 
 // Variable names a variable of a station's device model (OCPP 2.0.1: a
@@ -259,6 +276,9 @@ type CommandResult struct {
 	Action    string          `json:"action"`
 	Status    string          `json:"status,omitempty"` // the answer's status field, when it has one
 	Reply     json.RawMessage `json:"reply"`            // the station's answer as it sent it
+	// ReservationID is the ID of the reservation reserve-now made, given
+	// or generated: what cancel-reservation names.
+	ReservationID int `json:"reservation_id,omitempty"`
 }
 
 // SendCommand sends a remote command to a station the subject may command
@@ -281,6 +301,9 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 	if err := s.mayChange(ctx, subj, fc.KindStation, stationID, access.StationsCommand); err != nil {
 		return nil, err
 	}
+	if cmd.Name == CommandReserveNow && cmd.ReservationID == 0 {
+		cmd.ReservationID = requestID()
+	}
 	// The arguments first (invalid), then what they name (not found).
 	if _, _, err := CommandCall(cmd, st, ""); err != nil {
 		return nil, err
@@ -288,7 +311,10 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 	if err := s.checkCommandTarget(ctx, subj, st, cmd); err != nil {
 		return nil, err
 	}
-	txID := ""
+	txID, err := s.checkOperation(ctx, subj, st, cmd)
+	if err != nil {
+		return nil, err
+	}
 	if cmd.Name == CommandRemoteStop && st.OCPPVersion == fc.OCPP201 {
 		if txID, err = s.Store.StationTransactionID(ctx, st.ID, cmd.TransactionID); err != nil {
 			return nil, err
@@ -309,17 +335,22 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 		return nil, err
 	}
 	res := &CommandResult{StationID: st.ID, Command: cmd.Name, Action: action, Reply: reply}
+	if cmd.Name == CommandReserveNow {
+		res.ReservationID = cmd.ReservationID
+	}
 	var status struct {
 		Status string `json:"status"`
 	}
-	if json.Unmarshal(reply, &status) == nil {
+	if mapped, ok := operationStatus(cmd.Name, st.OCPPVersion == fc.OCPP201, reply); ok {
+		res.Status = mapped
+	} else if json.Unmarshal(reply, &status) == nil {
 		res.Status = status.Status
 	}
 	return res, nil
 }
 
 // checkCommandTarget checks the session a remote-stop names and the card a
-// remote-start names, against the station and the subject.
+// remote-start or reserve-now names, against the station and the subject.
 func (s *Service) checkCommandTarget(ctx context.Context, subj access.Subject, st *fc.Station, cmd Command) error {
 	switch cmd.Name {
 	case CommandRemoteStop:
@@ -332,7 +363,7 @@ func (s *Service) checkCommandTarget(ctx context.Context, subj access.Subject, s
 		if err != nil || sess.StationID != st.ID || !sess.Active() {
 			return fc.Errorf(fc.ENotFound, "no session %s is running at station %s", cmd.TransactionID, st.ID)
 		}
-	case CommandRemoteStart:
+	case CommandRemoteStart, CommandReserveNow:
 		ok, err := s.mayStartWith(ctx, subj, st, cmd.IDTag)
 		if err != nil {
 			return err
@@ -369,7 +400,8 @@ func (s *Service) mayStartWith(ctx context.Context, subj access.Subject, st *fc.
 // the station, in the OCPP version the station speaks (OCPPVersion; 1.6
 // until it first connects). stationTxID is, for a remote-stop on an OCPP
 // 2.0.1 station, the station's own ID of the transaction (ignored
-// otherwise). Charge point n is OCPP 2.0.1's EVSE n.
+// otherwise), and likewise of the session a get-transaction-status or a
+// TxProfile names. Charge point n is OCPP 2.0.1's EVSE n.
 func CommandCall(cmd Command, st *fc.Station, stationTxID string) (action string, req any, err error) {
 	v201 := st.OCPPVersion == fc.OCPP201
 	if v201 {
@@ -555,6 +587,8 @@ func CommandCall(cmd Command, st *fc.Station, stationTxID string) (action string
 		}{data}
 	case CommandGetInstalledCertificateIDs, CommandInstallCertificate, CommandDeleteCertificate:
 		req = certificateCall(cmd, fields)
+	default:
+		req = operationCall(cmd, v201, stationTxID, fields, connector)
 	}
 	if len(fields) > 0 {
 		return "", nil, fc.Invalid(fields)
