@@ -340,8 +340,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // TestServerCalls201 checks that OCPP 2.0.1 stations answer the back
 // office's calls as the OCPP 2.0.1 schemas want (the server validates every
-// answer) and act on them: a remote start charges until the remote stop
-// names the station's transaction, a reset reconnects.
+// answer) and act on them: a base report is sent as NotifyReport, a remote
+// start charges until the remote stop names the station's transaction, a
+// reset reboots.
 func TestServerCalls201(t *testing.T) {
 	b := startBackOffice(t, "sqlite", 2)
 	ctx := context.Background()
@@ -386,8 +387,7 @@ func TestServerCalls201(t *testing.T) {
 		{"ChangeAvailability", `{"operationalStatus":"Inoperative","evse":{"id":1}}`, "Accepted"},
 		{"UnlockConnector", `{"evseId":1,"connectorId":1}`, "Unlocked"},
 		{"ClearCache", `{}`, "Accepted"},
-		{"GetBaseReport", `{"requestId":1,"reportBase":"FullInventory"}`, "NotSupported"},
-		{"RequestStartTransaction", `{"idToken":{"idToken":"` + tags.For(one, 0)[0] + `","type":"ISO14443"},"remoteStartId":7,"evseId":1}`, "Accepted"},
+		{"GetBaseReport", `{"requestId":1,"reportBase":"FullInventory"}`, "Accepted"},
 	} {
 		if got := call(one, c.action, c.request)["status"]; got != c.want {
 			t.Errorf("%s %s: status %v, want %s", c.action, c.request, got, c.want)
@@ -403,7 +403,19 @@ func TestServerCalls201(t *testing.T) {
 		t.Errorf("SetVariables: %v, want Rejected", set)
 	}
 
+	// The report's NotifyReport fills in the station's device model.
+	waitFor(t, "the device model reported", func() bool {
+		var n int
+		err := db.QueryRow(`SELECT COUNT(*) FROM device_variables d JOIN stations s ON s.id = d.station_id
+			WHERE s.identity = ? AND d.component = 'OCPPCommCtrlr' AND d.variable = 'HeartbeatInterval' AND d.value <> ''`, one).Scan(&n)
+		return err == nil && n == 1
+	})
+
 	// The remote start runs under the station's own transaction ID.
+	start := `{"idToken":{"idToken":"` + tags.For(one, 0)[0] + `","type":"ISO14443"},"remoteStartId":7,"evseId":1}`
+	if got := call(one, "RequestStartTransaction", start)["status"]; got != "Accepted" {
+		t.Errorf("RequestStartTransaction: %v, want Accepted", got)
+	}
 	var txID string
 	waitFor(t, "the remote transaction stored", func() bool {
 		return db.QueryRow(`SELECT station_tx_id FROM sessions WHERE station_tx_id IS NOT NULL AND stopped_at IS NULL`).Scan(&txID) == nil

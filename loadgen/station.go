@@ -63,6 +63,7 @@ type station struct {
 	remoteStart chan remoteStart
 	remoteStop  chan struct{} // a remote stop of the running transaction
 	triggers    chan string   // TriggerMessage's requested message
+	reports     chan int      // requestId of an OCPP 2.0.1 GetBaseReport
 	reset       chan struct{}
 	curTx       string // running transaction's ID, "" when none (guarded by mu)
 }
@@ -84,6 +85,7 @@ func newStation(r *ocppRun, i int) *station {
 		remoteStart: make(chan remoteStart, 1),
 		remoteStop:  make(chan struct{}, 1),
 		triggers:    make(chan string, 4),
+		reports:     make(chan int, 1),
 		reset:       make(chan struct{}, 1),
 	}
 }
@@ -135,6 +137,8 @@ func (s *station) idle() {
 			s.try("Heartbeat", map[string]any{}, nil)
 		case m := <-s.triggers:
 			s.sendTriggered(m)
+		case id := <-s.reports:
+			s.try("NotifyReport", s.report201(id), nil)
 		case <-s.reset:
 			s.reboot()
 			return

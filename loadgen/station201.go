@@ -155,7 +155,16 @@ func (s *station) serverCall201(action string, payload json.RawMessage) (resp an
 	case "ChangeAvailability", "ClearCache":
 		return withStatus("Accepted"), ""
 	case "GetBaseReport":
-		return withStatus("NotSupported"), ""
+		var req struct {
+			RequestID int `json:"requestId"`
+		}
+		_ = json.Unmarshal(payload, &req)
+		select {
+		case s.reports <- req.RequestID:
+			return withStatus("Accepted"), ""
+		default:
+			return withStatus("Rejected"), ""
+		}
 	case "GetVariables":
 		return s.getVariables201(payload), ""
 	case "SetVariables":
@@ -205,6 +214,22 @@ func (s *station) variables201() map[string]map[string]string {
 		"OCPPCommCtrlr": {"HeartbeatInterval": strconv.Itoa(int(time.Duration(s.heartbeat.Load()).Seconds()))},
 		"EVSE":          {"Count": strconv.Itoa(s.r.cfg.Connectors)},
 	}
+}
+
+// report201 is the NotifyReport that answers a GetBaseReport: the
+// variables the simulator knows, in one part, whatever the report base.
+func (s *station) report201(requestID int) map[string]any {
+	data := []any{}
+	for c, vars := range s.variables201() {
+		for v, value := range vars {
+			data = append(data, map[string]any{
+				"component": map[string]any{"name": c}, "variable": map[string]any{"name": v},
+				"variableAttribute":       []any{map[string]any{"type": "Actual", "value": value, "mutability": "ReadOnly"}},
+				"variableCharacteristics": map[string]any{"dataType": "integer", "supportsMonitoring": false},
+			})
+		}
+	}
+	return map[string]any{"requestId": requestID, "generatedAt": now(), "seqNo": 0, "tbc": false, "reportData": data}
 }
 
 // getVariables201 answers GetVariables from the variables the simulator
