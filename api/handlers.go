@@ -571,6 +571,8 @@ func (s *Server) command(name string) handlerFunc {
 			cmd.Variables = in.Variables
 		case app.CommandGetInstalledCertificateIDs, app.CommandInstallCertificate, app.CommandDeleteCertificate:
 			err = s.decodeCertificateCommand(w, r, &cmd)
+		default:
+			err = s.decodeOperation(w, r, &cmd)
 		}
 		if err != nil {
 			return err

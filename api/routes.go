@@ -218,7 +218,7 @@ func (s *Server) table() []route {
 		list: s.listAuditEvents, get: s.getAuditEvent,
 		notes: map[string]string{"list": "The append-only audit log: provider admins read all of it, fleet and facility managers that of objects in their scope."}})
 
-	for _, c := range []struct {
+	for _, c := range append([]struct {
 		name string
 		body reflect.Type
 		doc  string
@@ -234,7 +234,7 @@ func (s *Server) table() []route {
 		{app.CommandGetInstalledCertificateIDs, typ[getInstalledCertificateIDsInput](), "lists the certificates the station trusts (GetInstalledCertificateIds; OCPP 2.0.1 stations, 422 on 1.6)"},
 		{app.CommandInstallCertificate, typ[installCertificateInput](), "installs a root certificate on the station (InstallCertificate; OCPP 2.0.1 stations, 422 on 1.6)"},
 		{app.CommandDeleteCertificate, typ[deleteCertificateInput](), "deletes a certificate from the station (DeleteCertificate; OCPP 2.0.1 stations, 422 on 1.6)"},
-	} {
+	}, operationRoutes...) {
 		rs = append(rs, route{method: http.MethodPost, path: "/api/v1/stations/{id}/commands/" + c.name, id: "command_" + c.name, tag: "stations",
 			summary: "Send " + c.name + " to a station",
 			doc: "Sends the remote command: " + c.doc + ". Needs " + string(access.StationsCommand) + " on the station. " +

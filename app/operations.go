@@ -252,9 +252,11 @@ func (s *Service) checkOperation(ctx context.Context, subj access.Subject, st *f
 
 // operationCall checks the arguments of a station operation, adding what
 // is wrong to fields, and returns its request in the version the station
-// speaks. connector checks Command.ConnectorID (min 0: 0 allowed).
-func operationCall(cmd Command, v201 bool, stationTxID string, fields map[string]string, connector func(min int)) any {
+// speaks. connectorIs checks that a connector ID is the station's (with
+// min 0, 0 too).
+func operationCall(cmd Command, v201 bool, stationTxID string, fields map[string]string, connectorIs func(id, min int)) any {
 	op := cmd.Operation
+	connector := func(min int) { connectorIs(cmd.ConnectorID, min) }
 	oneOf := func(field, v string, allowed []string) {
 		if !slices.Contains(allowed, v) {
 			fields[field] = "must be one of " + joinQuoted(allowed)
@@ -399,8 +401,8 @@ func operationCall(cmd Command, v201 bool, stationTxID string, fields map[string
 		if op.ExpiresAt.IsZero() {
 			fields["expires_at"] = "is required: when the reservation ends"
 		}
-		if op.ReservationID < 0 {
-			fields["reservation_id"] = "must be a positive integer"
+		if op.ReservationID < 0 || op.ReservationID > 1<<31-1 {
+			fields["reservation_id"] = "must be 1 to 2147483647, or absent"
 		}
 		id := op.ReservationID
 		if id == 0 {
@@ -421,8 +423,8 @@ func operationCall(cmd Command, v201 bool, stationTxID string, fields map[string
 			ReservationID int    `json:"reservationId"`
 		}{cmd.ConnectorID, ocppTime(op.ExpiresAt), cmd.IDTag, id}
 	case CommandCancelReservation:
-		if op.ReservationID <= 0 {
-			fields["reservation_id"] = "is required: a positive integer"
+		if op.ReservationID <= 0 || op.ReservationID > 1<<31-1 {
+			fields["reservation_id"] = "is required: 1 to 2147483647"
 		}
 		return struct {
 			ReservationID int `json:"reservationId"`
@@ -436,8 +438,7 @@ func operationCall(cmd Command, v201 bool, stationTxID string, fields map[string
 		between("id", c.ID, 1, 1<<31-1)
 		between("stack_level", c.StackLevel, 0, MaxStackLevel)
 		if c.ConnectorID != nil {
-			cmd.ConnectorID = *c.ConnectorID
-			connector(0)
+			connectorIs(*c.ConnectorID, 0)
 		}
 		if c.Purpose != "" {
 			oneOf("purpose", c.Purpose, ProfilePurposes)

@@ -417,12 +417,14 @@ func CommandCall(cmd Command, st *fc.Station, stationTxID string) (action string
 	}
 	points := st.ChargePoints
 	fields := map[string]string{}
-	connector := func(min int) {
-		if cmd.ConnectorID == 0 && min == 0 {
+	// connectorIs checks that id is a connector of the station (or 0,
+	// when min is 0).
+	connectorIs := func(id, min int) {
+		if id == 0 && min == 0 {
 			return
 		}
 		for _, p := range points {
-			if p.ConnectorID == cmd.ConnectorID {
+			if p.ConnectorID == id {
 				return
 			}
 		}
@@ -435,6 +437,7 @@ func CommandCall(cmd Command, st *fc.Station, stationTxID string) (action string
 		}
 		fields["connector_id"] = "must be one of the station's connectors: " + strings.Join(ids, ", ")
 	}
+	connector := func(min int) { connectorIs(cmd.ConnectorID, min) }
 	oneOf := func(field, v string, allowed ...string) {
 		for _, a := range allowed {
 			if v == a {
@@ -588,7 +591,7 @@ func CommandCall(cmd Command, st *fc.Station, stationTxID string) (action string
 	case CommandGetInstalledCertificateIDs, CommandInstallCertificate, CommandDeleteCertificate:
 		req = certificateCall(cmd, fields)
 	default:
-		req = operationCall(cmd, v201, stationTxID, fields, connector)
+		req = operationCall(cmd, v201, stationTxID, fields, connectorIs)
 	}
 	if len(fields) > 0 {
 		return "", nil, fc.Invalid(fields)
