@@ -285,8 +285,11 @@ type CommandResult struct {
 // (stations.command) and returns the station's answer. An offline station
 // is fleetcharge.EConflict. What a command names is checked against the
 // station before anything is sent: a connector of the station; for
-// remote-stop a session running at this station; for remote-start a card
-// of the station's provider that the subject may read (cards.read). A
+// remote-stop a session running at this station; for remote-start and
+// reserve-now (and the Accepted entries of send-local-list) a card of the
+// station's provider that the subject may read (cards.read); for
+// get-transaction-status and a TxProfile a session of this station
+// (checkOperation). A
 // session or card that does not pass is not_found, exactly as one that does
 // not exist, so that commands cannot probe other stations' transactions or
 // other accounts' cards.
