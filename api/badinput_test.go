@@ -289,8 +289,11 @@ func bodyClasses(schema map[string]any, bulk bool) []badBody {
 		return obj
 	}
 	field := str
-	if field == "" {
+	if field == "" && len(names) > 0 {
 		field = names[0]
+	}
+	if field == "" { // a body without fields, such as clear-cache's
+		field = "any_field"
 	}
 	out := []badBody{
 		{name: "malformed", contentType: "application/json", body: wrap(`{"` + field + `": `)},
