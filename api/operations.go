@@ -29,7 +29,7 @@ type clearCacheInput struct{}
 
 type triggerMessageInput struct {
 	Message     string `json:"message" required:"true" enum:"BootNotification,Heartbeat,StatusNotification,MeterValues,FirmwareStatusNotification,DiagnosticsStatusNotification,LogStatusNotification,TransactionEvent,SignChargingStationCertificate" doc:"the message the station is to send now; DiagnosticsStatusNotification and LogStatusNotification are one, named as the station's version names it; TransactionEvent and SignChargingStationCertificate are OCPP 2.0.1's alone (400 on 1.6)"`
-	ConnectorID int    `json:"connector_id" doc:"the connector (OCPP 2.0.1: EVSE) it is about; 0 or absent for the station"`
+	ConnectorID int    `json:"connector_id" doc:"the connector (OCPP 2.0.1: EVSE) it is about; 0 or absent for the station. Required for StatusNotification on OCPP 2.0.1, which reports per connector"`
 }
 
 type updateFirmwareInput struct {
@@ -137,8 +137,8 @@ var operationRoutes = []struct {
 	{app.CommandChangeConfiguration, typ[changeConfigurationInput](), "sets a configuration key (ChangeConfiguration; SetVariables on 2.0.1); the answer's status is Accepted, Rejected, RebootRequired or NotSupported on either version"},
 	{app.CommandClearCache, typ[clearCacheInput](), "clears the station's authorization cache (ClearCache)"},
 	{app.CommandTriggerMessage, typ[triggerMessageInput](), "asks the station to send a message now (TriggerMessage)"},
-	{app.CommandUpdateFirmware, typ[updateFirmwareInput](), "asks the station to download and install firmware (UpdateFirmware)"},
-	{app.CommandGetDiagnostics, typ[getDiagnosticsInput](), "asks the station to upload its diagnostics (GetDiagnostics; GetLog on 2.0.1)"},
+	{app.CommandUpdateFirmware, typ[updateFirmwareInput](), "asks the station to download and install firmware (UpdateFirmware); on 2.0.1 the answer's request_id is the one its FirmwareStatusNotification carries"},
+	{app.CommandGetDiagnostics, typ[getDiagnosticsInput](), "asks the station to upload its diagnostics (GetDiagnostics; GetLog on 2.0.1, whose LogStatusNotification carries the answer's request_id)"},
 	{app.CommandReserveNow, typ[reserveNowInput](), "reserves a connector for a card until a time (ReserveNow)"},
 	{app.CommandCancelReservation, typ[cancelReservationInput](), "cancels a reservation (CancelReservation)"},
 	{app.CommandSendLocalList, typ[sendLocalListInput](), "sends the station's local authorization list (SendLocalList)"},

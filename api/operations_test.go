@@ -88,6 +88,7 @@ func TestStationOperationsAPI(t *testing.T) {
 			{v16, "trigger-message", map[string]any{"message": "StatusNotification", "connector_id": 2}, "TriggerMessage", `{"connectorId":2,"requestedMessage":"StatusNotification"}`},
 			{v201, "trigger-message", map[string]any{"message": "DiagnosticsStatusNotification"}, "TriggerMessage", `{"requestedMessage":"LogStatusNotification"}`},
 			{v201, "trigger-message", map[string]any{"message": "MeterValues", "connector_id": 1}, "TriggerMessage", `{"evse":{"id":1},"requestedMessage":"MeterValues"}`},
+			{v201, "trigger-message", map[string]any{"message": "StatusNotification", "connector_id": 2}, "TriggerMessage", `{"evse":{"connectorId":1,"id":2},"requestedMessage":"StatusNotification"}`},
 			{v16, "update-firmware", map[string]any{"location": "ftp://fw.example.com/v2.bin", "retrieve_at": "2030-01-01T09:00:00+01:00", "retries": 3, "retry_interval": 600},
 				"UpdateFirmware", `{"location":"ftp://fw.example.com/v2.bin","retries":3,"retrieveDate":"2030-01-01T08:00:00Z","retryInterval":600}`},
 			{v201, "update-firmware", map[string]any{"location": "https://fw.example.com/v2.bin", "retrieve_at": "2030-01-01T08:00:00Z"},
@@ -172,6 +173,18 @@ func TestStationOperationsAPI(t *testing.T) {
 			t.Errorf("reservation %d answered, %s sent", answer.ReservationID, b)
 		}
 
+		// The requestId of a firmware update is the answer's.
+		r = w.do(admin, "POST", v201+"update-firmware", map[string]any{"location": "https://fw.example.com/v3.bin", "retrieve_at": exp})
+		r.want(t, http.StatusOK)
+		var numbered struct {
+			RequestID int `json:"request_id"`
+		}
+		check(t, json.Unmarshal(r.body, &numbered))
+		b, _ = json.Marshal(w.cmd.last)
+		if numbered.RequestID <= 0 || !strings.Contains(string(b), `"requestId":`+jsonInt(numbered.RequestID)) {
+			t.Errorf("request %d answered, %s sent", numbered.RequestID, b)
+		}
+
 		sent := slices.Clone(w.cmd.calls)
 		past := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 		long := strings.Repeat("x", 51)
@@ -190,6 +203,7 @@ func TestStationOperationsAPI(t *testing.T) {
 			{v16, "trigger-message", map[string]any{"message": "Reboot"}, http.StatusBadRequest},
 			{v16, "trigger-message", map[string]any{"message": "TransactionEvent"}, http.StatusBadRequest},
 			{v201, "trigger-message", map[string]any{"message": "Heartbeat", "connector_id": 3}, http.StatusBadRequest},
+			{v201, "trigger-message", map[string]any{"message": "StatusNotification"}, http.StatusBadRequest},
 			{v16, "update-firmware", map[string]any{"location": "fw.bin", "retrieve_at": exp}, http.StatusBadRequest},
 			{v16, "update-firmware", map[string]any{"location": "https://fw.example.com/a.bin"}, http.StatusBadRequest},
 			{v16, "update-firmware", map[string]any{"location": "https://fw.example.com/a.bin", "retrieve_at": "tomorrow"}, http.StatusBadRequest},

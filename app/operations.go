@@ -194,8 +194,26 @@ type Operation struct {
 	VendorID      string          // data-transfer
 	MessageID     string
 	Data          string
+	// RequestID numbers update-firmware and get-diagnostics on OCPP 2.0.1
+	// (requestId, which the station's status notifications carry); 0:
+	// generated.
+	RequestID int
 	// get-transaction-status and a TxProfile name a session by
 	// Command.TransactionID and Profile.TransactionID.
+}
+
+// requestID returns the operation's RequestID, or a new one.
+func (op Operation) requestID() int {
+	if op.RequestID > 0 {
+		return op.RequestID
+	}
+	return requestID()
+}
+
+// numbered reports whether a command sends a requestId that the station's
+// later notifications carry.
+func numbered(name, version string) bool {
+	return version == fc.OCPP201 && (name == CommandUpdateFirmware || name == CommandGetDiagnostics)
 }
 
 // transactionOf returns the session an operation names, 0 for none.
@@ -329,14 +347,28 @@ func operationCall(cmd Command, v201 bool, stationTxID string, fields map[string
 			if msg == "DiagnosticsStatusNotification" {
 				msg = "LogStatusNotification"
 			}
-			var evse *evse201
+			type evse struct {
+				ID          int `json:"id"`
+				ConnectorID int `json:"connectorId,omitempty"`
+			}
+			var at *evse
 			if cmd.ConnectorID > 0 {
-				evse = &evse201{ID: cmd.ConnectorID}
+				at = &evse{ID: cmd.ConnectorID}
+			}
+			if msg == "StatusNotification" {
+				// OCPP 2.0.1 reports status per connector, and the CSMS
+				// names one (F06.FR.13): charge point n is EVSE n's
+				// connector 1, as for unlock.
+				if at == nil {
+					fields["connector_id"] = "is required for StatusNotification on OCPP 2.0.1"
+				} else {
+					at.ConnectorID = 1
+				}
 			}
 			return struct {
-				RequestedMessage string   `json:"requestedMessage"`
-				EVSE             *evse201 `json:"evse,omitempty"`
-			}{msg, evse}
+				RequestedMessage string `json:"requestedMessage"`
+				EVSE             *evse  `json:"evse,omitempty"`
+			}{msg, at}
 		}
 		switch msg {
 		case "LogStatusNotification":
@@ -365,7 +397,7 @@ func operationCall(cmd Command, v201 bool, stationTxID string, fields map[string
 				RetryInterval *int     `json:"retryInterval,omitempty"`
 				RequestID     int      `json:"requestId"`
 				Firmware      firmware `json:"firmware"`
-			}{op.Retries, op.RetryInterval, requestID(), firmware{op.Location, ocppTime(op.RetrieveAt)}}
+			}{op.Retries, op.RetryInterval, op.requestID(), firmware{op.Location, ocppTime(op.RetrieveAt)}}
 		}
 		return struct {
 			Location      string `json:"location"`
@@ -388,7 +420,7 @@ func operationCall(cmd Command, v201 bool, stationTxID string, fields map[string
 				LogType   string        `json:"logType"`
 				RequestID int           `json:"requestId"`
 				Log       logParameters `json:"log"`
-			}{"DiagnosticsLog", requestID(), logParameters{op.Location, ocppTimeOrNone(op.StartTime), ocppTimeOrNone(op.StopTime)}}
+			}{"DiagnosticsLog", op.requestID(), logParameters{op.Location, ocppTimeOrNone(op.StartTime), ocppTimeOrNone(op.StopTime)}}
 		}
 		return struct {
 			Location  string `json:"location"`

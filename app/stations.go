@@ -279,6 +279,10 @@ type CommandResult struct {
 	// ReservationID is the ID of the reservation reserve-now made, given
 	// or generated: what cancel-reservation names.
 	ReservationID int `json:"reservation_id,omitempty"`
+	// RequestID is the requestId update-firmware and get-diagnostics sent
+	// to an OCPP 2.0.1 station, which its FirmwareStatusNotification and
+	// LogStatusNotification carry.
+	RequestID int `json:"request_id,omitempty"`
 }
 
 // SendCommand sends a remote command to a station the subject may command
@@ -306,6 +310,9 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 	}
 	if cmd.Name == CommandReserveNow && cmd.ReservationID == 0 {
 		cmd.ReservationID = requestID()
+	}
+	if numbered(cmd.Name, st.OCPPVersion) && cmd.RequestID == 0 {
+		cmd.RequestID = requestID()
 	}
 	// The arguments first (invalid), then what they name (not found).
 	if _, _, err := CommandCall(cmd, st, ""); err != nil {
@@ -340,6 +347,9 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 	res := &CommandResult{StationID: st.ID, Command: cmd.Name, Action: action, Reply: reply}
 	if cmd.Name == CommandReserveNow {
 		res.ReservationID = cmd.ReservationID
+	}
+	if numbered(cmd.Name, st.OCPPVersion) {
+		res.RequestID = cmd.RequestID
 	}
 	var status struct {
 		Status string `json:"status"`
