@@ -171,7 +171,9 @@ type ClearProfile struct {
 }
 
 // Operation holds the arguments of the station operations; each command
-// reads its own (see the fields' comments).
+// reads its own (see the fields' comments), and some Command's:
+// ConnectorID, IDTag (reserve-now), TransactionID (get-transaction-status,
+// a session; 0 for none).
 type Operation struct {
 	Keys          []string  // get-configuration: none for every key (1.6 only)
 	Key, Value    string    // change-configuration
@@ -198,8 +200,6 @@ type Operation struct {
 	// (requestId, which the station's status notifications carry); 0:
 	// generated.
 	RequestID int
-	// get-transaction-status and a TxProfile name a session by
-	// Command.TransactionID and Profile.TransactionID.
 }
 
 // requestID returns the operation's RequestID, or a new one.
