@@ -80,7 +80,8 @@ func (sqliteDialect) name() string { return "sqlite" }
 func (sqliteDialect) open(path string) (*sql.DB, *sql.DB, error) {
 	// WAL lets readers run beside the writer; synchronous=FULL makes a
 	// commit durable before it returns, which the OCPP endpoint relies on.
-	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	// secure_delete overwrites deleted content, for erasures (docs/PRIVACY.md).
+	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)"
 	writer, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, nil, err
