@@ -37,6 +37,7 @@ type StopTransaction struct {
 	MeterStop     int64 // Wh
 	Timestamp     time.Time
 	Reason        string
+	Samples       []MeterSample // its transactionData, kept as the session's curve
 }
 
 // TransactionEvent is an OCPP 2.0.1 TransactionEventRequest resolved to the
@@ -56,7 +57,8 @@ type TransactionEvent struct {
 	// at MeterAt; nil when it carries none.
 	MeterWh       *int64
 	MeterAt       time.Time
-	StoppedReason string // of an Ended event; "" for Local
+	StoppedReason string        // of an Ended event; "" for Local
+	Samples       []MeterSample // its meter values, kept as the session's curve
 }
 
 // The OCPP 2.0.1 transaction event types.
@@ -134,6 +136,10 @@ type ChargingStore interface {
 	StartTransaction(ctx context.Context, t StartTransaction) (sess *Session, created bool, err error)
 	// RecordMeter keeps the latest energy reading of a running session.
 	RecordMeter(ctx context.Context, stationID, transactionID ID, meterWh int64, at time.Time) error
+	// RecordMeterValues keeps the samples of a session of the station
+	// (once each, whatever the session's state) and, when meterWh is not
+	// nil, its latest energy reading as RecordMeter does, in one write.
+	RecordMeterValues(ctx context.Context, stationID, transactionID ID, meterWh *int64, at time.Time, samples []MeterSample) error
 	// StopTransaction closes a session, computing energy, duration and cost.
 	// A repeat returns the stored session unchanged.
 	StopTransaction(ctx context.Context, t StopTransaction) (*Session, error)

@@ -1,6 +1,10 @@
 package fleetcharge
 
-import "time"
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
 
 // Session sources.
 const (
@@ -46,11 +50,52 @@ type Session struct {
 	// CardMasked is set when the caller sees the session only from the
 	// station side and the card is foreign to it: the card's external ID is
 	// masked and the employee is hidden.
-	CardMasked bool      `json:"-"`
-	ExternalID string    `json:"card_external_id,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	CardMasked bool   `json:"-"`
+	ExternalID string `json:"card_external_id,omitempty"`
+	// SignedMeterData are the signed meter readings (OCMF) the station sent
+	// for the session, in order, each as received: an OCPP 1.6 SignedData
+	// value as a string, an OCPP 2.0.1 signedMeterValue as its object. Nil
+	// when it sent none; read with one session, not in lists.
+	SignedMeterData []json.RawMessage `json:"signed_meter_data" doc:"the station's signed meter readings (OCMF), each as received, or null"`
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
 }
 
 // Active reports whether the session has not stopped yet.
 func (s *Session) Active() bool { return s.StoppedAt == nil }
+
+// The measurands the session page charts; OCPP's default measurand is the
+// energy register.
+const (
+	MeasurandEnergy = "Energy.Active.Import.Register"
+	MeasurandPower  = "Power.Active.Import"
+)
+
+// MeterSample is one sampled value of a session's meter, as the station sent
+// it in OCPP 1.6 MeterValues or StopTransaction or in an OCPP 2.0.1
+// TransactionEvent. OCPP's defaults are filled in when stored: measurand
+// MeasurandEnergy, context Sample.Periodic, unit Wh, location Outlet. An
+// OCPP 2.0.1 multiplier is applied to the value.
+type MeterSample struct {
+	At        time.Time `json:"at"`
+	Measurand string    `json:"measurand"`
+	// Value is nil for an OCPP 1.6 SignedData sample, whose value is the
+	// signed data.
+	Value    *float64 `json:"value"`
+	Unit     string   `json:"unit"`
+	Phase    string   `json:"phase"`
+	Context  string   `json:"context"`
+	Location string   `json:"location,omitempty"`
+	// Signed is the signed reading as received (JSON text), nil for a plain
+	// sample.
+	Signed json.RawMessage `json:"-"`
+}
+
+// MeterValueStore keeps the samples of sessions' meters (the charging
+// curve).
+type MeterValueStore interface {
+	// MeterValues returns the samples with a value of a session within the
+	// scope, by time, measurand and phase; a session out of scope is not
+	// found. A masked session's samples are the station side's: returned.
+	MeterValues(ctx context.Context, s SessionScope, sessionID ID) ([]MeterSample, error)
+}

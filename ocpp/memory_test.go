@@ -36,6 +36,9 @@ func (nullStore) StartTransaction(context.Context, fc.StartTransaction) (*fc.Ses
 	return &fc.Session{ID: 1}, true, nil
 }
 func (nullStore) RecordMeter(context.Context, fc.ID, fc.ID, int64, time.Time) error { return nil }
+func (nullStore) RecordMeterValues(context.Context, fc.ID, fc.ID, *int64, time.Time, []fc.MeterSample) error {
+	return nil
+}
 func (nullStore) StopTransaction(context.Context, fc.StopTransaction) (*fc.Session, error) {
 	return &fc.Session{ID: 1}, nil
 }

@@ -32,9 +32,10 @@ type meterValuesRequest struct {
 	MeterValue    []meterValue `json:"meterValue"`
 }
 
-// meterValues keeps the latest energy reading of the transaction the values
-// belong to. Values outside a transaction, and readings for a transaction the
-// back office does not know or has closed, are acknowledged and dropped.
+// meterValues keeps the samples of the transaction the values belong to,
+// and its latest energy reading, in one write. Values outside a
+// transaction, and values for a transaction the back office does not know,
+// are acknowledged and dropped.
 func (s *Server) meterValues(ctx context.Context, st *fc.Station, payload json.RawMessage) (any, error) {
 	req, err := decode[meterValuesRequest](payload)
 	if err != nil {
@@ -43,25 +44,53 @@ func (s *Server) meterValues(ctx context.Context, st *fc.Station, payload json.R
 	if req.TransactionID == nil {
 		return empty{}, nil
 	}
-	if err := s.recordEnergy(ctx, st, *req.TransactionID, req.MeterValue); err != nil {
+	samples := samples16(req.MeterValue)
+	var meter *int64
+	wh, at, ok := latestEnergy(req.MeterValue)
+	if ok {
+		meter = &wh
+	}
+	if !ok && len(samples) == 0 {
+		return empty{}, nil
+	}
+	err = s.store.RecordMeterValues(ctx, st.ID, fc.ID(*req.TransactionID), meter, at, samples)
+	if fc.IsCode(err, fc.ENotFound) || fc.IsCode(err, fc.EConflict) || fc.IsCode(err, fc.EUnprocessable) {
+		s.log.Info("meter values dropped", "station", st.Identity, "transaction", *req.TransactionID, "err", err)
+		return empty{}, nil
+	}
+	if err != nil {
 		return nil, err
 	}
 	return empty{}, nil
 }
 
-// recordEnergy stores the latest energy register reading among values as the
-// transaction's last meter reading.
-func (s *Server) recordEnergy(ctx context.Context, st *fc.Station, txID int64, values []meterValue) error {
-	wh, at, ok := latestEnergy(values)
-	if !ok {
-		return nil
+// samples16 converts OCPP 1.6 meter values to samples. A SignedData
+// sample keeps its value, the signed data, as received; a value that is
+// not a number, or a meter value without a readable time, is skipped.
+func samples16(values []meterValue) []fc.MeterSample {
+	var out []fc.MeterSample
+	for _, mv := range values {
+		t, err := time.Parse(time.RFC3339Nano, mv.Timestamp)
+		if err != nil {
+			continue
+		}
+		for _, sv := range mv.SampledValue {
+			x := fc.MeterSample{At: t, Measurand: sv.Measurand, Unit: sv.Unit, Phase: sv.Phase, Context: sv.Context, Location: sv.Location}
+			if sv.Format == "SignedData" {
+				if x.Signed, err = json.Marshal(sv.Value); err != nil {
+					continue
+				}
+			} else {
+				v, err := strconv.ParseFloat(sv.Value, 64)
+				if err != nil {
+					continue
+				}
+				x.Value = &v
+			}
+			out = append(out, x)
+		}
 	}
-	err := s.store.RecordMeter(ctx, st.ID, fc.ID(txID), wh, at)
-	if fc.IsCode(err, fc.ENotFound) || fc.IsCode(err, fc.EConflict) || fc.IsCode(err, fc.EUnprocessable) {
-		s.log.Info("meter reading dropped", "station", st.Identity, "transaction", txID, "err", err)
-		return nil
-	}
-	return err
+	return out
 }
 
 // latestEnergy returns the most recent reading of the active energy imported

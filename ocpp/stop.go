@@ -22,8 +22,8 @@ type stopTransactionResponse struct {
 
 // stopTransaction closes the session, and answers only once it is stored:
 // a station that gets no answer, or a CALLERROR, sends it again, and the
-// repeat is harmless. The transaction's meter values feed its last reading
-// first. A stop the back office cannot place (a transaction it never gave
+// repeat is harmless. The transaction's meter values (transactionData) are
+// kept as its samples in the same write. A stop the back office cannot place (a transaction it never gave
 // out) is acknowledged, or the station would repeat it for ever.
 func (s *Server) stopTransaction(ctx context.Context, st *fc.Station, payload json.RawMessage) (any, error) {
 	req, err := decode[stopTransactionRequest](payload)
@@ -38,9 +38,6 @@ func (s *Server) stopTransaction(ctx context.Context, st *fc.Station, payload js
 		s.log.Warn("stop of an unknown transaction acknowledged", "station", st.Identity, "transaction", req.TransactionID)
 		return stopTransactionResponse{}, nil
 	}
-	if err := s.recordEnergy(ctx, st, req.TransactionID, req.TransactionData); err != nil {
-		return nil, err
-	}
 	_, err = s.store.StopTransaction(ctx, fc.StopTransaction{
 		StationID:     st.ID,
 		TransactionID: fc.ID(req.TransactionID),
@@ -48,6 +45,7 @@ func (s *Server) stopTransaction(ctx context.Context, st *fc.Station, payload js
 		MeterStop:     req.MeterStop,
 		Timestamp:     at,
 		Reason:        req.Reason,
+		Samples:       samples16(req.TransactionData),
 	})
 	if fc.IsCode(err, fc.ENotFound) {
 		s.log.Warn("stop of an unknown transaction acknowledged", "station", st.Identity, "transaction", req.TransactionID)

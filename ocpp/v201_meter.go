@@ -18,11 +18,13 @@ type meterValue201 struct {
 }
 
 type sampledValue201 struct {
-	Value         float64 `json:"value"`
-	Context       string  `json:"context"`
-	Measurand     string  `json:"measurand"`
-	Phase         string  `json:"phase"`
-	UnitOfMeasure *struct {
+	Value            float64         `json:"value"`
+	Context          string          `json:"context"`
+	Measurand        string          `json:"measurand"`
+	Phase            string          `json:"phase"`
+	Location         string          `json:"location"`
+	SignedMeterValue json.RawMessage `json:"signedMeterValue"`
+	UnitOfMeasure    *struct {
 		Unit       string `json:"unit"`
 		Multiplier int    `json:"multiplier"`
 	} `json:"unitOfMeasure"`
@@ -42,6 +44,32 @@ func (s *Server) meterValues201(ctx context.Context, st *fc.Station, payload jso
 		return nil, err
 	}
 	return empty{}, nil
+}
+
+// samples201 converts OCPP 2.0.1 meter values to samples: the multiplier
+// applied to the value, a signedMeterValue kept as received. A meter value
+// without a readable time is skipped.
+func samples201(values []meterValue201) []fc.MeterSample {
+	var out []fc.MeterSample
+	for _, mv := range values {
+		t, err := time.Parse(time.RFC3339Nano, mv.Timestamp)
+		if err != nil {
+			continue
+		}
+		for _, sv := range mv.SampledValue {
+			v := sv.Value
+			x := fc.MeterSample{At: t, Measurand: sv.Measurand, Phase: sv.Phase, Context: sv.Context, Location: sv.Location,
+				Value: &v, Signed: sv.SignedMeterValue}
+			if u := sv.UnitOfMeasure; u != nil {
+				if u.Multiplier < -9 || u.Multiplier > 9 {
+					continue
+				}
+				x.Unit, v = u.Unit, v*math.Pow10(u.Multiplier)
+			}
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // latestEnergy201 returns the most recent reading of the active energy

@@ -38,8 +38,8 @@ type transactionEventResponse struct {
 // answer, or a CALLERROR, sends it again; a repeat (same transactionId and
 // seqNo) changes nothing and gets the same answer. Events the station
 // queued while offline are accepted in the order they come, whatever their
-// age; every triggerReason is accepted, and each event's latest energy
-// reading is kept. The session is stored whatever the idToken's status, as
+// age; every triggerReason is accepted, each event's latest energy
+// reading is kept, and its meter values are kept as the session's samples. The session is stored whatever the idToken's status, as
 // for OCPP 1.6, and the answer carries the status whenever the event
 // carries an idToken: ConcurrentTx when the event opened the session while
 // another session of the card runs.
@@ -68,6 +68,7 @@ func (s *Server) transactionEvent(ctx context.Context, st *fc.Station, payload j
 	if req.IDToken != nil && req.IDToken.Type != tokenNoAuthorization {
 		ev.IDTag = req.IDToken.IDToken
 	}
+	ev.Samples = samples201(req.MeterValue)
 	if wh, mat, ok := latestEnergy201(req.MeterValue); ok {
 		ev.MeterWh, ev.MeterAt = &wh, mat
 	}

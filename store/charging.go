@@ -343,7 +343,8 @@ func (s *Store) RecordMeter(ctx context.Context, stationID, transactionID fc.ID,
 // readings (never below zero), duration from the timestamps, and cost under
 // the tariff of the station's charge group now. A stop timestamp before the
 // start (a station's clock put right while it was offline) stops the
-// session at its start, with duration zero. A repeat returns the stopped
+// session at its start, with duration zero. Its samples (transactionData)
+// are kept in the same write, once each. A repeat returns the stopped
 // session unchanged.
 func (s *Store) StopTransaction(ctx context.Context, t fc.StopTransaction) (*fc.Session, error) {
 	if t.Timestamp.IsZero() {
@@ -364,6 +365,9 @@ func (s *Store) StopTransaction(ctx context.Context, t fc.StopTransaction) (*fc.
 			if errors.Is(err, sql.ErrNoRows) {
 				return notFound(fc.KindSession, t.TransactionID)
 			}
+			return err
+		}
+		if err := insertSamples(ctx, tx, x.ID, t.Samples); err != nil {
 			return err
 		}
 		if x.StoppedAt != nil {

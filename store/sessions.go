@@ -90,6 +90,10 @@ func (s *Store) Session(ctx context.Context, sc fc.SessionScope, id fc.ID) (*fc.
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound(fc.KindSession, id)
 		}
+		if err != nil {
+			return err
+		}
+		x.SignedMeterData, err = signedMeterData(ctx, tx, x.ID)
 		return err
 	})
 	if err != nil {

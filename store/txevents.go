@@ -78,6 +78,8 @@ type txSession struct {
 //   - Ended closes the session with its reading (else the last one kept)
 //     and its stoppedReason (Local when it has none); an event for a
 //     stopped session is recorded and changes nothing else.
+//   - The event's meter values are kept as the session's samples, once
+//     each (RecordMeterValues).
 func (s *Store) TransactionEvent(ctx context.Context, e fc.TransactionEvent) (fc.TransactionEventResult, error) {
 	if err := validTxEvent(&e); err != nil {
 		return fc.TransactionEventResult{}, err
@@ -116,6 +118,9 @@ func (s *Store) TransactionEvent(ctx context.Context, e fc.TransactionEvent) (fc
 		} else if n == 0 {
 			out.Repeated = true
 			out.Session, err = txSessionResult(ctx, tx, st.ProviderID, x.id)
+			return err
+		}
+		if err := insertSamples(ctx, tx, x.id, e.Samples); err != nil {
 			return err
 		}
 		if !x.stopped {
