@@ -192,6 +192,7 @@ func (s *Server) table() []route {
 			"Rows are imported one by one, each on its own: a failed row does not stop the others, and since an import is idempotent on external_ref, " +
 			"sending the whole batch again after fixing the failed rows imports just those. The answer (200) has one result per row. At most 10000 rows and 16 MiB.",
 		body: typ[sessionInput](), create: true, bulk: true, resp: typ[bulkResponse](), status: http.StatusOK, h: s.importSessions})
+	rs = append(rs, s.meterValuesRoute())
 	add(collection{name: "users", tag: "users", noun: "user",
 		item: typ[fc.User](), input: typ[userInput](), created: typ[userCreatedView](),
 		filters: []param{{name: "search", kind: paramString, doc: "a text the e-mail address or name contains"}},
