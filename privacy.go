@@ -35,11 +35,20 @@ type UserRecord struct {
 	Acted       []AuditEvent `json:"audit_events_acted"`
 }
 
+// RecordScope is what an employee's record may hold: the employee read
+// within Scope, its sessions whose card side lies in Sessions, and the
+// audit events that sit in Audit.
+type RecordScope struct {
+	Scope    Scope
+	Sessions Reach
+	Audit    Reach
+}
+
 // PrivacyStore answers data subject requests. The records are read within
 // the scope; an erasure removes the person's identity everywhere and keeps
 // the figures (see docs/PRIVACY.md).
 type PrivacyStore interface {
-	EmployeeRecord(ctx context.Context, sc Scope, id ID) (*EmployeeRecord, error)
+	EmployeeRecord(ctx context.Context, sc RecordScope, id ID) (*EmployeeRecord, error)
 	UserRecord(ctx context.Context, sc Scope, id ID) (*UserRecord, error)
 	EraseEmployee(ctx context.Context, sc Scope, id ID) error
 	EraseUser(ctx context.Context, sc Scope, id ID) error

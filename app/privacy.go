@@ -55,7 +55,8 @@ func (s *Service) ExportEmployee(ctx context.Context, subj access.Subject, id fc
 			return nil, fc.Errorf(fc.EForbidden, "you may see employee %s but not export it: that needs %s on its account", id, p)
 		}
 	}
-	return ps.EmployeeRecord(ctx, sc, id)
+	return ps.EmployeeRecord(ctx, fc.RecordScope{Scope: sc, Sessions: access.Reach(subj, access.SessionsCardSideRead),
+		Audit: access.Reach(subj, access.AuditRead)}, id)
 }
 
 // ExportUser returns everything held about the user.

@@ -91,12 +91,16 @@ func rowsOf[T any](ctx context.Context, tx *sql.Tx, scan func(rowScanner, *T) er
 }
 
 // EmployeeRecord returns everything held about the employee within the
-// scope: the employee, its cards, home locations, sessions (with place and
-// time) and the audit events about these.
-func (s *Store) EmployeeRecord(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.EmployeeRecord, error) {
+// scope: the employee, its cards and home locations (of its account, as
+// the employee), its sessions (with place and time) whose card side lies
+// in sc.Sessions, and the audit events about these that sit in sc.Audit
+// (an event of a session by its card side). A session made while the
+// employee's account was another one the caller does not read is left
+// out, as in every list of sessions.
+func (s *Store) EmployeeRecord(ctx context.Context, sc fc.RecordScope, id fc.ID) (*fc.EmployeeRecord, error) {
 	var r fc.EmployeeRecord
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		e, err := s.findEmployee(ctx, tx, sc, id)
+		e, err := s.findEmployee(ctx, tx, sc.Scope, id)
 		if err != nil {
 			return err
 		}
@@ -111,13 +115,18 @@ func (s *Store) EmployeeRecord(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.
 			return err
 		}
 		q := &query{}
-		selectSessions(q, fc.Everything).add(" WHERE s.provider_id = ").arg(p).add(" AND s.employee_id = ").arg(eid).
-			add(" ORDER BY s.started_at, s.id")
+		selectSessions(q, sc.Sessions).add(" WHERE s.provider_id = ").arg(p).add(" AND s.employee_id = ").arg(eid).
+			add(" AND ").reach("s.card_account_id", sc.Sessions).add(" ORDER BY s.started_at, s.id")
 		if r.Sessions, err = rowsOf(ctx, tx, scanSession, q.String(), q.args...); err != nil {
 			return err
 		}
-		r.Audit, err = rowsOf(ctx, tx, scanAudit, `SELECT `+auditColumns+` FROM audit_events ae WHERE `+
-			auditWhere(employeeObjects)+` ORDER BY ae.id`, p, eid)
+		q = &query{}
+		q.args = []any{p, eid}
+		q.add(`SELECT `+auditColumns+` FROM audit_events ae WHERE `+auditWhere(employeeObjects)+` AND (`).
+			add(`ae.object_type <> '`+fc.KindSession+`' AND `).reach("ae.account_id", sc.Audit).
+			add(` OR ae.object_type = '`+fc.KindSession+`' AND EXISTS (SELECT 1 FROM sessions ss WHERE ss.id = ae.object_id AND `).
+			reach("ss.card_account_id", sc.Sessions).add(" AND ").reach("ss.card_account_id", sc.Audit).add(")) ORDER BY ae.id")
+		r.Audit, err = rowsOf(ctx, tx, scanAudit, q.String(), q.args...)
 		return err
 	})
 	if err != nil {

@@ -81,7 +81,7 @@ func TestEraseEmployeeLeavesNoTrace(t *testing.T) {
 				t.Fatalf("import session %d: %v", day, err)
 			}
 		}
-		record, err := s.EmployeeRecord(ctx, all, e.ID)
+		record, err := s.EmployeeRecord(ctx, everything(w.Provider.ID), e.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +106,7 @@ func TestEraseEmployeeLeavesNoTrace(t *testing.T) {
 			}
 			noNeedle(t, "report "+name, after[name].text)
 		}
-		record, err = s.EmployeeRecord(ctx, all, e.ID)
+		record, err = s.EmployeeRecord(ctx, everything(w.Provider.ID), e.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,6 +171,10 @@ func TestEraseEmployeeLeavesNoTrace(t *testing.T) {
 			}
 		}
 	})
+}
+
+func everything(providerID fc.ID) fc.RecordScope {
+	return fc.RecordScope{Scope: fc.ProviderScope(providerID), Sessions: fc.Everything, Audit: fc.Everything}
 }
 
 // reportText is one report's rows as text and its summed figures.
@@ -262,4 +266,39 @@ func noNeedleInTables(t *testing.T, where string, db *sql.DB) {
 		}
 		rows.Close()
 	}
+}
+
+// TestEmployeeRecordScope checks that an employee's record holds only the
+// sessions and audit events its scope reads: none of those whose card side
+// is another account than the reach.
+func TestEmployeeRecordScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := fc.WithActor(context.Background(), fc.Actor{Label: "test"})
+		w := mustWorld(t, s, "scope")
+		rawSession(t, s, w.Card, w.Station)
+		other := mustAccount(t, s, w.Provider.ID, w.Org.ID, "Other")
+		mine := fc.Reach{AccountIDs: []fc.ID{w.Account.ID}}
+		for _, tt := range []struct {
+			name             string
+			sessions, audit  fc.Reach
+			wantSessions     int
+			wantAuditAtLeast int
+		}{
+			{"its account", mine, mine, 1, 2},
+			{"sessions of another account", fc.Reach{AccountIDs: []fc.ID{other.ID}}, mine, 0, 2},
+			{"audit of another account", mine, fc.Reach{AccountIDs: []fc.ID{other.ID}}, 1, 0},
+		} {
+			r, err := s.EmployeeRecord(ctx, fc.RecordScope{Scope: fc.Scope{ProviderID: w.Provider.ID, Reach: mine},
+				Sessions: tt.sessions, Audit: tt.audit}, w.Employee.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Sessions) != tt.wantSessions || len(r.Audit) < tt.wantAuditAtLeast || tt.wantAuditAtLeast == 0 && len(r.Audit) != 0 {
+				t.Errorf("%s: %d sessions, %d audit events; want %d, at least %d", tt.name, len(r.Sessions), len(r.Audit), tt.wantSessions, tt.wantAuditAtLeast)
+			}
+		}
+		_, err := s.EmployeeRecord(ctx, fc.RecordScope{Scope: fc.Scope{ProviderID: w.Provider.ID, Reach: fc.Reach{AccountIDs: []fc.ID{other.ID}}},
+			Sessions: fc.Everything, Audit: fc.Everything}, w.Employee.ID)
+		wantCode(t, "the record of an employee out of reach", err, fc.ENotFound)
+	})
 }
