@@ -55,6 +55,7 @@ type StationLogin struct {
 	Password   string
 	Location   string
 	Connectors int
+	OCPP       string // the version the station last spoke (fc.OCPP16, fc.OCPP201), "" for none yet
 }
 
 // Counts are the numbers of objects Load created.
@@ -171,6 +172,9 @@ func (b *builder) load(hashes []chan hashed) error {
 		}
 	}
 	if err := b.logins(hashes); err != nil {
+		return err
+	}
+	if err := b.ocpp201(); err != nil {
 		return err
 	}
 	sessions := b.sim.run(b.rng, b.now)
@@ -476,11 +480,15 @@ func PrintLogins(w io.Writer, r Result) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Demo charge stations (OCPP 1.6J at /ocpp/{identity}, HTTP Basic with identity and password):")
+	fmt.Fprintln(w, "Demo charge stations (OCPP 1.6J or 2.0.1 at /ocpp/{identity}, HTTP Basic with identity and password):")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  IDENTITY\tPASSWORD\tCONNECTORS\tLOCATION")
+	fmt.Fprintln(tw, "  IDENTITY\tPASSWORD\tCONNECTORS\tOCPP\tLOCATION")
 	for _, s := range r.Stations {
-		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\n", s.Identity, s.Password, s.Connectors, s.Location)
+		version := s.OCPP
+		if version == "" {
+			version = "-"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%d\t%s\t%s\n", s.Identity, s.Password, s.Connectors, version, s.Location)
 	}
 	tw.Flush()
 }

@@ -69,6 +69,7 @@ func TestLoad(t *testing.T) {
 			t.Run("counts", func(t *testing.T) { checkCounts(t, s, res) })
 			t.Run("personas", func(t *testing.T) { checkPersonas(t, s, res) })
 			t.Run("sessions", func(t *testing.T) { checkSessions(t, s) })
+			t.Run("ocpp 2.0.1", func(t *testing.T) { checkOCPP201(t, s, res) })
 			t.Run("deterministic", func(t *testing.T) { checkDeterministic(t, engine, s, res) })
 		})
 	}
@@ -355,5 +356,45 @@ func TestPrintLogins(t *testing.T) {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, buf.String())
 		}
+	}
+}
+
+// checkOCPP201 checks that the demo shows OCPP 2.0.1 stations: their
+// version as read, a device model with one EVSE per charge point, and
+// security events.
+func checkOCPP201(t *testing.T, s *store.Store, res demo.Result) {
+	ctx := context.Background()
+	var n int
+	for _, login := range res.Stations {
+		st, err := s.StationByIdentity(ctx, login.Identity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.OCPPVersion != login.OCPP {
+			t.Errorf("%s speaks %q, the result says %q", login.Identity, st.OCPPVersion, login.OCPP)
+		}
+		if login.OCPP != fc.OCPP201 {
+			continue
+		}
+		n++
+		model, err := s.DeviceModel(ctx, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evses := map[int]bool{}
+		for _, v := range model {
+			if v.Component == "EVSE" {
+				evses[v.EVSEID] = true
+			}
+		}
+		if len(model) == 0 || len(evses) != login.Connectors {
+			t.Errorf("%s: %d variables, EVSEs %v; want some, one per charge point (%d)", login.Identity, len(model), evses, login.Connectors)
+		}
+		if events, err := s.SecurityEvents(ctx, st.ID, 10); err != nil || len(events) == 0 {
+			t.Errorf("%s: security events %v, %v; want some", login.Identity, events, err)
+		}
+	}
+	if n == 0 {
+		t.Error("no OCPP 2.0.1 station in the demo")
 	}
 }
