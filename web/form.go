@@ -222,6 +222,7 @@ type detailBody struct {
 	Facts   []fact
 	Live    bool   // scripts refresh the facts in place (a station's state)
 	Result  []fact // the answer to the action just taken
+	Curve   *curveChart // a session's charging curve
 	Tables  []table
 	Forms   []*form
 	Links   []link
