@@ -220,8 +220,8 @@ type detailBody struct {
 	Error   string // a failed action's message that no form of the page holds
 	Back    link
 	Facts   []fact
-	Live    bool   // scripts refresh the facts in place (a station's state)
-	Result  []fact // the answer to the action just taken
+	Live    bool        // scripts refresh the facts in place (a station's state)
+	Result  []fact      // the answer to the action just taken
 	Curve   *curveChart // a session's charging curve
 	Tables  []table
 	Forms   []*form
