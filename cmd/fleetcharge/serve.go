@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,6 +50,9 @@ type Config struct {
 	BackupDir   string
 	BackupEvery time.Duration
 	BackupKeep  int
+	// RetainMeterValues, when positive, is how long the sessions' meter
+	// value samples are kept; older ones are dropped every hour.
+	RetainMeterValues time.Duration
 }
 
 // Main is the serving process: the store, the HTTP server with the web
@@ -66,6 +71,10 @@ type Main struct {
 	stopReload  context.CancelFunc
 	// backups takes the scheduled backups; nil without BackupDir.
 	backups *backupSchedule
+	// stopRetain ends the meter values retention; retained is closed when
+	// it has.
+	stopRetain context.CancelFunc
+	retained   chan struct{}
 }
 
 // NewMain returns a process for cfg; Run starts it.
@@ -142,6 +151,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.backups != nil {
 		m.backups.start()
 	}
+	if m.cfg.RetainMeterValues > 0 {
+		var retainCtx context.Context
+		retainCtx, m.stopRetain = context.WithCancel(context.WithoutCancel(ctx))
+		m.retained = make(chan struct{})
+		go func() {
+			defer close(m.retained)
+			m.Store.RetainMeterValues(retainCtx, m.cfg.RetainMeterValues, time.Hour, log)
+		}()
+	}
 	go func() {
 		var err error
 		if m.cfg.TLSCert != "" {
@@ -205,6 +223,10 @@ func (m *Main) Close() error {
 	}
 	if m.backups != nil {
 		m.backups.close()
+	}
+	if m.stopRetain != nil {
+		m.stopRetain()
+		<-m.retained
 	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
@@ -362,11 +384,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	backupDir := fs.String("backup-dir", envOr("FLEETCHARGE_BACKUP_DIR", ""), "take scheduled backups into this folder, named by time")
 	backupEvery := fs.Duration("backup-every", 24*time.Hour, "the interval of scheduled backups")
 	backupKeep := fs.Int("backup-keep", 7, "how many scheduled backups to keep, the newest")
+	retain := fs.String("retain-meter-values", envOr("FLEETCHARGE_RETAIN_METER_VALUES", ""), "drop the sessions' meter value samples older than this (2160h, or 90d), keeping the sessions and their signed readings; empty: keep them for ever")
 	proxies := fs.String("trusted-proxies", envOr("FLEETCHARGE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	trusted, err := auth.ParseProxies(*proxies)
+	if err != nil {
+		return err
+	}
+	retention, err := parseRetention(*retain)
 	if err != nil {
 		return err
 	}
@@ -382,7 +409,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
 	cfg := Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, BaseURL: *baseURL, Logger: newLogger(stderr), Out: stdout, TrustedProxies: trusted,
-		BackupDir: *backupDir, BackupEvery: *backupEvery, BackupKeep: *backupKeep}
+		BackupDir: *backupDir, BackupEvery: *backupEvery, BackupKeep: *backupKeep, RetainMeterValues: retention}
 	if *smtpURL != "" {
 		if *baseURL == "" {
 			return fmt.Errorf("--smtp needs --base-url, the address the reset links point to")
@@ -401,6 +428,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	err = m.Wait(ctx)
 	m.cfg.Logger.Info("shutting down")
 	return errors.Join(err, m.Close())
+}
+
+// parseRetention reads a retention period: a Go duration or a number of
+// days ("90d"); empty is for ever (0).
+func parseRetention(v string) (time.Duration, error) {
+	if v = strings.TrimSpace(v); v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		d = time.Duration(n) * 24 * time.Hour
+	}
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("--retain-meter-values %q: want a positive duration (2160h) or number of days (90d)", v)
+	}
+	return d, nil
 }
 
 // openURL is the address to open in a browser for a listener's address:
