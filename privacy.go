@@ -1,6 +1,9 @@
 package fleetcharge
 
-import "context"
+import (
+	"context"
+	"encoding/json"
+)
 
 // ErasedEmployeeName is the name an employee keeps after an erasure: the
 // sessions and money figures stay in the employer's reports under it.
@@ -19,8 +22,8 @@ type EmployeeRecord struct {
 	Sessions []Session  `json:"sessions"`
 	// Statements are the reimbursement statements of the employee; there
 	// are none yet, the place is kept so that the document's shape holds.
-	Statements []any        `json:"statements"`
-	Audit      []AuditEvent `json:"audit_events"`
+	Statements []json.RawMessage `json:"statements"`
+	Audit      []AuditEvent      `json:"audit_events"`
 }
 
 // UserRecord is everything fleetcharge holds about one user: its profile,
@@ -36,12 +39,14 @@ type UserRecord struct {
 }
 
 // RecordScope is what an employee's record may hold: the employee read
-// within Scope, its sessions whose card side lies in Sessions, and the
-// audit events that sit in Audit.
+// within Scope (with its cards, of the same account), its home locations
+// in Locations, its sessions whose card side lies in Sessions, and the
+// audit events that sit in Audit (those of homes in Locations too).
 type RecordScope struct {
-	Scope    Scope
-	Sessions Reach
-	Audit    Reach
+	Scope     Scope
+	Locations Reach
+	Sessions  Reach
+	Audit     Reach
 }
 
 // PrivacyStore answers data subject requests. The records are read within

@@ -26,7 +26,7 @@ const (
 	exList    = "list: no filter, a search for the markers' common prefix, then each ID filter with every object of its kind; each row shows the value it was selected by"
 	exGet     = "get: every object of the kind; 404 for those the persona may not read"
 	exPatch   = "patch: {} on every object; 404 for those the persona may not read"
-	exDelete  = "delete: only objects the persona may not read (404); deleting others would change the world the other routes read"
+	exDelete  = "delete (or erase): only objects the persona may not read (404); deleting others would change the world the other routes read"
 	exCreate  = "create: bodies referring to objects the persona may not read, or taking a value another object holds; never 2xx"
 	exCommand = "command: every station, offline; 404 for those the persona may not read"
 	exReport  = "report: every report in json, csv and xlsx, on both sides, rolled up each way, and in json with each ID filter and every object of its kind"
@@ -292,7 +292,7 @@ func (lw *leakWalk) route(rt api.RouteInfo, how, p string) {
 	case exDelete:
 		for _, o := range w.Of(kindOf(rt.Path)) {
 			if !o.Reads(p) {
-				lw.call(key, p, http.MethodDelete, withID(rt.Path, o.ID), nil, http.StatusNotFound)
+				lw.call(key, p, rt.Method, withID(rt.Path, o.ID), nil, http.StatusNotFound)
 			}
 		}
 	case exCommand:

@@ -261,6 +261,7 @@ func (s *Server) table() []route {
 	)
 	rs = append(rs, s.reportRoutes()...)
 	rs = append(rs, s.migrationRoute())
+	rs = append(rs, s.privacyRoutes()...)
 	return rs
 }
 

@@ -14,7 +14,10 @@ import (
 //     cards.read, sessions.card_side.read and audit.read. Of the roles,
 //     provider admins and fleet managers whose scope holds the account have
 //     them all; an account admin lacks audit.read, a facility manager
-//     employees.read.
+//     employees.read. The home locations (and their audit events) are
+//     in the export where the caller holds locations.read: a fleet
+//     manager, who reads no addresses, gets an export without them; a
+//     provider admin's export is complete.
 //   - Exporting a user needs users.manage on that user (a user sits at
 //     provider level: a provider-wide users.manage), as changing it does.
 //   - Erasing either needs users.manage on the whole provider, which only a
@@ -55,7 +58,7 @@ func (s *Service) ExportEmployee(ctx context.Context, subj access.Subject, id fc
 			return nil, fc.Errorf(fc.EForbidden, "you may see employee %s but not export it: that needs %s on its account", id, p)
 		}
 	}
-	return ps.EmployeeRecord(ctx, fc.RecordScope{Scope: sc, Sessions: access.Reach(subj, access.SessionsCardSideRead),
+	return ps.EmployeeRecord(ctx, fc.RecordScope{Scope: sc, Locations: access.Reach(subj, access.LocationsRead), Sessions: access.Reach(subj, access.SessionsCardSideRead),
 		Audit: access.Reach(subj, access.AuditRead)}, id)
 }
 

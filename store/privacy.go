@@ -91,8 +91,8 @@ func rowsOf[T any](ctx context.Context, tx *sql.Tx, scan func(rowScanner, *T) er
 }
 
 // EmployeeRecord returns everything held about the employee within the
-// scope: the employee, its cards and home locations (of its account, as
-// the employee), its sessions (with place and time) whose card side lies
+// scope: the employee, its cards (of its account, as the employee), its
+// home locations in sc.Locations, its sessions (with place and time) whose card side lies
 // in sc.Sessions, and the audit events about these that sit in sc.Audit
 // (an event of a session by its card side). A session made while the
 // employee's account was another one the caller does not read is left
@@ -104,17 +104,20 @@ func (s *Store) EmployeeRecord(ctx context.Context, sc fc.RecordScope, id fc.ID)
 		if err != nil {
 			return err
 		}
-		r = fc.EmployeeRecord{Employee: *e, Statements: []any{}}
+		r = fc.EmployeeRecord{Employee: *e, Statements: []json.RawMessage{}}
 		p, eid := int64(e.ProviderID), int64(e.ID)
 		if r.Cards, err = rowsOf(ctx, tx, scanCard, `SELECT `+cardColumns+` FROM cards c
 			WHERE c.provider_id = $1 AND c.employee_id = $2 ORDER BY c.id`, p, eid); err != nil {
 			return err
 		}
-		if r.Homes, err = rowsOf(ctx, tx, scanLocation, `SELECT `+locationColumns+` FROM locations l
-			WHERE l.provider_id = $1 AND l.employee_id = $2 ORDER BY l.id`, p, eid); err != nil {
+		q := &query{}
+		q.args = []any{p, eid}
+		q.add(`SELECT `+locationColumns+` FROM locations l WHERE l.provider_id = $1 AND l.employee_id = $2 AND `).
+			reach("l.account_id", sc.Locations).add(" ORDER BY l.id")
+		if r.Homes, err = rowsOf(ctx, tx, scanLocation, q.String(), q.args...); err != nil {
 			return err
 		}
-		q := &query{}
+		q = &query{}
 		selectSessions(q, sc.Sessions).add(" WHERE s.provider_id = ").arg(p).add(" AND s.employee_id = ").arg(eid).
 			add(" AND ").reach("s.card_account_id", sc.Sessions).add(" ORDER BY s.started_at, s.id")
 		if r.Sessions, err = rowsOf(ctx, tx, scanSession, q.String(), q.args...); err != nil {
@@ -123,7 +126,8 @@ func (s *Store) EmployeeRecord(ctx context.Context, sc fc.RecordScope, id fc.ID)
 		q = &query{}
 		q.args = []any{p, eid}
 		q.add(`SELECT `+auditColumns+` FROM audit_events ae WHERE `+auditWhere(employeeObjects)+` AND (`).
-			add(`ae.object_type <> '`+fc.KindSession+`' AND `).reach("ae.account_id", sc.Audit).
+			add(`ae.object_type NOT IN ('`+fc.KindSession+`', '`+fc.KindLocation+`') AND `).reach("ae.account_id", sc.Audit).
+			add(` OR ae.object_type = '`+fc.KindLocation+`' AND `).reach("ae.account_id", sc.Audit).add(" AND ").reach("ae.account_id", sc.Locations).
 			add(` OR ae.object_type = '`+fc.KindSession+`' AND EXISTS (SELECT 1 FROM sessions ss WHERE ss.id = ae.object_id AND `).
 			reach("ss.card_account_id", sc.Sessions).add(" AND ").reach("ss.card_account_id", sc.Audit).add(")) ORDER BY ae.id")
 		r.Audit, err = rowsOf(ctx, tx, scanAudit, q.String(), q.args...)

@@ -174,7 +174,7 @@ func TestEraseEmployeeLeavesNoTrace(t *testing.T) {
 }
 
 func everything(providerID fc.ID) fc.RecordScope {
-	return fc.RecordScope{Scope: fc.ProviderScope(providerID), Sessions: fc.Everything, Audit: fc.Everything}
+	return fc.RecordScope{Scope: fc.ProviderScope(providerID), Locations: fc.Everything, Sessions: fc.Everything, Audit: fc.Everything}
 }
 
 // reportText is one report's rows as text and its summed figures.
@@ -289,7 +289,7 @@ func TestEmployeeRecordScope(t *testing.T) {
 			{"audit of another account", mine, fc.Reach{AccountIDs: []fc.ID{other.ID}}, 1, 0},
 		} {
 			r, err := s.EmployeeRecord(ctx, fc.RecordScope{Scope: fc.Scope{ProviderID: w.Provider.ID, Reach: mine},
-				Sessions: tt.sessions, Audit: tt.audit}, w.Employee.ID)
+				Locations: mine, Sessions: tt.sessions, Audit: tt.audit}, w.Employee.ID)
 			if err != nil {
 				t.Fatal(err)
 			}

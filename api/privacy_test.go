@@ -1,0 +1,103 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	fc "github.com/fleetcharge/fleetcharge"
+)
+
+// employeeExport and userExport are the parts of the export documents the
+// tests read.
+type employeeExport struct {
+	Employee   fc.Employee       `json:"employee"`
+	Cards      []fc.Card         `json:"cards"`
+	Homes      []fc.Location     `json:"home_locations"`
+	Sessions   []map[string]any  `json:"sessions"`
+	Statements []json.RawMessage `json:"statements"`
+	Audit      []map[string]any  `json:"audit_events"`
+}
+
+type userExport struct {
+	User        fc.User          `json:"user"`
+	Assignments []fc.Assignment  `json:"role_assignments"`
+	APITokens   []map[string]any `json:"api_tokens"`
+	WebSessions []map[string]any `json:"web_sessions"`
+	Audit       []map[string]any `json:"audit_events"`
+}
+
+func init() {
+	coverage["GET /api/v1/employees/{id}/export"] = exGet
+	coverage["GET /api/v1/users/{id}/export"] = exGet
+	coverage["POST /api/v1/employees/{id}/erase"] = exDelete
+	coverage["POST /api/v1/users/{id}/erase"] = exDelete
+}
+
+// TestPrivacyAPI checks the export and erasure routes: who may export an
+// employee (provider admins and fleet managers of its organization; an
+// account admin sees it but may not, 403; others do not see it, 404), who
+// may export and erase users and employees (provider admins), and that an
+// erased employee's export and the employee list no longer hold its name.
+func TestPrivacyAPI(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		employee := "/api/v1/employees/" + w.north1.employee.String()
+		for _, tt := range []struct {
+			who  string
+			want int
+		}{
+			{admin, http.StatusOK}, {holdingMgr, http.StatusOK}, {northFleet, http.StatusOK},
+			{northAdmin, http.StatusForbidden}, {northFacility, http.StatusNotFound}, {southFleet, http.StatusNotFound},
+			{otherAdmin, http.StatusNotFound}, {nobody, http.StatusNotFound},
+		} {
+			r := w.do(tt.who, http.MethodGet, employee+"/export", nil)
+			if r.status != tt.want {
+				t.Errorf("%s exports the employee: %d, want %d; %s", tt.who, r.status, tt.want, r.body)
+			}
+			if r.status == http.StatusOK {
+				var got employeeExport
+				r.json(t, &got)
+				if got.Employee.Name != "N Driver" || len(got.Cards) != 1 || len(got.Sessions) != 1 || len(got.Audit) == 0 || got.Statements == nil {
+					t.Errorf("%s's export: %s", tt.who, r.body)
+				}
+			}
+		}
+		fleetUser := "/api/v1/users/" + w.users[northFleet].String()
+		for _, who := range []string{holdingMgr, northFleet, northAdmin, otherAdmin} {
+			if r := w.do(who, http.MethodGet, fleetUser+"/export", nil); r.status != http.StatusNotFound {
+				t.Errorf("%s exports a user: %d; %s", who, r.status, r.body)
+			}
+			if r := w.do(who, http.MethodPost, employee+"/erase", nil); r.status != http.StatusNotFound && r.status != http.StatusForbidden {
+				t.Errorf("%s erases the employee: %d; %s", who, r.status, r.body)
+			}
+		}
+		if r := w.do(northFleet, http.MethodPost, employee+"/erase", nil); r.status != http.StatusForbidden {
+			t.Errorf("a fleet manager erases its employee: %d, want 403", r.status)
+		}
+		var u userExport
+		w.do(admin, http.MethodGet, fleetUser+"/export", nil).want(t, http.StatusOK).json(t, &u)
+		if u.User.ID != w.users[northFleet] || len(u.Assignments) == 0 || strings.Contains(string(w.do(admin, http.MethodGet, fleetUser+"/export", nil).body), "hash") {
+			t.Errorf("the user's export: %+v", u)
+		}
+		w.do(admin, http.MethodPost, "/api/v1/users/"+w.users[admin].String()+"/erase", nil).want(t, http.StatusUnprocessableEntity)
+		w.do(admin, http.MethodPost, fleetUser+"/erase", nil).want(t, http.StatusNoContent)
+		w.do(admin, http.MethodGet, fleetUser+"/export", nil).want(t, http.StatusOK).json(t, &u)
+		if !u.User.Disabled || u.User.Name != fc.ErasedUserName || len(u.Assignments) != 0 || len(u.APITokens) != 0 {
+			t.Errorf("the user after its erasure: %+v", u)
+		}
+		w.do(northFleet, http.MethodGet, "/api/v1/me/access", nil).want(t, http.StatusUnauthorized)
+
+		w.do(admin, http.MethodPost, employee+"/erase", nil).want(t, http.StatusNoContent)
+		for _, path := range []string{employee + "/export", employee, "/api/v1/employees", "/api/v1/audit-events?object_type=employee&object_id=" + w.north1.employee.String()} {
+			if body := string(w.do(admin, http.MethodGet, path, nil).want(t, http.StatusOK).body); strings.Contains(body, "N Driver") {
+				t.Errorf("%s after the erasure holds the name: %s", path, body)
+			}
+		}
+		var got employeeExport
+		w.do(admin, http.MethodGet, employee+"/export", nil).want(t, http.StatusOK).json(t, &got)
+		if got.Employee.Name != fc.ErasedEmployeeName || len(got.Sessions) != 1 || len(got.Cards) != 0 {
+			t.Errorf("the employee after its erasure: %+v", got)
+		}
+	})
+}
