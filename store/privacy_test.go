@@ -302,3 +302,92 @@ func TestEmployeeRecordScope(t *testing.T) {
 		wantCode(t, "the record of an employee out of reach", err, fc.ENotFound)
 	})
 }
+
+// TestEraseUserLeavesNoTrace erases a user who signed in, holds a role,
+// an API token, a web session and a password reset, changed its own name
+// and made changes of its own, then looks for its e-mail and names in
+// every text column of every table and, on SQLite, the raw file and WAL;
+// its sign-in data must be gone and the audit events it made must name
+// ErasedUserName as their actor.
+func TestEraseUserLeavesNoTrace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := fc.WithActor(context.Background(), fc.Actor{Label: "admin@provider.test"})
+		w := mustWorld(t, s, "eraseuser")
+		all := fc.ProviderScope(w.Provider.ID)
+		u := &fc.User{ProviderID: w.Provider.ID, Email: erasedEmail, Name: erasedOldName, PasswordHash: "hash", TOTPSecret: "SECRET"}
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateUser(ctx, all, u.ID, func(u *fc.User) error { u.Name = erasedName; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateAssignment(ctx, &fc.Assignment{ProviderID: w.Provider.ID, UserID: u.ID, Role: fc.RoleFleetManager, OrganizationID: w.Org.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreateAPIToken(ctx, &fc.APIToken{UserID: u.ID, Name: erasedName + "'s laptop", Hash: "tokenhash"}); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		if err := s.CreateWebSession(ctx, &fc.WebSession{ID: "wsid", UserID: u.ID, Stage: "full", CSRFToken: "csrf", CreatedAt: now,
+			LastSeenAt: now, ExpiresAt: now.Add(time.Hour), RemoteAddr: "198.51.100.7", UserAgent: erasedNumber}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CreatePasswordReset(ctx, &fc.PasswordReset{TokenHash: "reset", UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		byUser := fc.WithActor(context.Background(), fc.Actor{UserID: u.ID, Label: erasedEmail, RemoteAddr: "198.51.100.7"})
+		if _, err := s.UpdateCard(byUser, all, w.Card.ID, func(c *fc.Card) error { c.Status = fc.CardInactive; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		r, err := s.UserRecord(ctx, all, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Assignments) != 1 || len(r.APITokens) != 1 || len(r.WebSessions) != 1 || len(r.Acted) != 1 || len(r.Audit) < 3 ||
+			r.APITokens[0].Hash != "" || r.WebSessions[0].ID != "" {
+			t.Fatalf("record before: %+v", r)
+		}
+
+		if err := s.EraseUser(ctx, all, u.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		got, err := s.User(ctx, all, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.PasswordHash != "" || got.TOTPSecret != "" || !got.Disabled || got.Name != fc.ErasedUserName {
+			t.Errorf("the user after its erasure: %+v", got)
+		}
+		r, err = s.UserRecord(ctx, all, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Assignments)+len(r.APITokens)+len(r.WebSessions) != 0 || len(r.Acted) != 1 ||
+			r.Acted[0].Actor != fc.ErasedUserName || r.Acted[0].RemoteAddr != "" {
+			t.Errorf("record after: %+v", r)
+		}
+		if _, err := s.WebSession(ctx, "wsid"); fc.ErrorCode(err) != fc.ENotFound {
+			t.Errorf("the web session after the erasure: %v", err)
+		}
+		noNeedle(t, "the export", fmt.Sprintf("%+v", r))
+		noNeedleInTables(t, "the database", s.DB())
+		if s.Engine() == "sqlite" {
+			path := strings.TrimPrefix(s.URL, "sqlite://")
+			for _, f := range []string{path, path + "-wal"} {
+				b, err := os.ReadFile(f)
+				if os.IsNotExist(err) {
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, n := range erasedNeedles {
+					if bytes.Contains(bytes.ToLower(b), bytes.ToLower([]byte(n))) {
+						t.Errorf("%s holds %q", filepath.Base(f), n)
+					}
+				}
+			}
+		}
+	})
+}
