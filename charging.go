@@ -128,6 +128,10 @@ type ChargingStore interface {
 	SetConnection(ctx context.Context, stationID ID, online bool, version string, at time.Time) error
 	RecordHeartbeat(ctx context.Context, stationID ID, at time.Time) error
 	RecordStatus(ctx context.Context, stationID ID, connectorID int, status, errorCode string, at time.Time) error
+	// RecordStatusReport stores a connector's status as RecordStatus does,
+	// and adds the report, with its vendor error code, to the connector's
+	// status history (connector 0's too).
+	RecordStatusReport(ctx context.Context, r StatusReport) error
 	// CardAuth loads what deciding on idTag at the station needs.
 	CardAuth(ctx context.Context, stationID ID, idTag string) (CardAuth, error)
 	// StartTransaction opens a session. A repeat of the same request (same

@@ -99,3 +99,24 @@ type MeterValueStore interface {
 	// found. A masked session's samples are the station side's: returned.
 	MeterValues(ctx context.Context, s SessionScope, sessionID ID) ([]MeterSample, error)
 }
+
+// StatusReport is a connector's status as a station reported it
+// (StatusNotification): connector 0 is the station as a whole.
+type StatusReport struct {
+	StationID       ID        `json:"-"`
+	ConnectorID     int       `json:"connector_id"`
+	Status          string    `json:"status"`
+	ErrorCode       string    `json:"error_code,omitempty"`
+	VendorErrorCode string    `json:"vendor_error_code,omitempty"`
+	VendorID        string    `json:"vendor_id,omitempty"`
+	Info            string    `json:"info,omitempty"`
+	At              time.Time `json:"at"`
+}
+
+// StatusHistoryStore keeps the history of connectors' statuses.
+type StatusHistoryStore interface {
+	// StatusHistory returns the station's latest status reports, newest
+	// first, at most limit. The caller has checked that the station may be
+	// read.
+	StatusHistory(ctx context.Context, stationID ID, limit int) ([]StatusReport, error)
+}

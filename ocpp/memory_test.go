@@ -29,6 +29,7 @@ func (nullStore) RecordHeartbeat(context.Context, fc.ID, time.Time) error       
 func (nullStore) RecordStatus(context.Context, fc.ID, int, string, string, time.Time) error {
 	return nil
 }
+func (nullStore) RecordStatusReport(context.Context, fc.StatusReport) error { return nil }
 func (nullStore) CardAuth(context.Context, fc.ID, string) (fc.CardAuth, error) {
 	return fc.CardAuth{}, nil
 }

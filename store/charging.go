@@ -123,30 +123,78 @@ func (s *Store) RecordHeartbeat(ctx context.Context, stationID fc.ID, at time.Ti
 	})
 }
 
-// RecordStatus stores a connector's status as of at. A status older than
-// the stored one (a message that arrived out of order) changes nothing. A
-// connector the station was not registered with is added, so that the
-// station's own account of its connectors wins. Connector 0, the station as
-// a whole, is not a charge point: its status is not kept.
+// RecordStatus stores a connector's status as of at: RecordStatusReport
+// without a vendor error code.
 func (s *Store) RecordStatus(ctx context.Context, stationID fc.ID, connectorID int, status, errorCode string, at time.Time) error {
-	if connectorID < 0 || connectorID > MaxConnectors {
+	return s.RecordStatusReport(ctx, fc.StatusReport{StationID: stationID, ConnectorID: connectorID, Status: status, ErrorCode: errorCode, At: at})
+}
+
+// RecordStatusReport stores a connector's status as of the report's time,
+// and adds the report to the station's status history, once (a repeat adds
+// nothing), in one write. A status older than the stored one (a message
+// that arrived out of order) changes the connector's status not, but joins
+// the history in its place. A connector the station was not registered with
+// is added, so that the station's own account of its connectors wins.
+// Connector 0, the station as a whole, is not a charge point: its status is
+// kept in the history only.
+func (s *Store) RecordStatusReport(ctx context.Context, r fc.StatusReport) error {
+	if r.ConnectorID < 0 || r.ConnectorID > MaxConnectors {
 		return fc.Invalid(map[string]string{"connector_id": fmt.Sprintf("must be between 0 and %d", MaxConnectors)})
 	}
-	if connectorID == 0 {
-		return nil // nothing to keep, and no transaction to pay for
+	if r.At.IsZero() {
+		r.At = s.now()
 	}
 	return s.writeState(ctx, func(tx *sql.Tx) error {
-		if _, err := chargingStation(ctx, tx, stationID); err != nil {
+		if _, err := chargingStation(ctx, tx, r.StationID); err != nil {
 			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO status_history (station_id, connector_id, at, status, error_code,
+			vendor_error_code, vendor_id, info, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (station_id, connector_id, at, status, error_code) DO NOTHING`,
+			int64(r.StationID), r.ConnectorID, ms(r.At), clip(r.Status, 50), clip(r.ErrorCode, 50), clip(r.VendorErrorCode, 50),
+			clip(r.VendorID, 255), clip(r.Info, 50), ms(s.now())); err != nil {
+			return err
+		}
+		if r.ConnectorID == 0 {
+			return nil // no charge point, and no transaction to pay for
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO charge_points (station_id, connector_id, status, error_code, status_at)
 			VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (station_id, connector_id) DO UPDATE
 			SET status = excluded.status, error_code = excluded.error_code, status_at = excluded.status_at
 			WHERE charge_points.status_at IS NULL OR charge_points.status_at <= excluded.status_at`,
-			int64(stationID), connectorID, clip(status, 50), clip(errorCode, 50), ms(at))
+			int64(r.StationID), r.ConnectorID, clip(r.Status, 50), clip(r.ErrorCode, 50), ms(r.At))
 		return err
 	})
+}
+
+// StatusHistory returns the station's latest status reports, newest first,
+// at most limit (100 when limit is not between 1 and 1000).
+func (s *Store) StatusHistory(ctx context.Context, stationID fc.ID, limit int) ([]fc.StatusReport, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var out []fc.StatusReport
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		out = nil
+		rows, err := tx.QueryContext(ctx, `SELECT connector_id, at, status, error_code, vendor_error_code, vendor_id, info
+			FROM status_history WHERE station_id = $1 ORDER BY at DESC, connector_id DESC LIMIT $2`, int64(stationID), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r := fc.StatusReport{StationID: stationID}
+			var at int64
+			if err := rows.Scan(&r.ConnectorID, &at, &r.Status, &r.ErrorCode, &r.VendorErrorCode, &r.VendorID, &r.Info); err != nil {
+				return err
+			}
+			r.At = fromMS(at)
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	return out, err
 }
 
 // CardAuth loads what deciding on idTag at the station needs: the card with

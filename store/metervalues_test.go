@@ -229,3 +229,51 @@ func TestMeterValuesRetention(t *testing.T) {
 		}
 	})
 }
+
+func TestStatusHistory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		w := mustWorld(t, s, "Hist")
+		reports := []fc.StatusReport{
+			{ConnectorID: 1, Status: "Charging", At: march.Add(2 * time.Minute)},
+			{ConnectorID: 1, Status: "Faulted", ErrorCode: "GroundFailure", VendorErrorCode: "E-0042", VendorID: "com.alfen", Info: "RCD tripped", At: march.Add(3 * time.Minute)},
+			{ConnectorID: 1, Status: "Preparing", At: march.Add(time.Minute)}, // late: history only
+			{ConnectorID: 0, Status: "Unavailable", At: march.Add(4 * time.Minute)},
+		}
+		for _, r := range append(reports, reports...) { // each sent twice
+			r.StationID = w.Station.ID
+			if err := s.RecordStatusReport(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.StatusHistory(ctx, w.Station.ID, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines []string
+		for _, r := range got {
+			lines = append(lines, fmt.Sprintf("%s %d %s %s %s %s %s", r.At.Format("15:04"), r.ConnectorID, r.Status, r.ErrorCode, r.VendorErrorCode, r.VendorID, r.Info))
+		}
+		sameLines(t, "history", lines, []string{
+			"08:04 0 Unavailable    ",
+			"08:03 1 Faulted GroundFailure E-0042 com.alfen RCD tripped",
+			"08:02 1 Charging    ",
+			"08:01 1 Preparing    ",
+		})
+		st, err := s.Station(ctx, fc.StationScope{ProviderID: w.Provider.ID, Reach: fc.Everything}, w.Station.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cp := range st.ChargePoints {
+			if cp.ConnectorID == 1 && (cp.Status != "Faulted" || cp.ErrorCode != "GroundFailure") {
+				t.Errorf("connector 1 = %+v, want Faulted with GroundFailure (the latest)", cp)
+			}
+		}
+		if got, err := s.StatusHistory(ctx, w.Station.ID, 2); err != nil || len(got) != 2 {
+			t.Errorf("limit 2: %d reports, err %v", len(got), err)
+		}
+		if err := s.RecordStatusReport(ctx, fc.StatusReport{StationID: 999999, ConnectorID: 0, Status: "Available", At: march}); !fc.IsCode(err, fc.ENotFound) {
+			t.Errorf("unknown station: err = %v, want not_found", err)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,5 +60,30 @@ func TestSessionCurveChart(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantNotIn(t, "session without samples", get(t, b, "/sessions/"+other.Session.ID.String(), http.StatusOK), "chart-curve", "Signed meter readings")
+	})
+}
+
+// TestStationStatusHistory: a station's page lists its connectors' status
+// reports, newest first, with the vendor's error code, escaped.
+func TestStationStatusHistory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newDemoWorld(t, st)
+		ctx := context.Background()
+		id := w.one(t, `SELECT s.id FROM stations s JOIN accounts a ON a.id = s.account_id WHERE a.name LIKE 'Meridian Consulting GmbH%' ORDER BY s.id`)
+		at := time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC)
+		for _, r := range []fc.StatusReport{
+			{StationID: id, ConnectorID: 1, Status: "Charging", At: at},
+			{StationID: id, ConnectorID: 1, Status: "Faulted", ErrorCode: "GroundFailure", VendorErrorCode: "E<42>", VendorID: "com.alfen", Info: "RCD", At: at.Add(time.Minute)},
+		} {
+			if err := st.RecordStatusReport(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page := get(t, w.as(t, facilitiesDE), "/stations/"+id.String(), http.StatusOK)
+		wantIn(t, "station page", page, "Status history", "GroundFailure", "E&lt;42&gt; (com.alfen)", "RCD")
+		hist := page[strings.Index(page, "Status history"):]
+		if i, j := strings.Index(hist, "GroundFailure"), strings.Index(hist, ">Charging<"); i < 0 || j < i {
+			t.Errorf("the Faulted report should come before the older Charging one")
+		}
 	})
 }

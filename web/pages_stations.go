@@ -250,6 +250,9 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 			{Text: cp.ErrorCode}, {Text: v.when(cp.StatusAt)}})
 	}
 	b.Tables = append(b.Tables, cps)
+	if err := s.stationStatusHistory(ctx, v, st, b); err != nil {
+		return err
+	}
 	if err := s.stationOCPPTables(ctx, v, st, b); err != nil {
 		return err
 	}
@@ -519,6 +522,38 @@ func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request, v *view) er
 		b.Facts = append(b.Facts, fact{Label: "Signed meter readings", Value: strconv.Itoa(len(x.SignedMeterData)) + " (OCMF, as the station sent them: signed_meter_data in the API)"})
 	}
 	s.show(w, r, v, http.StatusOK, "detail", "Session "+x.ID.String(), b)
+	return nil
+}
+
+// statusHistoryRows bounds the status history a station page shows.
+const statusHistoryRows = 50
+
+// stationStatusHistory adds the station's latest connector status reports,
+// with the vendors' error codes, to its page, which has read the station.
+func (s *Server) stationStatusHistory(ctx context.Context, v *view, st *fc.Station, b *detailBody) error {
+	hs, ok := s.app.Store.(fc.StatusHistoryStore)
+	if !ok {
+		return nil
+	}
+	reports, err := hs.StatusHistory(ctx, st.ID, statusHistoryRows)
+	if err != nil {
+		return err
+	}
+	t := table{Caption: "Status history (latest " + strconv.Itoa(statusHistoryRows) + ")",
+		Columns: []string{"At", "Connector", "Status", "Error", "Vendor error", "Info"}, Empty: "No status reported yet."}
+	for _, r := range reports {
+		connector := strconv.Itoa(r.ConnectorID)
+		if r.ConnectorID == 0 {
+			connector = "station"
+		}
+		vendor := r.VendorErrorCode
+		if r.VendorID != "" && vendor != "" {
+			vendor += " (" + r.VendorID + ")"
+		}
+		t.Rows = append(t.Rows, []cell{{Text: v.when(r.At)}, {Text: connector}, {Text: r.Status, Class: "cp-" + strings.ToLower(r.Status)},
+			{Text: r.ErrorCode}, {Text: vendor}, {Text: r.Info}})
+	}
+	b.Tables = append(b.Tables, t)
 	return nil
 }
 

@@ -22,3 +22,20 @@ CREATE TABLE meter_values (
 
 -- The retention job drops samples by age.
 CREATE INDEX meter_values_at ON meter_values (at);
+
+-- The status history of stations' connectors: every StatusNotification
+-- received, once per (station, connector, time, status, error code), with
+-- the vendor's error code and text. Connector 0 is the station as a whole.
+CREATE TABLE status_history (
+    station_id        BIGINT  NOT NULL REFERENCES stations(id) ON DELETE CASCADE,
+    connector_id      INTEGER NOT NULL,
+    at                BIGINT  NOT NULL,
+    status            TEXT    NOT NULL,
+    error_code        TEXT    NOT NULL DEFAULT '',
+    vendor_error_code TEXT    NOT NULL DEFAULT '',
+    vendor_id         TEXT    NOT NULL DEFAULT '',
+    info              TEXT    NOT NULL DEFAULT '',
+    received_at       BIGINT  NOT NULL,
+    PRIMARY KEY (station_id, connector_id, at, status, error_code)
+);
+CREATE INDEX status_history_station_at ON status_history (station_id, at);
