@@ -1,12 +1,17 @@
 package api_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 
 	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/leaktest"
 )
 
 // employeeExport and userExport are the parts of the export documents the
@@ -100,4 +105,77 @@ func TestPrivacyAPI(t *testing.T) {
 			t.Errorf("the employee after its erasure: %+v", got)
 		}
 	})
+}
+
+// TestErasedEmployeeInNoExport erases an employee with a home location, a
+// card, a session and a history of changes, then reads every report in
+// JSON, CSV and XLSX (each sheet's XML), on both sides, and every list of
+// the API as the provider admin: none holds the erased name (or the
+// earlier one), e-mail, employee number or home address.
+func TestErasedEmployeeInNoExport(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		ctx := fc.WithActor(context.Background(), fc.Actor{Label: "test"})
+		all := fc.ProviderScope(w.provider)
+		needles := []string{"N Driver", "Quentin Zyx", "quentin.zyx@example.test", "EMP-31337", "7 Xylophone Street"}
+		_, err := w.st.UpdateEmployee(ctx, all, w.north1.employee, func(e *fc.Employee) error {
+			e.Name, e.Email, e.EmployeeNumber = "Quentin Zyx", "quentin.zyx@example.test", "EMP-31337"
+			return nil
+		})
+		check(t, err)
+		check(t, w.st.CreateLocation(ctx, &fc.Location{ProviderID: w.provider, AccountID: w.northAcc, Name: "Quentin Zyx home",
+			Kind: fc.LocationHome, Address: "7 Xylophone Street", EmployeeID: w.north1.employee}))
+		w.do(admin, http.MethodPost, "/api/v1/employees/"+w.north1.employee.String()+"/erase", nil).want(t, http.StatusNoContent)
+
+		var paths []string
+		for _, name := range fc.Reports {
+			for _, format := range []string{"json", "csv", "xlsx"} {
+				for _, side := range []string{"&side=card", "&side=station"} {
+					paths = append(paths, "/api/v1/reports/"+name+"?"+leaktest.Period+"&format="+format+side)
+				}
+			}
+		}
+		for _, list := range []string{"organizations", "accounts", "employees", "cards", "locations", "charge-groups", "stations",
+			"sessions", "users", "role-assignments", "audit-events"} {
+			paths = append(paths, "/api/v1/"+list+"?limit=500")
+		}
+		paths = append(paths, "/api/v1/employees/"+w.north1.employee.String()+"/export")
+		for _, path := range paths {
+			r := w.do(admin, http.MethodGet, path, nil)
+			if r.status == http.StatusBadRequest && strings.Contains(path, "side=") {
+				continue // a report that has one side only
+			}
+			r.want(t, http.StatusOK)
+			text := string(r.body)
+			if strings.Contains(path, "format=xlsx") {
+				text = xlsxText(t, r.body)
+			}
+			for _, n := range needles {
+				if strings.Contains(strings.ToLower(text), strings.ToLower(n)) {
+					t.Errorf("%s holds %q", path, n)
+				}
+			}
+			if strings.Contains(path, "employees?") && !strings.Contains(text, fc.ErasedEmployeeName) {
+				t.Errorf("%s does not show the erased employee", path)
+			}
+		}
+	})
+}
+
+// xlsxText returns the text of every file of an XLSX workbook.
+func xlsxText(t *testing.T, b []byte) string {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("not an XLSX file: %v", err)
+	}
+	var sb strings.Builder
+	for _, f := range z.File {
+		rc, err := f.Open()
+		check(t, err)
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		check(t, err)
+		sb.Write(data)
+	}
+	return sb.String()
 }
