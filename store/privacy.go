@@ -464,3 +464,35 @@ func (s *Store) afterErasure(ctx context.Context, tables ...string) error {
 	}
 	return fc.Errorf(fc.EUnavailable, "the erasure is stored, but readers kept the write-ahead log from being emptied: try the erasure again")
 }
+
+// auditPruneBatch is how many audit events one write of PruneAuditEvents
+// deletes, so that a first run over a long log does not hold the writer.
+const auditPruneBatch = 1000
+
+// PruneAuditEvents deletes the audit events recorded before before, a batch
+// per write, and returns how many it deleted. The records of erasures
+// (employee.erase, user.erase) stay: they hold no personal value, and they
+// tell which erasures to repeat after restoring an older backup
+// (docs/PRIVACY.md).
+func (s *Store) PruneAuditEvents(ctx context.Context, before time.Time) (int64, error) {
+	var total int64
+	for {
+		var n int64
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events
+				WHERE at < $1 AND action NOT IN ('employee.erase', 'user.erase') ORDER BY id LIMIT $2)`, ms(before), auditPruneBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < auditPruneBatch {
+			return total, nil
+		}
+	}
+}

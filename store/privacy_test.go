@@ -391,3 +391,43 @@ func TestEraseUserLeavesNoTrace(t *testing.T) {
 		}
 	})
 }
+
+// TestPruneAuditEvents checks that pruning deletes the audit events older
+// than the limit, keeps the newer ones and the records of erasures.
+func TestPruneAuditEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := fc.WithActor(context.Background(), fc.Actor{Label: "test"})
+		at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		s.Now = func() time.Time { return at }
+		w := mustWorld(t, s, "prune")
+		all := fc.ProviderScope(w.Provider.ID)
+		if err := s.EraseEmployee(ctx, all, w.Employee.ID); err != nil {
+			t.Fatal(err)
+		}
+		old, err := s.AuditEvents(ctx, all, fc.AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		at = at.AddDate(1, 0, 0)
+		mustEmployee(t, s, w.Account, "Newer")
+
+		n, err := s.PruneAuditEvents(ctx, at.Add(-time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := int64(len(old) - 1); n != want {
+			t.Errorf("pruned %d events, want %d", n, want)
+		}
+		left, err := s.AuditEvents(ctx, all, fc.AuditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, e := range left {
+			actions = append(actions, e.Action)
+		}
+		if got, want := strings.Join(actions, " "), "employee.erase employee.create"; got != want {
+			t.Errorf("left %s, want %s", got, want)
+		}
+	})
+}
