@@ -15,8 +15,8 @@ import (
 // within a scope, and the erasure of a person's identity. docs/PRIVACY.md
 // says what each engine guarantees after an erasure.
 
-// auditAbout appends the audit events of the provider about the objects
-// that the subquery of kind selects (object_id IN (subquery)).
+// auditObjects names the objects of a kind whose audit events are about a
+// person: those the subquery selects (object_id IN (subquery)).
 type auditObjects struct {
 	kind string
 	sub  string // SELECT of IDs; $1 is the provider, $2 the person
@@ -375,11 +375,20 @@ func (ev erasedValues) scrub(v any, key string) any {
 	return v
 }
 
-// in reports whether s contains one of the erased values.
+// minErasedLen is the length from which an erased value is looked for
+// inside other texts; a shorter one (an employee number "7") only where a
+// text is that value, lest every text with a "7" in it be erased.
+const minErasedLen = 4
+
+// in reports whether s contains one of the erased values (case apart),
+// or is one of the short ones.
 func (ev erasedValues) in(s string) bool {
-	l := strings.ToLower(s)
+	l := strings.ToLower(strings.TrimSpace(s))
 	for _, v := range ev {
-		if v = strings.ToLower(strings.TrimSpace(v)); v != "" && strings.Contains(l, v) {
+		v = strings.ToLower(strings.TrimSpace(v))
+		switch {
+		case v == "":
+		case len(v) < minErasedLen && l == v, len(v) >= minErasedLen && strings.Contains(l, v):
 			return true
 		}
 	}
