@@ -446,16 +446,23 @@ func scrubAudit(ctx context.Context, tx *sql.Tx, e fc.AuditEvent, erased erasedV
 }
 
 // afterErasure removes the erased values from the database's storage
-// outside the erasing transaction. On SQLite, secure_delete (set on every
+// outside the erasing transaction. The planner's statistics sample column
+// values (SQLite's sqlite_stat4 the keys of indexes such as users' e-mail,
+// PostgreSQL's pg_statistic the common values of every column): where
+// they exist, the touched tables are analysed again, so that the samples
+// are drawn from what is left. On SQLite, secure_delete (set on every
 // connection) has overwritten the freed space; a truncating checkpoint
-// moves the write-ahead log into the file and empties it, so the old
+// then moves the write-ahead log into the file and empties it, so the old
 // versions of the pages are gone from both. On PostgreSQL, VACUUM of the
 // touched tables prunes the dead row versions, so that no later backup or
 // query finds them (see docs/PRIVACY.md for what stays on disk).
 func (s *Store) afterErasure(ctx context.Context, tables ...string) error {
 	if s.Engine() == "postgres" {
-		_, err := s.writer.ExecContext(ctx, `VACUUM `+strings.Join(tables, ", "))
+		_, err := s.writer.ExecContext(ctx, `VACUUM (ANALYZE) `+strings.Join(tables, ", "))
 		return s.mapErr(err)
+	}
+	if err := s.reanalyze(ctx, tables); err != nil {
+		return err
 	}
 	for i := 0; i < 50; i++ {
 		var busy, logPages, done int
@@ -472,6 +479,29 @@ func (s *Store) afterErasure(ctx context.Context, tables ...string) error {
 		}
 	}
 	return fc.Errorf(fc.EUnavailable, "the erasure is stored, but readers kept the write-ahead log from being emptied: try the erasure again")
+}
+
+// reanalyze analyses the tables again on SQLite when the database has
+// statistics (Analyze made them), sampling as Analyze does.
+func (s *Store) reanalyze(ctx context.Context, tables []string) error {
+	conn, err := s.writer.Conn(ctx)
+	if err != nil {
+		return s.mapErr(err)
+	}
+	defer conn.Close()
+	var stats int
+	if err := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'`).Scan(&stats); err != nil || stats == 0 {
+		return s.mapErr(err)
+	}
+	if _, err := conn.ExecContext(ctx, `PRAGMA analysis_limit = 1000`); err != nil {
+		return s.mapErr(err)
+	}
+	for _, t := range tables {
+		if _, err := conn.ExecContext(ctx, `ANALYZE `+t); err != nil {
+			return s.mapErr(err)
+		}
+	}
+	return nil
 }
 
 // auditPruneBatch is how many audit events one write of PruneAuditEvents
