@@ -428,14 +428,16 @@ func bodyValues(body string, keys map[string]bool) []string {
 
 // scrubAudit rewrites the bodies of one audit event without the erased
 // values; a non-empty actor replaces the event's actor label and drops its
-// address.
+// address, as does an actor label holding an erased value.
 func scrubAudit(ctx context.Context, tx *sql.Tx, e fc.AuditEvent, erased erasedValues, actor string) error {
 	before, after := erased.body(e.Before), erased.body(e.After)
 	label, addr := e.Actor, e.RemoteAddr
 	if actor != "" {
 		label, addr = actor, ""
 	} else if erased.in(label) {
-		label = "erased"
+		// The person acted without being signed in (a sign-in): its
+		// address is its own too.
+		label, addr = "erased", ""
 	}
 	if before == e.Before && after == e.After && label == e.Actor && addr == e.RemoteAddr {
 		return nil

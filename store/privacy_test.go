@@ -348,6 +348,10 @@ func TestEraseUserLeavesNoTrace(t *testing.T) {
 		if _, err := s.UpdateCard(byUser, all, w.Card.ID, func(c *fc.Card) error { c.Status = fc.CardInactive; return nil }); err != nil {
 			t.Fatal(err)
 		}
+		signingIn := fc.WithActor(context.Background(), fc.Actor{Label: erasedEmail, RemoteAddr: "198.51.100.9"})
+		if err := s.RecordSignIn(signingIn, u.ID, "password"); err != nil {
+			t.Fatal(err)
+		}
 		r, err := s.UserRecord(ctx, all, u.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -385,6 +389,9 @@ func TestEraseUserLeavesNoTrace(t *testing.T) {
 			t.Errorf("the web session after the erasure: %v", err)
 		}
 		noNeedle(t, "the export", fmt.Sprintf("%+v", r))
+		if text := fmt.Sprintf("%+v", r); strings.Contains(text, "198.51.100.9") || strings.Contains(text, "198.51.100.7") {
+			t.Errorf("the export after the erasure holds the user's address: %s", text)
+		}
 		noNeedleInTables(t, "the database", s.DB())
 		if s.Engine() == "sqlite" {
 			path := strings.TrimPrefix(s.URL, "sqlite://")
