@@ -49,7 +49,10 @@ type Config struct {
 	SessionAbsolute time.Duration // a session ends this long after sign-in: 12 hours
 	PendingTTL      time.Duration // how long a sign-in may wait for its TOTP code: 5 minutes
 	ResetTTL        time.Duration // how long a password reset token works: 1 hour
-	Secure          bool          // cookies only over HTTPS (serving TLS)
+	// ExpiredKeep is how long ended web sessions and used or expired
+	// password resets are kept before they are deleted: 24 hours.
+	ExpiredKeep time.Duration
+	Secure      bool // cookies only over HTTPS (serving TLS)
 	// RequireTOTPFor lists the roles that need a second factor when their
 	// provider requires it: fleet and facility managers.
 	RequireTOTPFor  []fc.Role
@@ -88,6 +91,7 @@ func New(st Store, cfg Config) *Service {
 	def(&cfg.SessionAbsolute, 12*time.Hour)
 	def(&cfg.PendingTTL, 5*time.Minute)
 	def(&cfg.ResetTTL, time.Hour)
+	def(&cfg.ExpiredKeep, 24*time.Hour)
 	def(&cfg.FailureWindow, 15*time.Minute)
 	if cfg.RequireTOTPFor == nil {
 		cfg.RequireTOTPFor = []fc.Role{fc.RoleFleetManager, fc.RoleFacilityManager}
@@ -391,7 +395,7 @@ func (s *Service) prune(ctx context.Context, now time.Time) {
 	if !due {
 		return
 	}
-	if err := s.Store.DeleteExpiredAuth(ctx, now.Add(-24*time.Hour)); err != nil {
+	if err := s.Store.DeleteExpiredAuth(ctx, now.Add(-s.Config.ExpiredKeep)); err != nil {
 		s.Logger.Warn("prune expired sessions", "err", err)
 	}
 }

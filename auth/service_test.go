@@ -310,6 +310,33 @@ func TestSessionExpiry(t *testing.T) {
 	})
 }
 
+// TestExpiredSessionsDeleted checks that expired web sessions are deleted
+// once they have been over for Config.ExpiredKeep, and not before.
+func TestExpiredSessionsDeleted(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st, false)
+		f.svc.Config.ExpiredKeep = 2 * time.Hour
+		f.user("ann@example.com", nil)
+		sessions := func() (n int) {
+			if err := st.DB().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM web_sessions`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		f.mustSignIn("ann@example.com") // expires 12 hours after sign-in
+		f.advance(13 * time.Hour)       // over for an hour: kept
+		f.mustSignIn("ann@example.com")
+		if n := sessions(); n != 2 {
+			t.Errorf("%d web sessions an hour after the first ended, want both kept", n)
+		}
+		f.advance(90 * time.Minute) // the first over for 2.5 hours, the second for 1
+		f.mustSignIn("ann@example.com")
+		if n := sessions(); n != 2 {
+			t.Errorf("%d web sessions, want 2: the first deleted, the second and the new one kept", n)
+		}
+	})
+}
+
 func TestChangePasswordRevokesSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		f := newFixture(t, st, false)

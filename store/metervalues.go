@@ -227,18 +227,25 @@ func (s *Store) PruneMeterValues(ctx context.Context, before time.Time) (int64, 
 }
 
 // RetainMeterValues drops, every period until ctx ends, the samples older
-// than keep (PruneMeterValues), a first time at once. A failed run is
-// logged and tried again at the next period.
+// than keep (PruneMeterValues), a first time at once.
 func (s *Store) RetainMeterValues(ctx context.Context, keep, every time.Duration, log *slog.Logger) {
+	s.Retain(ctx, "meter values", keep, every, s.PruneMeterValues, log)
+}
+
+// Retain runs prune, every period until ctx ends and a first time at once,
+// on what is older than keep. A failed run is logged and tried again at the
+// next period; what is named what in the logs.
+func (s *Store) Retain(ctx context.Context, what string, keep, every time.Duration,
+	prune func(ctx context.Context, before time.Time) (int64, error), log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := s.PruneMeterValues(ctx, s.now().Add(-keep))
+		n, err := prune(ctx, s.now().Add(-keep))
 		switch {
 		case err != nil && !errors.Is(err, context.Canceled):
-			log.Error("meter values retention", "err", err)
+			log.Error("retention", "of", what, "err", err)
 		case n > 0:
-			log.Info("meter values dropped", "samples", n, "older_than", keep.String())
+			log.Info("retention dropped", "of", what, "rows", n, "older_than", keep.String())
 		}
 		select {
 		case <-ctx.Done():

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -53,6 +54,12 @@ type Config struct {
 	// RetainMeterValues, when positive, is how long the sessions' meter
 	// value samples are kept; older ones are dropped every hour.
 	RetainMeterValues time.Duration
+	// RetainAuditEvents, when positive, is how long audit events are kept
+	// (the records of erasures stay); older ones are dropped every hour.
+	RetainAuditEvents time.Duration
+	// RetainWebSessions is how long ended web sessions and expired
+	// password resets are kept before they are deleted; 0 is 24 hours.
+	RetainWebSessions time.Duration
 }
 
 // Main is the serving process: the store, the HTTP server with the web
@@ -71,8 +78,8 @@ type Main struct {
 	stopReload  context.CancelFunc
 	// backups takes the scheduled backups; nil without BackupDir.
 	backups *backupSchedule
-	// stopRetain ends the meter values retention; retained is closed when
-	// it has.
+	// stopRetain ends the retention jobs; retained is closed when they
+	// have.
 	stopRetain context.CancelFunc
 	retained   chan struct{}
 }
@@ -151,15 +158,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.backups != nil {
 		m.backups.start()
 	}
-	if m.cfg.RetainMeterValues > 0 {
-		var retainCtx context.Context
-		retainCtx, m.stopRetain = context.WithCancel(context.WithoutCancel(ctx))
-		m.retained = make(chan struct{})
-		go func() {
-			defer close(m.retained)
-			m.Store.RetainMeterValues(retainCtx, m.cfg.RetainMeterValues, time.Hour, log)
-		}()
-	}
+	m.startRetention(ctx, log)
 	go func() {
 		var err error
 		if m.cfg.TLSCert != "" {
@@ -255,7 +254,7 @@ func (m *Main) handler() (http.Handler, error) {
 		reg.MustRegister(m.backups.collectors()...)
 	}
 
-	authSvc := auth.New(m.Store, auth.Config{Secure: m.cfg.TLSCert != "", BaseURL: m.cfg.BaseURL})
+	authSvc := auth.New(m.Store, auth.Config{Secure: m.cfg.TLSCert != "", BaseURL: m.cfg.BaseURL, ExpiredKeep: m.cfg.RetainWebSessions})
 	authSvc.Mailer = m.cfg.Mailer
 	authSvc.Logger = m.cfg.Logger
 	m.ocpp = ocpp.NewServer(ocpp.Config{Store: m.Store, Logger: m.cfg.Logger, Authorities: m.authorities})
@@ -385,6 +384,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	backupEvery := fs.Duration("backup-every", 24*time.Hour, "the interval of scheduled backups")
 	backupKeep := fs.Int("backup-keep", 7, "how many scheduled backups to keep, the newest")
 	retain := fs.String("retain-meter-values", envOr("FLEETCHARGE_RETAIN_METER_VALUES", ""), "drop the sessions' meter value samples older than this (2160h, or 90d), keeping the sessions and their signed readings; empty: keep them for ever")
+	retainAudit := fs.String("retain-audit-events", envOr("FLEETCHARGE_RETAIN_AUDIT_EVENTS", ""), "drop audit events older than this (2160h, or 730d), keeping the records of erasures; empty: keep them for ever")
+	retainWeb := fs.String("retain-web-sessions", envOr("FLEETCHARGE_RETAIN_WEB_SESSIONS", "24h"), "delete ended web sessions and expired password resets this long after they ended")
 	proxies := fs.String("trusted-proxies", envOr("FLEETCHARGE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -393,7 +394,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	retention, err := parseRetention(*retain)
+	retention, err := parseRetention("retain-meter-values", *retain)
+	if err != nil {
+		return err
+	}
+	auditRetention, err := parseRetention("retain-audit-events", *retainAudit)
+	if err != nil {
+		return err
+	}
+	webRetention, err := parseRetention("retain-web-sessions", *retainWeb)
 	if err != nil {
 		return err
 	}
@@ -409,7 +418,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--tls-cert and --tls-key go together")
 	}
 	cfg := Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, BaseURL: *baseURL, Logger: newLogger(stderr), Out: stdout, TrustedProxies: trusted,
-		BackupDir: *backupDir, BackupEvery: *backupEvery, BackupKeep: *backupKeep, RetainMeterValues: retention}
+		BackupDir: *backupDir, BackupEvery: *backupEvery, BackupKeep: *backupKeep, RetainMeterValues: retention,
+		RetainAuditEvents: auditRetention, RetainWebSessions: webRetention}
 	if *smtpURL != "" {
 		if *baseURL == "" {
 			return fmt.Errorf("--smtp needs --base-url, the address the reset links point to")
@@ -430,9 +440,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return errors.Join(err, m.Close())
 }
 
-// parseRetention reads a retention period: a Go duration or a number of
-// days ("90d"); empty is for ever (0).
-func parseRetention(v string) (time.Duration, error) {
+// parseRetention reads the retention period of a flag: a Go duration or a
+// number of days ("90d"); empty is for ever (0).
+func parseRetention(flag, v string) (time.Duration, error) {
 	if v = strings.TrimSpace(v); v == "" {
 		return 0, nil
 	}
@@ -443,7 +453,7 @@ func parseRetention(v string) (time.Duration, error) {
 		d = time.Duration(n) * 24 * time.Hour
 	}
 	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("--retain-meter-values %q: want a positive duration (2160h) or number of days (90d)", v)
+		return 0, fmt.Errorf("--%s %q: want a positive duration (2160h) or number of days (90d)", flag, v)
 	}
 	return d, nil
 }
@@ -459,4 +469,35 @@ func openURL(scheme string, addr net.Addr) string {
 		host = "localhost"
 	}
 	return scheme + "://" + net.JoinHostPort(host, port) + "/"
+}
+
+// startRetention starts the retention jobs that the configuration asks
+// for, each hourly and once at start; Close stops them.
+func (m *Main) startRetention(ctx context.Context, log *slog.Logger) {
+	type job struct {
+		what  string
+		keep  time.Duration
+		prune func(context.Context, time.Time) (int64, error)
+	}
+	var jobs []job
+	if m.cfg.RetainMeterValues > 0 {
+		jobs = append(jobs, job{"meter values", m.cfg.RetainMeterValues, m.Store.PruneMeterValues})
+	}
+	if m.cfg.RetainAuditEvents > 0 {
+		jobs = append(jobs, job{"audit events", m.cfg.RetainAuditEvents, m.Store.PruneAuditEvents})
+	}
+	if len(jobs) == 0 {
+		return
+	}
+	var retainCtx context.Context
+	retainCtx, m.stopRetain = context.WithCancel(context.WithoutCancel(ctx))
+	m.retained = make(chan struct{})
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Go(func() { m.Store.Retain(retainCtx, j.what, j.keep, time.Hour, j.prune, log) })
+	}
+	go func() {
+		wg.Wait()
+		close(m.retained)
+	}()
 }
