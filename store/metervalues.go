@@ -203,25 +203,29 @@ const pruneBatch = 200
 // per write, and returns how many it dropped. Sessions stay, and so do
 // signed readings: they are the proof of a session's energy.
 func (s *Store) PruneMeterValues(ctx context.Context, before time.Time) (int64, error) {
+	return deleteInBatches(ctx, s.writeState, `DELETE FROM meter_values WHERE at < $1 AND signed_data IS NULL AND session_id IN
+		(SELECT DISTINCT session_id FROM meter_values WHERE at < $2 AND signed_data IS NULL LIMIT $3)`,
+		ms(before), ms(before), pruneBatch)
+}
+
+// deleteInBatches runs a DELETE bounded to a batch, one write each time,
+// until one deletes nothing, and returns the rows deleted in all: a long
+// retention run never holds the writer for long.
+func deleteInBatches(ctx context.Context, write func(context.Context, func(*sql.Tx) error) error, stmt string, args ...any) (int64, error) {
 	var total int64
 	for {
 		var n int64
-		err := s.writeState(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, `DELETE FROM meter_values WHERE at < $1 AND signed_data IS NULL AND session_id IN
-				(SELECT DISTINCT session_id FROM meter_values WHERE at < $2 AND signed_data IS NULL LIMIT $3)`,
-				ms(before), ms(before), pruneBatch)
+		err := write(ctx, func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, stmt, args...)
 			if err != nil {
 				return err
 			}
 			n, err = res.RowsAffected()
 			return err
 		})
-		if err != nil {
-			return total, err
-		}
 		total += n
-		if n == 0 {
-			return total, nil
+		if err != nil || n == 0 {
+			return total, err
 		}
 	}
 }

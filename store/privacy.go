@@ -516,24 +516,6 @@ const auditPruneBatch = 1000
 // tell which erasures to repeat after restoring an older backup
 // (docs/PRIVACY.md).
 func (s *Store) PruneAuditEvents(ctx context.Context, before time.Time) (int64, error) {
-	var total int64
-	for {
-		var n int64
-		err := s.write(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events
-				WHERE at < $1 AND action NOT IN ('employee.erase', 'user.erase') ORDER BY id LIMIT $2)`, ms(before), auditPruneBatch)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
-			return err
-		})
-		if err != nil {
-			return total, err
-		}
-		total += n
-		if n < auditPruneBatch {
-			return total, nil
-		}
-	}
+	return deleteInBatches(ctx, s.write, `DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events
+		WHERE at < $1 AND action NOT IN ('employee.erase', 'user.erase') ORDER BY id LIMIT $2)`, ms(before), auditPruneBatch)
 }
