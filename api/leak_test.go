@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 
@@ -132,7 +131,7 @@ func TestNoRouteLeaks(t *testing.T) {
 		w := leaktest.New(t, st)
 		srv := api.New(api.Config{Store: st, Auth: w.Auth, Commander: offline{}, Logger: slog.New(slog.DiscardHandler)})
 		routes := srv.Routes()
-		lw := &leakWalk{t: t, w: w, srv: srv, tokens: map[string]string{}, found: map[string]bool{}, seen: map[string]bool{}}
+		lw := &leakWalk{Findings: leaktest.NewFindings(w), t: t, w: w, srv: srv, tokens: map[string]string{}}
 		for _, p := range leaktest.Personas {
 			lw.tokens[p] = w.APIToken(t, p)
 		}
@@ -145,7 +144,7 @@ func TestNoRouteLeaks(t *testing.T) {
 				lw.route(rt, how, p)
 			}
 		}
-		lw.report()
+		lw.Report(t, "route")
 	})
 }
 
@@ -175,37 +174,11 @@ func (offline) Call(ctx context.Context, identity, action string, req any) (json
 }
 
 type leakWalk struct {
+	*leaktest.Findings
 	t      *testing.T
 	w      *leaktest.World
 	srv    *api.Server
 	tokens map[string]string
-	n      int
-	found  map[string]bool // failures, each once
-	seen   map[string]bool // markers some reader of theirs was shown
-}
-
-// fail records one failure of a route as a persona.
-func (lw *leakWalk) fail(key, persona, format string, args ...any) {
-	lw.found[fmt.Sprintf("%s as %s: ", key, persona)+fmt.Sprintf(format, args...)] = true
-}
-
-// report fails with every failure found, and for every marker that none
-// of its readers was shown: the walk would not notice it leak either.
-func (lw *leakWalk) report() {
-	for _, m := range lw.w.Markers {
-		if len(m.Readers) > 0 && !lw.seen[m.Value] {
-			lw.t.Errorf("no route showed %s (%s) to any of %v: the walk cannot tell whether it leaks", m.What, m.Value, m.Readers)
-		}
-	}
-	var fs []string
-	for f := range lw.found {
-		fs = append(fs, f)
-	}
-	sort.Strings(fs)
-	for _, f := range fs {
-		lw.t.Error(f)
-	}
-	lw.t.Logf("%d requests", lw.n)
 }
 
 // call sends one request and checks its response for leaks. want is the
@@ -225,37 +198,14 @@ func (lw *leakWalk) call(key, persona, method, target string, body any, want int
 	req.Header.Set("Authorization", "Bearer "+lw.tokens[persona])
 	rec := httptest.NewRecorder()
 	lw.srv.ServeHTTP(rec, req)
-	lw.n++
 	got := rec.Body.Bytes()
-	// Headers too: a file name, a Location.
-	var head strings.Builder
-	for k, vs := range rec.Header() {
-		head.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
-	}
 	// A value the request itself carries is the client's own, not a leak.
-	var forbidden []leaktest.Marker
-	for _, m := range lw.w.Forbidden(persona) {
-		if !strings.Contains(strings.ToLower(target+string(data)), strings.ToLower(m.Value)) {
-			forbidden = append(forbidden, m)
-		}
-	}
-	var readable []leaktest.Marker
-	for _, m := range lw.w.Markers {
-		if slices.Contains(m.Readers, persona) && !lw.seen[m.Value] {
-			readable = append(readable, m)
-		}
-	}
-	for _, m := range leaktest.Leaks(got, readable) {
-		lw.seen[m.Value] = true
-	}
-	for _, m := range append(leaktest.Leaks(got, forbidden), leaktest.Leaks([]byte(head.String()), forbidden)...) {
-		lw.fail(key, persona, "%s %s shows %s (%s)", method, target, m.What, m.Value)
-	}
+	lw.Look(key, persona, method+" "+target, target+string(data), got, rec.Header())
 	if rec.Code == http.StatusInternalServerError {
-		lw.fail(key, persona, "%s %s: 500", method, target)
+		lw.Fail(key, persona, "%s %s: 500", method, target)
 	}
 	if want != 0 && rec.Code != want {
-		lw.fail(key, persona, "%s %s: status %d, want %d: %.160s", method, target, rec.Code, want, got)
+		lw.Fail(key, persona, "%s %s: status %d, want %d: %.160s", method, target, rec.Code, want, got)
 	}
 	return rec.Code, got
 }
@@ -308,7 +258,7 @@ func (lw *leakWalk) route(rt api.RouteInfo, how, p string) {
 		for _, b := range lw.createBodies(rt.Path, p) {
 			code, got := lw.call(key, p, rt.Method, rt.Path, b, 0)
 			if code < 400 && !(rt.Path == "/api/v1/sessions/bulk" && bulkFailed(got)) {
-				lw.fail(key, p, "POST %s with %v: status %d, want an error: %.300s", rt.Path, b, code, got)
+				lw.Fail(key, p, "POST %s with %v: status %d, want an error: %.300s", rt.Path, b, code, got)
 			}
 		}
 	case exExplain:
@@ -376,12 +326,12 @@ func (lw *leakWalk) list(rt api.RouteInfo, p string) {
 			}
 			var page struct{ Data []map[string]any }
 			if err := json.Unmarshal(body, &page); err != nil {
-				lw.fail(key, p, "GET %s: %v", target, err)
+				lw.Fail(key, p, "GET %s: %v", target, err)
 				continue
 			}
 			for _, row := range page.Data {
 				if !shows(row, name, o.ID) {
-					lw.fail(key, p, "GET %s selects row %v, which does not show %s %s", target, row["id"], name, o.ID)
+					lw.Fail(key, p, "GET %s selects row %v, which does not show %s %s", target, row["id"], name, o.ID)
 				}
 			}
 		}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strings"
 	"testing"
 
@@ -147,7 +146,7 @@ func TestNoPageLeaks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pw := &pageWalk{t: t, w: w, srv: srv, grants: map[string]*auth.Grant{}, found: map[string]bool{}, seen: map[string]bool{}}
+		pw := &pageWalk{Findings: leaktest.NewFindings(w), t: t, w: w, srv: srv, grants: map[string]*auth.Grant{}}
 		for _, p := range leaktest.Personas {
 			g, err := w.Auth.SignIn(context.Background(), w.Users[p].Email, w.Password, auth.Client{Addr: "192.0.2.30"})
 			if err != nil || g.Session.Stage != auth.StageActive {
@@ -171,7 +170,7 @@ func TestNoPageLeaks(t *testing.T) {
 				pw.page(pattern, how, p)
 			}
 		}
-		pw.report()
+		pw.Report(t, "page")
 	})
 }
 
@@ -198,36 +197,11 @@ func TestPageLeakCoverage(t *testing.T) {
 }
 
 type pageWalk struct {
+	*leaktest.Findings
 	t      *testing.T
 	w      *leaktest.World
 	srv    *Server
 	grants map[string]*auth.Grant
-	n      int
-	found  map[string]bool // failures, each once
-	seen   map[string]bool // markers some reader of theirs was shown
-}
-
-func (pw *pageWalk) fail(pattern, persona, format string, args ...any) {
-	pw.found[fmt.Sprintf("%s as %s: ", pattern, persona)+fmt.Sprintf(format, args...)] = true
-}
-
-// report fails with every failure found, and for every marker that none of
-// its readers was shown on any page: the walk would not notice it leak.
-func (pw *pageWalk) report() {
-	for _, m := range pw.w.Markers {
-		if len(m.Readers) > 0 && !pw.seen[m.Value] {
-			pw.t.Errorf("no page showed %s (%s) to any of %v: the walk cannot tell whether it leaks", m.What, m.Value, m.Readers)
-		}
-	}
-	var fs []string
-	for f := range pw.found {
-		fs = append(fs, f)
-	}
-	sort.Strings(fs)
-	for _, f := range fs {
-		pw.t.Error(f)
-	}
-	pw.t.Logf("%d requests", pw.n)
 }
 
 // call sends one request as the persona and checks the answer for leaks.
@@ -249,49 +223,18 @@ func (pw *pageWalk) call(pattern, persona, method, target string, form url.Value
 	req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: g.Token})
 	rec := httptest.NewRecorder()
 	pw.srv.ServeHTTP(rec, req)
-	pw.n++
 	sent := target
 	for _, vs := range form {
 		sent += " " + strings.Join(vs, " ")
 	}
-	sent = strings.ToLower(sent)
-	var forbidden, readable []leaktest.Marker
-	for _, m := range pw.w.Markers {
-		switch {
-		case !contains(m.Readers, persona) && !strings.Contains(sent, strings.ToLower(m.Value)):
-			forbidden = append(forbidden, m)
-		case contains(m.Readers, persona) && !pw.seen[m.Value]:
-			readable = append(readable, m)
-		}
-	}
-	body := rec.Body.Bytes()
-	// Headers too: a file name, a Location.
-	var head strings.Builder
-	for k, vs := range rec.Header() {
-		head.WriteString(k + ": " + strings.Join(vs, ", ") + "\n")
-	}
-	for _, m := range leaktest.Leaks(body, readable) {
-		pw.seen[m.Value] = true
-	}
-	for _, m := range append(leaktest.Leaks(body, forbidden), leaktest.Leaks([]byte(head.String()), forbidden)...) {
-		pw.fail(pattern, persona, "%s %s shows %s (%s)", method, target, m.What, m.Value)
-	}
+	pw.Look(pattern, persona, method+" "+target, sent, rec.Body.Bytes(), rec.Header())
 	if rec.Code == http.StatusInternalServerError {
-		pw.fail(pattern, persona, "%s %s: 500", method, target)
+		pw.Fail(pattern, persona, "%s %s: 500", method, target)
 	}
 	if want != 0 && rec.Code != want {
-		pw.fail(pattern, persona, "%s %s: status %d, want %d (to %s)", method, target, rec.Code, want, rec.Header().Get("Location"))
+		pw.Fail(pattern, persona, "%s %s: status %d, want %d (to %s)", method, target, rec.Code, want, rec.Header().Get("Location"))
 	}
 	return rec
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if x == y {
-			return true
-		}
-	}
-	return false
 }
 
 // kindOfPage returns the kind of object a page path's first segment names.
@@ -359,7 +302,7 @@ func (pw *pageWalk) page(pattern, how, p string) {
 		for _, form := range pw.createForms(path, p) {
 			rec := pw.call(pattern, p, method, path, form, 0)
 			if loc := rec.Header().Get("Location"); strings.Contains(loc, "done=created") || (path == "/migrations/run" && rec.Code == http.StatusSeeOther) {
-				pw.fail(pattern, p, "POST %s with %v: created %s", path, form, loc)
+				pw.Fail(pattern, p, "POST %s with %v: created %s", path, form, loc)
 			}
 		}
 	case wAccess:
