@@ -253,11 +253,13 @@ func (r response) ids(t *testing.T) []string {
 	return out
 }
 
-// fakeCommander answers remote commands for the stations marked online.
+// fakeCommander answers remote commands for the stations marked online:
+// with the reply set for the action, or Accepted.
 type fakeCommander struct {
-	online map[string]bool
-	calls  []string
-	last   any
+	online  map[string]bool
+	calls   []string
+	last    any
+	replies map[string]string // by action
 }
 
 func (f *fakeCommander) Call(ctx context.Context, identity, action string, req any) (json.RawMessage, error) {
@@ -266,5 +268,8 @@ func (f *fakeCommander) Call(ctx context.Context, identity, action string, req a
 	}
 	f.calls = append(f.calls, identity+" "+action)
 	f.last = req
+	if reply, ok := f.replies[action]; ok {
+		return json.RawMessage(reply), nil
+	}
 	return json.RawMessage(`{"status":"Accepted"}`), nil
 }

@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -84,6 +85,54 @@ func TestDeviceModelCommandsAPI(t *testing.T) {
 		}
 		if !slices.Equal(w.cmd.calls, sent) {
 			t.Errorf("refused commands reached stations: %v", w.cmd.calls[len(sent):])
+		}
+	})
+}
+
+// TestConfigurationKept checks that what a station answers to a
+// configuration read is kept in its device model: an OCPP 1.6
+// GetConfiguration's keys with their values and read-only flags, an OCPP
+// 2.0.1 GetVariables' accepted attributes; a rejected attribute is not.
+// Both engines.
+func TestConfigurationKept(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		ctx := fc.WithActor(context.Background(), fc.Actor{Label: "test"})
+		w.cmd.online[w.north1.identity] = true
+		w.cmd.online[w.south1.identity] = true
+		check(t, w.st.SetConnection(ctx, w.north1.station, true, fc.OCPP201, time.Now()))
+		check(t, w.st.SetConnection(ctx, w.south1.station, true, fc.OCPP16, time.Now()))
+		w.cmd.replies = map[string]string{
+			"GetConfiguration": `{"configurationKey":[{"key":"HeartbeatInterval","readonly":false,"value":"300"},` +
+				`{"key":"NumberOfConnectors","readonly":true,"value":"2"},{"key":"AuthorizationKey","readonly":false}],"unknownKey":["Nope"]}`,
+			"GetVariables": `{"getVariableResult":[{"attributeStatus":"Accepted","attributeValue":"600","component":{"name":"OCPPCommCtrlr"},"variable":{"name":"HeartbeatInterval"}},` +
+				`{"attributeStatus":"UnknownVariable","component":{"name":"OCPPCommCtrlr"},"variable":{"name":"Nope"}}]}`,
+		}
+		w.do(admin, "POST", "/api/v1/stations/"+w.south1.station.String()+"/commands/get-configuration", map[string]any{}).want(t, http.StatusOK)
+		w.do(admin, "POST", "/api/v1/stations/"+w.north1.station.String()+"/commands/get-variables",
+			map[string]any{"variables": []any{map[string]any{"component": "OCPPCommCtrlr", "variable": "HeartbeatInterval"},
+				map[string]any{"component": "OCPPCommCtrlr", "variable": "Nope"}}}).want(t, http.StatusOK)
+
+		kept := func(station fc.ID) map[string]string {
+			model, err := w.st.DeviceModel(ctx, station)
+			check(t, err)
+			out := map[string]string{}
+			for _, v := range model {
+				value := "<none>"
+				if v.Value != nil {
+					value = *v.Value
+				}
+				out[v.Component+"."+v.Variable] = value + " " + v.Mutability
+			}
+			return out
+		}
+		want16 := map[string]string{"Configuration.HeartbeatInterval": "300 ReadWrite", "Configuration.NumberOfConnectors": "2 ReadOnly",
+			"Configuration.AuthorizationKey": "<none> ReadWrite"}
+		if got := kept(w.south1.station); !maps.Equal(got, want16) {
+			t.Errorf("OCPP 1.6 configuration kept: %v, want %v", got, want16)
+		}
+		want201 := map[string]string{"OCPPCommCtrlr.HeartbeatInterval": "600 "}
+		if got := kept(w.north1.station); !maps.Equal(got, want201) {
+			t.Errorf("OCPP 2.0.1 variables kept: %v, want %v", got, want201)
 		}
 	})
 }

@@ -345,6 +345,9 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 		return nil, err
 	}
 	res := &CommandResult{StationID: st.ID, Command: cmd.Name, Action: action, Reply: reply}
+	if err := s.recordConfiguration(ctx, st.ID, action, reply); err != nil {
+		return nil, err
+	}
 	if cmd.Name == CommandReserveNow {
 		res.ReservationID = cmd.ReservationID
 	}
