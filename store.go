@@ -228,6 +228,7 @@ type Store interface {
 	AccountStore
 	AssetStore
 	SessionStore
+	MeterValueStore
 	ChargingStore
 	UserStore
 	AuditStore

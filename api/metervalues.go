@@ -5,9 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	fc "github.com/fleetcharge/fleetcharge"
-	"github.com/fleetcharge/fleetcharge/access"
 )
 
 // meterSampleView is one sample of a session's charging curve.
@@ -47,11 +44,7 @@ func (s *Server) meterValues(w http.ResponseWriter, r *http.Request) error {
 	if err := s.query(r).err(); err != nil {
 		return err
 	}
-	st, ok := s.app.Store.(fc.MeterValueStore)
-	if !ok {
-		return fc.Errorf(fc.EUnavailable, "the store keeps no meter values")
-	}
-	xs, err := st.MeterValues(r.Context(), access.SessionScopeFor(subj), id)
+	xs, err := s.app.SessionMeterValues(r.Context(), subj, id)
 	if err != nil {
 		return err
 	}

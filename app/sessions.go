@@ -21,6 +21,12 @@ func (s *Service) Session(ctx context.Context, subj access.Subject, id fc.ID) (*
 	return s.Store.Session(ctx, access.SessionScopeFor(subj), id)
 }
 
+// SessionMeterValues returns the charging curve of a session the subject
+// may read. A masked session's curve is the station side's: returned.
+func (s *Service) SessionMeterValues(ctx context.Context, subj access.Subject, id fc.ID) ([]fc.MeterSample, error) {
+	return s.Store.MeterValues(ctx, access.SessionScopeFor(subj), id)
+}
+
 // ImportPermission is what importing a session needs on the card's account,
 // and on the station's account for a session on an own station. An import
 // writes history and money into reports, as an asset migration does, so it

@@ -510,14 +510,12 @@ func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request, v *view) er
 			n.fact("Station account", fc.KindAccount, x.StationAccountID))
 	}
 	b.Facts = append(b.Facts, fact{Label: "Location", Value: strings.TrimSpace(x.LocationKind + " " + x.LocationName)}, fact{Label: "Source", Value: x.Source})
-	if mv, ok := s.app.Store.(fc.MeterValueStore); ok {
-		// The curve is the station side's: shown on a masked session too.
-		samples, err := mv.MeterValues(ctx, access.SessionScopeFor(v.Subj), x.ID)
-		if err != nil {
-			return err
-		}
-		b.Curve = newCurveChart(x, samples, v.Loc)
+	// The curve is the station side's: shown on a masked session too.
+	samples, err := s.app.SessionMeterValues(ctx, v.Subj, x.ID)
+	if err != nil {
+		return err
 	}
+	b.Curve = newCurveChart(x, samples, v.Loc)
 	if len(x.SignedMeterData) > 0 {
 		b.Facts = append(b.Facts, fact{Label: "Signed meter readings", Value: strconv.Itoa(len(x.SignedMeterData)) + " (OCMF, as the station sent them: signed_meter_data in the API)"})
 	}
