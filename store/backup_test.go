@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,7 +40,7 @@ func TestBackupRestoreVerify(t *testing.T) {
 				t.Errorf("a backup over an existing file: %v, want %s", err, fc.EConflict)
 			}
 
-			target := EmptyDatabase(t, engine)
+			target := storetest.EmptyDatabase(t, engine)
 			if err := store.Restore(ctx, file, target); err != nil {
 				t.Fatal(err)
 			}
@@ -140,36 +138,6 @@ func TestBackupRefusesOldPGDump(t *testing.T) {
 	}
 }
 
-// EmptyDatabase returns the URL of a new, empty database of the engine,
-// removed when the test ends: a file, or on PostgreSQL a database of its own
-// (a restore keeps the schema name of its backup, which exists already in
-// the test database).
-func EmptyDatabase(t *testing.T, engine string) string {
-	t.Helper()
-	if engine == "sqlite" {
-		return "sqlite://" + filepath.Join(t.TempDir(), "restored.db")
-	}
-	base := os.Getenv(storetest.EnvPostgres)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("fct_restore_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
 // TestBackupPublicSchema backs up a PostgreSQL database that works in the
 // schema public, as most do, and restores it into a new database whose
 // public schema exists already, empty.
@@ -178,7 +146,7 @@ func TestBackupPublicSchema(t *testing.T) {
 		t.Skip(storetest.EnvPostgres + " is not set")
 	}
 	ctx := context.Background()
-	src, err := store.Open(ctx, EmptyDatabase(t, "postgres"))
+	src, err := store.Open(ctx, storetest.EmptyDatabase(t, "postgres"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +170,7 @@ func TestBackupPublicSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareChecks(t, "verified", verified, want)
-	target := EmptyDatabase(t, "postgres")
+	target := storetest.EmptyDatabase(t, "postgres")
 	if err := store.Restore(ctx, file, target); err != nil {
 		t.Fatal(err)
 	}

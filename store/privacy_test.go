@@ -144,7 +144,7 @@ func TestEraseEmployeeLeavesNoTrace(t *testing.T) {
 		if err := s.Backup(ctx, file); err != nil {
 			t.Fatal(err)
 		}
-		target := EmptyDatabase(t, s.Engine())
+		target := storetest.EmptyDatabase(t, s.Engine())
 		if err := store.Restore(ctx, file, target); err != nil {
 			t.Fatal(err)
 		}

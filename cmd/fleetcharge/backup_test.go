@@ -3,10 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,7 +81,7 @@ func testBackupWhileCharging(t *testing.T, engine string) {
 		t.Error("the second run started no transaction: the backup ran without load")
 	}
 
-	restored := emptyDatabase(t, engine)
+	restored := storetest.EmptyDatabase(t, engine)
 	out.Reset()
 	if err := run(ctx, []string{"restore", "--from", file, "--db", restored}, &out, io.Discard); err != nil {
 		t.Fatalf("restore: %v", err)
@@ -140,34 +138,6 @@ func generateStations(t *testing.T, dbURL string, n int) string {
 		t.Fatalf("providers %v, %v; want one", providers, err)
 	}
 	return fmt.Sprintf("P%d-S", providers[0].ID)
-}
-
-// emptyDatabase returns the URL of a new, empty database: a file, or a
-// PostgreSQL database of its own, dropped when the test ends.
-func emptyDatabase(t *testing.T, engine string) string {
-	t.Helper()
-	if engine == "sqlite" {
-		return "sqlite://" + filepath.Join(t.TempDir(), "restored.db")
-	}
-	base := os.Getenv(storetest.EnvPostgres)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := fmt.Sprintf("fct_restore_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // TestScheduledBackups checks the schedule's naming, pruning and metrics,

@@ -8,10 +8,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver
 
@@ -103,5 +105,35 @@ func freshSchema(t testing.TB) string {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// EmptyDatabase returns the URL of a new, empty database of the engine,
+// removed when the test ends: a file, or on PostgreSQL a database of its own
+// (a restore keeps the schema name of its backup, which exists already in
+// the test database).
+func EmptyDatabase(t *testing.T, engine string) string {
+	t.Helper()
+	if engine == "sqlite" {
+		return "sqlite://" + filepath.Join(t.TempDir(), "restored.db")
+	}
+	base := os.Getenv(EnvPostgres)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := fmt.Sprintf("fct_restore_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+		admin.Close()
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
 	return u.String()
 }
