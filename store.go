@@ -230,6 +230,9 @@ type Store interface {
 	SessionStore
 	MeterValueStore
 	ChargingStore
+	StationJobStore
+	LocalListStore
+	ReservationStore
 	UserStore
 	AuditStore
 	Ping(ctx context.Context) error

@@ -36,6 +36,8 @@ type Config struct {
 	Commander Commander
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Operations runs station jobs and local lists; nil: none runs.
+	Operations *app.Operations
 }
 
 // Commander sends one OCPP call to a connected station and returns its
@@ -65,7 +67,7 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), byKey: map[string]*route{}}
-	s.app = &app.Service{Store: cfg.Store, Now: cfg.Now}
+	s.app = &app.Service{Store: cfg.Store, Now: cfg.Now, Operations: cfg.Operations}
 	if cfg.Commander != nil {
 		s.app.Commander = cfg.Commander
 	}

@@ -262,6 +262,9 @@ func (s *Server) table() []route {
 	rs = append(rs, s.reportRoutes()...)
 	rs = append(rs, s.migrationRoute())
 	rs = append(rs, s.privacyRoutes()...)
+	rs = append(rs, s.jobRoutes()...)
+	rs = append(rs, s.localListRoutes()...)
+	rs = append(rs, s.reservationRoutes()...)
 	return rs
 }
 

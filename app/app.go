@@ -38,6 +38,9 @@ type Service struct {
 	// Commander sends remote commands to stations (the OCPP endpoint's
 	// Server.Call); nil means remote commands are unavailable.
 	Commander Commander
+	// Operations is the station work beside requests (station jobs, local
+	// lists) that changes here wake; nil: none runs.
+	Operations *Operations
 }
 
 // Commander sends one OCPP call to the station with the identity and

@@ -77,6 +77,9 @@ func (s *Server) dispatch(ctx context.Context, c *conn, action string, payload j
 	resp, then := splitThen(resp)
 	if boot, ok := resp.(bootAnswer); ok && boot.accepted() {
 		c.accepted.Store(true)
+		// Work that follows a boot (a local list check) may call the
+		// station: it starts once the answer is sent.
+		then = andThen(then, func() { s.observe(c, fc.StationEvent{Kind: fc.EventBooted}) })
 	}
 	out, err = json.Marshal(resp)
 	if err != nil {

@@ -65,6 +65,9 @@ type Config struct {
 	// certificates (security profile 3; tls.go) and signs the ones they
 	// ask for (SignCertificate).
 	Authorities *Authorities
+	// Observer, when set, hears of connections, accepted boots, and
+	// firmware and diagnostics progress (fleetcharge.StationEvent).
+	Observer fc.StationObserver
 }
 
 // Server is the OCPP endpoint. It serves the WebSocket upgrade on
@@ -258,6 +261,7 @@ func (s *Server) connect(c *conn) error {
 		go old.close(websocket.StatusPolicyViolation, "replaced by a new connection")
 	}
 	s.log.Info("station connected", "station", c.identity, "remote", c.remote, "ocpp", c.ver.name)
+	s.observe(c, fc.StationEvent{Kind: fc.EventConnected})
 	return nil
 }
 
@@ -276,6 +280,22 @@ func (s *Server) disconnect(c *conn) {
 		s.log.Error("station disconnect", "station", c.identity, "err", err)
 	}
 	s.log.Info("station disconnected", "station", c.identity)
+	s.observe(c, fc.StationEvent{Kind: fc.EventDisconnected})
+}
+
+// observe tells the observer, if any, of an event on c's station.
+func (s *Server) observe(c *conn, e fc.StationEvent) {
+	s.notify(c.ctx, c.station, c.ver.name, e)
+}
+
+// notify tells the observer, if any, of an event on the station, which
+// speaks version.
+func (s *Server) notify(ctx context.Context, st *fc.Station, version string, e fc.StationEvent) {
+	if s.cfg.Observer == nil {
+		return
+	}
+	e.StationID, e.ProviderID, e.Identity, e.OCPPVersion, e.At = st.ID, st.ProviderID, st.Identity, version, s.now()
+	s.cfg.Observer.StationEvent(context.WithoutCancel(ctx), e)
 }
 
 // Close shuts the endpoint down: it refuses new connections, closes every

@@ -108,6 +108,14 @@ func splitThen(resp any) (any, func()) {
 	return resp, nil
 }
 
+// andThen returns work that does first, then second; first may be nil.
+func andThen(first, second func()) func() {
+	if first == nil {
+		return second
+	}
+	return func() { first(); second() }
+}
+
 // startThen starts the work the last answer left, in its own goroutine:
 // it may call the station, whose answer this goroutine has to read.
 func (c *conn) startThen() {

@@ -7,9 +7,8 @@ import (
 	fc "github.com/fleetcharge/fleetcharge"
 )
 
-// The OCPP 2.0.1 notifications below are acknowledged and logged: the
-// back office keeps nothing of them yet (firmware campaigns and charging
-// profiles will).
+// The OCPP 2.0.1 notifications below are acknowledged and logged; firmware
+// and log upload progress also goes to the observer (station jobs).
 
 type notifyEventRequest struct {
 	GeneratedAt string `json:"generatedAt"`
@@ -80,22 +79,34 @@ type requestStatus struct {
 	RequestID *int   `json:"requestId"`
 }
 
-// firmwareStatusNotification201 logs the progress of a firmware update.
+// firmwareStatusNotification201 logs the progress of a firmware update and
+// tells the observer.
 func (s *Server) firmwareStatusNotification201(ctx context.Context, st *fc.Station, payload json.RawMessage) (any, error) {
 	req, err := decode[requestStatus](payload)
 	if err != nil {
 		return nil, err
 	}
 	s.log.Info("firmware status", "station", st.Identity, "status", req.Status, "request", req.RequestID)
+	s.notify(ctx, st, fc.OCPP201, fc.StationEvent{Kind: fc.EventFirmwareStatus, Status: req.Status, RequestID: deref(req.RequestID)})
 	return empty{}, nil
 }
 
-// logStatusNotification logs the progress of a log upload.
+// logStatusNotification logs the progress of a log upload and tells the
+// observer, as a diagnostics status.
 func (s *Server) logStatusNotification(ctx context.Context, st *fc.Station, payload json.RawMessage) (any, error) {
 	req, err := decode[requestStatus](payload)
 	if err != nil {
 		return nil, err
 	}
 	s.log.Info("log upload status", "station", st.Identity, "status", req.Status, "request", req.RequestID)
+	s.notify(ctx, st, fc.OCPP201, fc.StationEvent{Kind: fc.EventDiagnosticsStatus, Status: req.Status, RequestID: deref(req.RequestID)})
 	return empty{}, nil
+}
+
+// deref returns *p, or 0 for nil.
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

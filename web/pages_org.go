@@ -29,6 +29,7 @@ func (s *Server) appRoutes() {
 	s.stationRoutes()
 	s.userRoutes()
 	s.migrationRoutes()
+	s.jobRoutes()
 }
 
 // home is the start page: the product for visitors, the dashboard for a

@@ -256,6 +256,12 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 	if err := s.stationOCPPTables(ctx, v, st, b); err != nil {
 		return err
 	}
+	if err := s.stationLocalList(ctx, v, st, b); err != nil {
+		return err
+	}
+	if err := s.stationReservations(ctx, v, st, b); err != nil {
+		return err
+	}
 	var active []fc.Session
 	if v.can(access.SessionsCardSideRead) || v.can(access.SessionsStationSideRead) {
 		b.Links = append(b.Links, link{"/sessions?station_id=" + st.ID.String(), "Sessions on this station"})

@@ -42,6 +42,8 @@ type Config struct {
 	Commander app.Commander
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Operations runs station jobs and local lists; nil: none runs.
+	Operations *app.Operations
 }
 
 // Server is the web application.
@@ -75,7 +77,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
 	if cfg.Store != nil {
-		s.app = &app.Service{Store: cfg.Store, Now: cfg.Now, Commander: cfg.Commander}
+		s.app = &app.Service{Store: cfg.Store, Now: cfg.Now, Commander: cfg.Commander, Operations: cfg.Operations}
 	}
 	names, err := fs.Glob(files, "templates/*.html")
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/fleetcharge/fleetcharge/api"
+	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/auth"
 	"github.com/fleetcharge/fleetcharge/ocpp"
 	"github.com/fleetcharge/fleetcharge/store"
@@ -82,6 +83,11 @@ type Main struct {
 	// have.
 	stopRetain context.CancelFunc
 	retained   chan struct{}
+	// operations runs station jobs and local lists; stopOperations ends
+	// them, and operated is closed when they have.
+	operations     *app.Operations
+	stopOperations context.CancelFunc
+	operated       chan struct{}
 }
 
 // NewMain returns a process for cfg; Run starts it.
@@ -159,6 +165,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.backups.start()
 	}
 	m.startRetention(ctx, log)
+	var opsCtx context.Context
+	opsCtx, m.stopOperations = context.WithCancel(context.WithoutCancel(ctx))
+	m.operated = make(chan struct{})
+	go func() {
+		defer close(m.operated)
+		m.operations.Run(opsCtx)
+	}()
 	go func() {
 		var err error
 		if m.cfg.TLSCert != "" {
@@ -227,6 +240,10 @@ func (m *Main) Close() error {
 		m.stopRetain()
 		<-m.retained
 	}
+	if m.stopOperations != nil {
+		m.stopOperations()
+		<-m.operated
+	}
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
 		defer cancel()
@@ -257,8 +274,10 @@ func (m *Main) handler() (http.Handler, error) {
 	authSvc := auth.New(m.Store, auth.Config{Secure: m.cfg.TLSCert != "", BaseURL: m.cfg.BaseURL, ExpiredKeep: m.cfg.RetainWebSessions})
 	authSvc.Mailer = m.cfg.Mailer
 	authSvc.Logger = m.cfg.Logger
-	m.ocpp = ocpp.NewServer(ocpp.Config{Store: m.Store, Logger: m.cfg.Logger, Authorities: m.authorities})
-	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc, Store: m.Store, Commander: m.ocpp})
+	m.operations = app.NewOperations(m.Store, m.cfg.Logger, nil)
+	m.ocpp = ocpp.NewServer(ocpp.Config{Store: m.Store, Logger: m.cfg.Logger, Authorities: m.authorities, Observer: m.operations})
+	m.operations.SetCommander(m.ocpp)
+	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc, Store: m.Store, Commander: m.ocpp, Operations: m.operations})
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +309,7 @@ func (m *Main) handler() (http.Handler, error) {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/ocpp/{identity}", m.ocpp)
-	mux.Handle("/api/v1/", api.New(api.Config{Store: m.Store, Logger: m.cfg.Logger, Auth: authSvc, Commander: m.ocpp}))
+	mux.Handle("/api/v1/", api.New(api.Config{Store: m.Store, Logger: m.cfg.Logger, Auth: authSvc, Commander: m.ocpp, Operations: m.operations}))
 	mux.Handle("/", webApp)
 	var h http.Handler = withQueryRule(mux)
 	h = withWriteDeadline(h, m.cfg.Timeouts.withDefaults().WriteIdle)

@@ -1,0 +1,5 @@
+package fleetcharge
+
+// StationJobStore keeps station jobs: one command over many stations, and
+// each station's progress (issue 19).
+type StationJobStore interface{}

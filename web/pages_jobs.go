@@ -1,0 +1,4 @@
+package web
+
+// jobRoutes registers the pages of station jobs.
+func (s *Server) jobRoutes() {}
