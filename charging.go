@@ -27,6 +27,9 @@ type StartTransaction struct {
 	IDTag       string
 	MeterStart  int64 // Wh
 	Timestamp   time.Time
+	// ReservationID is the reservationId the start names, if any: that
+	// reservation is used by the session (ReservationStore).
+	ReservationID *int
 }
 
 // StopTransaction is a station's StopTransaction request, resolved to the station.
@@ -59,6 +62,9 @@ type TransactionEvent struct {
 	MeterAt       time.Time
 	StoppedReason string        // of an Ended event; "" for Local
 	Samples       []MeterSample // its meter values, kept as the session's curve
+	// ReservationID is the reservationId the event names, if any: that
+	// reservation is used by the session (ReservationStore).
+	ReservationID *int
 }
 
 // The OCPP 2.0.1 transaction event types.
@@ -152,6 +158,11 @@ type ChargingStore interface {
 	// event and closing it on Ended. A repeat (same transaction and seqNo)
 	// changes nothing.
 	TransactionEvent(ctx context.Context, e TransactionEvent) (TransactionEventResult, error)
+	// EndReservation ends the station's active reservation with that
+	// reservationId as status (ReservationCancelled or ReservationExpired)
+	// at at: an OCPP 2.0.1 ReservationStatusUpdate, or an accepted
+	// cancel-reservation. None active is no error: it reports false.
+	EndReservation(ctx context.Context, stationID ID, ocppID int, status string, at time.Time) (bool, error)
 	// StationTransactionID returns the station's own ID of the session's
 	// transaction ("" for an OCPP 1.6 one); a session of another station is
 	// not found.

@@ -56,6 +56,9 @@ func (nullStore) SecurityEvents(context.Context, fc.ID, int) ([]fc.SecurityEvent
 	return nil, nil
 }
 func (nullStore) SeqGapSessions(context.Context, fc.ID, int) ([]fc.Session, error) { return nil, nil }
+func (nullStore) EndReservation(context.Context, fc.ID, int, string, time.Time) (bool, error) {
+	return false, nil
+}
 
 // rawUpgrade opens a WebSocket with a bare TCP connection and a handwritten
 // handshake, so that the client side costs next to nothing in this process.

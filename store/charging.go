@@ -351,6 +351,9 @@ func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*f
 		if err := markCardUsed(ctx, tx, cardID, t.Timestamp); err != nil {
 			return err
 		}
+		if err := useReservation(ctx, tx, st.ID, t.ConnectorID, t.ReservationID, cardID, fc.ID(id), t.Timestamp, true); err != nil {
+			return err
+		}
 		out, err = sessionByID(ctx, tx, st.ProviderID, fc.ID(id))
 		created = err == nil
 		return err

@@ -123,6 +123,9 @@ func (s *Store) TransactionEvent(ctx context.Context, e fc.TransactionEvent) (fc
 		if err := insertSamples(ctx, tx, x.id, e.Samples); err != nil {
 			return err
 		}
+		if err := useReservation(ctx, tx, st.ID, e.ConnectorID, e.ReservationID, 0, x.id, e.Timestamp, false); err != nil {
+			return err
+		}
 		if !x.stopped {
 			if err := s.applyTxEvent(ctx, tx, st, x, e, out.Created); err != nil {
 				return err
