@@ -28,6 +28,7 @@ func (s *Server) routes201() map[string]handler {
 		"LogStatusNotification":      s.logStatusNotification,
 		"SecurityEventNotification":  s.securityEventNotification,
 		"SignCertificate":            s.signCertificate,
+		"ReservationStatusUpdate":    s.reservationStatusUpdate,
 		"DataTransfer":               s.dataTransfer,
 	}
 }

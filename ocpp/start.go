@@ -45,6 +45,8 @@ func (s *Server) startTransaction(ctx context.Context, st *fc.Station, payload j
 		IDTag:       req.IDTag,
 		MeterStart:  req.MeterStart,
 		Timestamp:   at,
+		// The reservation the start uses, if any (store.useReservation).
+		ReservationID: req.ReservationID,
 	})
 	if err != nil {
 		return nil, err

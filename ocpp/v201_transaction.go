@@ -24,7 +24,8 @@ type transactionEventRequest struct {
 		ID          int `json:"id"`
 		ConnectorID int `json:"connectorId"`
 	} `json:"evse"`
-	MeterValue []meterValue201 `json:"meterValue"`
+	MeterValue    []meterValue201 `json:"meterValue"`
+	ReservationID *int            `json:"reservationId"`
 }
 
 type transactionEventResponse struct {
@@ -61,6 +62,7 @@ func (s *Server) transactionEvent(ctx context.Context, st *fc.Station, payload j
 		TriggerReason: req.TriggerReason,
 		Timestamp:     at,
 		StoppedReason: req.TransactionInfo.StoppedReason,
+		ReservationID: req.ReservationID,
 	}
 	if req.EVSE != nil {
 		ev.ConnectorID = req.EVSE.ID
