@@ -100,6 +100,15 @@ type Location struct {
 	PostalCode string    `json:"postal_code,omitempty"`
 	Country    string    `json:"country,omitempty"`
 	EmployeeID ID        `json:"employee_id"` // the employee whose home this is
+	MaxPowerW  int64     `json:"-"`           // load management: the most its sessions may draw together, in watts; 0: no limit (API: max_power_kw)
+	Phases     int       `json:"phases"`      // of the grid connection: 1 or 3
+	Voltage    int       `json:"voltage"`     // per phase, 100 to 480 V
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
 }
+
+// Defaults of a location's grid connection.
+const (
+	DefaultPhases  = 3
+	DefaultVoltage = 230
+)

@@ -10,12 +10,12 @@ import (
 )
 
 const locationColumns = `l.id, l.provider_id, l.account_id, l.name, l.kind, l.address, l.city, l.postal_code, l.country,
-	COALESCE(l.employee_id, 0), l.created_at, l.updated_at`
+	COALESCE(l.employee_id, 0), COALESCE(l.max_power_w, 0), l.phases, l.voltage, l.created_at, l.updated_at`
 
 func scanLocation(row rowScanner, l *fc.Location) error {
 	var created, updated int64
 	if err := row.Scan(&l.ID, &l.ProviderID, &l.AccountID, &l.Name, &l.Kind, &l.Address, &l.City, &l.PostalCode, &l.Country,
-		&l.EmployeeID, &created, &updated); err != nil {
+		&l.EmployeeID, &l.MaxPowerW, &l.Phases, &l.Voltage, &created, &updated); err != nil {
 		return err
 	}
 	l.CreatedAt, l.UpdatedAt = fromMS(created), fromMS(updated)
@@ -56,10 +56,38 @@ func validateLocation(l *fc.Location) error {
 	if l.Country != "" && !isCountryCode(l.Country) {
 		fields["country"] = "must be an ISO 3166-1 alpha-2 code"
 	}
+	checkGridConnection(fields, l)
 	if len(fields) > 0 {
 		return fc.Invalid(fields)
 	}
 	return nil
+}
+
+// Bounds of a location's grid connection (load management).
+const (
+	maxLocationPowerW = 1_000_000_000 // 1 GW
+	minVoltage        = 100
+	maxVoltage        = 480
+)
+
+// checkGridConnection checks a location's load management fields, giving
+// phases and voltage their defaults when absent.
+func checkGridConnection(fields map[string]string, l *fc.Location) {
+	if l.Phases == 0 {
+		l.Phases = fc.DefaultPhases
+	}
+	if l.Voltage == 0 {
+		l.Voltage = fc.DefaultVoltage
+	}
+	if l.MaxPowerW < 0 || l.MaxPowerW > maxLocationPowerW {
+		fields["max_power_kw"] = "must be more than 0 and at most 1000000 kW"
+	}
+	if l.Phases != 1 && l.Phases != 3 {
+		fields["phases"] = "must be 1 or 3"
+	}
+	if l.Voltage < minVoltage || l.Voltage > maxVoltage {
+		fields["voltage"] = "must be from 100 to 480 V"
+	}
 }
 
 // checkLocationRefs checks what a location names: its account and, for a
@@ -77,6 +105,14 @@ func (s *Store) checkLocationRefs(ctx context.Context, tx *sql.Tx, l *fc.Locatio
 	return a, nil
 }
 
+// nullPower stores a location's limit: NULL for none.
+func nullPower(w int64) any {
+	if w == 0 {
+		return nil
+	}
+	return w
+}
+
 // CreateLocation creates a location of an account of l.ProviderID.
 func (s *Store) CreateLocation(ctx context.Context, l *fc.Location) error {
 	if err := validateLocation(l); err != nil {
@@ -89,10 +125,11 @@ func (s *Store) CreateLocation(ctx context.Context, l *fc.Location) error {
 		if err != nil {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO locations (provider_id, account_id, name, kind, address, city, postal_code, country, employee_id, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		err = tx.QueryRowContext(ctx, `INSERT INTO locations (provider_id, account_id, name, kind, address, city, postal_code, country, employee_id,
+			max_power_w, phases, voltage, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 			int64(l.ProviderID), int64(l.AccountID), l.Name, l.Kind, l.Address, l.City, l.PostalCode, l.Country,
-			nullID(l.EmployeeID), ms(now), ms(now)).Scan(&l.ID)
+			nullID(l.EmployeeID), nullPower(l.MaxPowerW), l.Phases, l.Voltage, ms(now), ms(now)).Scan(&l.ID)
 		if err != nil {
 			return err
 		}
@@ -171,8 +208,9 @@ func (s *Store) UpdateLocation(ctx context.Context, sc fc.Scope, id fc.ID, fn fu
 		}
 		l.UpdatedAt = s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE locations SET name = $1, kind = $2, address = $3, city = $4, postal_code = $5,
-			country = $6, employee_id = $7, updated_at = $8 WHERE id = $9`,
-			l.Name, l.Kind, l.Address, l.City, l.PostalCode, l.Country, nullID(l.EmployeeID), ms(l.UpdatedAt), int64(l.ID)); err != nil {
+			country = $6, employee_id = $7, max_power_w = $8, phases = $9, voltage = $10, updated_at = $11 WHERE id = $12`,
+			l.Name, l.Kind, l.Address, l.City, l.PostalCode, l.Country, nullID(l.EmployeeID), nullPower(l.MaxPowerW), l.Phases, l.Voltage,
+			ms(l.UpdatedAt), int64(l.ID)); err != nil {
 			return err
 		}
 		after = &l
