@@ -180,25 +180,18 @@ func (s *Server) stationPage(w http.ResponseWriter, r *http.Request, v *view) er
 	return s.showStation(w, r, v, id, nil)
 }
 
-// commandForms are the remote command forms of a station.
-func commandForms(v *view, st *fc.Station, active []fc.Session) []*form {
+// commandForms are the remote command forms of a station, the station
+// operations' (pages_operations.go) after the core commands'; now sets the
+// times they propose.
+func commandForms(v *view, st *fc.Station, active []fc.Session, now time.Time) []*form {
 	base := objectPath(fc.KindStation, st.ID) + "/commands/"
-	var connectors, connectorsOr0 []option
-	connectorsOr0 = append(connectorsOr0, option{"0", "Whole station"})
-	for _, cp := range st.ChargePoints {
-		o := option{strconv.Itoa(cp.ConnectorID), "Connector " + strconv.Itoa(cp.ConnectorID) + " (" + cp.Status + ")"}
-		connectors = append(connectors, o)
-		connectorsOr0 = append(connectorsOr0, o)
-	}
+	connectors, connectorsOr0 := connectorOptions(st, "Whole station")
 	anyConnector := append([]option{{"0", "Let the station choose"}}, connectors...)
 	start := v.postForm(app.CommandRemoteStart, base+app.CommandRemoteStart, "Start charging",
 		field{Name: "connector_id", Label: "Connector", Type: "select", Options: anyConnector, Value: "0"},
 		field{Name: "id_tag", Label: "Card internal ID (idTag)", Required: true})
 	start.Title = "Remote start"
-	var sessions []option
-	for _, x := range active {
-		sessions = append(sessions, option{x.ID.String(), fmt.Sprintf("Session %s on connector %d, since %s", x.ID, x.ConnectorID, v.when(x.StartedAt))})
-	}
+	sessions := sessionOptions(v, active, "")
 	stop := v.postForm(app.CommandRemoteStop, base+app.CommandRemoteStop, "Stop charging",
 		field{Name: "transaction_id", Label: "Session", Type: "select", Options: sessions, Required: true})
 	stop.Title = "Remote stop"
@@ -224,7 +217,7 @@ func commandForms(v *view, st *fc.Station, active []fc.Session) []*form {
 		report.Intro = "The station sends its device model in NotifyReport messages; it appears below once received."
 		forms = append(forms, report)
 	}
-	return forms
+	return append(forms, operationForms(v, st, active, now)...)
 }
 
 func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id fc.ID, fl *failure) error {
@@ -235,10 +228,7 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 	}
 	n := s.names(ctx, v)
 	b := &detailBody{Heading: "Station " + st.Identity, Back: link{"/stations", "Stations"}, Live: true}
-	if q := r.URL.Query(); q.Get("cmd") != "" {
-		b.Result = []fact{{Label: "Command", Value: titleCase(strings.ReplaceAll(q.Get("cmd"), "-", " "))},
-			{Label: "The station answered", Value: or(q.Get("answer"), "(no status)")}}
-	}
+	b.Result = commandAnswer(r.URL.Query())
 	b.Facts = []fact{{Label: "Connection", Value: st.Connection, Class: "conn-" + st.Connection}, {Label: "Last heartbeat", Value: v.when(st.LastHeartbeatAt)},
 		{Label: "Last boot", Value: v.when(st.LastBootAt)}, n.fact("Account", fc.KindAccount, st.AccountID), n.fact("Location", fc.KindLocation, st.LocationID),
 		n.fact("Charge group", fc.KindChargeGroup, st.ChargeGroupID), {Label: "Vendor and model", Value: strings.TrimSpace(st.Vendor + " " + st.Model)},
@@ -270,7 +260,7 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 		}
 	}
 	if s.canOn(ctx, v, access.StationsCommand, fc.KindStation, st.ID) {
-		b.Forms = append(b.Forms, commandForms(v, st, active)...)
+		b.Forms = append(b.Forms, commandForms(v, st, active, s.cfg.Now())...)
 	}
 	if s.canOn(ctx, v, access.StationsManage, fc.KindStation, st.ID) {
 		fields, err := s.stationFields(r, v, st, false)
@@ -350,6 +340,7 @@ func (s *Server) sendCommand(w http.ResponseWriter, r *http.Request, v *view) er
 	vals, fields := r.PostForm, map[string]string{}
 	cmd := app.Command{Name: name, IDTag: strings.TrimSpace(vals.Get("id_tag")), Type: vals.Get("type"),
 		ConnectorID: formInt(vals, "connector_id", fields), TransactionID: formID(vals, "transaction_id", fields)}
+	names := readOperation(name, vals, v.Loc, &cmd, fields)
 	err = validated(fields)
 	var res *app.CommandResult
 	if err == nil {
@@ -362,9 +353,10 @@ func (s *Server) sendCommand(w http.ResponseWriter, r *http.Request, v *view) er
 		if fc.IsCode(err, fc.EUnavailable) {
 			err = fc.Errorf(fc.EUnavailable, "remote commands are not available on this server")
 		}
+		err = onForm(name, err, names)
 		return refail(r, err, name, func(fl *failure) error { return s.showStation(w, r, v, id, fl) })
 	}
-	http.Redirect(w, r, objectPath(fc.KindStation, id)+"?cmd="+name+"&answer="+urlQuery(res.Status), http.StatusSeeOther)
+	http.Redirect(w, r, answerPath(v, id, res), http.StatusSeeOther)
 	return nil
 }
 
