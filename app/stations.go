@@ -362,6 +362,9 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 	} else if json.Unmarshal(reply, &status) == nil {
 		res.Status = status.Status
 	}
+	if err := s.recordReservation(ctx, st, cmd, res.Status); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 
