@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -69,7 +70,40 @@ func (s *Server) locationFields(r *http.Request, v *view, l *fc.Location) ([]fie
 		{Name: "country", Label: "Country", Value: l.Country, Hint: "Two letters, ISO 3166."},
 		{Name: "account_id", Label: "Account", Type: "select", Value: idString(l.AccountID), Options: accounts, Required: true},
 		employee,
+		{Name: "max_power_kw", Label: "Grid limit (kW)", Value: kwString(l.MaxPowerW),
+			Hint: "The most all charging sessions here may draw together, with at most three decimals; empty for no limit. Load management shares it over the sessions."},
+		{Name: "phases", Label: "Phases", Type: "select", Value: strconv.Itoa(cmp.Or(l.Phases, fc.DefaultPhases)),
+			Options: []option{{"3", "3 phases"}, {"1", "1 phase"}}},
+		{Name: "voltage", Label: "Voltage (V)", Type: "number", Value: strconv.Itoa(cmp.Or(l.Voltage, fc.DefaultVoltage)), Hint: "Per phase, from 100 to 480 V."},
 	}, nil
+}
+
+// kwString shows watts as kilowatts with up to three decimals: empty for
+// none.
+func kwString(w int64) string {
+	if w == 0 {
+		return ""
+	}
+	s := strconv.FormatInt(w/1000, 10)
+	if frac := strings.TrimRight(fmt.Sprintf("%03d", w%1000), "0"); frac != "" {
+		s += "." + frac
+	}
+	return s
+}
+
+// gridFrom reads a location's grid connection from a form: the limit in
+// kW with at most three decimals (empty: no limit), phases and voltage.
+func gridFrom(vals map[string][]string, l *fc.Location, fields map[string]string) {
+	raw := strings.TrimSpace(first(vals["max_power_kw"]))
+	m, ok := parseMicros(raw)
+	switch {
+	case !ok || m%1000 != 0:
+		fields["max_power_kw"] = "must be a power in kW such as 22 or 17.25, with at most three decimals"
+	case raw != "" && m == 0:
+		fields["max_power_kw"] = "must be more than 0; leave it empty for no limit"
+	}
+	l.MaxPowerW = m / 1000
+	l.Phases, l.Voltage = formInt(vals, "phases", fields), formInt(vals, "voltage", fields)
 }
 
 func locationFrom(vals map[string][]string, l *fc.Location, fields map[string]string) {
@@ -77,6 +111,7 @@ func locationFrom(vals map[string][]string, l *fc.Location, fields map[string]st
 	l.Name, l.Kind, l.Address, l.PostalCode, l.City = get("name"), get("kind"), get("address"), get("postal_code"), get("city")
 	l.Country = strings.ToUpper(get("country"))
 	l.AccountID, l.EmployeeID = formID(vals, "account_id", fields), formID(vals, "employee_id", fields)
+	gridFrom(vals, l, fields)
 }
 
 func (s *Server) newLocationPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -128,6 +163,11 @@ func (s *Server) showLocation(w http.ResponseWriter, r *http.Request, v *view, i
 	if l.EmployeeID != 0 {
 		b.Facts = append(b.Facts, n.fact("Home of", fc.KindEmployee, l.EmployeeID))
 	}
+	grid := "No limit"
+	if l.MaxPowerW > 0 {
+		grid = kwString(l.MaxPowerW) + " kW"
+	}
+	b.Facts = append(b.Facts, fact{Label: "Grid connection", Value: fmt.Sprintf("%s, %d × %d V", grid, l.Phases, l.Voltage)})
 	if v.can(access.StationsRead) || v.can(access.StationsHomeRead) {
 		b.Links = append(b.Links, link{"/stations?location_id=" + l.ID.String(), "Stations at this location"})
 	}
