@@ -71,6 +71,7 @@ func (s *Service) CreateCard(ctx context.Context, subj access.Subject, c *fc.Car
 		c.Status = fc.CardActive
 	}
 	c.ProviderID = subj.ProviderID
+	defer s.Operations.listsChanged(subj.ProviderID)
 	return s.Store.CreateCard(ctx, c)
 }
 
@@ -82,6 +83,7 @@ func (s *Service) UpdateCard(ctx context.Context, subj access.Subject, id fc.ID,
 	if err := s.mayChange(ctx, subj, fc.KindCard, id, access.CardsManage); err != nil {
 		return nil, err
 	}
+	defer s.Operations.cardChanged(subj.ProviderID, id)
 	return s.Store.UpdateCard(ctx, access.ScopeFor(subj, access.CardsManage), id, fn)
 }
 
@@ -93,6 +95,7 @@ func (s *Service) DeleteCard(ctx context.Context, subj access.Subject, id fc.ID)
 	if err := s.mayChange(ctx, subj, fc.KindCard, id, access.CardsManage); err != nil {
 		return err
 	}
+	defer s.Operations.listsChanged(subj.ProviderID)
 	return s.Store.DeleteCard(ctx, access.ScopeFor(subj, access.CardsManage), id)
 }
 
@@ -183,6 +186,7 @@ func (s *Service) UpdateChargeGroup(ctx context.Context, subj access.Subject, id
 	if err := s.checkAdmitted(ctx, subj, before, &probe); err != nil {
 		return nil, err
 	}
+	defer s.Operations.listsChanged(subj.ProviderID)
 	return s.Store.UpdateChargeGroup(ctx, access.ScopeFor(subj, access.ChargeGroupsManage), id, func(g *fc.ChargeGroup) error {
 		if err := fn(g); err != nil {
 			return err

@@ -43,6 +43,7 @@ func (s *Service) Migrate(ctx context.Context, subj access.Subject, m fc.Migrati
 		}
 		return p, nil
 	}
+	defer s.Operations.listsChanged(subj.ProviderID)
 	return ms.RunMigration(ctx, m, check)
 }
 

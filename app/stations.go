@@ -151,6 +151,7 @@ func (s *Service) UpdateStation(ctx context.Context, subj access.Subject, id fc.
 	if err := s.checkStationRefs(ctx, subj, before, &probe); err != nil {
 		return nil, err
 	}
+	defer s.Operations.listsChanged(subj.ProviderID)
 	return s.Store.UpdateStation(ctx, access.ScopeFor(subj, access.StationsManage), id, func(st *fc.Station) error {
 		location, group := st.LocationID, st.ChargeGroupID
 		if err := fn(st); err != nil {
