@@ -77,6 +77,9 @@ type LocalListRecord struct {
 	// the content is unknown and the next sync sends a full list.
 	Entries []LocalListEntry
 	Known   bool
+	// KeepContent keeps the acknowledged content as stored (nothing was
+	// sent); Entries and Known are then ignored.
+	KeepContent bool
 	// Attempted is set when a call was made (AttemptedAt), Synced when the
 	// station acknowledged all it was sent (SyncedAt).
 	Synced bool

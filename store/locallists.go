@@ -161,7 +161,7 @@ func (s *Store) RecordLocalList(ctx context.Context, stationID fc.ID, r fc.Local
 		return fc.Errorf(fc.EInvalid, "local list state %q", r.State)
 	}
 	hash := ""
-	if r.Known {
+	if r.Known && !r.KeepContent {
 		hash = fc.LocalListHash(r.Entries)
 	}
 	return s.writeState(ctx, func(tx *sql.Tx) error {
@@ -170,7 +170,12 @@ func (s *Store) RecordLocalList(ctx context.Context, stationID fc.ID, r fc.Local
 			return err
 		}
 		var snapshot sql.NullInt64
-		if r.Known {
+		if r.KeepContent {
+			err := tx.QueryRowContext(ctx, `SELECT snapshot_id FROM local_lists WHERE station_id = $1`, int64(stationID)).Scan(&snapshot)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		} else if r.Known {
 			id, err := s.localListSnapshot(ctx, tx, st.ProviderID, hash, r)
 			if err != nil {
 				return err
