@@ -411,6 +411,9 @@ func (s *Server) showCard(w http.ResponseWriter, r *http.Request, v *view, id fc
 	if v.can(access.SessionsCardSideRead) {
 		b.Links = append(b.Links, link{"/sessions?card_id=" + c.ID.String(), "Sessions with this card"})
 	}
+	if err := s.cardReservations(ctx, v, c, b); err != nil {
+		return err
+	}
 	if v.can(access.MigrationsRun) {
 		b.Links = append(b.Links, link{"/migrations?kind=cards&ids=" + c.ID.String(), "Move to another account…"})
 	}
