@@ -536,45 +536,7 @@ func (s *Server) command(name string) handlerFunc {
 			return err
 		}
 		cmd := app.Command{Name: name}
-		switch name {
-		case app.CommandRemoteStart:
-			var in remoteStartInput
-			_, err = s.decode(w, r, &in)
-			cmd.ConnectorID, cmd.IDTag = in.ConnectorID, in.IDTag
-		case app.CommandRemoteStop:
-			var in remoteStopInput
-			_, err = s.decode(w, r, &in)
-			cmd.TransactionID = in.TransactionID
-		case app.CommandReset:
-			var in resetInput
-			_, err = s.decode(w, r, &in)
-			cmd.Type = in.Type
-		case app.CommandUnlock:
-			var in unlockInput
-			_, err = s.decode(w, r, &in)
-			cmd.ConnectorID = in.ConnectorID
-		case app.CommandChangeAvailability:
-			var in changeAvailabilityInput
-			_, err = s.decode(w, r, &in)
-			cmd.ConnectorID, cmd.Type = in.ConnectorID, in.Type
-		case app.CommandGetBaseReport:
-			var in getBaseReportInput
-			_, err = s.decode(w, r, &in)
-			cmd.Type = in.ReportBase
-		case app.CommandGetVariables:
-			var in getVariablesInput
-			_, err = s.decode(w, r, &in)
-			cmd.Variables = in.Variables
-		case app.CommandSetVariables:
-			var in setVariablesInput
-			_, err = s.decode(w, r, &in)
-			cmd.Variables = in.Variables
-		case app.CommandGetInstalledCertificateIDs, app.CommandInstallCertificate, app.CommandDeleteCertificate:
-			err = s.decodeCertificateCommand(w, r, &cmd)
-		default:
-			err = s.decodeOperation(w, r, &cmd)
-		}
-		if err != nil {
+		if err := s.decodeCommand(w, r, &cmd); err != nil {
 			return err
 		}
 		res, err := s.app.SendCommand(r.Context(), subj, id, cmd)
@@ -584,6 +546,52 @@ func (s *Server) command(name string) handlerFunc {
 		writeJSON(w, http.StatusOK, res)
 		return nil
 	}
+}
+
+// decodeCommand reads the body of the station command cmd.Name into cmd;
+// r.Pattern must be that command's route (a job's arguments are read
+// through it too).
+func (s *Server) decodeCommand(w http.ResponseWriter, r *http.Request, cmd *app.Command) error {
+	var err error
+	switch cmd.Name {
+	case app.CommandRemoteStart:
+		var in remoteStartInput
+		_, err = s.decode(w, r, &in)
+		cmd.ConnectorID, cmd.IDTag = in.ConnectorID, in.IDTag
+	case app.CommandRemoteStop:
+		var in remoteStopInput
+		_, err = s.decode(w, r, &in)
+		cmd.TransactionID = in.TransactionID
+	case app.CommandReset:
+		var in resetInput
+		_, err = s.decode(w, r, &in)
+		cmd.Type = in.Type
+	case app.CommandUnlock:
+		var in unlockInput
+		_, err = s.decode(w, r, &in)
+		cmd.ConnectorID = in.ConnectorID
+	case app.CommandChangeAvailability:
+		var in changeAvailabilityInput
+		_, err = s.decode(w, r, &in)
+		cmd.ConnectorID, cmd.Type = in.ConnectorID, in.Type
+	case app.CommandGetBaseReport:
+		var in getBaseReportInput
+		_, err = s.decode(w, r, &in)
+		cmd.Type = in.ReportBase
+	case app.CommandGetVariables:
+		var in getVariablesInput
+		_, err = s.decode(w, r, &in)
+		cmd.Variables = in.Variables
+	case app.CommandSetVariables:
+		var in setVariablesInput
+		_, err = s.decode(w, r, &in)
+		cmd.Variables = in.Variables
+	case app.CommandGetInstalledCertificateIDs, app.CommandInstallCertificate, app.CommandDeleteCertificate:
+		err = s.decodeCertificateCommand(w, r, cmd)
+	default:
+		err = s.decodeOperation(w, r, cmd)
+	}
+	return err
 }
 
 // Users and role assignments.
