@@ -166,7 +166,8 @@ func (s *Service) CreateStationJob(ctx context.Context, subj access.Subject, in 
 }
 
 // checkJobCommand checks the command's arguments against each station,
-// once per OCPP version and set of connectors.
+// once per OCPP version and set of connectors. The fields of an invalid
+// one are named args.FIELD, as the job's arguments hold them.
 func checkJobCommand(cmd Command, sts []fc.JobStation) error {
 	checked := map[string]bool{}
 	for i := range sts {
@@ -184,7 +185,7 @@ func checkJobCommand(cmd Command, sts []fc.JobStation) error {
 			if errors.As(err, &e) && e.Code == fc.EInvalid {
 				fields := map[string]string{}
 				for k, v := range e.Fields {
-					fields[k] = v
+					fields["args."+k] = v
 				}
 				fields["station_ids"] = fmt.Sprintf("the arguments do not fit station %s (%s)", st.Identity, st.ID)
 				return fc.Invalid(fields)
