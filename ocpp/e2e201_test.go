@@ -23,11 +23,14 @@ func TestThirdPartyChargingStation201(t *testing.T) {
 	_, dir := thirdPartyPeer(t)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		w := seedWorld(t, s)
-		e := startServer(t, ocpp.Config{Store: s, Now: time.Now})
+		rec := &recorder{}
+		e := startServer(t, ocpp.Config{Store: s, Now: time.Now, Observer: rec})
+		ops := newOperationsRig(t, w, e, rec)
 		// The 1.6 charge point first: both charge with the same card, which
 		// may run one transaction at a time.
-		runScenario16(t, e, w, w.Restricted, dir)
+		runScenario16(t, e, w, w.Restricted, dir, ops)
 		checkScenario16(t, w, w.Restricted)
+		ops.check(t, w.Restricted)
 
 		send := func(ctx context.Context, cmd app.Command, txID string) {
 			t.Helper()
@@ -53,8 +56,11 @@ func TestThirdPartyChargingStation201(t *testing.T) {
 					t.Error(err)
 				}
 				send(ctx, app.Command{Name: app.CommandRemoteStop, TransactionID: sess.ID}, txID)
+			default:
+				ops.onLine(ctx, t, w.Station, line)
 			}
 		})
+		ops.check(t, w.Station)
 
 		tests := []struct {
 			txID      string
@@ -81,8 +87,11 @@ func TestThirdPartyChargingStation201(t *testing.T) {
 		if st.Vendor != "ocpp-rpc" || st.Model != "scenario201" || st.OCPPVersion != fc.OCPP201 {
 			t.Errorf("station after the scenario: vendor %q, model %q, version %q", st.Vendor, st.Model, st.OCPPVersion)
 		}
-		if dm, err := s.DeviceModel(context.Background(), w.Station.ID); err != nil || len(dm) != 2 {
-			t.Errorf("device model after GetBaseReport: %+v, %v; want the 2 reported attributes", dm, err)
+		// The two attributes of the report, and LocalAuthListCtrlr's
+		// ItemsPerMessage, which get-configuration read (HeartbeatInterval,
+		// read too, was reported).
+		if dm, err := s.DeviceModel(context.Background(), w.Station.ID); err != nil || len(dm) != 3 {
+			t.Errorf("device model after GetBaseReport and get-configuration: %+v, %v; want 3 attributes", dm, err)
 		}
 		if ev, err := s.SecurityEvents(context.Background(), w.Station.ID, 10); err != nil || len(ev) != 1 || ev[0].Type != "StartupOfTheDevice" {
 			t.Errorf("security events %+v, %v", ev, err)

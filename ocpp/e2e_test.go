@@ -19,15 +19,19 @@ import (
 // TestThirdPartyChargePoint runs e2e/scenario.js, a charge point built on
 // ocpp-rpc in strict mode, against a real server on a fresh store: the
 // library checks our every answer against the OCPP 1.6 schemas, the script
-// checks what they say, and this test sends it the remote commands and
-// checks the sessions it left.
+// checks what they say, and this test sends it the remote commands and the
+// station operations (operationsRig) and checks the sessions and the rest
+// they left.
 func TestThirdPartyChargePoint(t *testing.T) {
 	_, dir := thirdPartyPeer(t)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		w := seedWorld(t, s)
-		e := startServer(t, ocpp.Config{Store: s, Now: time.Now})
-		runScenario16(t, e, w, w.Station, dir)
+		rec := &recorder{}
+		e := startServer(t, ocpp.Config{Store: s, Now: time.Now, Observer: rec})
+		ops := newOperationsRig(t, w, e, rec)
+		runScenario16(t, e, w, w.Station, dir, ops)
 		checkScenario16(t, w, w.Station)
+		ops.check(t, w.Station)
 		st := storedStation(t, w, w.Station)
 		if st.Vendor != "ocpp-rpc" || st.Model != "scenario" || st.LastHeartbeatAt == nil || st.OCPPVersion != fc.OCPP16 {
 			t.Errorf("station after the scenario: vendor %q, model %q, heartbeat %v, version %q", st.Vendor, st.Model, st.LastHeartbeatAt, st.OCPPVersion)
@@ -94,11 +98,12 @@ func runScenario(t *testing.T, e *endpoint, w *world, st *fc.Station, dir, scrip
 }
 
 // runScenario16 runs scenario.js as the OCPP 1.6 station st and sends it
-// the remote commands it waits for.
-func runScenario16(t *testing.T, e *endpoint, w *world, st *fc.Station, dir string) {
+// the remote commands and the station operations it waits for.
+func runScenario16(t *testing.T, e *endpoint, w *world, st *fc.Station, dir string, ops *operationsRig) {
 	t.Helper()
 	runScenario(t, e, w, st, dir, "scenario.js", func(ctx context.Context, line string) {
 		if line != "READY" {
+			ops.onLine(ctx, t, st, line)
 			return
 		}
 		if got, err := e.srv.RemoteStartTransaction(ctx, st.Identity, 2, w.Good.InternalID); err != nil || got != "Accepted" {

@@ -10,8 +10,13 @@
 // card, runs a metered transaction (repeating its StartTransaction), then
 // prints READY and waits for the back office to send a RemoteStartTransaction
 // and a Reset, which it answers; the remote start becomes a second
-// transaction on connector 2. It prints one line per check and a summary,
-// and exits non-zero on any deviation.
+// transaction on connector 2. Then it prints OPERATIONS and answers the
+// station operations the back office sends (GetConfiguration,
+// ChangeConfiguration, TriggerMessage, ReserveNow, CancelReservation,
+// SendLocalList, GetLocalListVersion, UpdateFirmware, GetDiagnostics) with
+// the notifications they call for, until GetDiagnostics; it prints the
+// local list it holds then as LOCALLIST {"version", "entries"}. It prints
+// one line per check and a summary, and exits non-zero on any deviation.
 'use strict';
 
 const { RPCClient, createRPCError } = require('ocpp-rpc');
@@ -47,6 +52,136 @@ function energy(timestamp, value, unit) {
   };
 }
 
+// stationOperations answers the station operations as a charge point does
+// (issue 19), keeping a configuration, connector states and a local list,
+// and sends the notifications each calls for once it has answered.
+function stationOperations(cli) {
+  const config = {
+    HeartbeatInterval: { value: '300' },
+    MeterValueSampleInterval: { value: '60', reboot: true },
+    LocalAuthListEnabled: { value: 'true' },
+    SendLocalListMaxLength: { value: '250', readonly: true },
+  };
+  const connectors = { 0: 'Available', 1: 'Available', 2: 'Available' };
+  const reservations = new Map(); // reservationId -> connectorId
+  const list = { version: 0, entries: new Map() };
+  const seen = new Set();
+  const pending = [];
+  // after runs fn once the answer being returned has gone out.
+  const after = (name, fn) => pending.push(new Promise((resolve) => setImmediate(() => expect(name, fn).then(resolve))));
+  const status = (connectorId, info) => cli.call('StatusNotification', {
+    connectorId, errorCode: 'NoError', status: connectors[connectorId], timestamp: isoNow(), ...(info ? { info } : {}),
+  });
+
+  cli.handle('GetConfiguration', ({ params }) => {
+    seen.add('GetConfiguration');
+    const keys = params.key && params.key.length > 0 ? params.key : Object.keys(config);
+    return {
+      configurationKey: keys.filter((k) => config[k]).map((key) => ({ key, readonly: !!config[key].readonly, value: config[key].value })),
+      unknownKey: keys.filter((k) => !config[k]),
+    };
+  });
+  cli.handle('ChangeConfiguration', ({ params }) => {
+    seen.add('ChangeConfiguration');
+    const c = config[params.key];
+    if (!c) return { status: 'NotSupported' };
+    if (c.readonly) return { status: 'Rejected' };
+    c.value = params.value;
+    return { status: c.reboot ? 'RebootRequired' : 'Accepted' };
+  });
+  cli.handle('TriggerMessage', ({ params }) => {
+    seen.add('TriggerMessage');
+    switch (params.requestedMessage) {
+      case 'StatusNotification':
+        after('the triggered StatusNotification', async () => {
+          await status(params.connectorId || 0, 'TriggerMessage');
+          check(`a triggered StatusNotification for connector ${params.connectorId || 0}`, true);
+        });
+        return { status: 'Accepted' };
+      case 'Heartbeat':
+        after('the triggered Heartbeat', async () => {
+          const r = await cli.call('Heartbeat', {});
+          check('a triggered Heartbeat', !isNaN(Date.parse(r.currentTime)), r);
+        });
+        return { status: 'Accepted' };
+    }
+    return { status: 'NotImplemented' };
+  });
+  cli.handle('ReserveNow', ({ params }) => {
+    seen.add('ReserveNow');
+    check('ReserveNow expires in the future', Date.parse(params.expiryDate) > Date.now(), params);
+    if (connectors[params.connectorId] !== 'Available') return { status: 'Occupied' };
+    connectors[params.connectorId] = 'Reserved';
+    reservations.set(params.reservationId, params.connectorId);
+    after('the connector reported Reserved', () => status(params.connectorId));
+    return { status: 'Accepted' };
+  });
+  cli.handle('CancelReservation', ({ params }) => {
+    seen.add('CancelReservation');
+    const connectorId = reservations.get(params.reservationId);
+    if (connectorId === undefined) return { status: 'Rejected' };
+    reservations.delete(params.reservationId);
+    connectors[connectorId] = 'Available';
+    after('the connector reported Available again', () => status(connectorId));
+    return { status: 'Accepted' };
+  });
+  cli.handle('SendLocalList', ({ params }) => {
+    seen.add('SendLocalList');
+    if (params.updateType === 'Differential' && params.listVersion <= list.version) return { status: 'VersionMismatch' };
+    if (params.updateType === 'Full') list.entries.clear();
+    for (const e of params.localAuthorizationList || []) {
+      if (e.idTagInfo) {
+        list.entries.set(e.idTag, { idTag: e.idTag, status: e.idTagInfo.status, expiryDate: e.idTagInfo.expiryDate || '', parentIdTag: e.idTagInfo.parentIdTag || '' });
+      } else {
+        list.entries.delete(e.idTag);
+      }
+    }
+    list.version = params.listVersion;
+    return { status: 'Accepted' };
+  });
+  cli.handle('GetLocalListVersion', () => {
+    seen.add('GetLocalListVersion');
+    return { listVersion: list.version };
+  });
+  cli.handle('UpdateFirmware', ({ params }) => {
+    seen.add('UpdateFirmware');
+    check('UpdateFirmware names a location and a time', /^https:/.test(params.location) && !isNaN(Date.parse(params.retrieveDate)), params);
+    after('FirmwareStatusNotification to Installed', async () => {
+      for (const s of ['Downloading', 'Downloaded', 'Installing', 'Installed']) {
+        await cli.call('FirmwareStatusNotification', { status: s });
+      }
+      check('FirmwareStatusNotification Downloading → Installed', true);
+    });
+    return {};
+  });
+  cli.handle('GetDiagnostics', ({ params }) => {
+    seen.add('GetDiagnostics');
+    const fileName = `diagnostics-${identity}.zip`;
+    after('DiagnosticsStatusNotification to Uploaded', async () => {
+      for (const s of ['Uploading', 'Uploaded']) {
+        await cli.call('DiagnosticsStatusNotification', { status: s });
+      }
+      check(`diagnostics uploaded to ${params.location}`, true);
+    });
+    return { fileName };
+  });
+
+  return {
+    // done waits for GetDiagnostics, which the back office sends last, and
+    // the notifications that followed; false after a timeout.
+    async done(ms) {
+      const end = Date.now() + ms;
+      while (!seen.has('GetDiagnostics') && Date.now() < end) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await Promise.all(pending);
+      return seen.has('GetDiagnostics');
+    },
+    seen,
+    localList: () => ({ version: list.version, entries: [...list.entries.values()].sort((a, b) => a.idTag.localeCompare(b.idTag)) }),
+  };
+}
+
 async function main() {
   const cli = new RPCClient({
     endpoint: url,
@@ -75,6 +210,7 @@ async function main() {
       return { status: 'Accepted' };
     });
   });
+  const ops = stationOperations(cli);
   cli.handle(({ method }) => {
     check(`no unexpected command (${method})`, false);
     throw createRPCError('NotImplemented');
@@ -158,6 +294,13 @@ async function main() {
       check('the remote transaction stops', true);
     });
   }
+
+  console.log('OPERATIONS');
+  const operated = await ops.done(30000);
+  const want = ['GetConfiguration', 'ChangeConfiguration', 'TriggerMessage', 'ReserveNow', 'CancelReservation', 'SendLocalList',
+    'GetLocalListVersion', 'UpdateFirmware', 'GetDiagnostics'];
+  check('the station operations reached the station', operated && want.every((m) => ops.seen.has(m)), [...ops.seen]);
+  console.log('LOCALLIST ' + JSON.stringify(ops.localList()));
 
   await cli.close({ code: 1000, reason: 'scenario done' });
 }

@@ -12,8 +12,13 @@
 // prints READY and waits for the back office: GetBaseReport (answered with
 // a NotifyReport), SetVariables, RequestStartTransaction (which starts a
 // transaction on the EVSE asked for) and RequestStopTransaction (which ends
-// it). It prints one line per check and a summary, and exits non-zero on any
-// deviation.
+// it). Then it prints OPERATIONS and answers the station operations
+// (GetVariables, SetVariables, TriggerMessage, ReserveNow,
+// CancelReservation, SendLocalList, GetLocalListVersion, UpdateFirmware,
+// GetLog) with the notifications they call for, until GetLog; it prints the
+// local list it holds then as LOCALLIST {"version", "entries"} (entries in
+// OCPP 1.6's words: idTag, status, expiryDate, parentIdTag). It prints one
+// line per check and a summary, and exits non-zero on any deviation.
 'use strict';
 
 const { RPCClient, createRPCError } = require('ocpp-rpc');
@@ -47,6 +52,147 @@ function energy(timestamp, value, unit, context) {
   return { timestamp, sampledValue: [sv] };
 }
 
+// The station's device model, configuration and local list, which
+// outlive a reconnection.
+const variables = {
+  'OCPPCommCtrlr.HeartbeatInterval': { value: '300' },
+  'SampledDataCtrlr.TxUpdatedInterval': { value: '60', reboot: true },
+  'LocalAuthListCtrlr.Enabled': { value: 'true' },
+  'LocalAuthListCtrlr.ItemsPerMessage': { value: '250', readonly: true },
+};
+const evses = { 1: 'Available', 2: 'Available' };
+const reservations = new Map(); // id -> evseId
+const localList = { version: 0, entries: new Map() };
+const asked = new Set();
+const pending = [];
+
+// variableResult answers one GetVariables or SetVariables datum.
+function variableResult(d, set) {
+  const name = `${d.component.name}.${d.variable.name}`;
+  const v = variables[name];
+  const known = Object.keys(variables).some((k) => k.startsWith(d.component.name + '.'));
+  const r = { component: d.component, variable: d.variable };
+  if (!v) return { ...r, attributeStatus: known ? 'UnknownVariable' : 'UnknownComponent' };
+  if (!set) return { ...r, attributeStatus: 'Accepted', attributeValue: v.value };
+  if (v.readonly) return { ...r, attributeStatus: 'Rejected' };
+  v.value = d.attributeValue;
+  return { ...r, attributeStatus: v.reboot ? 'RebootRequired' : 'Accepted' };
+}
+
+// setVariables answers SetVariables.
+function setVariables(params) {
+  asked.add('SetVariables');
+  return { setVariableResult: params.setVariableData.map((d) => variableResult(d, true)) };
+}
+
+// stationOperations answers the station operations on cli as a charging
+// station does (issue 19), and sends the notifications each calls for once
+// it has answered.
+function stationOperations(cli) {
+  const after = (name, fn) => pending.push(new Promise((resolve) => setImmediate(() => expect(name, fn).then(resolve))));
+  const status = (evseId) => cli.call('StatusNotification', { timestamp: isoNow(), connectorStatus: evses[evseId], evseId, connectorId: 1 });
+
+  cli.handle('GetVariables', ({ params }) => {
+    asked.add('GetVariables');
+    return { getVariableResult: params.getVariableData.map((d) => variableResult(d, false)) };
+  });
+  cli.handle('SetVariables', ({ params }) => setVariables(params));
+  cli.handle('TriggerMessage', ({ params }) => {
+    asked.add('TriggerMessage');
+    switch (params.requestedMessage) {
+      case 'StatusNotification':
+        if (!params.evse || !evses[params.evse.id]) return { status: 'Rejected' };
+        after('the triggered StatusNotification', async () => {
+          await status(params.evse.id);
+          check(`a triggered StatusNotification for EVSE ${params.evse.id}`, true);
+        });
+        return { status: 'Accepted' };
+      case 'Heartbeat':
+        after('the triggered Heartbeat', async () => {
+          const r = await cli.call('Heartbeat', {});
+          check('a triggered Heartbeat', !isNaN(Date.parse(r.currentTime)), r);
+        });
+        return { status: 'Accepted' };
+    }
+    return { status: 'NotImplemented' };
+  });
+  cli.handle('ReserveNow', ({ params }) => {
+    asked.add('ReserveNow');
+    check('ReserveNow expires in the future', Date.parse(params.expiryDateTime) > Date.now(), params);
+    const evseId = params.evseId || 1;
+    if (evses[evseId] !== 'Available') return { status: 'Occupied' };
+    evses[evseId] = 'Reserved';
+    reservations.set(params.id, evseId);
+    after('the EVSE reported Reserved', () => status(evseId));
+    return { status: 'Accepted' };
+  });
+  cli.handle('CancelReservation', ({ params }) => {
+    asked.add('CancelReservation');
+    const evseId = reservations.get(params.reservationId);
+    if (evseId === undefined) return { status: 'Rejected' };
+    reservations.delete(params.reservationId);
+    evses[evseId] = 'Available';
+    after('the EVSE reported Available again', () => status(evseId));
+    return { status: 'Accepted' };
+  });
+  cli.handle('SendLocalList', ({ params }) => {
+    asked.add('SendLocalList');
+    if (params.updateType === 'Differential' && params.versionNumber <= localList.version) return { status: 'VersionMismatch' };
+    if (params.updateType === 'Full') localList.entries.clear();
+    for (const e of params.localAuthorizationList || []) {
+      const tag = e.idToken.idToken;
+      if (!e.idTokenInfo) {
+        localList.entries.delete(tag);
+        continue;
+      }
+      const info = e.idTokenInfo;
+      localList.entries.set(tag, {
+        idTag: tag, status: info.status, expiryDate: info.cacheExpiryDateTime || '', parentIdTag: info.groupIdToken ? info.groupIdToken.idToken : '',
+      });
+    }
+    localList.version = params.versionNumber;
+    return { status: 'Accepted' };
+  });
+  cli.handle('GetLocalListVersion', () => {
+    asked.add('GetLocalListVersion');
+    return { versionNumber: localList.version };
+  });
+  cli.handle('UpdateFirmware', ({ params }) => {
+    asked.add('UpdateFirmware');
+    check('UpdateFirmware names a location, a time and a request', /^https:/.test(params.firmware.location) &&
+      !isNaN(Date.parse(params.firmware.retrieveDateTime)) && params.requestId > 0, params);
+    after('FirmwareStatusNotification to Installed', async () => {
+      for (const s of ['Downloading', 'Downloaded', 'Installing', 'Installed']) {
+        await cli.call('FirmwareStatusNotification', { status: s, requestId: params.requestId });
+      }
+      check('FirmwareStatusNotification Downloading → Installed', true);
+    });
+    return { status: 'Accepted' };
+  });
+  cli.handle('GetLog', ({ params }) => {
+    asked.add('GetLog');
+    check('GetLog asks for the diagnostics log', params.logType === 'DiagnosticsLog' && params.requestId > 0, params);
+    after('LogStatusNotification to Uploaded', async () => {
+      for (const s of ['Uploading', 'Uploaded']) {
+        await cli.call('LogStatusNotification', { status: s, requestId: params.requestId });
+      }
+      check(`the log uploaded to ${params.log.remoteLocation}`, true);
+    });
+    return { status: 'Accepted', filename: `diagnostics-${identity}.zip` };
+  });
+}
+
+// operated waits for GetLog, which the back office sends last, and the
+// notifications that followed; false after a timeout.
+async function operated(ms) {
+  const end = Date.now() + ms;
+  while (!asked.has('GetLog') && Date.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await Promise.all(pending);
+  return asked.has('GetLog');
+}
+
 function client() {
   const cli = new RPCClient({
     endpoint: url,
@@ -58,6 +204,7 @@ function client() {
     callTimeoutMs: 10000,
   });
   cli.on('badMessage', ({ error }) => check('no malformed message from the server', false, String(error)));
+  stationOperations(cli);
   return cli;
 }
 
@@ -163,11 +310,7 @@ async function backOnline(cli) {
     cli.handle('SetVariables', ({ params }) => {
       waits.SetVariables = params;
       setImmediate(done);
-      return {
-        setVariableResult: params.setVariableData.map((d) => ({
-          attributeStatus: 'Accepted', component: d.component, variable: d.variable,
-        })),
-      };
+      return setVariables(params);
     });
     cli.handle('RequestStartTransaction', ({ params }) => {
       waits.RequestStartTransaction = params;
@@ -242,6 +385,15 @@ async function backOnline(cli) {
     check('RequestStopTransaction names the station\'s transaction', waits.RequestStopTransaction.transactionId === 'E2E-REMOTE', waits.RequestStopTransaction);
     check('SetVariables sets HeartbeatInterval', waits.SetVariables.setVariableData[0].variable.name === 'HeartbeatInterval', waits.SetVariables);
   }
+
+  console.log('OPERATIONS');
+  const done = await operated(30000);
+  const want = ['GetVariables', 'SetVariables', 'TriggerMessage', 'ReserveNow', 'CancelReservation', 'SendLocalList',
+    'GetLocalListVersion', 'UpdateFirmware', 'GetLog'];
+  check('the station operations reached the station', done && want.every((m) => asked.has(m)), [...asked]);
+  console.log('LOCALLIST ' + JSON.stringify({
+    version: localList.version, entries: [...localList.entries.values()].sort((a, b) => a.idTag.localeCompare(b.idTag)),
+  }));
   await cli.close({ code: 1000, reason: 'scenario done' });
 }
 
