@@ -338,21 +338,24 @@ func (s *Server) listLocations(w http.ResponseWriter, r *http.Request) error {
 	return listOf(s, func(q *queryReader) (fc.LocationFilter, fc.Page) {
 		f := fc.LocationFilter{AccountID: q.id("account_id"), Kind: q.str("kind"), Page: q.page()}
 		return f, f.Page
-	}, s.app.Locations, same, func(l **fc.Location) fc.ID { return (*l).ID })(w, r)
+	}, s.app.Locations, viewLocation, func(l *locationView) fc.ID { return l.ID })(w, r)
 }
 
 func (s *Server) getLocation(w http.ResponseWriter, r *http.Request) error {
-	return getOf(s, s.app.Location, same)(w, r)
+	return getOf(s, s.app.Location, viewLocation)(w, r)
 }
 
 func (s *Server) createLocation(w http.ResponseWriter, r *http.Request) error {
-	return writeOf(s, func(w http.ResponseWriter, r *http.Request, subj access.Subject, in *locationInput, _ fieldSet) error {
+	return writeOf(s, func(w http.ResponseWriter, r *http.Request, subj access.Subject, in *locationInput, set fieldSet) error {
 		l := fc.Location{AccountID: in.AccountID, Name: in.Name, Kind: in.Kind, Address: in.Address, City: in.City,
 			PostalCode: in.PostalCode, Country: in.Country, EmployeeID: in.EmployeeID}
+		if err := applyGrid(&l, in, set); err != nil {
+			return err
+		}
 		if err := s.app.CreateLocation(r.Context(), subj, &l); err != nil {
 			return err
 		}
-		writeCreated(w, r, l.ID, &l)
+		writeCreated(w, r, l.ID, viewLocation(&l))
 		return nil
 	})(w, r)
 }
@@ -367,8 +370,8 @@ func (s *Server) updateLocation(w http.ResponseWriter, r *http.Request) error {
 		setIf(set, "postal_code", &l.PostalCode, in.PostalCode)
 		setIf(set, "country", &l.Country, in.Country)
 		setIf(set, "employee_id", &l.EmployeeID, in.EmployeeID)
-		return nil
-	}, same)(w, r)
+		return applyGrid(l, in, set)
+	}, viewLocation)(w, r)
 }
 
 func (s *Server) deleteLocation(w http.ResponseWriter, r *http.Request) error {

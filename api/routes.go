@@ -141,7 +141,7 @@ func (s *Server) table() []route {
 		list: s.listCards, get: s.getCard, create: s.createCard, update: s.updateCard, delete: s.deleteCard,
 		notes: map[string]string{"delete": "A card that was used cannot be deleted (422): set its status to deactivated."}})
 	add(collection{name: "locations", tag: "locations", noun: "location",
-		item: typ[fc.Location](), input: typ[locationInput](),
+		item: typ[locationView](), input: typ[locationInput](),
 		filters: []param{filterAccount,
 			{name: "kind", kind: paramEnum, enum: []string{fc.LocationOffice, fc.LocationHome, fc.LocationPublic}, doc: "only locations of this kind"},
 		},

@@ -42,14 +42,17 @@ type cardInput struct {
 }
 
 type locationInput struct {
-	AccountID  fc.ID  `json:"account_id" required:"true" doc:"the account the location belongs to"`
-	Name       string `json:"name" required:"true" doc:"the location's name"`
-	Kind       string `json:"kind" required:"true" enum:"office,home,public" doc:"office, home or public"`
-	Address    string `json:"address" doc:"street and number"`
-	City       string `json:"city" doc:"the city"`
-	PostalCode string `json:"postal_code" doc:"the postal code"`
-	Country    string `json:"country" doc:"ISO 3166-1 alpha-2 country code"`
-	EmployeeID fc.ID  `json:"employee_id" doc:"for a home: the employee (of the same account) who lives there"`
+	AccountID  fc.ID    `json:"account_id" required:"true" doc:"the account the location belongs to"`
+	Name       string   `json:"name" required:"true" doc:"the location's name"`
+	Kind       string   `json:"kind" required:"true" enum:"office,home,public" doc:"office, home or public"`
+	Address    string   `json:"address" doc:"street and number"`
+	City       string   `json:"city" doc:"the city"`
+	PostalCode string   `json:"postal_code" doc:"the postal code"`
+	Country    string   `json:"country" doc:"ISO 3166-1 alpha-2 country code"`
+	EmployeeID fc.ID    `json:"employee_id" doc:"for a home: the employee (of the same account) who lives there"`
+	MaxPowerKW *Decimal `json:"max_power_kw" doc:"load management: the most the location's charging sessions may draw together, in kW, more than 0 with at most 3 decimals; null or absent: no limit"`
+	Phases     int      `json:"phases" doc:"the grid connection's phases, 1 or 3; null or absent: 3"`
+	Voltage    int      `json:"voltage" doc:"the voltage per phase, 100 to 480; null or absent: 230"`
 }
 
 type tariffInput struct {
