@@ -60,9 +60,9 @@ const (
 	// MinAmps is the current per phase below which a car does not charge.
 	MinAmps = 6
 	// DefaultPhases is the number of phases of a site that gives none.
-	DefaultPhases = 3
+	DefaultPhases = fc.DefaultPhases
 	// DefaultVoltage is the voltage per phase of a site that gives none.
-	DefaultVoltage = 230
+	DefaultVoltage = fc.DefaultVoltage
 	// DefaultOfflineTimeout is how long an offline station's share stays
 	// reserved when the site gives no timeout.
 	DefaultOfflineTimeout = 10 * time.Minute
@@ -171,6 +171,12 @@ type Result struct {
 	OvercommitW int64
 	// Sessions has one allocation per session, by session ID.
 	Sessions []Allocation
+}
+
+// SiteOf returns the site of a location's grid connection, dividing its
+// sessions equally with the default offline timeout.
+func SiteOf(l *fc.Location) Site {
+	return Site{LimitW: l.MaxPowerW, Phases: l.Phases, Voltage: l.Voltage}
 }
 
 // MinW returns the minimum a car accepts at a site: MinAmps on each phase.

@@ -124,3 +124,13 @@ func BenchmarkBootStorm1000Sites(b *testing.B) {
 	}
 	b.ReportMetric(float64(total), "sessions")
 }
+
+func TestSiteOf(t *testing.T) {
+	site := SiteOf(&fc.Location{MaxPowerW: 22000, Phases: 1, Voltage: 240})
+	if site.LimitW != 22000 || site.MinW() != 6*240 || site.Tenths(2400) != 100 {
+		t.Errorf("site %+v: minimum %d W, 2400 W = %d tenths of an ampere", site, site.MinW(), site.Tenths(2400))
+	}
+	if got := SiteOf(&fc.Location{}).MinW(); got != 4140 {
+		t.Errorf("a location without phases and voltage: minimum %d W, want 4140 W (6 A on 3 phases at 230 V)", got)
+	}
+}
