@@ -228,6 +228,7 @@ var navItems = []struct {
 	{"/locations", "Locations", []access.Permission{access.LocationsRead}},
 	{"/charge-groups", "Charge groups", []access.Permission{access.ChargeGroupsRead}},
 	{"/stations", "Stations", []access.Permission{access.StationsRead, access.StationsHomeRead}},
+	{"/station-jobs", "Station jobs", []access.Permission{access.StationsCommand}},
 	{"/sessions", "Sessions", []access.Permission{access.SessionsCardSideRead, access.SessionsStationSideRead}},
 	{"/reports", "Reports", []access.Permission{access.ReportsFleet, access.ReportsFacility}},
 	{"/users", "Users", []access.Permission{access.UsersManage}},
