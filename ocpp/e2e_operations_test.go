@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,10 @@ import (
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
 	"github.com/fleetcharge/fleetcharge/app"
+	"github.com/fleetcharge/fleetcharge/ocpp"
+	"github.com/fleetcharge/fleetcharge/secret"
+	"github.com/fleetcharge/fleetcharge/store"
+	"github.com/fleetcharge/fleetcharge/store/storetest"
 )
 
 // operationsRig sends the third-party scenarios the station operations
@@ -44,10 +49,8 @@ type heldList struct {
 	} `json:"entries"`
 }
 
-// newOperationsRig makes a provider admin of w's provider and turns on its
-// setting that gives public charge groups' stations a local list (every
-// active card), so that both of the world's stations have one to check.
-func newOperationsRig(t *testing.T, w *world, e *endpoint, rec *recorder) *operationsRig {
+// providerAdmin makes a provider admin of w's provider.
+func providerAdmin(t *testing.T, w *world) access.Subject {
 	t.Helper()
 	ctx := context.Background()
 	u := &fc.User{ProviderID: w.Provider.ID, Email: fmt.Sprintf("ops-%d@example.com", w.Provider.ID), Name: "Operations"}
@@ -58,10 +61,18 @@ func newOperationsRig(t *testing.T, w *world, e *endpoint, rec *recorder) *opera
 	if err := w.Store.CreateAssignment(ctx, &a); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Store.SetLocalListPublic(ctx, w.Provider.ID, true); err != nil {
+	return access.NewSubject(u, []fc.Assignment{a})
+}
+
+// newOperationsRig makes a provider admin of w's provider and turns on its
+// setting that gives public charge groups' stations a local list (every
+// active card), so that both of the world's stations have one to check.
+func newOperationsRig(t *testing.T, w *world, e *endpoint, rec *recorder) *operationsRig {
+	t.Helper()
+	if err := w.Store.SetLocalListPublic(context.Background(), w.Provider.ID, true); err != nil {
 		t.Fatal(err)
 	}
-	return &operationsRig{w: w, rec: rec, subj: access.NewSubject(u, []fc.Assignment{a}),
+	return &operationsRig{w: w, rec: rec, subj: providerAdmin(t, w),
 		svc:  &app.Service{Store: w.Store, Now: time.Now, Commander: e.srv},
 		held: map[string]heldList{}, sentList: map[string][]fc.LocalListEntry{}, requests: map[string][2]int{}}
 }
@@ -282,4 +293,92 @@ func (r *operationsRig) check(t *testing.T, st *fc.Station) {
 	if got, want := statuses(diagnostics, req[1]), []string{"Uploading", "Uploaded"}; !slices.Equal(got, want) {
 		t.Errorf("%s diagnostics status: %v, want %v", st.Identity, got, want)
 	}
+}
+
+// TestThirdPartyFirmwareJob runs e2e/fleet.js, three ocpp-rpc stations in
+// strict mode (two OCPP 1.6, one 2.0.1), against a real server whose
+// station work (app.Operations) runs beside it: a firmware job over the
+// three, made while the 2.0.1 one is offline, reaches Installed on the two
+// online and marks the third offline; once it reconnects the job sends it
+// the update too, follows it to Installed by its requestId, and is done.
+func TestThirdPartyFirmwareJob(t *testing.T) {
+	_, dir := thirdPartyPeer(t)
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := seedWorld(t, s)
+		ctx := context.Background()
+		ops := app.NewOperations(s, quietLogger, time.Now)
+		e := startServer(t, ocpp.Config{Store: s, Now: time.Now, Observer: ops})
+		ops.SetCommander(e.srv)
+		runCtx, stop := context.WithCancel(ctx)
+		stopped := make(chan struct{})
+		go func() { ops.Run(runCtx); close(stopped) }()
+		t.Cleanup(func() { stop(); <-stopped })
+
+		third := &fc.Station{ProviderID: w.Provider.ID, AccountID: w.Station.AccountID, LocationID: w.Station.LocationID,
+			ChargeGroupID: w.Station.ChargeGroupID, Identity: w.Station.Identity + "-3", PasswordHash: secret.HashStationPassword(w.Password)}
+		if err := s.CreateStation(ctx, third, 2); err != nil {
+			t.Fatal(err)
+		}
+		fleet := []*fc.Station{w.Station, w.Restricted, third}
+		subj := providerAdmin(t, w)
+		svc := &app.Service{Store: s, Now: time.Now, Commander: e.srv, Operations: ops}
+		var job *fc.StationJob
+		results := func() map[string]fc.StationJobResult {
+			t.Helper()
+			rs, err := svc.StationJobResults(ctx, subj, job.ID, fc.Page{Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string]fc.StationJobResult{}
+			for _, r := range rs {
+				out[r.Identity] = r
+			}
+			return out
+		}
+		installed := func(r fc.StationJobResult) bool {
+			return r.Status == fc.ResultAccepted && r.Progress == "Installed" && r.Final
+		}
+
+		args := []string{strings.TrimSuffix(e.base, "/"), w.Password,
+			w.Station.Identity + ":1.6", w.Restricted.Identity + ":1.6", third.Identity + ":2.0.1"}
+		runNode(t, dir, "fleet.js", args, func(ctx context.Context, line string, stdin io.Writer) {
+			if line != "OFFLINE" {
+				return
+			}
+			eventually(t, third.Identity+" offline", func() bool { return !e.srv.Online(third.Identity) })
+			cmd := app.Command{Name: app.CommandUpdateFirmware, Operation: app.Operation{Location: "https://firmware.example/fleet-3.0.bin", RetrieveAt: time.Now()}}
+			var err error
+			job, err = svc.CreateStationJob(ctx, subj, app.JobInput{Command: cmd, Args: json.RawMessage(`{"location":"https://firmware.example/fleet-3.0.bin"}`),
+				Target: fc.JobTarget{StationIDs: []fc.ID{fleet[0].ID, fleet[1].ID, fleet[2].ID}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the online stations installed, the offline one marked", func() bool {
+				rs := results()
+				return installed(rs[fleet[0].Identity]) && installed(rs[fleet[1].Identity]) && rs[third.Identity].Status == fc.ResultOffline
+			})
+			if got, err := svc.StationJob(ctx, subj, job.ID); err != nil || got.Status != fc.JobRunning {
+				t.Errorf("the job with a station offline: %+v, %v; want running", got, err)
+			}
+			if _, err := io.WriteString(stdin, "RECONNECT\n"); err != nil {
+				t.Error(err)
+			}
+		})
+		if job == nil {
+			t.Fatal("fleet.js never went offline")
+		}
+		eventually(t, "the job done", func() bool {
+			got, err := svc.StationJob(ctx, subj, job.ID)
+			return err == nil && got.Status == fc.JobDone
+		})
+		rs := results()
+		for _, st := range fleet {
+			if r := rs[st.Identity]; !installed(r) {
+				t.Errorf("%s in the job: %+v, want accepted and Installed", st.Identity, r)
+			}
+		}
+		if r := rs[third.Identity]; r.Attempts < 2 {
+			t.Errorf("%s was sent the job %d times, want once offline and once after it reconnected", third.Identity, r.Attempts)
+		}
+	})
 }

@@ -3,6 +3,7 @@ package ocpp_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,16 +70,29 @@ func thirdPartyPeer(t *testing.T) (node, dir string) {
 // line it prints to onLine; it fails the test when the script fails.
 func runScenario(t *testing.T, e *endpoint, w *world, st *fc.Station, dir, script string, onLine func(ctx context.Context, line string)) {
 	t.Helper()
+	args := []string{strings.TrimSuffix(e.base, "/"), st.Identity, w.Password, w.Good.InternalID, w.Blocked.InternalID, "UNKNOWN-" + st.Identity}
+	runNode(t, dir, script, args, func(ctx context.Context, line string, _ io.Writer) { onLine(ctx, line) })
+}
+
+// runNode runs a script of dir with node and hands each line it prints to
+// onLine, with the script's standard input; it fails the test when the
+// script fails.
+func runNode(t *testing.T, dir, script string, args []string, onLine func(ctx context.Context, line string, stdin io.Writer)) {
+	t.Helper()
 	node, _ := exec.LookPath("node")
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, script, strings.TrimSuffix(e.base, "/"), st.Identity, w.Password,
-		w.Good.InternalID, w.Blocked.InternalID, "UNKNOWN-"+st.Identity)
+	cmd := exec.CommandContext(ctx, node, append([]string{script}, args...)...)
 	cmd.Dir = dir
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -89,7 +103,7 @@ func runScenario(t *testing.T, e *endpoint, w *world, st *fc.Station, dir, scrip
 	for lines.Scan() {
 		line := lines.Text()
 		out.WriteString(line + "\n")
-		onLine(ctx, line)
+		onLine(ctx, line, stdin)
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("%s: %v\n%s%s", script, err, out.String(), stderr.String())
