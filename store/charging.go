@@ -99,8 +99,11 @@ func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool,
 		return fc.Invalid(map[string]string{"ocpp_version": "must be 1.6 or 2.0.1"})
 	}
 	return s.writeState(ctx, func(tx *sql.Tx) error {
-		return execStation(ctx, tx, stationID, `UPDATE stations SET online = $1,
-			ocpp_version = CASE WHEN $2 = '' THEN ocpp_version ELSE $3 END WHERE id = $4`, online, version, version, int64(stationID))
+		if err := execStation(ctx, tx, stationID, `UPDATE stations SET online = $1,
+			ocpp_version = CASE WHEN $2 = '' THEN ocpp_version ELSE $3 END WHERE id = $4`, online, version, version, int64(stationID)); err != nil {
+			return err
+		}
+		return s.recordConnection(ctx, tx, stationID, online, at)
 	})
 }
 
@@ -108,6 +111,9 @@ func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool,
 // starts serves no connection yet, whatever a crash left behind.
 func (s *Store) MarkAllOffline(ctx context.Context) error {
 	return s.writeState(ctx, func(tx *sql.Tx) error {
+		if err := recordAllOffline(ctx, tx, s.now()); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, `UPDATE stations SET online = FALSE WHERE online`)
 		return err
 	})

@@ -1,4 +1,5 @@
--- fleetcharge schema, version 10: reservations.
+-- fleetcharge schema, version 10: reservations, and the connection history
+-- of stations.
 -- A connector of a station kept for a card until expires_at, recorded when
 -- the station accepted ReserveNow. reservation_id is the station's
 -- reservationId; connector_id 0 reserves any connector of the station.
@@ -28,3 +29,14 @@ CREATE UNIQUE INDEX reservations_station_active ON reservations (station_id, res
 -- The station page's and the card page's lists, newest first.
 CREATE INDEX reservations_station ON reservations (station_id, id);
 CREATE INDEX reservations_card ON reservations (card_id, id);
+
+-- The connection history of stations: one row each time a station connects
+-- (online) or its connection ends (not online), and for every station left
+-- online when a process starts (MarkAllOffline). With status_history it
+-- tells the station reports' availability.
+CREATE TABLE station_connections (
+    station_id BIGINT  NOT NULL REFERENCES stations(id) ON DELETE CASCADE,
+    at         BIGINT  NOT NULL,
+    online     BOOLEAN NOT NULL,
+    PRIMARY KEY (station_id, at, online)
+);
