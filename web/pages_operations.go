@@ -102,7 +102,7 @@ func operationForms(v *view, st *fc.Station, active []fc.Session, now time.Time)
 	}
 	trigger := op(app.CommandTriggerMessage, "Messages: ask the station to send one", "Ask the station",
 		field{Name: "message", Label: "Message", Type: "select", Options: messages, Value: "StatusNotification"},
-		field{Name: "connector_id", Label: "About", Type: "select", Options: connectorsOr0, Value: "0",
+		field{Name: "connector_id", Label: "Connector", Type: "select", Options: connectorsOr0, Value: "0",
 			Hint: map[bool]string{true: "StatusNotification needs a connector on OCPP 2.0.1.", false: ""}[v201]})
 
 	firmware := op(app.CommandUpdateFirmware, "Firmware: update", "Update firmware",
