@@ -14,7 +14,8 @@
 //
 //  1. Reserved first. A session whose station rejected a charging profile
 //     is counted at its connector's maximum (at the site's limit when the
-//     maximum is unknown): it may draw that much whatever the server says.
+//     maximum is unknown), even above the site's limit: it may draw that
+//     much whatever the server says.
 //     A session whose station is offline keeps the limit it was last given
 //     (LastW) counted, since the station keeps its last profile, until it
 //     has been offline for the site's OfflineTimeout (10 minutes by
@@ -267,8 +268,10 @@ func Allocate(site Site, sessions []Session, now time.Time) (Result, error) {
 		case site.LimitW == 0:
 			a.LimitW, a.Reason = s.MaxW, ReasonUnlimited
 		case s.State == Rejected:
-			a.LimitW, a.Reason = capW, ReasonRejected
-			reserved += capW
+			// Its connector's maximum even above the site's limit: the
+			// overcommit must show what it may really draw.
+			a.LimitW, a.Reason = cmp.Or(s.MaxW, site.LimitW), ReasonRejected
+			reserved += a.LimitW
 		case s.State == Offline && now.Before(s.OfflineSince.Add(site.offlineTimeout())):
 			a.LimitW, a.Reason = s.LastW, ReasonOffline
 			reserved += s.LastW

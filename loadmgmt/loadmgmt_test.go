@@ -134,3 +134,16 @@ func TestSiteOf(t *testing.T) {
 		t.Errorf("a location without phases and voltage: minimum %d W, want 4140 W (6 A on 3 phases at 230 V)", got)
 	}
 }
+
+// A rejecting station counts at its connector's maximum even when that is
+// above the site's limit, so that the overcommit tells what it may draw.
+func TestRejectedAboveTheLimit(t *testing.T) {
+	now := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	res, err := Allocate(Site{LimitW: 11000}, []Session{{ID: 1, MaxW: 22000, State: Rejected}, {ID: 2, MaxW: 22000}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sessions[0].LimitW != 22000 || res.Sessions[1].Reason != ReasonWaiting || res.OvercommitW != 11000 {
+		t.Errorf("got %+v", res)
+	}
+}

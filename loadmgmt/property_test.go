@@ -207,8 +207,8 @@ func checkResult(site Site, sessions []Session, now time.Time, res Result) error
 		}
 		switch {
 		case s.State == Rejected:
-			if a.LimitW != capOf(s) || a.Reason != ReasonRejected {
-				return fmt.Errorf("rejecting session %s counted at %d W (%s), want its maximum %d W", s.ID, a.LimitW, a.Reason, capOf(s))
+			if want := cmp.Or(s.MaxW, site.LimitW); a.LimitW != want || a.Reason != ReasonRejected {
+				return fmt.Errorf("rejecting session %s counted at %d W (%s), want its maximum %d W", s.ID, a.LimitW, a.Reason, want)
 			}
 			reserved += a.LimitW
 		case s.State == Offline && now.Sub(s.OfflineSince) < timeout:
