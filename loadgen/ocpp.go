@@ -143,6 +143,10 @@ type OCPPResult struct {
 	// Stopped are the acknowledged transactions.
 	TxStarted, TxStopped, SteadyStopped int64
 	Stopped                             []Ack
+	// FirmwareInstalled counts the firmware updates the stations reported
+	// Installed (UpdateFirmware, then FirmwareStatusNotification
+	// Downloading, Downloaded, Installing, Installed).
+	FirmwareInstalled int64
 
 	// Latency is per action (per event type for a TransactionEvent), of
 	// the answered CALLs.
@@ -181,6 +185,7 @@ type ocppRun struct {
 	lastBoot                          atomic.Int64 // nanoseconds since start of the latest first boot
 	txStarted, txStopped, steadyStops atomic.Int64
 	steadyFrom, steadyTo              time.Time
+	firmwareInstalled                 atomic.Int64
 
 	latency     sync.Map // action → *Latencies
 	errors      Counter
@@ -288,20 +293,21 @@ func RunOCPP(ctx context.Context, cfg OCPPConfig) (*OCPPResult, error) {
 	<-memDone
 
 	res := &OCPPResult{
-		Stations:      cfg.Stations,
-		Elapsed:       time.Since(r.start),
-		Steady:        cfg.Duration,
-		PeakConnected: r.peak.Load(),
-		Booted:        r.booted.Load(),
-		Connects:      r.connects.Load(),
-		TxStarted:     r.txStarted.Load(),
-		TxStopped:     r.txStopped.Load(),
-		SteadyStopped: r.steadyStops.Load(),
-		Stopped:       r.stopped,
-		Latency:       map[string]Summary{},
-		Errors:        r.errors.Snapshot(),
-		AuthStatus:    r.authStatus.Snapshot(),
-		ServerCalls:   r.serverCalls.Snapshot(),
+		Stations:          cfg.Stations,
+		Elapsed:           time.Since(r.start),
+		Steady:            cfg.Duration,
+		PeakConnected:     r.peak.Load(),
+		Booted:            r.booted.Load(),
+		Connects:          r.connects.Load(),
+		TxStarted:         r.txStarted.Load(),
+		FirmwareInstalled: r.firmwareInstalled.Load(),
+		TxStopped:         r.txStopped.Load(),
+		SteadyStopped:     r.steadyStops.Load(),
+		Stopped:           r.stopped,
+		Latency:           map[string]Summary{},
+		Errors:            r.errors.Snapshot(),
+		AuthStatus:        r.authStatus.Snapshot(),
+		ServerCalls:       r.serverCalls.Snapshot(),
 	}
 	if !endedEarly.IsZero() {
 		res.Steady = min(max(endedEarly.Sub(r.steadyFrom), 0), cfg.Duration)

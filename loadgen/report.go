@@ -18,6 +18,9 @@ func WriteOCPP(w io.Writer, r *OCPPResult) {
 	fmt.Fprintf(w, "run: %.1f s; steady window %.0f s\n", r.Elapsed.Seconds(), r.Steady.Seconds())
 	fmt.Fprintf(w, "transactions: %d started, %d stopped and acknowledged; %d in the steady window = %.1f tx/s\n",
 		r.TxStarted, r.TxStopped, r.SteadyStopped, r.TxRate())
+	if r.FirmwareInstalled > 0 {
+		fmt.Fprintf(w, "firmware: %d updates installed (UpdateFirmware answered, then Downloading to Installed reported)\n", r.FirmwareInstalled)
+	}
 	if len(r.AuthStatus) > 0 {
 		fmt.Fprintln(w, "idTag status:")
 		writeCounts(w, "  ", r.AuthStatus)

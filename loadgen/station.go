@@ -64,6 +64,7 @@ type station struct {
 	remoteStop  chan struct{} // a remote stop of the running transaction
 	triggers    chan string   // TriggerMessage's requested message
 	reports     chan int      // requestId of an OCPP 2.0.1 GetBaseReport
+	firmware    chan int      // requestId of an UpdateFirmware (0 on OCPP 1.6)
 	reset       chan struct{}
 	curTx       string // running transaction's ID, "" when none (guarded by mu)
 }
@@ -86,6 +87,7 @@ func newStation(r *ocppRun, i int) *station {
 		remoteStop:  make(chan struct{}, 1),
 		triggers:    make(chan string, 4),
 		reports:     make(chan int, 1),
+		firmware:    make(chan int, 1),
 		reset:       make(chan struct{}, 1),
 	}
 }
@@ -139,6 +141,8 @@ func (s *station) idle() {
 			s.sendTriggered(m)
 		case id := <-s.reports:
 			s.try("NotifyReport", s.report201(id), nil)
+		case id := <-s.firmware:
+			s.updateFirmware(id)
 		case <-s.reset:
 			s.reboot()
 			return
@@ -742,8 +746,41 @@ func (s *station) serverCall16(action string, payload json.RawMessage) (resp any
 		return withStatus("NotImplemented"), ""
 	case "DataTransfer":
 		return withStatus("UnknownVendorId"), ""
+	case "UpdateFirmware":
+		if !s.acceptFirmware(0) {
+			return nil, "GenericError"
+		}
+		return map[string]any{}, ""
 	}
 	return nil, "NotImplemented"
+}
+
+// acceptFirmware hands a firmware update to the station's goroutine,
+// unless one is under way.
+func (s *station) acceptFirmware(requestID int) bool {
+	select {
+	case s.firmware <- requestID:
+		return true
+	default:
+		return false
+	}
+}
+
+// updateFirmware reports a firmware update's progress as a station that
+// downloads and installs it at once: Downloading, Downloaded, Installing,
+// Installed (with the requestId on OCPP 2.0.1). The simulated station
+// keeps its connection, as one that installs without a reboot.
+func (s *station) updateFirmware(requestID int) {
+	for _, status := range []string{"Downloading", "Downloaded", "Installing", "Installed"} {
+		req := map[string]any{"status": status}
+		if s.v201 {
+			req["requestId"] = requestID
+		}
+		if err := s.call(s.r.hard, "FirmwareStatusNotification", req, nil); err != nil {
+			return
+		}
+	}
+	s.r.firmwareInstalled.Add(1)
 }
 
 // withStatus is the answer {"status": v}.

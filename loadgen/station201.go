@@ -185,6 +185,15 @@ func (s *station) serverCall201(action string, payload json.RawMessage) (resp an
 		return withStatus("NotImplemented"), ""
 	case "DataTransfer":
 		return withStatus("UnknownVendorId"), ""
+	case "UpdateFirmware":
+		var req struct {
+			RequestID int `json:"requestId"`
+		}
+		_ = json.Unmarshal(payload, &req)
+		if !s.acceptFirmware(req.RequestID) {
+			return withStatus("Rejected"), ""
+		}
+		return withStatus("Accepted"), ""
 	}
 	return nil, "NotImplemented"
 }
