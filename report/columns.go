@@ -12,6 +12,7 @@ import (
 type row struct {
 	*fc.ReportRow
 	busy, capacity int64 // ms; capacity 0: no utilization
+	avail          span  // availability (station reports); known 0: none
 	month          string
 }
 
@@ -79,7 +80,8 @@ func figureCols(costTitle string, utilization, kinds bool) []column {
 			{Column: Column{prefix + "duration_minutes", title + "Duration (min)", TypeMinutes}, get: func(r *row) Cell { return minutesCell(f(r).DurationS) }},
 		}
 		if utilization {
-			out = append(out, column{Column: Column{"utilization", "Utilization", TypeFraction}, get: func(r *row) Cell { return fractionCell(r.busy, r.capacity) }})
+			out = append(out, column{Column: Column{"utilization", "Utilization", TypeFraction}, get: func(r *row) Cell { return fractionCell(r.busy, r.capacity) }},
+				column{Column: Column{"availability", "Availability", TypeFraction}, get: func(r *row) Cell { return fractionCell(r.avail.up, r.avail.known) }})
 		}
 		out = append(out, column{Column: Column{prefix + "cost", title + costTitle, TypeMoney}, get: func(r *row) Cell { return moneyCell(f(r).CostMinor, r.Currency) }})
 		return out

@@ -146,6 +146,10 @@ func appendTotals(b []byte, t *Totals, cols []column) []byte {
 		b = append(b, `,"utilization":`...)
 		b = appendCell(b, fractionCell(t.All.BusyMS, t.CapacityMS), time.UTC)
 	}
+	if has["availability"] {
+		b = append(b, `,"availability":`...)
+		b = appendCell(b, fractionCell(t.AvailableMS, t.KnownMS), time.UTC)
+	}
 	kinds := has["office_sessions"]
 	if kinds {
 		for k, kind := range fc.LocationKinds {

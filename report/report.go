@@ -143,6 +143,9 @@ type job struct {
 	now    int64   // ms; 0: do not clip the measured period
 	totals *Totals
 	groups *rollup
+	// avail is the availability of the station reports' charge points and
+	// stations, per bucket (availability.go).
+	avail map[capKey][]span
 	// totalsApart takes the totals from a TotalsOnly query rather than
 	// from the rows.
 	totalsApart bool
@@ -215,6 +218,10 @@ func (j *job) run(ctx context.Context, st fc.ReportStore, s sink) error {
 		begun = true
 		return s.begin(j.cols)
 	}
+	var err error
+	if j.avail, err = j.loadAvailability(ctx, st); err != nil {
+		return err
+	}
 	cells := make([]Cell, len(j.cols))
 	emit := func(r *row) error {
 		if err := begin(); err != nil {
@@ -233,7 +240,7 @@ func (j *job) run(ctx context.Context, st fc.ReportStore, s sink) error {
 		}
 		return s.row(cells)
 	}
-	err := st.Report(ctx, j.q, func(r *fc.ReportRow) error {
+	err = st.Report(ctx, j.q, func(r *fc.ReportRow) error {
 		j.totals.Rows++
 		if !j.totalsApart {
 			j.totals.add(j.d, r)
@@ -244,8 +251,9 @@ func (j *job) run(ctx context.Context, st fc.ReportStore, s sink) error {
 		}
 		x := row{ReportRow: r, busy: r.Figures.BusyMS}
 		if j.d.points != nil && r.StationID != 0 {
-			_, n := j.d.points(r)
+			k, n := j.d.points(r)
 			x.capacity = n * j.measured(r.Bucket)
+			x.avail = j.availability(k, r.Bucket)
 		}
 		return emit(&x)
 	})
@@ -264,6 +272,11 @@ func (j *job) run(ctx context.Context, st fc.ReportStore, s sink) error {
 		j.totals.Rows = j.totals.All.Sessions
 	}
 	j.totals.finish(j.measured(-1))
+	for k := range j.totals.points {
+		a := j.availability(k, -1)
+		j.totals.AvailableMS += a.up
+		j.totals.KnownMS += a.known
+	}
 	if j.groups != nil {
 		rows := j.groups.rows(j.totals)
 		j.totals.Rows = int64(len(rows))

@@ -427,8 +427,13 @@ func TestUtilization(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = nil
+	for i, c := range res.Columns {
+		if c.Key == "utilization" {
+			col = i
+		}
+	}
 	for _, r := range res.Rows {
-		got = append(got, r[len(r)-2].Format(time.UTC))
+		got = append(got, r[col].Format(time.UTC))
 	}
 	if want := "[0.3000 0.3000 0.0000]"; fmt.Sprint(got) != want {
 		t.Errorf("utilization by account %v, want %s", got, want)

@@ -113,11 +113,16 @@ func (g *rollup) rows(t *Totals) []row {
 	var out []row
 	for _, x := range list {
 		var capacity int64
+		var avail span
 		if g.by == GroupByMonth {
 			capacity = allPoints * g.j.measured(x.bucket)
+			for k := range t.points {
+				avail.add(g.j.availability(k, x.bucket))
+			}
 		} else {
-			for _, n := range x.points {
+			for k, n := range x.points {
 				capacity += n
+				avail.add(g.j.availability(k, -1))
 			}
 			capacity *= g.j.measured(-1)
 		}
@@ -139,7 +144,7 @@ func (g *rollup) rows(t *Totals) []row {
 				r.Figures, r.ByKind = f.Figures, f.ByKind
 			}
 			r.Currency, r.Bucket = c, x.bucket
-			out = append(out, row{ReportRow: &r, busy: x.busy, capacity: capacity, month: month})
+			out = append(out, row{ReportRow: &r, busy: x.busy, capacity: capacity, avail: avail, month: month})
 		}
 	}
 	return out

@@ -22,6 +22,10 @@ type Totals struct {
 	// of the stations (or the charge points) of the report: with
 	// All.BusyMS, its utilization.
 	CapacityMS int64
+	// AvailableMS and KnownMS are the availability of the report's
+	// stations (or charge points) over the period: the time their charge
+	// points were available, of the time their state was known.
+	AvailableMS, KnownMS int64
 
 	byCurrency map[string]int // index in Currencies
 	points     map[capKey]int64
@@ -109,7 +113,7 @@ func (t *Totals) cells(cols []column) [][]Cell {
 	var out [][]Cell
 	for _, c := range cur {
 		r := &row{ReportRow: &fc.ReportRow{Currency: c.Currency, Figures: c.Figures, ByKind: c.ByKind},
-			busy: t.All.BusyMS, capacity: t.CapacityMS}
+			busy: t.All.BusyMS, capacity: t.CapacityMS, avail: span{t.AvailableMS, t.KnownMS}}
 		cells := make([]Cell, len(cols))
 		for i, col := range cols {
 			switch {
