@@ -177,6 +177,9 @@ func (b *builder) load(hashes []chan hashed) error {
 	if err := b.ocpp201(); err != nil {
 		return err
 	}
+	if err := b.stationJob(); err != nil {
+		return err
+	}
 	sessions := b.sim.run(b.rng, b.now)
 	b.res.Counts.Sessions = len(sessions)
 	return b.st.BulkSessions(b.ctx, b.provider.ID, func(yield func(*fc.Session) error) error {

@@ -26,7 +26,8 @@ func init() {
 // organization from the form and follows it on the job page, which
 // refreshes itself while the job runs and lists only the organization's
 // stations; a bad argument is shown on its field and starts nothing; the
-// job is the creator's and the provider admin's to read, and the pages are
+// job is the creator's and the provider admin's to read (the demo's
+// finished campaign is the admin's), and the pages are
 // not found for those who command no station.
 func TestStationJobPages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
@@ -76,7 +77,13 @@ func TestStationJobPages(t *testing.T) {
 		}
 		wantIn(t, "list", get(t, b, "/station-jobs", http.StatusOK), `href="`+loc+`"`, "pending")
 
-		get(t, w.as(t, adminEmail), loc, http.StatusOK)
+		admin := w.as(t, adminEmail)
+		get(t, admin, loc, http.StatusOK)
+		// The demo's finished firmware campaign, the admin's.
+		list := get(t, admin, "/station-jobs", http.StatusOK)
+		wantIn(t, "admin's jobs", list, "update-firmware", "done", `href="`+loc+`"`)
+		demoJob := w.one(t, `SELECT id FROM station_jobs WHERE command = 'update-firmware'`)
+		wantIn(t, "demo job", get(t, admin, "/station-jobs/"+demoJob.String(), http.StatusOK), "InstallationFailed", "Installed", "rejected")
 		get(t, w.as(t, holdingFleet), loc, http.StatusNotFound)
 		get(t, w.as(t, fleetWest), "/station-jobs", http.StatusNotFound)
 		get(t, w.as(t, fleetWest), "/station-jobs/new", http.StatusNotFound)
