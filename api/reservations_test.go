@@ -2,12 +2,19 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"testing"
 	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/api"
+	"github.com/fleetcharge/fleetcharge/leaktest"
+	"github.com/fleetcharge/fleetcharge/store"
+	"github.com/fleetcharge/fleetcharge/store/storetest"
 )
 
 // The reservation routes join the leak walk's coverage (leak_test.go).
@@ -156,4 +163,73 @@ func (w *world) reservation(t *testing.T) fc.ID {
 	r := &fc.Reservation{StationID: w.north1.station, ConnectorID: 1, OCPPID: 7, CardID: w.north1.card, ExpiresAt: time.Now().Add(time.Hour)}
 	check(t, w.st.CreateReservation(context.Background(), r))
 	return r.ID
+}
+
+// TestReservationRouteLeaks plants a reservation of every card on every
+// station of the leak test's world (leaktest) and reads the reservation
+// routes as every persona: a reservation is listed and read (else 404)
+// exactly by the readers of its station or of its card, and no response
+// holds a marker its persona may not read (a card read from the station
+// side alone shows masked). Both engines.
+func TestReservationRouteLeaks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := leaktest.New(t, st)
+		srv := api.New(api.Config{Store: st, Auth: w.Auth, Logger: slog.New(slog.DiscardHandler)})
+		readers := map[fc.ID][]string{}
+		n := 0
+		for _, s := range w.Of(leaktest.KindStation) {
+			for _, c := range w.Of(leaktest.KindCard) {
+				n++
+				r := &fc.Reservation{StationID: s.ID, ConnectorID: 1, OCPPID: n, CardID: c.ID, ExpiresAt: time.Now().Add(time.Hour)}
+				if err := st.CreateReservation(ctx, r); fc.IsCode(err, fc.EInvalid) {
+					continue // a card of the other provider
+				} else if err != nil {
+					t.Fatal(err)
+				}
+				readers[r.ID] = append(slices.Clone(s.Readers), c.Readers...)
+			}
+		}
+		if len(readers) < 4 {
+			t.Fatalf("only %d reservations planted", len(readers))
+		}
+		get := func(persona, token, target string) (int, []byte) {
+			req := httptest.NewRequest(http.MethodGet, target, nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, req)
+			if leaks := leaktest.Leaks(rec.Body.Bytes(), w.Forbidden(persona)); len(leaks) > 0 {
+				t.Errorf("GET %s as %s shows %v", target, persona, leaks)
+			}
+			return rec.Code, rec.Body.Bytes()
+		}
+		for _, p := range leaktest.Personas {
+			token := w.APIToken(t, p)
+			code, body := get(p, token, "/api/v1/reservations?limit=500")
+			if code != http.StatusOK {
+				t.Fatalf("list as %s: %d %s", p, code, body)
+			}
+			var page struct{ Data []fc.Reservation }
+			if err := json.Unmarshal(body, &page); err != nil {
+				t.Fatal(err)
+			}
+			listed := map[fc.ID]bool{}
+			for _, r := range page.Data {
+				listed[r.ID] = true
+			}
+			for id, who := range readers {
+				reads := slices.Contains(who, p)
+				if listed[id] != reads {
+					t.Errorf("%s: reservation %s listed %v, want %v", p, id, listed[id], reads)
+				}
+				want := http.StatusNotFound
+				if reads {
+					want = http.StatusOK
+				}
+				if code, body := get(p, token, "/api/v1/reservations/"+id.String()); code != want {
+					t.Errorf("%s: reservation %s: %d, want %d: %.200s", p, id, code, want, body)
+				}
+			}
+		}
+	})
 }
