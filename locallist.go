@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,15 +123,24 @@ type LocalListStore interface {
 // of its entries ordered by ID tag, each as tag, status, expiry (Unix
 // milliseconds, or empty) and parent tag.
 func LocalListHash(entries []LocalListEntry) string {
-	sorted := slices.Clone(entries)
-	slices.SortFunc(sorted, func(a, b LocalListEntry) int { return strings.Compare(a.IDTag, b.IDTag) })
+	byTag := func(a, b LocalListEntry) int { return strings.Compare(a.IDTag, b.IDTag) }
+	if !slices.IsSortedFunc(entries, byTag) {
+		entries = slices.SortedFunc(slices.Values(entries), byTag)
+	}
 	h := sha256.New()
-	for _, e := range sorted {
-		expiry := ""
+	buf := make([]byte, 0, 128)
+	for _, e := range entries {
+		buf = append(buf[:0], e.IDTag...)
+		buf = append(buf, 0)
+		buf = append(buf, e.Status...)
+		buf = append(buf, 0)
 		if e.ExpiryDate != nil {
-			expiry = strconv.FormatInt(e.ExpiryDate.UnixMilli(), 10)
+			buf = strconv.AppendInt(buf, e.ExpiryDate.UnixMilli(), 10)
 		}
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\n", e.IDTag, e.Status, expiry, e.ParentIDTag)
+		buf = append(buf, 0)
+		buf = append(buf, e.ParentIDTag...)
+		buf = append(buf, '\n')
+		h.Write(buf)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -22,9 +22,11 @@ type fakeStations struct {
 	mu    sync.Mutex
 	st    map[string]*fakeStation
 	calls []fakeCall
+	quiet bool // keep no tags of the calls (benchmarks)
 }
 
 type fakeStation struct {
+	mu           sync.Mutex
 	online       bool
 	version      int
 	list         map[string]string // ID tag → parent ID tag
@@ -52,8 +54,11 @@ func (f *fakeStations) add(identity string, maxLength int) *fakeStation {
 // station runs fn on a station's state under the lock.
 func (f *fakeStations) station(identity string, fn func(s *fakeStation)) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	fn(f.st[identity])
+	s := f.st[identity]
+	f.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn(s)
 }
 
 // callsTo returns the calls of an action made to a station.
@@ -74,14 +79,46 @@ func (f *fakeStations) Call(ctx context.Context, identity, action string, reques
 	if err != nil {
 		return nil, err
 	}
+	call := fakeCall{identity: identity, action: action}
+	var req struct {
+		ListVersion int    `json:"listVersion"`
+		UpdateType  string `json:"updateType"`
+		List        []struct {
+			IDTag string `json:"idTag"`
+			Info  *struct {
+				Status      string `json:"status"`
+				ParentIDTag string `json:"parentIdTag"`
+			} `json:"idTagInfo"`
+		} `json:"localAuthorizationList"`
+	}
+	if action == "SendLocalList" {
+		if err := json.Unmarshal(b, &req); err != nil {
+			return nil, err
+		}
+		call.updateType, call.version = req.UpdateType, req.ListVersion
+		for _, e := range req.List {
+			if e.Info == nil {
+				call.tags = append(call.tags, "-"+e.IDTag)
+			} else {
+				call.tags = append(call.tags, e.IDTag)
+			}
+		}
+	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	s := f.st[identity]
-	if s == nil || !s.online {
+	if f.quiet {
+		call.tags = nil
+	}
+	f.calls = append(f.calls, call)
+	f.mu.Unlock()
+	if s == nil {
 		return nil, fc.Errorf(fc.EConflict, "station %s is offline", identity)
 	}
-	call := fakeCall{identity: identity, action: action}
-	defer func() { f.calls = append(f.calls, call) }()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.online {
+		return nil, fc.Errorf(fc.EConflict, "station %s is offline", identity)
+	}
 	switch action {
 	case "GetLocalListVersion":
 		if s.notSupported {
@@ -96,28 +133,6 @@ func (f *fakeStations) Call(ctx context.Context, identity, action string, reques
 	case "ClearCache":
 		return json.RawMessage(`{"status":"Accepted"}`), nil
 	case "SendLocalList":
-		var req struct {
-			ListVersion int    `json:"listVersion"`
-			UpdateType  string `json:"updateType"`
-			List        []struct {
-				IDTag string `json:"idTag"`
-				Info  *struct {
-					Status      string `json:"status"`
-					ParentIDTag string `json:"parentIdTag"`
-				} `json:"idTagInfo"`
-			} `json:"localAuthorizationList"`
-		}
-		if err := json.Unmarshal(b, &req); err != nil {
-			return nil, err
-		}
-		call.updateType, call.version = req.UpdateType, req.ListVersion
-		for _, e := range req.List {
-			if e.Info == nil {
-				call.tags = append(call.tags, "-"+e.IDTag)
-			} else {
-				call.tags = append(call.tags, e.IDTag)
-			}
-		}
 		switch {
 		case s.notSupported:
 			return json.RawMessage(`{"status":"NotSupported"}`), nil
