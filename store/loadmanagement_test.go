@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/store"
@@ -96,15 +97,78 @@ func TestLocationGridConnection(t *testing.T) {
 	})
 }
 
-// The allocation history (filled by the load management wiring) exists on
-// both engines and holds rows of real sessions only.
-func TestSessionAllocationsTable(t *testing.T) {
+// The allocation history: kept per session in one write, the later of two
+// in the same millisecond, read by time within the session scope, a
+// foreign or unknown session refused with nothing kept, and pruned by age.
+func TestSessionAllocations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		db := s.DB()
-		ins := `INSERT INTO session_allocations (session_id, at, limit_w, reason) VALUES ($1, $2, $3, $4)`
-		if _, err := db.ExecContext(ctx, ins, 987654321, 1, 7000, "share"); err == nil {
-			t.Error("an allocation of a session that does not exist was stored")
+		w := mustSessionWorld(t, s, "Alloc")
+		x := mustImport(t, s, w, "ref-alloc", 0)
+		y := mustImport(t, s, w, "ref-alloc-2", 2*time.Hour)
+		other := mustSessionWorld(t, s, "Elsewhere")
+		z := mustImport(t, s, other, "ref-other", 0)
+		p := w.provider.ID
+		all := fc.SessionScope{ProviderID: p, CardSide: fc.Everything, StationSide: fc.Everything}
+		t0 := march.Add(time.Minute)
+
+		check := func(what string, id fc.ID, want ...fc.SessionAllocation) {
+			t.Helper()
+			got, err := s.SessionAllocations(ctx, all, id)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%s: %+v, want %+v", what, got, want)
+			}
+			for i := range want {
+				if got[i].SessionID != want[i].SessionID || !got[i].At.Equal(want[i].At) || got[i].LimitW != want[i].LimitW || got[i].Reason != want[i].Reason {
+					t.Errorf("%s: %+v, want %+v", what, got[i], want[i])
+				}
+			}
 		}
+		a1 := fc.SessionAllocation{SessionID: x.ID, At: t0, LimitW: 11000, Reason: "share"}
+		b1 := fc.SessionAllocation{SessionID: y.ID, At: t0, LimitW: 0, Reason: "waiting"}
+		if err := s.RecordAllocations(ctx, p, []fc.SessionAllocation{a1, b1}); err != nil {
+			t.Fatal(err)
+		}
+		a2 := fc.SessionAllocation{SessionID: x.ID, At: t0.Add(time.Minute), LimitW: 7000, Reason: "share"}
+		a2again := a2
+		a2again.LimitW = 5500
+		if err := s.RecordAllocations(ctx, p, []fc.SessionAllocation{a2, a2again}); err != nil {
+			t.Fatal(err)
+		}
+		check("history", x.ID, a1, a2again)
+		check("waiting session", y.ID, b1)
+
+		// Another provider's session, an unknown one, a bad value: refused
+		// as a whole.
+		for what, allocs := range map[string][]fc.SessionAllocation{
+			"another provider's session": {{SessionID: y.ID, At: t0.Add(time.Hour), LimitW: 1, Reason: "share"}, {SessionID: z.ID, At: t0, LimitW: 1, Reason: "share"}},
+			"unknown session":            {{SessionID: y.ID, At: t0.Add(time.Hour), LimitW: 1, Reason: "share"}, {SessionID: 987654321, At: t0, LimitW: 1, Reason: "share"}},
+			"negative limit":             {{SessionID: y.ID, At: t0.Add(time.Hour), LimitW: -1, Reason: "share"}},
+			"no reason":                  {{SessionID: y.ID, At: t0.Add(time.Hour), LimitW: 1}},
+		} {
+			if err := s.RecordAllocations(ctx, p, allocs); err == nil {
+				t.Errorf("%s: kept", what)
+			}
+		}
+		check("after refusals", y.ID, b1)
+
+		// Out of scope is not found.
+		_, err := s.SessionAllocations(ctx, fc.SessionScope{ProviderID: p, CardSide: reachAccounts(other.fleet.ID)}, x.ID)
+		wantCode(t, "history of a session out of scope", err, fc.ENotFound)
+		_, err = s.SessionAllocations(ctx, fc.SessionScope{ProviderID: other.provider.ID, CardSide: fc.Everything, StationSide: fc.Everything}, x.ID)
+		wantCode(t, "history of another provider's session", err, fc.ENotFound)
+		if got, err := s.SessionAllocations(ctx, fc.SessionScope{ProviderID: p, StationSide: reachAccounts(w.site.ID)}, x.ID); err != nil || len(got) != 2 {
+			t.Errorf("station side: %+v, %v", got, err)
+		}
+
+		n, err := s.PruneSessionAllocations(ctx, t0.Add(time.Minute))
+		if err != nil || n != 2 {
+			t.Errorf("pruned %d (%v), want the 2 of the first minute", n, err)
+		}
+		check("after pruning", x.ID, a2again)
+		check("after pruning, waiting session", y.ID)
 	})
 }
