@@ -28,10 +28,10 @@
 //     it and every session after it wait at 0. So the newest sessions (the
 //     lowest priority ones) wait first, and start when room frees up.
 //  3. Share. Every admitted session gets at least its minimum and at most
-//     its connector's maximum. What remains is shared equally: one level
-//     for all, a session below the level getting the level and one at its
-//     maximum staying there; the few watts that do not divide go one each
-//     to the oldest sessions. With ByPriority the remainder goes to the
+//     its connector's maximum. The limit left after the reserved sessions
+//     is shared equally: every session gets one common level, or its
+//     maximum when that is lower, or its minimum when that is higher; the
+//     few watts that do not divide go one each to the oldest sessions. With ByPriority the remainder goes to the
 //     highest priority group first (equal shares within it), and a lower
 //     group gets more than its minimums only when every session of the
 //     groups above is at its connector's maximum.
