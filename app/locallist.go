@@ -380,6 +380,11 @@ func (r *listRound) send(ctx context.Context, station *fc.Station, st fc.LocalLi
 			full = true
 			continue
 		}
+		if fc.IsCode(err, fc.EConflict) && sent == 0 {
+			// Not connected to this process (gone, or served by another):
+			// it is synced when it connects again.
+			return
+		}
 		msg := fmt.Sprintf("SendLocalList: the station answered %s", status)
 		if err != nil {
 			msg = fmt.Sprintf("SendLocalList: %v", err)

@@ -456,3 +456,39 @@ func TestDiffLists(t *testing.T) {
 		t.Errorf("batches of 3: got %v", got)
 	}
 }
+
+// TestLocalListOffline: a station offline when its list changes keeps its
+// state (nothing was sent) and gets the difference when it connects.
+func TestLocalListOffline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := buildListWorld(t, s)
+		w.waitList(t, "DEPOT-2", "A-1", "A-2", "A-3")
+		st := w.stations["DEPOT-2"]
+		w.fake.station("DEPOT-2", func(s *fakeStation) { s.online = false })
+		if err := s.SetConnection(w.ctx, st.ID, false, "", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		n := len(w.fake.callsTo("DEPOT-2", "SendLocalList"))
+		if _, err := w.svc.UpdateCard(w.ctx, w.admin, w.cards["A-1"].ID, func(c *fc.Card) error { c.Status = fc.CardInactive; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		w.waitList(t, "DEPOT-1", "A-2", "A-3")
+		l, err := w.svc.StationLocalList(w.ctx, w.admin, st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.InSync || l.State != fc.LocalListSynced || l.Count != 3 || l.Desired != 2 || l.Error != "" {
+			t.Errorf("the offline station's list: got %+v; want its last acknowledged list, not in sync, no error", l)
+		}
+		w.fake.station("DEPOT-2", func(s *fakeStation) { s.online = true })
+		if err := s.SetConnection(w.ctx, st.ID, true, fc.OCPP16, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		w.ops.StationEvent(w.ctx, fc.StationEvent{Kind: fc.EventConnected, StationID: st.ID, ProviderID: st.ProviderID, Identity: st.Identity})
+		w.waitList(t, "DEPOT-2", "A-2", "A-3")
+		if sends := w.sendsSince("DEPOT-2", n); len(sends) != 1 || sends[0].updateType != "Differential" || !slices.Equal(sends[0].tags, []string{"-A-1"}) {
+			t.Errorf("on reconnecting: got %+v, want one Differential update removing A-1", sends)
+		}
+		waitFor(t, "DEPOT-2's cache cleared", func() bool { return len(w.fake.callsTo("DEPOT-2", "ClearCache")) > 0 })
+	})
+}
