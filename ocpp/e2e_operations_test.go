@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -40,7 +41,8 @@ type operationsRig struct {
 // heldList is the local list a scenario reports (LOCALLIST line), in one
 // shape for both versions.
 type heldList struct {
-	Version int `json:"version"`
+	Version int      `json:"version"`
+	Updates []string `json:"updates"` // fleet.js: the updateType of each SendLocalList
 	Entries []struct {
 		IDTag       string `json:"idTag"`
 		Status      string `json:"status"`
@@ -301,11 +303,16 @@ func (r *operationsRig) check(t *testing.T, st *fc.Station) {
 // three, made while the 2.0.1 one is offline, reaches Installed on the two
 // online and marks the third offline; once it reconnects the job sends it
 // the update too, follows it to Installed by its requestId, and is done.
+// Meanwhile the stations' local lists are kept in sync with their charge
+// groups (a public one, with the provider's setting that gives it every
+// active card, and a restricted one): after a card is blocked, each
+// station holds exactly the cards its group admits, the blocked one
+// removed by a differential update.
 func TestThirdPartyFirmwareJob(t *testing.T) {
 	_, dir := thirdPartyPeer(t)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		w := seedWorld(t, s)
-		ctx := context.Background()
+		ctx := fc.WithActor(context.Background(), fc.Actor{Label: "test"})
 		ops := app.NewOperations(s, quietLogger, time.Now)
 		e := startServer(t, ocpp.Config{Store: s, Now: time.Now, Observer: ops})
 		ops.SetCommander(e.srv)
@@ -338,11 +345,44 @@ func TestThirdPartyFirmwareJob(t *testing.T) {
 		installed := func(r fc.StationJobResult) bool {
 			return r.Status == fc.ResultAccepted && r.Progress == "Installed" && r.Final
 		}
+		if err := svc.SetLocalListPublic(ctx, subj, true); err != nil {
+			t.Fatal(err)
+		}
+		held := map[string]heldList{}
 
 		args := []string{strings.TrimSuffix(e.base, "/"), w.Password,
 			w.Station.Identity + ":1.6", w.Restricted.Identity + ":1.6", third.Identity + ":2.0.1"}
-		runNode(t, dir, "fleet.js", args, func(ctx context.Context, line string, stdin io.Writer) {
-			if line != "OFFLINE" {
+		runNode(t, dir, "fleet.js", args, func(_ context.Context, line string, stdin io.Writer) {
+			switch {
+			case line == "INSTALLED":
+				// Block a card once every station is in sync, then wait
+				// for the lists to follow.
+				inSync := func() bool {
+					for _, st := range fleet {
+						if l, err := svc.StationLocalList(ctx, subj, st.ID); err != nil || !l.InSync {
+							return false
+						}
+					}
+					return true
+				}
+				eventually(t, "every local list in sync", inSync)
+				if _, err := svc.UpdateCard(ctx, subj, w.Good.ID, func(c *fc.Card) error { c.Status = fc.CardInactive; return nil }); err != nil {
+					t.Fatal(err)
+				}
+				eventually(t, "every local list in sync after the block", inSync)
+				if _, err := io.WriteString(stdin, "REPORT\n"); err != nil {
+					t.Error(err)
+				}
+				return
+			case strings.HasPrefix(line, "LOCALLIST "):
+				identity, list, _ := strings.Cut(strings.TrimPrefix(line, "LOCALLIST "), " ")
+				var h heldList
+				if err := json.Unmarshal([]byte(list), &h); err != nil {
+					t.Errorf("%s: %v", line, err)
+				}
+				held[identity] = h
+				return
+			case line != "OFFLINE":
 				return
 			}
 			eventually(t, third.Identity+" offline", func() bool { return !e.srv.Online(third.Identity) })
@@ -353,9 +393,10 @@ func TestThirdPartyFirmwareJob(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, "the online stations installed, the offline one marked", func() bool {
-				rs := results()
-				return installed(rs[fleet[0].Identity]) && installed(rs[fleet[1].Identity]) && rs[third.Identity].Status == fc.ResultOffline
+			var rs map[string]fc.StationJobResult
+			waitUntil(t, "the online stations installed, the offline one marked", func() (bool, any) {
+				rs = results()
+				return installed(rs[fleet[0].Identity]) && installed(rs[fleet[1].Identity]) && rs[third.Identity].Status == fc.ResultOffline, rs
 			})
 			if got, err := svc.StationJob(ctx, subj, job.ID); err != nil || got.Status != fc.JobRunning {
 				t.Errorf("the job with a station offline: %+v, %v; want running", got, err)
@@ -367,9 +408,9 @@ func TestThirdPartyFirmwareJob(t *testing.T) {
 		if job == nil {
 			t.Fatal("fleet.js never went offline")
 		}
-		eventually(t, "the job done", func() bool {
+		waitUntil(t, "the job done", func() (bool, any) {
 			got, err := svc.StationJob(ctx, subj, job.ID)
-			return err == nil && got.Status == fc.JobDone
+			return err == nil && got.Status == fc.JobDone, results()
 		})
 		rs := results()
 		for _, st := range fleet {
@@ -380,5 +421,48 @@ func TestThirdPartyFirmwareJob(t *testing.T) {
 		if r := rs[third.Identity]; r.Attempts < 2 {
 			t.Errorf("%s was sent the job %d times, want once offline and once after it reconnected", third.Identity, r.Attempts)
 		}
+
+		// The lists: the public group's stations hold every active card
+		// (the Foreign one, of another account), the restricted group's
+		// the active cards of the account it admits (none, once Good is
+		// blocked); each got its full list, then the block differentially.
+		public := map[string]string{w.Foreign.InternalID: fc.AccountIDTag(w.Foreign.AccountID)}
+		for _, c := range []struct {
+			st   *fc.Station
+			want map[string]string
+		}{{w.Station, public}, {w.Restricted, map[string]string{}}, {third, public}} {
+			h := held[c.st.Identity]
+			got := map[string]string{}
+			for _, e := range h.Entries {
+				got[e.IDTag] = e.ParentIDTag
+				if e.Status != "Accepted" || e.ExpiryDate != "" {
+					t.Errorf("%s holds %+v, want Accepted without expiry", c.st.Identity, e)
+				}
+			}
+			if !maps.Equal(got, c.want) {
+				t.Errorf("%s holds %v, want its charge group's cards %v", c.st.Identity, got, c.want)
+			}
+			if len(h.Updates) < 2 || h.Updates[0] != "Full" || h.Updates[len(h.Updates)-1] != "Differential" {
+				t.Errorf("%s was sent %v (list version %d), want a full list, then the block as a differential update", c.st.Identity, h.Updates, h.Version)
+			}
+		}
 	})
+}
+
+// waitUntil waits for cond, a little longer than eventually (the station
+// work runs beside the test on a loaded machine), and fails the test with
+// what cond last saw.
+func waitUntil(t *testing.T, what string, cond func() (bool, any)) {
+	t.Helper()
+	deadline := time.Now().Add(3 * testTimeout)
+	for {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s: %+v", what, state)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

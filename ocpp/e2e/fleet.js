@@ -10,12 +10,14 @@
 // FirmwareStatusNotification Downloading → Downloaded → Installing →
 // Installed (with the requestId on 2.0.1); each keeps the local list it is
 // sent and answers for it (GetConfiguration or GetVariables of its size,
-// GetLocalListVersion, SendLocalList, ClearCache), and prints it at the end
-// as LOCALLIST IDENTITY {"version", "entries"}. The last station then goes
-// offline: it prints OFFLINE once closed and comes back (a reconnection,
-// without a boot) when the line RECONNECT comes on stdin. The script prints
-// DONE once every station installed, one line per check and a summary, and
-// exits non-zero on any deviation.
+// GetLocalListVersion, SendLocalList, ClearCache). The last station goes
+// offline after its boot: it prints OFFLINE once closed and comes back (a
+// reconnection, without a boot) when the line RECONNECT comes on stdin.
+// Once every station installed, the script prints INSTALLED; on the line
+// REPORT it prints each station's local list as LOCALLIST IDENTITY
+// {"version", "updates", "entries"} (updates: the updateType of each
+// SendLocalList; entries in OCPP 1.6's words) and DONE. It prints one line
+// per check and a summary, and exits non-zero on any deviation.
 'use strict';
 
 const readline = require('readline');
@@ -53,7 +55,7 @@ const lists = new Map();
 // station's list in sync with its charge group): the configuration it asks
 // for, the list's version, the list itself and ClearCache.
 function localList(cli, identity, v201) {
-  if (!lists.has(identity)) lists.set(identity, { version: 0, entries: new Map() });
+  if (!lists.has(identity)) lists.set(identity, { version: 0, updates: [], entries: new Map() });
   const list = lists.get(identity);
   const config = { SendLocalListMaxLength: '250', LocalAuthListEnabled: 'true' };
   const variables = { 'LocalAuthListCtrlr.ItemsPerMessage': '250', 'LocalAuthListCtrlr.Enabled': 'true' };
@@ -89,6 +91,7 @@ function localList(cli, identity, v201) {
       list.entries.set(tag, { idTag: tag, status: info.status, expiryDate: (v201 ? info.cacheExpiryDateTime : info.expiryDate) || '', parentIdTag: parent || '' });
     }
     list.version = version;
+    list.updates.push(params.updateType);
     return { status: 'Accepted' };
   });
   cli.handle('ClearCache', () => ({ status: 'Accepted' }));
@@ -149,6 +152,7 @@ async function main() {
   await last.cli.close({ code: 1000, reason: 'network down' });
   const lines = readline.createInterface({ input: process.stdin });
   const reconnect = new Promise((resolve) => lines.on('line', (line) => line === 'RECONNECT' && resolve(true)));
+  const report = new Promise((resolve) => lines.on('line', (line) => line === 'REPORT' && resolve(true)));
   console.log('OFFLINE');
 
   const back = await Promise.race([reconnect, new Promise((resolve) => setTimeout(() => resolve(false), 60000))]);
@@ -159,10 +163,13 @@ async function main() {
   }
   const done = await Promise.race([everyInstalled.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 30000))]);
   check('every station installed the firmware', done, [...installed]);
+  console.log('INSTALLED');
+  const reported = await Promise.race([report, new Promise((resolve) => setTimeout(() => resolve(false), 60000))]);
+  check('the local lists are asked for', reported);
   for (const s of fleet) {
     const list = lists.get(s.identity);
     console.log(`LOCALLIST ${s.identity} ` + JSON.stringify({
-      version: list.version, entries: [...list.entries.values()].sort((a, b) => a.idTag.localeCompare(b.idTag)),
+      version: list.version, updates: list.updates, entries: [...list.entries.values()].sort((a, b) => a.idTag.localeCompare(b.idTag)),
     }));
   }
   console.log('DONE');
