@@ -108,6 +108,14 @@ type StationJobFilter struct {
 	Page
 }
 
+// FollowedResult is a result whose station's progress the runner follows,
+// with its job's command and requestId.
+type FollowedResult struct {
+	StationJobResult
+	Command   string
+	RequestID int
+}
+
 // JobWork is a result the runner sends: the job's call and the station.
 type JobWork struct {
 	Job     *StationJob
@@ -143,17 +151,21 @@ type StationJobStore interface {
 	// UpdateJobResult sets a result's status, progress, reply, error and
 	// finality, if its status is one of from; it reports whether it did.
 	UpdateJobResult(ctx context.Context, r *StationJobResult, from ...string) (bool, error)
-	// RequeueOffline puts the offline results of the station in running
+	// UpdateJobResults does UpdateJobResult for each result, in order, in
+	// one transaction, and returns how many it changed.
+	UpdateJobResults(ctx context.Context, rs []*StationJobResult, from ...string) (int, error)
+	// RequeueOffline puts the offline results of the stations in running
 	// jobs back to pending.
-	RequeueOffline(ctx context.Context, stationID ID) (int, error)
+	RequeueOffline(ctx context.Context, stationIDs []ID) (int, error)
 	// RecoverSentResults, on start, puts the results a stopped process
 	// left sent back to pending when that was their first attempt, and
 	// fails the others.
 	RecoverSentResults(ctx context.Context) (int, error)
-	// FollowJobResult returns the result of a running job of one of the
-	// commands that the station accepted and that is not final: the one
-	// of the job with requestID when it is not 0, else the latest.
-	FollowJobResult(ctx context.Context, stationID ID, commands []string, requestID int) (*StationJobResult, error)
+	// FollowedJobResults returns the results of running jobs of the
+	// commands that the stations accepted, or that are sent (a station may
+	// report progress before its answer is recorded), and that are not
+	// final, the latest job's first.
+	FollowedJobResults(ctx context.Context, stationIDs []ID, commands []string) ([]FollowedResult, error)
 	// ExpireStationJobs fails the pending and offline results of running
 	// jobs whose deadline is before now, and ends the results still
 	// following a station's progress.

@@ -332,15 +332,25 @@ func (r *jobRunner) pass(ctx context.Context) error {
 	events := r.events
 	r.events = nil
 	r.mu.Unlock()
+	var reconnected []fc.ID
+	var progress []fc.StationEvent
 	for _, e := range events {
-		var err error
 		switch e.Kind {
 		case fc.EventConnected, fc.EventBooted:
-			_, err = svc.Store.RequeueOffline(ctx, e.StationID)
+			reconnected = append(reconnected, e.StationID)
 		case fc.EventFirmwareStatus, fc.EventDiagnosticsStatus:
-			err = r.follow(ctx, e)
+			if e.Status != "" && e.Status != "Idle" {
+				progress = append(progress, e)
+			}
 		}
-		if err != nil {
+	}
+	if len(reconnected) > 0 {
+		if _, err := svc.Store.RequeueOffline(ctx, normIDs(reconnected)); err != nil {
+			return err
+		}
+	}
+	if len(progress) > 0 {
+		if err := r.follow(ctx, progress); err != nil {
 			return err
 		}
 	}
@@ -474,33 +484,75 @@ var (
 		"UploadFailed", "UploadFailure", "BadMessage", "NotSupportedOperation", "PermissionDenied"}
 )
 
-// follow moves the result a station's firmware or diagnostics status is
-// about: on OCPP 2.0.1 the job's that sent the requestId, on 1.6 the
-// station's latest running one.
-func (r *jobRunner) follow(ctx context.Context, e fc.StationEvent) error {
-	if e.Status == "" || e.Status == "Idle" {
-		return nil
-	}
-	command := CommandUpdateFirmware
-	if e.Kind == fc.EventDiagnosticsStatus {
-		command = CommandGetDiagnostics
-	}
-	reqID := 0
-	if e.OCPPVersion == fc.OCPP201 {
-		reqID = e.RequestID
-	}
+// follow moves the results the stations' firmware and diagnostics
+// statuses are about, in one write: on OCPP 2.0.1 the result of the job
+// that sent the requestId, on 1.6 the station's latest running one.
+func (r *jobRunner) follow(ctx context.Context, events []fc.StationEvent) error {
 	store := r.o.svc.Store
-	res, err := store.FollowJobResult(ctx, e.StationID, []string{command}, reqID)
-	if err != nil || res == nil {
+	ids := make([]fc.ID, len(events))
+	for i, e := range events {
+		ids[i] = e.StationID
+	}
+	followed, err := store.FollowedJobResults(ctx, normIDs(ids), []string{CommandUpdateFirmware, CommandGetDiagnostics})
+	if err != nil || len(followed) == 0 {
 		return err
 	}
-	res.Progress = boundText(e.Status, 50)
-	switch {
-	case slices.Contains(jobSucceeded, e.Status):
-		res.Final = true
-	case slices.Contains(jobFailed, e.Status):
-		res.Status, res.Final, res.Error = fc.ResultFailed, true, "the station reported "+res.Progress
+	byStation := map[fc.ID][]fc.FollowedResult{}
+	for _, f := range followed {
+		byStation[f.StationID] = append(byStation[f.StationID], f)
 	}
-	_, err = store.UpdateJobResult(ctx, res, fc.ResultAccepted)
+	type key struct{ job, station fc.ID }
+	moved := map[key]*fc.StationJobResult{}
+	var order []*fc.StationJobResult
+	// A station may report before the runner recorded its answer: its
+	// events wait for the next pass, which the recorded answer wakes, and
+	// so do its later ones, in order.
+	waiting := map[fc.ID]bool{}
+	var later []fc.StationEvent
+	for _, e := range events {
+		if waiting[e.StationID] {
+			later = append(later, e)
+			continue
+		}
+		command := CommandUpdateFirmware
+		if e.Kind == fc.EventDiagnosticsStatus {
+			command = CommandGetDiagnostics
+		}
+		i := slices.IndexFunc(byStation[e.StationID], func(f fc.FollowedResult) bool {
+			return f.Command == command && (e.OCPPVersion != fc.OCPP201 || e.RequestID == 0 || f.RequestID == e.RequestID)
+		})
+		if i < 0 {
+			continue
+		}
+		f := byStation[e.StationID][i]
+		if f.Status == fc.ResultSent {
+			waiting[e.StationID] = true
+			later = append(later, e)
+			continue
+		}
+		k := key{f.JobID, f.StationID}
+		res := moved[k]
+		if res == nil {
+			res = &f.StationJobResult
+			moved[k] = res
+			order = append(order, res)
+		}
+		if res.Final {
+			continue // ended earlier in this batch
+		}
+		res.Progress = boundText(e.Status, 50)
+		switch {
+		case slices.Contains(jobSucceeded, e.Status):
+			res.Final = true
+		case slices.Contains(jobFailed, e.Status):
+			res.Status, res.Final, res.Error = fc.ResultFailed, true, "the station reported "+res.Progress
+		}
+	}
+	if len(later) > 0 {
+		r.mu.Lock()
+		r.events = append(later, r.events...)
+		r.mu.Unlock()
+	}
+	_, err = store.UpdateJobResults(ctx, order, fc.ResultAccepted)
 	return err
 }

@@ -251,6 +251,9 @@ type fakeStations struct {
 	inFlight int
 	maxIn    int
 	hold     chan struct{}
+	// before, when set, runs before a call is answered (a station that
+	// reports progress before its answer arrives).
+	before func(identity, action string)
 }
 
 func newFakeStations() *fakeStations {
@@ -270,8 +273,11 @@ func (f *fakeStations) Call(ctx context.Context, identity, action string, req an
 	f.maxIn = max(f.maxIn, f.inFlight)
 	f.calls[identity] = append(f.calls[identity], action)
 	f.payloads[identity] = append(f.payloads[identity], b)
-	mode, hold := f.mode[identity], f.hold
+	mode, hold, before := f.mode[identity], f.hold, f.before
 	f.mu.Unlock()
+	if before != nil {
+		before(identity, action)
+	}
 	defer func() {
 		f.mu.Lock()
 		f.inFlight--
@@ -549,6 +555,42 @@ func TestStationJobConcurrency(t *testing.T) {
 		defer f.mu.Unlock()
 		if f.maxIn > bound || f.maxIn < 1 {
 			t.Errorf("at most %d calls out at once, want 1 to %d", f.maxIn, bound)
+		}
+	})
+}
+
+// TestStationJobEarlyProgress: stations that report their whole firmware
+// update before their answer to UpdateFirmware is recorded still end
+// Installed: the progress waits for the answer.
+func TestStationJobEarlyProgress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := buildJobWorld(t, s, 3)
+		f := newFakeStations()
+		o := startRunner(t, w, f, 20)
+		byIdentity := map[string]fc.ID{}
+		for _, st := range w.stationsA {
+			byIdentity[st.Identity] = st.ID
+		}
+		f.before = func(identity, action string) {
+			for _, status := range []string{"Downloading", "Downloaded", "Installing", "Installed"} {
+				o.StationEvent(w.ctx, fc.StationEvent{Kind: fc.EventFirmwareStatus, StationID: byIdentity[identity], Status: status, OCPPVersion: fc.OCPP16})
+			}
+			time.Sleep(20 * time.Millisecond) // the runner handles the events first, most of the time
+		}
+		fw := app.Command{Name: app.CommandUpdateFirmware, Operation: app.Operation{Location: "https://fw.example/4.bin", RetrieveAt: w.now}}
+		j, err := w.svc.CreateStationJob(w.ctx, w.facility, app.JobInput{Command: fw, Target: fc.JobTarget{OrganizationID: w.orgA.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "every station installed", func() bool {
+			job, _ := resultsOf(t, w, j.ID)
+			return job.Status == fc.JobDone
+		})
+		_, rs := resultsOf(t, w, j.ID)
+		for id, r := range rs {
+			if r.Status != fc.ResultAccepted || r.Progress != "Installed" {
+				t.Errorf("%s: %+v", id, r)
+			}
 		}
 	})
 }

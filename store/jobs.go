@@ -269,14 +269,28 @@ func (s *Store) ClaimJobResults(ctx context.Context, job *fc.StationJob, n int) 
 	if n <= 0 {
 		return nil, nil
 	}
+	// The candidates are read first, so that a job with nothing pending
+	// costs no write; the update takes those still pending.
+	q := &query{}
+	q.add(`SELECT station_id FROM station_job_results WHERE job_id = `).int(int64(job.ID)).
+		add(` AND status = '` + fc.ResultPending + `' ORDER BY station_id LIMIT `).int(int64(n))
+	var candidates []fc.ID
+	if err := s.each(ctx, q, func(rows *sql.Rows) error {
+		var id fc.ID
+		err := rows.Scan(&id)
+		candidates = append(candidates, id)
+		return err
+	}); err != nil || len(candidates) == 0 {
+		return nil, err
+	}
 	now := ms(s.now())
 	var ids []fc.ID
 	err := s.writeState(ctx, func(tx *sql.Tx) error {
 		ids = ids[:0]
 		q := &query{}
 		q.add(`UPDATE station_job_results SET status = '` + fc.ResultSent + `', attempts = attempts + 1, updated_at = `).int(now).
-			add(` WHERE job_id = `).int(int64(job.ID)).add(` AND status = '` + fc.ResultPending + `' AND station_id IN (SELECT station_id FROM station_job_results
-			WHERE job_id = `).int(int64(job.ID)).add(` AND status = '` + fc.ResultPending + `' ORDER BY station_id LIMIT `).int(int64(n)).add(`) RETURNING station_id`)
+			add(` WHERE job_id = `).int(int64(job.ID)).add(` AND status = '` + fc.ResultPending + `' AND station_id IN `).ids(candidates).
+			add(` RETURNING station_id`)
 		rows, err := tx.QueryContext(ctx, q.String())
 		if err != nil {
 			return err
@@ -330,40 +344,55 @@ func (s *Store) ClaimJobResults(ctx context.Context, job *fc.StationJob, n int) 
 // UpdateJobResult sets a result's status, progress, reply, error and
 // finality when its status is one of from.
 func (s *Store) UpdateJobResult(ctx context.Context, r *fc.StationJobResult, from ...string) (bool, error) {
-	if len(from) == 0 {
-		return false, nil
+	n, err := s.UpdateJobResults(ctx, []*fc.StationJobResult{r}, from...)
+	return n > 0, err
+}
+
+// UpdateJobResults updates each result as UpdateJobResult does, in order,
+// in one transaction: the runner's answers and progress commit together.
+func (s *Store) UpdateJobResults(ctx context.Context, rs []*fc.StationJobResult, from ...string) (int, error) {
+	if len(from) == 0 || len(rs) == 0 {
+		return 0, nil
 	}
 	now := s.now()
-	var reply any
-	if len(r.Reply) > 0 {
-		reply = string(r.Reply)
-	}
-	var done bool
+	var changed int
 	err := s.writeState(ctx, func(tx *sql.Tx) error {
-		q := &query{}
-		q.add(`UPDATE station_job_results SET status = `).arg(r.Status).add(", progress = ").arg(r.Progress).
-			add(", reply = ").arg(reply).add(", error = ").arg(r.Error).add(", final = ").arg(r.Final).
-			add(", updated_at = ").int(ms(now)).
-			add(" WHERE job_id = ").int(int64(r.JobID)).add(" AND station_id = ").int(int64(r.StationID)).add(" AND status IN (")
-		for i, f := range from {
-			if i > 0 {
-				q.add(", ")
+		changed = 0
+		for _, r := range rs {
+			var reply any
+			if len(r.Reply) > 0 {
+				reply = string(r.Reply)
 			}
-			q.arg(f)
+			q := &query{}
+			q.add(`UPDATE station_job_results SET status = `).arg(r.Status).add(", progress = ").arg(r.Progress).
+				add(", reply = ").arg(reply).add(", error = ").arg(r.Error).add(", final = ").arg(r.Final).
+				add(", updated_at = ").int(ms(now)).
+				add(" WHERE job_id = ").int(int64(r.JobID)).add(" AND station_id = ").int(int64(r.StationID)).add(" AND status IN (")
+			for i, f := range from {
+				if i > 0 {
+					q.add(", ")
+				}
+				q.arg(f)
+			}
+			q.add(")")
+			res, err := tx.ExecContext(ctx, q.String(), q.args...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			changed += int(n)
 		}
-		q.add(")")
-		res, err := tx.ExecContext(ctx, q.String(), q.args...)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		done = n > 0
-		return err
+		return nil
 	})
-	if done {
-		r.UpdatedAt = now
+	if err == nil {
+		for _, r := range rs {
+			r.UpdatedAt = now
+		}
 	}
-	return done, err
+	return changed, err
 }
 
 // runningJobs is the subquery of the running jobs' IDs.
@@ -384,11 +413,22 @@ func (s *Store) execState(ctx context.Context, stmt string, args ...any) (int, e
 	return int(n), err
 }
 
-// RequeueOffline puts the station's offline results of running jobs back
+// RequeueOffline puts the stations' offline results of running jobs back
 // to pending.
-func (s *Store) RequeueOffline(ctx context.Context, stationID fc.ID) (int, error) {
-	return s.execState(ctx, `UPDATE station_job_results SET status = '`+fc.ResultPending+`', updated_at = $1
-		WHERE station_id = $2 AND status = '`+fc.ResultOffline+`' AND job_id IN `+runningJobs, ms(s.now()), int64(stationID))
+func (s *Store) RequeueOffline(ctx context.Context, stationIDs []fc.ID) (int, error) {
+	total := 0
+	for i := 0; i < len(stationIDs); i += jobChunk {
+		q := &query{}
+		q.add(`UPDATE station_job_results SET status = '` + fc.ResultPending + `', updated_at = `).int(ms(s.now())).
+			add(` WHERE status = '` + fc.ResultOffline + `' AND station_id IN `).ids(stationIDs[i:min(i+jobChunk, len(stationIDs))]).
+			add(` AND job_id IN ` + runningJobs)
+		n, err := s.execState(ctx, q.String())
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // RecoverSentResults puts back to pending the results a stopped process
@@ -406,38 +446,46 @@ func (s *Store) RecoverSentResults(ctx context.Context) (int, error) {
 	return n + m, err
 }
 
-// FollowJobResult returns the result a station's firmware or diagnostics
-// status is about: of a running job of one of the commands, accepted and
-// not final; with requestID, the job's that sent it, else the latest.
-func (s *Store) FollowJobResult(ctx context.Context, stationID fc.ID, commands []string, requestID int) (*fc.StationJobResult, error) {
-	q := &query{}
-	q.add(`SELECT ` + resultColumns + ` FROM station_job_results r JOIN station_jobs j ON j.id = r.job_id JOIN stations st ON st.id = r.station_id
-		WHERE r.station_id = `).int(int64(stationID)).add(` AND r.status = '` + fc.ResultAccepted + `' AND NOT r.final AND j.status = '` + fc.JobRunning + `' AND j.command IN (`)
-	for i, c := range commands {
-		if i > 0 {
-			q.add(", ")
+// FollowedJobResults returns the stations' results of running jobs of
+// the commands, accepted (or sent: the station may report before its
+// answer is recorded) and not final, the latest job's first.
+func (s *Store) FollowedJobResults(ctx context.Context, stationIDs []fc.ID, commands []string) ([]fc.FollowedResult, error) {
+	var out []fc.FollowedResult
+	for i := 0; i < len(stationIDs); i += jobChunk {
+		q := &query{}
+		q.add(`SELECT ` + resultColumns + `, j.command, j.request_id FROM station_job_results r JOIN station_jobs j ON j.id = r.job_id
+			JOIN stations st ON st.id = r.station_id WHERE r.station_id IN `).ids(stationIDs[i:min(i+jobChunk, len(stationIDs))]).
+			add(` AND r.status IN ('` + fc.ResultAccepted + `', '` + fc.ResultSent + `') AND NOT r.final AND j.status = '` + fc.JobRunning + `' AND j.command IN (`)
+		for k, c := range commands {
+			if k > 0 {
+				q.add(", ")
+			}
+			q.arg(c)
 		}
-		q.arg(c)
-	}
-	q.add(")")
-	if requestID != 0 {
-		q.add(" AND j.request_id = ").int(int64(requestID))
-	}
-	q.add(" ORDER BY j.id DESC LIMIT 1")
-	var r fc.StationJobResult
-	if err := scanResult(s.reader.QueryRowContext(ctx, q.String(), q.args...), &r); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, nil
+		q.add(") ORDER BY j.id DESC")
+		err := s.each(ctx, q, func(rows *sql.Rows) error {
+			var f fc.FollowedResult
+			if err := scanResult(scanWith(rows, &f.Command, &f.RequestID), &f.StationJobResult); err != nil {
+				return err
+			}
+			out = append(out, f)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
-		return nil, s.mapErr(err)
 	}
-	return &r, nil
+	return out, nil
 }
 
 // ExpireStationJobs fails the pending and offline results of running jobs
 // past their deadline, and ends the accepted ones still followed.
 func (s *Store) ExpireStationJobs(ctx context.Context, now time.Time) (int, error) {
 	past := `(SELECT id FROM station_jobs WHERE status = '` + fc.JobRunning + `' AND deadline < $1)`
+	var due int
+	if err := s.reader.QueryRowContext(ctx, `SELECT COUNT(*) FROM station_jobs WHERE status = '`+fc.JobRunning+`' AND deadline < $1`, ms(now)).Scan(&due); err != nil || due == 0 {
+		return 0, s.mapErr(err)
+	}
 	n, err := s.execState(ctx, `UPDATE station_job_results SET status = '`+fc.ResultFailed+`', final = $2, error = 'deadline passed', updated_at = $3
 		WHERE status IN ('`+fc.ResultPending+`', '`+fc.ResultOffline+`') AND job_id IN `+past, ms(now), true, ms(s.now()))
 	if err != nil {
@@ -449,8 +497,22 @@ func (s *Store) ExpireStationJobs(ctx context.Context, now time.Time) (int, erro
 }
 
 // FinishStationJobs marks done the running jobs without a result that is
-// not final.
+// not final; it reads first, so that a pass with none costs no write.
 func (s *Store) FinishStationJobs(ctx context.Context) (int, error) {
-	return s.execState(ctx, `UPDATE station_jobs SET status = '`+fc.JobDone+`', finished_at = $1
-		WHERE status = '`+fc.JobRunning+`' AND NOT EXISTS (SELECT 1 FROM station_job_results r WHERE r.job_id = station_jobs.id AND NOT r.final)`, ms(s.now()))
+	q := &query{}
+	q.add(`SELECT j.id FROM station_jobs j WHERE j.status = '` + fc.JobRunning + `'
+		AND NOT EXISTS (SELECT 1 FROM station_job_results r WHERE r.job_id = j.id AND NOT r.final)`)
+	var ids []fc.ID
+	if err := s.each(ctx, q, func(rows *sql.Rows) error {
+		var id fc.ID
+		err := rows.Scan(&id)
+		ids = append(ids, id)
+		return err
+	}); err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	u := &query{}
+	u.add(`UPDATE station_jobs SET status = '` + fc.JobDone + `', finished_at = `).int(ms(s.now())).add(` WHERE status = '` + fc.JobRunning + `' AND id IN `).ids(ids).
+		add(` AND NOT EXISTS (SELECT 1 FROM station_job_results r WHERE r.job_id = station_jobs.id AND NOT r.final)`)
+	return s.execState(ctx, u.String())
 }

@@ -131,23 +131,26 @@ func TestStationJobs(t *testing.T) {
 		}
 		set(st2.ID, fc.ResultOffline, false, fc.ResultSent)
 		set(ost.ID, fc.ResultRejected, true, fc.ResultSent)
-		if n, err := s.RequeueOffline(ctx, st2.ID); err != nil || n != 1 {
+		if n, err := s.RequeueOffline(ctx, []fc.ID{st2.ID, ost.ID}); err != nil || n != 1 {
 			t.Errorf("requeue offline: %d %v", n, err)
 		}
 		if n, _ := s.FinishStationJobs(ctx); n != 0 {
 			t.Errorf("a job with open results finished")
 		}
-		// Progress: found by request ID, or as the latest without one.
-		if r, err := s.FollowJobResult(ctx, w.Station.ID, []string{"update-firmware"}, 78); err != nil || r != nil {
-			t.Errorf("followed another request: %+v %v", r, err)
+		// Progress: the results followed, with their job's command and
+		// request ID.
+		followed, err := s.FollowedJobResults(ctx, []fc.ID{w.Station.ID, st2.ID}, []string{"update-firmware"})
+		if err != nil || len(followed) != 1 || followed[0].JobID != j.ID || followed[0].StationID != w.Station.ID ||
+			followed[0].Command != "update-firmware" || followed[0].RequestID != 77 {
+			t.Fatalf("followed: %+v %v", followed, err)
 		}
-		r, err := s.FollowJobResult(ctx, w.Station.ID, []string{"update-firmware"}, 0)
-		if err != nil || r == nil || r.JobID != j.ID {
-			t.Fatalf("follow: %+v %v", r, err)
+		if other, err := s.FollowedJobResults(ctx, []fc.ID{w.Station.ID}, []string{"get-diagnostics"}); err != nil || len(other) != 0 {
+			t.Errorf("followed for another command: %+v %v", other, err)
 		}
+		r := &followed[0].StationJobResult
 		r.Progress, r.Final = "Installed", true
-		if ok, err := s.UpdateJobResult(ctx, r, fc.ResultAccepted); !ok || err != nil {
-			t.Errorf("progress: %v %v", ok, err)
+		if n, err := s.UpdateJobResults(ctx, []*fc.StationJobResult{r, {JobID: j.ID, StationID: ost.ID, Status: fc.ResultFailed}}, fc.ResultAccepted); n != 1 || err != nil {
+			t.Errorf("progress: %d %v", n, err)
 		}
 		// A stopped process left a call out: sent once more on its first
 		// attempt, failed on its second.
