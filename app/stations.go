@@ -297,7 +297,8 @@ type CommandResult struct {
 // (checkOperation). A
 // session or card that does not pass is not_found, exactly as one that does
 // not exist, so that commands cannot probe other stations' transactions or
-// other accounts' cards.
+// other accounts' cards. What the station accepts of a reserve-now or a
+// cancel-reservation is recorded (recordReservation, reservations.go).
 func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationID fc.ID, cmd Command) (*CommandResult, error) {
 	if actionOf(cmd.Name, fc.OCPP201) == "" {
 		return nil, fc.Errorf(fc.ENotFound, "no such command: %q", cmd.Name)
