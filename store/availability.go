@@ -45,6 +45,28 @@ func (s *Store) Availability(ctx context.Context, rq fc.ReportQuery, until time.
 	points := map[fc.ID][]int{}
 	events := map[fc.ID][]statusEvent{}
 	var order []fc.ID
+	scanStatus := func(rows *sql.Rows) error {
+		var id fc.ID
+		var e statusEvent
+		if err := rows.Scan(&id, &e.connector, &e.at, &e.status); err != nil {
+			return err
+		}
+		events[id] = append(events[id], e)
+		return nil
+	}
+	scanConnection := func(rows *sql.Rows) error {
+		var id fc.ID
+		var online bool
+		e := statusEvent{connector: -1, status: "Offline"}
+		if err := rows.Scan(&id, &e.at, &online); err != nil {
+			return err
+		}
+		if online {
+			e.status = "Online"
+		}
+		events[id] = append(events[id], e)
+		return nil
+	}
 	err = s.read(ctx, func(tx *sql.Tx) error {
 		clear(points)
 		clear(events)
@@ -69,42 +91,39 @@ func (s *Store) Availability(ctx context.Context, rq fc.ReportQuery, until time.
 		}); err != nil {
 			return err
 		}
-		// The entries inside the period, and the last one before it of each
-		// connector: the state the period starts in.
+		// The state the period starts in: the last entry before it of each
+		// connector (connector 0's too) and the last connection record,
+		// each found by its primary key; then the entries inside the
+		// period, by time.
+		q = &query{}
+		q.add(`SELECT h.station_id, h.connector_id, h.at, h.status
+			FROM (SELECT cp.station_id, cp.connector_id FROM charge_points cp WHERE cp.station_id IN `)
+		stations(q).add(` UNION SELECT st0.id, 0 FROM stations st0 WHERE st0.id IN `)
+		stations(q).add(`) k JOIN status_history h ON h.station_id = k.station_id AND h.connector_id = k.connector_id
+			AND h.at = (SELECT MAX(p.at) FROM status_history p WHERE p.station_id = k.station_id AND p.connector_id = k.connector_id AND p.at < `).
+			big(b.from).add(`) ORDER BY h.station_id, h.at, h.received_at, h.connector_id, h.status, h.error_code`)
+		if err := s.eachRow(ctx, tx, q, scanStatus); err != nil {
+			return err
+		}
+		q = &query{}
+		q.add(`SELECT h.station_id, h.at, h.online FROM stations k JOIN station_connections h ON h.station_id = k.id
+			AND h.at = (SELECT MAX(p.at) FROM station_connections p WHERE p.station_id = k.id AND p.at < `).big(b.from).
+			add(`) WHERE k.id IN `)
+		stations(q).add(` ORDER BY h.station_id, h.at, h.online`)
+		if err := s.eachRow(ctx, tx, q, scanConnection); err != nil {
+			return err
+		}
 		q = &query{}
 		q.add(`SELECT h.station_id, h.connector_id, h.at, h.status FROM status_history h WHERE h.station_id IN `)
-		stations(q).add(` AND h.at < `).big(end).add(` AND (h.at >= `).big(b.from).
-			add(` OR h.at = (SELECT MAX(p.at) FROM status_history p WHERE p.station_id = h.station_id AND p.connector_id = h.connector_id AND p.at < `).
-			big(b.from).add(`)) ORDER BY h.station_id, h.at, h.received_at, h.connector_id, h.status, h.error_code`)
-		if err := s.eachRow(ctx, tx, q, func(rows *sql.Rows) error {
-			var id fc.ID
-			var e statusEvent
-			if err := rows.Scan(&id, &e.connector, &e.at, &e.status); err != nil {
-				return err
-			}
-			events[id] = append(events[id], e)
-			return nil
-		}); err != nil {
+		stations(q).add(` AND h.at >= `).big(b.from).add(` AND h.at < `).big(end).
+			add(` ORDER BY h.station_id, h.at, h.received_at, h.connector_id, h.status, h.error_code`)
+		if err := s.eachRow(ctx, tx, q, scanStatus); err != nil {
 			return err
 		}
 		q = &query{}
 		q.add(`SELECT h.station_id, h.at, h.online FROM station_connections h WHERE h.station_id IN `)
-		stations(q).add(` AND h.at < `).big(end).add(` AND (h.at >= `).big(b.from).
-			add(` OR h.at = (SELECT MAX(p.at) FROM station_connections p WHERE p.station_id = h.station_id AND p.at < `).
-			big(b.from).add(`)) ORDER BY h.station_id, h.at, h.online`)
-		return s.eachRow(ctx, tx, q, func(rows *sql.Rows) error {
-			var id fc.ID
-			var online bool
-			e := statusEvent{connector: -1, status: "Offline"}
-			if err := rows.Scan(&id, &e.at, &online); err != nil {
-				return err
-			}
-			if online {
-				e.status = "Online"
-			}
-			events[id] = append(events[id], e)
-			return nil
-		})
+		stations(q).add(` AND h.at >= `).big(b.from).add(` AND h.at < `).big(end).add(` ORDER BY h.station_id, h.at, h.online`)
+		return s.eachRow(ctx, tx, q, scanConnection)
 	})
 	if err != nil {
 		return err

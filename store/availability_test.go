@@ -51,8 +51,27 @@ func TestAvailabilityAgainstMinutes(t *testing.T) {
 					continue // a charge point that never reports
 				}
 				used := map[int]bool{}
+				// The first 6 hours of the period run on states from well
+				// before it: disconnected, the station and connector 1
+				// available. Connector 2 has random entries before the
+				// period too.
+				var err error
+				switch ch {
+				case -1:
+					err = s.SetConnection(ctx, st.ID, false, "", from.Add(-5*time.Hour))
+					history[st.ID][ch] = append(history[st.ID][ch], event{minute: -300, status: "Offline"})
+				case 0, 1:
+					err = s.RecordStatusReport(ctx, fc.StatusReport{StationID: st.ID, ConnectorID: ch, Status: "Available", At: from.Add(-5 * time.Hour)})
+					history[st.ID][ch] = append(history[st.ID][ch], event{minute: -300, status: "Available"})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
 				for n := 8 + rng.IntN(12); n > 0; n-- {
 					m := rng.IntN(60*60) - 4*60 // from 4 h before to 8 h after the period
+					if ch < 2 {
+						m = 6*60 + rng.IntN(50*60)
+					}
 					if used[m] {
 						continue
 					}
