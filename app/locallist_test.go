@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -32,6 +33,7 @@ type fakeStation struct {
 	list         map[string]string // ID tag → parent ID tag
 	maxLength    int               // 0: GetConfiguration does not know the key
 	notSupported bool
+	v201         bool // answers as an OCPP 2.0.1 station
 }
 
 type fakeCall struct {
@@ -80,27 +82,56 @@ func (f *fakeStations) Call(ctx context.Context, identity, action string, reques
 		return nil, err
 	}
 	call := fakeCall{identity: identity, action: action}
+	// SendLocalList in either version: OCPP 1.6 (listVersion, idTag,
+	// idTagInfo) or 2.0.1 (versionNumber, idToken, idTokenInfo).
+	type token struct {
+		IDToken string `json:"idToken"`
+	}
 	var req struct {
-		ListVersion int    `json:"listVersion"`
-		UpdateType  string `json:"updateType"`
-		List        []struct {
-			IDTag string `json:"idTag"`
-			Info  *struct {
+		ListVersion   int    `json:"listVersion"`
+		VersionNumber int    `json:"versionNumber"`
+		UpdateType    string `json:"updateType"`
+		List          []struct {
+			IDTag   string `json:"idTag"`
+			IDToken *token `json:"idToken"`
+			Info    *struct {
 				Status      string `json:"status"`
 				ParentIDTag string `json:"parentIdTag"`
 			} `json:"idTagInfo"`
+			TokenInfo *struct {
+				Status string `json:"status"`
+				Group  *token `json:"groupIdToken"`
+			} `json:"idTokenInfo"`
 		} `json:"localAuthorizationList"`
 	}
+	type entry struct{ tag, parent string }
+	var entries []*entry // nil: a removal
+	var tags []string
 	if action == "SendLocalList" {
 		if err := json.Unmarshal(b, &req); err != nil {
 			return nil, err
 		}
+		req.ListVersion = max(req.ListVersion, req.VersionNumber)
 		call.updateType, call.version = req.UpdateType, req.ListVersion
 		for _, e := range req.List {
-			if e.Info == nil {
-				call.tags = append(call.tags, "-"+e.IDTag)
+			var en *entry
+			switch {
+			case e.Info != nil:
+				en = &entry{e.IDTag, e.Info.ParentIDTag}
+			case e.TokenInfo != nil && e.TokenInfo.Group != nil:
+				en = &entry{e.IDToken.IDToken, e.TokenInfo.Group.IDToken}
+			case e.TokenInfo != nil:
+				en = &entry{e.IDToken.IDToken, ""}
+			}
+			tag := e.IDTag
+			if e.IDToken != nil {
+				tag = e.IDToken.IDToken
+			}
+			entries, tags = append(entries, en), append(tags, tag)
+			if en == nil {
+				call.tags = append(call.tags, "-"+tag)
 			} else {
-				call.tags = append(call.tags, e.IDTag)
+				call.tags = append(call.tags, tag)
 			}
 		}
 	}
@@ -121,10 +152,18 @@ func (f *fakeStations) Call(ctx context.Context, identity, action string, reques
 	}
 	switch action {
 	case "GetLocalListVersion":
+		if s.v201 {
+			return json.RawMessage(fmt.Sprintf(`{"versionNumber":%d}`, s.version)), nil
+		}
 		if s.notSupported {
 			return json.RawMessage(`{"listVersion":-1}`), nil
 		}
 		return json.RawMessage(fmt.Sprintf(`{"listVersion":%d}`, s.version)), nil
+	case "GetVariables":
+		if !bytes.Contains(b, []byte(`"ItemsPerMessage"`)) || s.maxLength == 0 {
+			return json.RawMessage(`{"getVariableResult":[{"attributeStatus":"UnknownVariable","component":{"name":"LocalAuthListCtrlr"},"variable":{"name":"ItemsPerMessage"}}]}`), nil
+		}
+		return json.RawMessage(fmt.Sprintf(`{"getVariableResult":[{"attributeStatus":"Accepted","attributeValue":"%d","component":{"name":"LocalAuthListCtrlr"},"variable":{"name":"ItemsPerMessage"}}]}`, s.maxLength)), nil
 	case "GetConfiguration":
 		if s.maxLength == 0 {
 			return json.RawMessage(`{"unknownKey":["SendLocalListMaxLength"]}`), nil
@@ -144,11 +183,11 @@ func (f *fakeStations) Call(ctx context.Context, identity, action string, reques
 		if req.UpdateType == "Full" {
 			s.list = map[string]string{}
 		}
-		for _, e := range req.List {
-			if e.Info == nil {
-				delete(s.list, e.IDTag)
+		for i, e := range entries {
+			if e == nil {
+				delete(s.list, tags[i])
 			} else {
-				s.list[e.IDTag] = e.Info.ParentIDTag
+				s.list[e.tag] = e.parent
 			}
 		}
 		s.version = req.ListVersion
@@ -175,7 +214,7 @@ type listWorld struct {
 	cards              map[string]*fc.Card
 }
 
-func buildListWorld(t *testing.T, s *store.Store) *listWorld {
+func buildListWorld(t *testing.T, s *store.Store, v201 ...string) *listWorld {
 	t.Helper()
 	ctx := fc.WithActor(context.Background(), fc.Actor{Label: "test"})
 	must := func(err error) {
@@ -213,12 +252,19 @@ func buildListWorld(t *testing.T, s *store.Store) *listWorld {
 	for identity, g := range map[string]*fc.ChargeGroup{"DEPOT-1": w.restricted, "DEPOT-2": w.restricted, "STREET-1": w.public} {
 		st := &fc.Station{ProviderID: p, AccountID: w.accA.ID, LocationID: office.ID, ChargeGroupID: g.ID, Identity: identity, PasswordHash: "x"}
 		must(s.CreateStation(ctx, st, 1))
-		must(s.SetConnection(ctx, st.ID, true, fc.OCPP16, time.Now()))
+		version := fc.OCPP16
+		if slices.Contains(v201, identity) {
+			version = fc.OCPP201
+		}
+		must(s.SetConnection(ctx, st.ID, true, version, time.Now()))
 		w.stations[identity] = st
 	}
 	w.fake.add("DEPOT-1", 1) // one entry per SendLocalList
 	w.fake.add("DEPOT-2", 0) // does not say: the default
 	w.fake.add("STREET-1", 10)
+	for _, id := range v201 {
+		w.fake.station(id, func(s *fakeStation) { s.v201 = true })
+	}
 	admin := &fc.User{ProviderID: p, Email: "admin@example.com", Name: "Admin"}
 	must(s.CreateUser(ctx, admin))
 	as := &fc.Assignment{ProviderID: p, UserID: admin.ID, Role: fc.RoleProviderAdmin}
@@ -490,5 +536,33 @@ func TestLocalListOffline(t *testing.T) {
 			t.Errorf("on reconnecting: got %+v, want one Differential update removing A-1", sends)
 		}
 		waitFor(t, "DEPOT-2's cache cleared", func() bool { return len(w.fake.callsTo("DEPOT-2", "ClearCache")) > 0 })
+	})
+}
+
+// TestLocalListOCPP201: an OCPP 2.0.1 station gets the same list in 2.0.1's
+// messages (its ItemsPerMessage read with GetVariables, the account as
+// groupIdToken), and a version mismatch found by GetLocalListVersion's
+// versionNumber calls for a full list.
+func TestLocalListOCPP201(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		w := buildListWorld(t, s, "DEPOT-1")
+		w.waitList(t, "DEPOT-1", "A-1", "A-2", "A-3")
+		if got, want := w.listOf("DEPOT-1")["A-1"], fc.AccountIDTag(w.accA.ID); got != want {
+			t.Errorf("group ID token: got %q, want %q", got, want)
+		}
+		if sends := w.fake.callsTo("DEPOT-1", "SendLocalList"); len(sends) != 3 || sends[0].updateType != "Full" {
+			t.Errorf("with ItemsPerMessage 1: got %+v, want a Full list of one entry then two Differential updates", sends)
+		}
+		if len(w.fake.callsTo("DEPOT-1", "GetVariables")) == 0 {
+			t.Error("ItemsPerMessage was not asked")
+		}
+		n := len(w.fake.callsTo("DEPOT-1", "SendLocalList"))
+		w.fake.station("DEPOT-1", func(s *fakeStation) { s.version, s.list = 1, map[string]string{} })
+		st := w.stations["DEPOT-1"]
+		w.ops.StationEvent(w.ctx, fc.StationEvent{Kind: fc.EventBooted, StationID: st.ID, ProviderID: st.ProviderID, Identity: st.Identity})
+		w.waitList(t, "DEPOT-1", "A-1", "A-2", "A-3")
+		if sends := w.sendsSince("DEPOT-1", n); len(sends) != 3 || sends[0].updateType != "Full" || sends[0].version != 4 {
+			t.Errorf("after a version mismatch: got %+v, want a Full list at version 4 then two Differential updates", sends)
+		}
 	})
 }
