@@ -160,6 +160,14 @@ func TestRecordLocalList(t *testing.T) {
 			t.Fatalf("entries within an account's reach: got %v, %d hidden, %v; want only its card, one hidden", tagsOf(got), hidden, err)
 		}
 
+		// A sync refused before anything was sent: the content stays.
+		if err := s.RecordLocalList(ctx, w.Station.ID, fc.LocalListRecord{Version: 3, State: fc.LocalListFailed, Error: "refused", KeepContent: true, At: at}); err != nil {
+			t.Fatal(err)
+		}
+		states, _ = s.LocalListStates(ctx, w.Provider.ID, w.Station.ID, false)
+		if st := states[0]; st.Hash != fc.LocalListHash(list) || st.State != fc.LocalListFailed || st.Error != "refused" {
+			t.Fatalf("after a refusal keeping the content: got %+v", st)
+		}
 		// A sync broken off: the content is unknown, the last acknowledged
 		// version and sync time stay.
 		if err := s.RecordLocalList(ctx, w.Station.ID, fc.LocalListRecord{Version: 4, State: fc.LocalListFailed, Error: "station went away", At: at.Add(time.Minute)}); err != nil {
