@@ -204,6 +204,27 @@ func TestStationJobLeaks(t *testing.T) {
 		if len(owner) == 0 {
 			t.Fatal("no persona created a job")
 		}
+		// North's fleet manager reads the station at its employee's home
+		// but may not command it: named, it is forbidden, and no job is
+		// made; by its organization, it is left out (422: none left).
+		named := 0
+		for _, o := range w.Of(leaktest.KindOrganization) {
+			if o.Name == "N" {
+				named++
+				call(leaktest.NorthFleet, http.MethodPost, "/api/v1/station-jobs",
+					map[string]any{"command": "reset", "args": map[string]any{"type": "Soft"}, "organization_id": o.ID.String()}, http.StatusUnprocessableEntity)
+			}
+		}
+		for _, o := range w.Of(leaktest.KindStation) {
+			if o.Name == "NH" {
+				named++
+				call(leaktest.NorthFleet, http.MethodPost, "/api/v1/station-jobs",
+					map[string]any{"command": "reset", "args": map[string]any{"type": "Soft"}, "station_ids": []string{o.ID.String()}}, http.StatusForbidden)
+			}
+		}
+		if named != 2 {
+			t.Fatalf("found %d of North's organization and home station", named)
+		}
 		for _, p := range leaktest.Personas {
 			call(p, http.MethodGet, "/api/v1/station-jobs?limit=500", nil, http.StatusOK)
 			for id, creator := range owner {
