@@ -28,7 +28,7 @@ func (s *Server) stationLocalList(ctx context.Context, v *view, st *fc.Station, 
 	if l.ClearCache {
 		state += ", cache to clear"
 	}
-	sum := table{Caption: "Local authorization list", Columns: []string{"Version", "In sync", "State", "Entries", "Last sync", "Error"},
+	sum := table{Live: "local-list", Caption: "Local authorization list", Columns: []string{"Version", "In sync", "State", "Entries", "Last sync", "Error"},
 		Rows: [][]cell{{{Text: strconv.Itoa(l.Version)}, {Text: inSync, Class: "sync-" + inSync}, {Text: state}, {Text: entries},
 			{Text: v.when(l.SyncedAt)}, {Text: l.Error}}}}
 	b.Tables = append(b.Tables, sum)

@@ -34,7 +34,9 @@ func TestLocalListSection(t *testing.T) {
 			}
 			return page[i:]
 		}
-		page := section(get(t, w.as(t, facilitiesDE), "/stations/"+stationID.String(), http.StatusOK))
+		whole := get(t, w.as(t, facilitiesDE), "/stations/"+stationID.String(), http.StatusOK)
+		wantIn(t, "the station page", whole, `id="live-local-list" data-live`)
+		page := section(whole)
 		wantIn(t, "a list never synced", page, "pending", "never")
 
 		list := []fc.LocalListEntry{{IDTag: tag, Status: fc.AuthAccepted, ParentIDTag: fc.AccountIDTag(fc.ID(account))}}
