@@ -188,7 +188,6 @@ func (w *world) pathIDs(t *testing.T) map[string]fc.ID {
 		"organizations": w.north, "accounts": w.northAcc, "employees": w.north1.employee, "cards": w.north1.card,
 		"locations": w.north1.location, "charge-groups": w.north1.group, "stations": w.north1.station,
 		"sessions": w.north1.session, "users": w.users[northFleet], "role-assignments": as[0].ID, "audit-events": events[0].ID,
-		"station-jobs": w.stationJob(t),
 		"reservations": w.reservation(t),
 		"station-jobs": w.stationJob(t),
 	}
