@@ -6,6 +6,7 @@ import (
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
+	"github.com/fleetcharge/fleetcharge/app"
 )
 
 // localListEntryView is one entry of a station's local list.
@@ -50,7 +51,7 @@ func (s *Server) localListRoutes() []route {
 				"with their account as parent ID tag; none for a public group unless the provider's local_list_public setting is on. " +
 				"The back office keeps it in sync by itself (SendLocalList, differential; a full list after a version mismatch). " +
 				"Readable as the station is; entries naming cards the caller may not read are left out and counted.",
-			resp: typ[localListView](), status: http.StatusOK, h: s.stationLocalList},
+			resp: typ[localListView](), status: http.StatusOK, h: getOf(s, s.app.StationLocalList, localListViewOf)},
 		{method: http.MethodGet, path: "/api/v1/local-list-settings", id: "local_list_settings", tag: "stations",
 			summary: "The provider's local list setting",
 			doc:     "Readable by whoever reads charge groups.",
@@ -62,30 +63,15 @@ func (s *Server) localListRoutes() []route {
 	}
 }
 
-func (s *Server) stationLocalList(w http.ResponseWriter, r *http.Request) error {
-	subj, err := s.subject(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	if err := s.query(r).err(); err != nil {
-		return err
-	}
-	l, err := s.app.StationLocalList(r.Context(), subj, id)
-	if err != nil {
-		return err
-	}
+// localListViewOf renders a station's local list.
+func localListViewOf(l *app.StationLocalList) localListView {
 	out := localListView{StationID: l.StationID, Version: l.Version, InSync: l.InSync, State: l.State, Error: l.Error, SyncedAt: l.SyncedAt,
 		Entries: make([]localListEntryView, len(l.Entries)), EntryCount: l.Count, HiddenEntries: l.Hidden, DesiredCount: l.Desired,
 		Pending: !l.InSync && l.State != fc.LocalListNotSupported, ClearCache: l.ClearCache}
 	for i, e := range l.Entries {
 		out.Entries[i] = localListEntryView(e)
 	}
-	writeJSON(w, http.StatusOK, out)
-	return nil
+	return out
 }
 
 func (s *Server) localListSettings(w http.ResponseWriter, r *http.Request) error {

@@ -310,26 +310,10 @@ func (s *Store) ClaimJobResults(ctx context.Context, job *fc.StationJob, n int) 
 	}
 	var sts []fc.Station
 	err = s.read(ctx, func(tx *sql.Tx) error {
-		sts = sts[:0]
 		q := &query{}
 		q.add(`SELECT ` + stationColumns + ` FROM stations st WHERE st.id IN `).ids(ids).add(" ORDER BY st.id")
-		rows, err := tx.QueryContext(ctx, q.String())
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var st fc.Station
-			if err := scanStation(rows, &st); err != nil {
-				return err
-			}
-			sts = append(sts, st)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
-		return loadChargePoints(ctx, tx, sts)
+		sts, err = readStations(ctx, tx, q)
+		return err
 	})
 	if err != nil {
 		return nil, err

@@ -276,25 +276,33 @@ func (s *Store) Stations(ctx context.Context, sc fc.StationScope, f fc.StationFi
 	q.page("st.id", f.Page)
 	var out []fc.Station
 	err = s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var st fc.Station
-			if err := scanStation(rows, &st); err != nil {
-				return err
-			}
-			out = append(out, st)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
-		return loadChargePoints(ctx, tx, out)
+		out, err = readStations(ctx, tx, q)
+		return err
 	})
 	return inOrder(q, out), err
+}
+
+// readStations reads the stations q selects (stationColumns of st), with
+// their charge points.
+func readStations(ctx context.Context, tx *sql.Tx, q *query) ([]fc.Station, error) {
+	rows, err := tx.QueryContext(ctx, q.String(), q.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []fc.Station
+	for rows.Next() {
+		var st fc.Station
+		if err := scanStation(rows, &st); err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, loadChargePoints(ctx, tx, out)
 }
 
 // UpdateStation applies fn to the station and stores the result. The
