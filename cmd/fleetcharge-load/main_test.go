@@ -97,9 +97,11 @@ func TestRunOCPPCommand(t *testing.T) {
 				ts.Close()
 			})
 			var out, errs bytes.Buffer
+			// The run lasts long enough for every station to connect and
+			// boot on a busy machine (a CI runner's connects took 1.5 s).
 			err = run(ctx, []string{"ocpp", "--ocpp", "2.0.1", "--url", "ws" + strings.TrimPrefix(ts.URL, "http") + "/ocpp",
 				"--stations", fmt.Sprint(n), "--password", "pw", "--prefix", fmt.Sprintf("P%d-S", providers[0].ID),
-				"--ramp", "0", "--duration", "1500ms", "--grace", "10s", "--tx-interval", "100ms", "--tx-duration", "60ms",
+				"--ramp", "0", "--duration", "5s", "--grace", "10s", "--tx-interval", "100ms", "--tx-duration", "60ms",
 				"--db", url, "--metrics", "none", "--seed", "1"}, &out, &errs)
 			if err != nil {
 				t.Fatalf("run: %v\n%s\n%s", err, out.String(), errs.String())
