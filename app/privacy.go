@@ -101,6 +101,9 @@ func (s *Service) EraseEmployee(ctx context.Context, subj access.Subject, id fc.
 	if err := mayErase(subj, fc.KindEmployee, id); err != nil {
 		return err
 	}
+	// The erasure makes the employee's cards inactive: the stations' local
+	// lists drop them, and the sync that removes them clears the caches.
+	defer s.Operations.listsChanged(subj.ProviderID)
 	return ps.EraseEmployee(ctx, sc, id)
 }
 
