@@ -120,6 +120,9 @@ type CardAuth struct {
 	CardOrgs   []ID
 	Group      *ChargeGroup
 	ActiveTxID ID // a running session of this card, 0 if none
+	// Roaming is the token of a connected OCPI partner with the idTag, when
+	// no card of the provider has it and the station's charge group roams.
+	Roaming *OCPIToken
 }
 
 // ChargingStore is what the OCPP endpoint needs from storage. Every call is

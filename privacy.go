@@ -1,9 +1,6 @@
 package fleetcharge
 
-import (
-	"context"
-	"encoding/json"
-)
+import "context"
 
 // ErasedEmployeeName is the name an employee keeps after an erasure: the
 // sessions and money figures stay in the employer's reports under it.
@@ -20,10 +17,12 @@ type EmployeeRecord struct {
 	Cards    []Card     `json:"cards"`
 	Homes    []Location `json:"home_locations"`
 	Sessions []Session  `json:"sessions"`
-	// Statements are the reimbursement statements of the employee; there
-	// are none yet, the place is kept so that the document's shape holds.
-	Statements []json.RawMessage `json:"statements"`
-	Audit      []AuditEvent      `json:"audit_events"`
+	// Statements are the employee's reimbursement statements, with their
+	// lines, and Rates its reimbursement rates, as far as the caller reads
+	// them (reimbursement.read); the service fills them in.
+	Statements []ReimbursementStatement `json:"statements"`
+	Rates      []ReimbursementRate      `json:"reimbursement_rates"`
+	Audit      []AuditEvent             `json:"audit_events"`
 }
 
 // UserRecord is everything fleetcharge holds about one user: its profile,

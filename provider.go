@@ -5,11 +5,16 @@ import "time"
 // Provider is a tenant of the platform: a Charge Point Operator or a Managed
 // Service Provider. Nothing ever crosses from one provider to another.
 type Provider struct {
-	ID          ID        `json:"id"`
-	Name        string    `json:"name"`
-	TimeZone    string    `json:"time_zone"`    // IANA name; report dates are read in it
-	RequireTOTP bool      `json:"require_totp"` // second factor required for fleet and facility roles
-	CreatedAt   time.Time `json:"created_at"`
+	ID          ID     `json:"id"`
+	Name        string `json:"name"`
+	TimeZone    string `json:"time_zone"`    // IANA name; report dates are read in it
+	RequireTOTP bool   `json:"require_totp"` // second factor required for fleet and facility roles
+	// OCPICountryCode and OCPIPartyID are the provider's OCPI identity
+	// (ISO 3166-1 alpha-2, three characters): its EVSE IDs, contract IDs
+	// and credentials carry them. Empty until set; roaming needs both.
+	OCPICountryCode string    `json:"ocpi_country_code"`
+	OCPIPartyID     string    `json:"ocpi_party_id"`
+	CreatedAt       time.Time `json:"created_at"`
 }
 
 // Organization is a node of a provider's organization tree (the seed's "user
@@ -90,21 +95,29 @@ const (
 // Location is an address where stations stand: an office site, an
 // employee's home, or a public place.
 type Location struct {
-	ID         ID        `json:"id"`
-	ProviderID ID        `json:"-"`
-	AccountID  ID        `json:"account_id"`
-	Name       string    `json:"name"`
-	Kind       string    `json:"kind"`
-	Address    string    `json:"address,omitempty"`
-	City       string    `json:"city,omitempty"`
-	PostalCode string    `json:"postal_code,omitempty"`
-	Country    string    `json:"country,omitempty"`
-	EmployeeID ID        `json:"employee_id"` // the employee whose home this is
-	MaxPowerW  int64     `json:"-"`           // load management: the most its sessions may draw together, in watts; 0: no limit (API: max_power_kw)
-	Phases     int       `json:"phases"`      // of the grid connection: 1 or 3
-	Voltage    int       `json:"voltage"`     // per phase, 100 to 480 V
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         ID     `json:"id"`
+	ProviderID ID     `json:"-"`
+	AccountID  ID     `json:"account_id"`
+	Name       string `json:"name"`
+	Kind       string `json:"kind"`
+	Address    string `json:"address,omitempty"`
+	City       string `json:"city,omitempty"`
+	PostalCode string `json:"postal_code,omitempty"`
+	Country    string `json:"country,omitempty"`
+	EmployeeID ID     `json:"employee_id"` // the employee whose home this is
+	MaxPowerW  int64  `json:"-"`           // load management: the most its sessions may draw together, in watts; 0: no limit (API: max_power_kw)
+	Phases     int    `json:"phases"`      // of the grid connection: 1 or 3
+	Voltage    int    `json:"voltage"`     // per phase, 100 to 480 V
+	// Latitude and Longitude are the location's coordinates in WGS84
+	// decimal degrees as OCPI writes them, with 5 to 7 decimals
+	// ("52.0907374", "5.1214201"); both empty: unknown.
+	Latitude  string `json:"latitude"`
+	Longitude string `json:"longitude"`
+	// LoadSharing is how the limit is shared: LoadShareEqual (default) or
+	// LoadSharePriority.
+	LoadSharing string    `json:"load_sharing"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // Defaults of a location's grid connection.

@@ -97,12 +97,19 @@ type SessionKey struct {
 // Wh, duration in seconds, cost in the currency's minor unit. BusyMS, on
 // station reports, is the charging time of the row's sessions clipped to the
 // period (or to the row's bucket): the numerator of utilization.
+//
+// ReimbursedWh and ReimbursedMinor, on the sessions-per-employee report,
+// are the energy and amount of the row's sessions on approved or paid
+// home-charging reimbursement statements in the row's currency
+// (docs/REIMBURSEMENT.md).
 type ReportFigures struct {
-	Sessions  int64
-	EnergyWh  int64
-	DurationS int64
-	CostMinor int64
-	BusyMS    int64
+	Sessions        int64
+	EnergyWh        int64
+	DurationS       int64
+	CostMinor       int64
+	BusyMS          int64
+	ReimbursedWh    int64
+	ReimbursedMinor int64
 }
 
 // Add adds o's figures to f.
@@ -112,6 +119,8 @@ func (f *ReportFigures) Add(o ReportFigures) {
 	f.DurationS += o.DurationS
 	f.CostMinor += o.CostMinor
 	f.BusyMS += o.BusyMS
+	f.ReimbursedWh += o.ReimbursedWh
+	f.ReimbursedMinor += o.ReimbursedMinor
 }
 
 // ReportRow is one row of a report as storage computes it: the subject (a

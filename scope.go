@@ -3,18 +3,26 @@ package fleetcharge
 import "context"
 
 // Reach is the part of a provider that one permission reaches for one user:
-// the whole provider, organizations with their whole subtrees, and single
-// accounts. Package access computes it from role assignments; storage applies
+// the whole provider, organizations with their whole subtrees, single
+// accounts, and single employees (a driver: the employee's own cards,
+// sessions, home location and station, rates and statements, and nothing
+// else of the employee's account). Package access computes it from role assignments; storage applies
 // it in SQL to every read and write, so that nothing outside it can be read,
 // changed, counted or exported.
 type Reach struct {
 	All        bool `json:"all,omitempty"`
 	OrgIDs     []ID `json:"organization_ids,omitempty"`
 	AccountIDs []ID `json:"account_ids,omitempty"`
+	// EmployeeIDs reach only what belongs to those employees; storage
+	// applies them where rows have an employee and reaches nothing by them
+	// elsewhere.
+	EmployeeIDs []ID `json:"employee_ids,omitempty"`
 }
 
 // Empty reports whether r reaches nothing.
-func (r Reach) Empty() bool { return !r.All && len(r.OrgIDs) == 0 && len(r.AccountIDs) == 0 }
+func (r Reach) Empty() bool {
+	return !r.All && len(r.OrgIDs) == 0 && len(r.AccountIDs) == 0 && len(r.EmployeeIDs) == 0
+}
 
 // Everything is the reach of the whole provider, for trusted callers (the
 // command line, the OCPP endpoint, the demo loader).

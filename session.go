@@ -21,6 +21,7 @@ type Session struct {
 	ProviderID       ID         `json:"-"`
 	Source           string     `json:"source"`
 	ExternalRef      string     `json:"external_ref,omitempty"`
+	ExternalParty    string     `json:"-"` // whose ExternalRef it is: an OCPI CDR's CPO party ("NL*CPO"); "" for a bulk import
 	CardID           ID         `json:"card_id"`
 	IDTag            string     `json:"id_tag,omitempty"`
 	EmployeeID       ID         `json:"employee_id"`

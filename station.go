@@ -23,18 +23,24 @@ type Tariff struct {
 
 // ChargeGroup is a set of charge points sharing an access policy and a tariff.
 type ChargeGroup struct {
-	ID                     ID        `json:"id"`
-	ProviderID             ID        `json:"-"`
-	AccountID              ID        `json:"account_id"`
-	Name                   string    `json:"name"`
-	Kind                   string    `json:"kind"`
-	Access                 string    `json:"access"`
-	AllowedAccountIDs      []ID      `json:"allowed_account_ids"`
-	AllowedOrganizationIDs []ID      `json:"allowed_organization_ids"`
-	AllowedCardIDs         []ID      `json:"allowed_card_ids"`
-	Tariff                 Tariff    `json:"tariff"`
-	CreatedAt              time.Time `json:"created_at"`
-	UpdatedAt              time.Time `json:"updated_at"`
+	ID                     ID     `json:"id"`
+	ProviderID             ID     `json:"-"`
+	AccountID              ID     `json:"account_id"`
+	Name                   string `json:"name"`
+	Kind                   string `json:"kind"`
+	Access                 string `json:"access"`
+	AllowedAccountIDs      []ID   `json:"allowed_account_ids"`
+	AllowedOrganizationIDs []ID   `json:"allowed_organization_ids"`
+	AllowedCardIDs         []ID   `json:"allowed_card_ids"`
+	Tariff                 Tariff `json:"tariff"`
+	// LoadPriority orders the group's sessions at locations that share by
+	// priority: higher first (MinLoadPriority to MaxLoadPriority).
+	LoadPriority int `json:"load_priority"`
+	// Roaming publishes the group's stations to OCPI partners, whose tokens
+	// they then admit.
+	Roaming   bool      `json:"roaming"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Station connection states.
@@ -64,6 +70,9 @@ type Station struct {
 	SerialNumber  string `json:"serial_number,omitempty"`
 	Firmware      string `json:"firmware_version,omitempty"`
 	Connection    string `json:"connection"` // StationOnline or StationOffline
+	// ConnectorMaxW is the most each connector delivers, in watts; 0 when
+	// unknown (API: connector_max_power_kw).
+	ConnectorMaxW int64 `json:"-"`
 	// OCPPVersion is the version the station spoke on its last connection
 	// (OCPP16 or OCPP201); empty until it first connects.
 	OCPPVersion     string        `json:"ocpp_version" doc:"the OCPP version of the station's last connection: 1.6 or 2.0.1; empty before it first connects"`

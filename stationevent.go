@@ -14,6 +14,11 @@ const (
 	EventBooted = "booted"
 	// EventDisconnected: the station's last connection ended.
 	EventDisconnected = "disconnected"
+	// EventSessionStarted: a session started (StartTransaction, or the
+	// TransactionEvent that opened it) and the answer was sent.
+	EventSessionStarted = "session_started"
+	// EventSessionStopped: a session's stop was stored and answered.
+	EventSessionStopped = "session_stopped"
 	// EventFirmwareStatus: a FirmwareStatusNotification (Status; RequestID
 	// on OCPP 2.0.1).
 	EventFirmwareStatus = "firmware_status"
@@ -24,7 +29,9 @@ const (
 
 // StationEvent is something a station did that work beside the OCPP
 // endpoint follows: station jobs retry when a station reconnects and follow
-// firmware campaigns; local lists are checked when a station boots.
+// firmware campaigns; local lists are checked when a station boots; load
+// management divides a location's limit again when a session starts or
+// stops and when a station connects.
 type StationEvent struct {
 	Kind        string
 	StationID   ID
@@ -33,6 +40,7 @@ type StationEvent struct {
 	OCPPVersion string // the connection's
 	Status      string // EventFirmwareStatus, EventDiagnosticsStatus
 	RequestID   int    // OCPP 2.0.1's requestId, 0 when none was sent
+	SessionID   ID     // EventSessionStarted, EventSessionStopped
 	At          time.Time
 }
 

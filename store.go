@@ -98,6 +98,10 @@ type Owner struct {
 	// HomeOfAccountID is, for a station at an employee's home, the account of
 	// that employee (a fleet manager of it reads the station).
 	HomeOfAccountID ID
+	// EmployeeID is the employee the object belongs to, which a driver on
+	// that employee reaches: the employee itself, a card assigned to it, a
+	// home location of it and a station there, a rate or a statement of it.
+	EmployeeID ID
 }
 
 // Object kinds, as Owner and the audit log name them.
@@ -121,6 +125,7 @@ type ProviderStore interface {
 	CreateProvider(ctx context.Context, p *Provider) error
 	Provider(ctx context.Context, id ID) (*Provider, error)
 	Providers(ctx context.Context) ([]Provider, error)
+	UpdateProvider(ctx context.Context, id ID, fn func(*Provider) error) (*Provider, error)
 }
 
 // OrganizationStore keeps the organization tree. Moves refuse cycles;
@@ -201,6 +206,9 @@ type UserStore interface {
 	UpdateUser(ctx context.Context, s Scope, id ID, fn func(*User) error) (*User, error)
 
 	CreateAssignment(ctx context.Context, a *Assignment) error
+	// CreateDriver creates a user and its driver role on one employee in
+	// one transaction.
+	CreateDriver(ctx context.Context, u *User, a *Assignment) error
 	Assignments(ctx context.Context, s Scope, f AssignmentFilter) ([]Assignment, error)
 	// UserAssignments returns every assignment of a user, unscoped: the input
 	// of every access decision about that user.
@@ -233,6 +241,15 @@ type Store interface {
 	StationJobStore
 	LocalListStore
 	ReservationStore
+	ReimbursementStore
+	LoadStore
+	OCPIStore
+	OCPIObjectStore
+	OCPILocationStore
+	OCPISessionStore
+	OCPICommandStore
+	SSOStore
+	SCIMStore
 	UserStore
 	AuditStore
 	Ping(ctx context.Context) error

@@ -11,10 +11,13 @@ const (
 	RoleFleetManager    Role = "fleet_manager"
 	RoleFacilityManager Role = "facility_manager"
 	RoleAccountAdmin    Role = "account_admin"
+	// RoleDriver is an employee's own role, assigned on that employee
+	// (Assignment.EmployeeID) and on nothing else.
+	RoleDriver Role = "driver"
 )
 
 // Roles lists every role, in the order they are documented.
-var Roles = []Role{RoleProviderAdmin, RoleFleetManager, RoleFacilityManager, RoleAccountAdmin}
+var Roles = []Role{RoleProviderAdmin, RoleFleetManager, RoleFacilityManager, RoleAccountAdmin, RoleDriver}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
@@ -49,11 +52,13 @@ const (
 	ScopeProvider     = "provider"
 	ScopeOrganization = "organization"
 	ScopeAccount      = "account"
+	ScopeEmployee     = "employee"
 )
 
 // Assignment gives a user a role on a scope: the whole provider, an
-// organization (and so its whole subtree and every account in it), or one
-// account.
+// organization (and so its whole subtree and every account in it), one
+// account, or one employee (the driver role: that employee's own cards,
+// sessions, home and statements).
 type Assignment struct {
 	ID             ID        `json:"id"`
 	ProviderID     ID        `json:"-"`
@@ -61,6 +66,7 @@ type Assignment struct {
 	Role           Role      `json:"role"`
 	OrganizationID ID        `json:"organization_id"`
 	AccountID      ID        `json:"account_id"`
+	EmployeeID     ID        `json:"employee_id"`
 	CreatedBy      ID        `json:"created_by"`
 	CreatedAt      time.Time `json:"created_at"`
 }
@@ -72,6 +78,8 @@ func (a Assignment) ScopeKind() string {
 		return ScopeOrganization
 	case a.AccountID != 0:
 		return ScopeAccount
+	case a.EmployeeID != 0:
+		return ScopeEmployee
 	default:
 		return ScopeProvider
 	}

@@ -28,6 +28,9 @@ var readPermissions = map[string]Permission{
 	fc.KindUser:         UsersManage,
 	fc.KindAssignment:   UsersManage,
 	KindMigration:       MigrationsRun,
+
+	fc.KindReimbursementRate:      ReimbursementRead,
+	fc.KindReimbursementStatement: ReimbursementRead,
 }
 
 // ReadPermission returns the permission that reads objects of kind, and

@@ -197,7 +197,8 @@ func find(s Subject, b mask, o fc.Owner) (best int, at fc.ID) {
 			continue
 		}
 		// rank: 0 provider-wide, 1+depth for an organization of the chain,
-		// 1+len(chain) for the account, -1 when a does not reach o.
+		// 1+len(chain) for the account, 2+len(chain) for the employee, -1
+		// when a does not reach o.
 		rank := -1
 		switch a.ScopeKind() {
 		case fc.ScopeProvider:
@@ -212,6 +213,10 @@ func find(s Subject, b mask, o fc.Owner) (best int, at fc.ID) {
 		case fc.ScopeAccount:
 			if a.AccountID == o.AccountID {
 				rank = 1 + len(o.OrgPath)
+			}
+		case fc.ScopeEmployee:
+			if o.EmployeeID != 0 && a.EmployeeID == o.EmployeeID {
+				rank = 2 + len(o.OrgPath)
 			}
 		}
 		if rank < 0 || (best >= 0 && rank >= bestRank) {
@@ -295,6 +300,8 @@ func (t *text) grant(a fc.Assignment, at fc.ID, o fc.Owner) *text {
 		return t.s(" on the whole provider ").id(a.ProviderID)
 	case fc.ScopeAccount:
 		return t.s(" on account ").id(a.AccountID)
+	case fc.ScopeEmployee:
+		return t.s(" on employee ").id(a.EmployeeID).s(", to whom this belongs")
 	}
 	t.s(" on organization ").id(at)
 	last := o.OrgPath[len(o.OrgPath)-1]
@@ -335,14 +342,17 @@ func (t *text) held(s Subject, p Permission) *text {
 		return t.s(" nowhere")
 	}
 	t.s(" only on ")
+	and := ""
 	if len(r.OrgIDs) > 0 {
 		t.s(plural("organization", len(r.OrgIDs)), " ").ids(r.OrgIDs, ", ")
-		if len(r.AccountIDs) > 0 {
-			t.s(" and ")
-		}
+		and = " and "
 	}
 	if len(r.AccountIDs) > 0 {
-		t.s(plural("account", len(r.AccountIDs)), " ").ids(r.AccountIDs, ", ")
+		t.s(and, plural("account", len(r.AccountIDs)), " ").ids(r.AccountIDs, ", ")
+		and = " and "
+	}
+	if len(r.EmployeeIDs) > 0 {
+		t.s(and, "what belongs to ", plural("employee", len(r.EmployeeIDs)), " ").ids(r.EmployeeIDs, ", ")
 	}
 	return t
 }

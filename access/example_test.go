@@ -70,7 +70,7 @@ func Example_logisticsHolding() {
 	// holding manager, stations.command: allowed: facility_manager on organization 1, an ancestor of organization 3 which holds account 30
 	// holding manager, reports.fleet: allowed: fleet_manager on organization 1 itself
 	// holding manager, reports.facility: allowed: facility_manager on organization 1, an ancestor of organization 3
-	// holding manager, card-side sessions reach: {All:false OrgIDs:[1] AccountIDs:[]}
+	// holding manager, card-side sessions reach: {All:false OrgIDs:[1] AccountIDs:[] EmployeeIDs:[]}
 	// north admin, cards.manage: allowed: account_admin on account 20
 	// north admin, stations.read: denied: no assignment of user 8 grants stations.read on account 30 or its organizations 1 > 3; user 8 holds stations.read only on account 20
 	// north admin, reports.fleet: denied: no assignment of user 8 grants reports.fleet on organization 2 or its ancestors 1; user 8 holds reports.fleet nowhere
@@ -138,7 +138,7 @@ func Example_internationalConsultancy() {
 	// DE fleet, cards.read: denied: no assignment of user 7 grants cards.read on account 31 or its organizations 1 > 3; user 7 holds cards.read only on organization 2
 	// DE fleet, stations.read: allowed: fleet_manager on organization 2, which holds account 22, and this station stands at the home of an employee of account 22 (stations.home.read)
 	// DE fleet, stations.command: denied: no assignment of user 7 grants stations.command on account 21 or its organizations 1 > 2; user 7 holds stations.command nowhere
-	// DE fleet, station scope: {ProviderID:1 Reach:{All:false OrgIDs:[] AccountIDs:[]} HomesOf:{All:false OrgIDs:[2] AccountIDs:[]}}
+	// DE fleet, station scope: {ProviderID:1 Reach:{All:false OrgIDs:[] AccountIDs:[] EmployeeIDs:[]} HomesOf:{All:false OrgIDs:[2] AccountIDs:[] EmployeeIDs:[]}}
 	// FR office admin, German card at its station: allowed true, masked true
 	// DE facility, German card at a French station: allowed false: card side: no assignment of user 6 grants sessions.card_side.read on account 21 or its organizations 1 > 2; user 6 holds sessions.card_side.read nowhere; station side: no assignment of user 6 grants sessions.station_side.read on account 32 or its organizations 1 > 3; user 6 holds sessions.station_side.read only on organization 2
 	// holding user holds [fleet_manager facility_manager] on organization 1

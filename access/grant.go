@@ -9,7 +9,7 @@ import (
 // CanGrant reports whether granter may create assignment a, whose scope
 // sits at owner target (the store's Owner of the organization or account
 // the assignment is on; an Owner with no chain and no account for a
-// provider-wide assignment).
+// provider-wide assignment; the store's Owner of the employee for a driver).
 //
 // Delegation never escalates: the granter must hold users.manage and every
 // permission of the role on the whole target scope, that is on the target
@@ -37,8 +37,11 @@ func delegate(g Subject, a fc.Assignment, target fc.Owner, verb string) error {
 	if m == 0 {
 		return fc.Errorf(fc.EInvalid, "%q is not a role", string(a.Role))
 	}
-	if a.OrganizationID != 0 && a.AccountID != 0 {
-		return fc.Errorf(fc.EInvalid, "a role assignment is on an organization or on an account, not on both")
+	if n := nonZero(a.OrganizationID) + nonZero(a.AccountID) + nonZero(a.EmployeeID); n > 1 {
+		return fc.Errorf(fc.EInvalid, "a role assignment is on one organization, account or employee, not on several")
+	}
+	if (a.Role == fc.RoleDriver) != (a.ScopeKind() == fc.ScopeEmployee) {
+		return fc.Errorf(fc.EInvalid, "the %s role is assigned on an employee, and only it is", fc.RoleDriver)
 	}
 	if !targets(a, target) {
 		return fc.Errorf(fc.EInvalid, "the target does not match the assignment's scope, %s", scopePhrase(a))
@@ -61,10 +64,19 @@ func targets(a fc.Assignment, o fc.Owner) bool {
 	case fc.ScopeOrganization:
 		return o.AccountID == 0 && len(o.OrgPath) > 0 && o.OrgPath[len(o.OrgPath)-1] == a.OrganizationID
 	case fc.ScopeAccount:
-		return o.AccountID == a.AccountID
+		return o.AccountID == a.AccountID && o.EmployeeID == 0
+	case fc.ScopeEmployee:
+		return o.EmployeeID == a.EmployeeID && o.AccountID != 0
 	default:
 		return o.AccountID == 0 && len(o.OrgPath) == 0
 	}
+}
+
+func nonZero(id fc.ID) int {
+	if id != 0 {
+		return 1
+	}
+	return 0
 }
 
 func scopePhrase(a fc.Assignment) string {
@@ -73,6 +85,8 @@ func scopePhrase(a fc.Assignment) string {
 		return fmt.Sprintf("organization %d", a.OrganizationID)
 	case fc.ScopeAccount:
 		return fmt.Sprintf("account %d", a.AccountID)
+	case fc.ScopeEmployee:
+		return fmt.Sprintf("employee %d", a.EmployeeID)
 	default:
 		return "the whole provider"
 	}

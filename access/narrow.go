@@ -11,7 +11,7 @@ import (
 // account (fc.ScopeAccount) whose owner is scope. A role held on the
 // provider or on an organization above the scope becomes the same role on
 // the scope alone; a role on an account inside an organization scope stays
-// as it is; every other role is dropped. The result never reaches anything
+// as it is; every other role is dropped, drivers' roles on employees too. The result never reaches anything
 // s does not. accountPath returns the organization chain of an account (the
 // store's Owner). ok is false when no role of s reaches the scope: the
 // scope is then not found, the same as one that does not exist.
@@ -42,6 +42,8 @@ func Narrow(s Subject, kind string, scope fc.Owner, scopeID fc.ID, accountPath f
 			if slices.Contains(path, scopeID) {
 				out.Assignments = append(out.Assignments, a)
 			}
+			continue
+		case fc.ScopeEmployee:
 			continue
 		}
 		if !over {

@@ -30,12 +30,16 @@ const (
 	StationsHomeRead        Permission = "stations.home.read"
 	StationsManage          Permission = "stations.manage"
 	StationsCommand         Permission = "stations.command"
+	StationsCharge          Permission = "stations.charge"
 	SessionsCardSideRead    Permission = "sessions.card_side.read"
 	SessionsStationSideRead Permission = "sessions.station_side.read"
 	ReportsFleet            Permission = "reports.fleet"
 	ReportsFacility         Permission = "reports.facility"
 	MigrationsRun           Permission = "migrations.run"
 	AuditRead               Permission = "audit.read"
+	ReimbursementRead       Permission = "reimbursement.read"
+	ReimbursementManage     Permission = "reimbursement.manage"
+	ReimbursementApprove    Permission = "reimbursement.approve"
 )
 
 // PermissionInfo describes one permission for documentation and the API.
@@ -64,12 +68,16 @@ var catalogue = []PermissionInfo{
 	{StationsHomeRead, "read the stations at the homes of the employees of accounts in scope, wherever those stations sit"},
 	{StationsManage, "register and edit charge stations"},
 	{StationsCommand, "send remote commands: start, stop, reset, unlock, availability"},
+	{StationsCharge, "start and stop charging remotely (remote start, remote stop): a driver's own home station"},
 	{SessionsCardSideRead, "read sessions made with cards of accounts in scope (card side)"},
 	{SessionsStationSideRead, "read sessions on stations of accounts in scope (station side), foreign cards masked"},
 	{ReportsFleet, "run the fleet reports (cards, sessions, employees)"},
 	{ReportsFacility, "run the facility reports (stations, charge points)"},
 	{MigrationsRun, "migrate assets between organizations and accounts"},
 	{AuditRead, "read the audit log of objects in scope"},
+	{ReimbursementRead, "read the home-charging reimbursement rates and statements of the employees of accounts in scope"},
+	{ReimbursementManage, "set reimbursement rates, generate the monthly statements, mark approved statements paid"},
+	{ReimbursementApprove, "approve draft reimbursement statements"},
 }
 
 // RoleInfo is one row of the role table: a role, what it is for, and the
@@ -91,9 +99,9 @@ var table = []RoleInfo{
 			OrganizationsRead, OrganizationsManage, AccountsRead, AccountsManage, UsersManage,
 			EmployeesRead, EmployeesManage, CardsRead, CardsManage,
 			LocationsRead, LocationsManage, ChargeGroupsRead, ChargeGroupsManage,
-			StationsRead, StationsHomeRead, StationsManage, StationsCommand,
+			StationsRead, StationsHomeRead, StationsManage, StationsCommand, StationsCharge,
 			SessionsCardSideRead, SessionsStationSideRead, ReportsFleet, ReportsFacility,
-			MigrationsRun, AuditRead,
+			MigrationsRun, AuditRead, ReimbursementRead, ReimbursementManage, ReimbursementApprove,
 		},
 	},
 	{
@@ -102,6 +110,7 @@ var table = []RoleInfo{
 		Permissions: []Permission{
 			OrganizationsRead, AccountsRead, EmployeesRead, EmployeesManage, CardsRead, CardsManage,
 			StationsHomeRead, SessionsCardSideRead, ReportsFleet, AuditRead,
+			ReimbursementRead, ReimbursementManage, ReimbursementApprove,
 		},
 	},
 	{
@@ -109,7 +118,7 @@ var table = []RoleInfo{
 		Description: "An end customer's facility manager: locations, charge groups and stations, every session on those stations, remote commands, the facility reports.",
 		Permissions: []Permission{
 			OrganizationsRead, AccountsRead, LocationsRead, LocationsManage, ChargeGroupsRead, ChargeGroupsManage,
-			StationsRead, StationsManage, StationsCommand, SessionsStationSideRead, ReportsFacility, AuditRead,
+			StationsRead, StationsManage, StationsCommand, StationsCharge, SessionsStationSideRead, ReportsFacility, AuditRead,
 		},
 	},
 	{
@@ -118,7 +127,15 @@ var table = []RoleInfo{
 		Permissions: []Permission{
 			AccountsRead, EmployeesRead, EmployeesManage, CardsRead, CardsManage,
 			LocationsRead, LocationsManage, ChargeGroupsRead, ChargeGroupsManage,
-			StationsRead, StationsManage, StationsCommand, SessionsCardSideRead, SessionsStationSideRead,
+			StationsRead, StationsManage, StationsCommand, StationsCharge, SessionsCardSideRead, SessionsStationSideRead,
+			ReimbursementRead, ReimbursementApprove,
+		},
+	},
+	{
+		Role:        fc.RoleDriver,
+		Description: "An employee, signed in for itself: assigned on one employee only, it reads that employee, the cards assigned to it, every session made with them (office, home, public), its home locations and the stations there (with remote start and stop), and its reimbursement rates and statements; nothing of anyone else.",
+		Permissions: []Permission{
+			EmployeesRead, CardsRead, LocationsRead, StationsRead, StationsCharge, SessionsCardSideRead, ReimbursementRead,
 		},
 	},
 }
@@ -160,7 +177,7 @@ func roleMask(r fc.Role) mask {
 }
 
 // roleIndex returns the row of role r in the table, or -1. A loop over the
-// four rows beats a map lookup on the hot path of Decide.
+// five rows beats a map lookup on the hot path of Decide.
 func roleIndex(r fc.Role) int {
 	for i := range table {
 		if table[i].Role == r {

@@ -18,32 +18,47 @@ var update = flag.Bool("update", false, "rewrite docs/ROLES.md from the role tab
 // and rights", one row per right and one cell per role.
 func TestRoleTableMatchesSpec(t *testing.T) {
 	const yes, no = true, false
-	roles := []fc.Role{fc.RoleProviderAdmin, fc.RoleFleetManager, fc.RoleFacilityManager, fc.RoleAccountAdmin}
+	roles := []fc.Role{fc.RoleProviderAdmin, fc.RoleFleetManager, fc.RoleFacilityManager, fc.RoleAccountAdmin, fc.RoleDriver}
 	rows := []struct {
 		right string
 		perms []access.Permission
-		want  [4]bool // provider admin, fleet manager, facility manager, account admin
+		want  [5]bool // provider admin, fleet manager, facility manager, account admin, driver
 	}{
-		{"organizations: create, rename, move, delete", []access.Permission{access.OrganizationsManage}, [4]bool{yes, no, no, no}},
+		{"organizations: create, rename, move, delete", []access.Permission{access.OrganizationsManage}, [5]bool{yes, no, no, no, no}},
 		// Not in SPEC.md's table: implied by working in a subtree; an account
 		// admin's scope holds no organization.
-		{"organizations: read", []access.Permission{access.OrganizationsRead}, [4]bool{yes, yes, yes, no}},
-		{"accounts: create, edit", []access.Permission{access.AccountsManage}, [4]bool{yes, no, no, no}},
-		{"accounts: read (own for account admin)", []access.Permission{access.AccountsRead}, [4]bool{yes, yes, yes, yes}},
-		{"users and role assignments", []access.Permission{access.UsersManage}, [4]bool{yes, no, no, no}},
-		{"employees: create, edit, deactivate", []access.Permission{access.EmployeesRead, access.EmployeesManage}, [4]bool{yes, yes, no, yes}},
-		{"charge cards: issue, edit, assign, block, deactivate", []access.Permission{access.CardsRead, access.CardsManage}, [4]bool{yes, yes, no, yes}},
+		{"organizations: read", []access.Permission{access.OrganizationsRead}, [5]bool{yes, yes, yes, no, no}},
+		{"accounts: create, edit", []access.Permission{access.AccountsManage}, [5]bool{yes, no, no, no, no}},
+		{"accounts: read (own for account admin)", []access.Permission{access.AccountsRead}, [5]bool{yes, yes, yes, yes, no}},
+		{"users and role assignments", []access.Permission{access.UsersManage}, [5]bool{yes, no, no, no, no}},
+		// A driver (SPEC.md: own cards, own sessions, own home charger, own
+		// statements) reads its own employee, cards, home locations and
+		// stations, sessions and statements, and starts and stops charging
+		// on its home station (issue 15); what it reads is the employee's
+		// alone (the property tests check where).
+		{"employees: read", []access.Permission{access.EmployeesRead}, [5]bool{yes, yes, no, yes, yes}},
+		{"employees: create, edit, deactivate", []access.Permission{access.EmployeesManage}, [5]bool{yes, yes, no, yes, no}},
+		{"charge cards: read", []access.Permission{access.CardsRead}, [5]bool{yes, yes, no, yes, yes}},
+		{"charge cards: issue, edit, assign, block, deactivate", []access.Permission{access.CardsManage}, [5]bool{yes, yes, no, yes, no}},
+		{"locations, stations: read", []access.Permission{access.LocationsRead, access.StationsRead}, [5]bool{yes, no, yes, yes, yes}},
 		{"locations, charge groups, stations: create, edit, access policy", []access.Permission{
-			access.LocationsRead, access.LocationsManage, access.ChargeGroupsRead, access.ChargeGroupsManage,
-			access.StationsRead, access.StationsManage}, [4]bool{yes, no, yes, yes}},
-		{"read home stations of its employees", []access.Permission{access.StationsHomeRead}, [4]bool{yes, yes, no, no}},
-		{"remote commands", []access.Permission{access.StationsCommand}, [4]bool{yes, no, yes, yes}},
-		{"sessions made with cards in scope (card side)", []access.Permission{access.SessionsCardSideRead}, [4]bool{yes, yes, no, yes}},
-		{"sessions on stations in scope (station side)", []access.Permission{access.SessionsStationSideRead}, [4]bool{yes, no, yes, yes}},
-		{"fleet reports", []access.Permission{access.ReportsFleet}, [4]bool{yes, yes, no, no}},
-		{"facility reports", []access.Permission{access.ReportsFacility}, [4]bool{yes, no, yes, no}},
-		{"asset migration", []access.Permission{access.MigrationsRun}, [4]bool{yes, no, no, no}},
-		{"audit log (own scope)", []access.Permission{access.AuditRead}, [4]bool{yes, yes, yes, no}},
+			access.LocationsManage, access.ChargeGroupsRead, access.ChargeGroupsManage,
+			access.StationsManage}, [5]bool{yes, no, yes, yes, no}},
+		{"read home stations of its employees", []access.Permission{access.StationsHomeRead}, [5]bool{yes, yes, no, no, no}},
+		{"remote commands", []access.Permission{access.StationsCommand}, [5]bool{yes, no, yes, yes, no}},
+		{"remote start and stop", []access.Permission{access.StationsCharge}, [5]bool{yes, no, yes, yes, yes}},
+		{"sessions made with cards in scope (card side)", []access.Permission{access.SessionsCardSideRead}, [5]bool{yes, yes, no, yes, yes}},
+		{"sessions on stations in scope (station side)", []access.Permission{access.SessionsStationSideRead}, [5]bool{yes, no, yes, yes, no}},
+		{"fleet reports", []access.Permission{access.ReportsFleet}, [5]bool{yes, yes, no, no, no}},
+		{"facility reports", []access.Permission{access.ReportsFacility}, [5]bool{yes, no, yes, no, no}},
+		{"asset migration", []access.Permission{access.MigrationsRun}, [5]bool{yes, no, no, no, no}},
+		{"audit log (own scope)", []access.Permission{access.AuditRead}, [5]bool{yes, yes, yes, no, no}},
+		// SPEC.md, Settlement, and issue 15: fleet managers set rates and
+		// generate, approve and pay statements; an account admin of the
+		// employee's account reads and approves them.
+		{"home-charging reimbursement: read", []access.Permission{access.ReimbursementRead}, [5]bool{yes, yes, no, yes, yes}},
+		{"home-charging reimbursement: rates, statements, paid", []access.Permission{access.ReimbursementManage}, [5]bool{yes, yes, no, no, no}},
+		{"home-charging reimbursement: approve", []access.Permission{access.ReimbursementApprove}, [5]bool{yes, yes, no, yes, no}},
 	}
 	covered := map[access.Permission]bool{}
 	for _, row := range rows {
@@ -88,8 +103,8 @@ func TestPermissionCatalogue(t *testing.T) {
 	if _, err := access.ParsePermission("cards.destroy"); !fc.IsCode(err, fc.EInvalid) {
 		t.Errorf("ParsePermission(cards.destroy): err = %v, want %s", err, fc.EInvalid)
 	}
-	if got := access.RolePermissions("driver"); got != nil {
-		t.Errorf("RolePermissions(driver) = %v, want none", got)
+	if got := access.RolePermissions("chauffeur"); got != nil {
+		t.Errorf("RolePermissions(chauffeur) = %v, want none", got)
 	}
 	if access.Grants(fc.RoleProviderAdmin, "cards.destroy") {
 		t.Error("provider admin grants an unknown permission")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -18,6 +19,7 @@ var worldOptions = accesstest.Options{
 	Organizations:      150,
 	MaxDepth:           12,
 	Accounts:           120,
+	Employees:          60,
 	Stations:           40,
 	Users:              8,
 	AssignmentsPerUser: 6,
@@ -71,7 +73,7 @@ func inReach(r fc.Reach, o fc.Owner) bool {
 			return true
 		}
 	}
-	return false
+	return o.EmployeeID != 0 && slices.Contains(r.EmployeeIDs, o.EmployeeID)
 }
 
 // TestDecideMatchesReference checks, for every user, permission and object
@@ -141,10 +143,11 @@ func TestDecideMatchesReference(t *testing.T) {
 // gives, plus the home rule through provider-wide and account assignments
 // only, and so never more than DecideStation.
 func checkDecideWithoutHomeChain(fail func(string, ...any), m *accesstest.Model, sub access.Subject, p access.Permission, x accesstest.Object, o fc.Owner) {
-	want := m.Allowed(sub.UserID, p, accesstest.Object{Kind: fc.KindAccount, ProviderID: x.ProviderID, ID: o.AccountID})
+	want := m.Allowed(sub.UserID, p, accesstest.Object{Kind: fc.KindAccount, ProviderID: x.ProviderID, ID: o.AccountID}) ||
+		x.ProviderID == sub.ProviderID && m.HoldsOnEmployee(sub.UserID, p, o.EmployeeID)
 	if p == access.StationsRead && o.HomeOfAccountID != 0 && x.ProviderID == sub.ProviderID {
 		for _, a := range sub.Assignments {
-			if a.ProviderID == sub.ProviderID && access.Grants(a.Role, access.StationsHomeRead) && a.OrganizationID == 0 &&
+			if a.ProviderID == sub.ProviderID && access.Grants(a.Role, access.StationsHomeRead) && a.OrganizationID == 0 && a.EmployeeID == 0 &&
 				(a.AccountID == 0 || a.AccountID == o.HomeOfAccountID) {
 				want = true
 			}
@@ -190,6 +193,9 @@ func decisionFault(sub access.Subject, p access.Permission, o, home fc.Owner, d 
 	if !access.Grants(a.Role, granted) {
 		return fmt.Sprintf("role %s does not grant %s", a.Role, granted)
 	}
+	if !counts(*a) {
+		return fmt.Sprintf("assignment %+v grants nothing: the driver role holds on an employee only, and only it does", *a)
+	}
 	rank := scopeRank(*a, target)
 	if rank < 0 {
 		return fmt.Sprintf("assignment %+v does not reach %+v", *a, target)
@@ -202,7 +208,7 @@ func decisionFault(sub access.Subject, p access.Permission, o, home fc.Owner, d 
 		return fmt.Sprintf("at organization %d for a %s assignment", d.AtOrganization, a.ScopeKind())
 	}
 	for _, b := range sub.Assignments {
-		if b.UserID == sub.UserID && b.ProviderID == sub.ProviderID && access.Grants(b.Role, granted) {
+		if b.UserID == sub.UserID && b.ProviderID == sub.ProviderID && access.Grants(b.Role, granted) && counts(b) {
 			if r := scopeRank(b, target); r >= 0 && r < rank {
 				return fmt.Sprintf("assignment %+v grants it from higher up than %+v", b, *a)
 			}
@@ -213,7 +219,7 @@ func decisionFault(sub access.Subject, p access.Permission, o, home fc.Owner, d 
 
 // scopeRank returns how high up assignment a reaches owner o: 0 for the
 // provider, 1+depth for an organization of its chain, 1+len(chain) for its
-// account, -1 when a does not reach o.
+// account, 2+len(chain) for its employee, -1 when a does not reach o.
 func scopeRank(a fc.Assignment, o fc.Owner) int {
 	switch a.ScopeKind() {
 	case fc.ScopeProvider:
@@ -226,16 +232,26 @@ func scopeRank(a fc.Assignment, o fc.Owner) int {
 		if a.AccountID == o.AccountID {
 			return 1 + len(o.OrgPath)
 		}
+	case fc.ScopeEmployee:
+		if o.EmployeeID != 0 && a.EmployeeID == o.EmployeeID {
+			return 2 + len(o.OrgPath)
+		}
 	}
 	return -1
 }
 
+// counts reports whether an assignment has the shape that grants: the
+// driver role on an employee, any other role elsewhere.
+func counts(a fc.Assignment) bool {
+	return (a.Role == fc.RoleDriver) == (a.ScopeKind() == fc.ScopeEmployee)
+}
+
 func checkNormalised(t *testing.T, r fc.Reach) {
 	t.Helper()
-	if r.All && (len(r.OrgIDs) > 0 || len(r.AccountIDs) > 0) {
+	if r.All && (len(r.OrgIDs) > 0 || len(r.AccountIDs) > 0 || len(r.EmployeeIDs) > 0) {
 		t.Errorf("reach %+v: All with lists", r)
 	}
-	for _, ids := range [][]fc.ID{r.OrgIDs, r.AccountIDs} {
+	for _, ids := range [][]fc.ID{r.OrgIDs, r.AccountIDs, r.EmployeeIDs} {
 		if !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {
 			t.Errorf("reach %+v: lists not sorted and unique", r)
 		}
@@ -249,9 +265,11 @@ func checkNormalised(t *testing.T, r fc.Reach) {
 func TestDecideSessionMatchesReference(t *testing.T) {
 	eachWorld(t, func(t *testing.T, r *rand.Rand, m *accesstest.Model) {
 		fail := limitErrors(t)
+		// A side is an account, or an employee of it: a session made with
+		// a card assigned to an employee belongs to that employee too.
 		var accounts []accesstest.Object
 		for _, x := range m.Objects() {
-			if x.Kind == fc.KindAccount {
+			if x.Kind == fc.KindAccount || x.Kind == fc.KindEmployee {
 				accounts = append(accounts, x)
 			}
 		}
@@ -306,7 +324,7 @@ func TestCanGrantMatchesReference(t *testing.T) {
 	eachWorld(t, func(t *testing.T, r *rand.Rand, m *accesstest.Model) {
 		fail := limitErrors(t)
 		objects := slices.DeleteFunc(m.Objects(), func(x accesstest.Object) bool { return x.Kind == fc.KindStation })
-		roles := append(slices.Clone(fc.Roles), "driver")
+		roles := append(slices.Clone(fc.Roles), "chauffeur")
 		allowed := 0
 		for _, u := range m.World().Users {
 			granter := m.Subject(u.ID)
@@ -318,9 +336,11 @@ func TestCanGrantMatchesReference(t *testing.T) {
 					a.OrganizationID = x.ID
 				case fc.KindAccount:
 					a.AccountID = x.ID
+				case fc.KindEmployee:
+					a.EmployeeID = x.ID
 				}
 				err := access.CanGrant(granter, a, m.Owner(x))
-				if !a.Role.Valid() {
+				if !a.Role.Valid() || !counts(a) {
 					if !fc.IsCode(err, fc.EInvalid) {
 						fail("grant of role %q: err = %v, want %s", a.Role, err, fc.EInvalid)
 					}
@@ -356,10 +376,10 @@ func TestHeldMatchesAssignments(t *testing.T) {
 			held := access.Held(sub)
 			want := map[string][]fc.Role{}
 			for _, a := range sub.Assignments {
-				if a.ProviderID != u.ProviderID || !a.Role.Valid() {
+				if a.ProviderID != u.ProviderID || !a.Role.Valid() || !counts(a) {
 					continue
 				}
-				k := heldKey(a.ScopeKind(), a.OrganizationID+a.AccountID)
+				k := heldKey(a.ScopeKind(), a.OrganizationID+a.AccountID+a.EmployeeID)
 				if a.ScopeKind() == fc.ScopeProvider {
 					k = heldKey(fc.ScopeProvider, u.ProviderID)
 				}
@@ -394,13 +414,16 @@ func TestHeldMatchesAssignments(t *testing.T) {
 						fromHeld.OrgIDs = append(fromHeld.OrgIDs, h.ID)
 					case fc.ScopeAccount:
 						fromHeld.AccountIDs = append(fromHeld.AccountIDs, h.ID)
+					case fc.ScopeEmployee:
+						fromHeld.EmployeeIDs = append(fromHeld.EmployeeIDs, h.ID)
 					}
 				}
 				if fromHeld.All {
 					fromHeld = fc.Reach{All: true}
 				}
 				got := access.Reach(sub, pi.Permission)
-				if got.All != fromHeld.All || !slices.Equal(got.OrgIDs, fromHeld.OrgIDs) || !slices.Equal(got.AccountIDs, fromHeld.AccountIDs) {
+				if got.All != fromHeld.All || !slices.Equal(got.OrgIDs, fromHeld.OrgIDs) || !slices.Equal(got.AccountIDs, fromHeld.AccountIDs) ||
+					!slices.Equal(got.EmployeeIDs, fromHeld.EmployeeIDs) {
 					t.Errorf("user %d %s: reach %+v, held scopes say %+v", u.ID, pi.Permission, got, fromHeld)
 				}
 			}
@@ -442,12 +465,31 @@ func TestGeneratedWorlds(t *testing.T) {
 	if depth != worldOptions.MaxDepth-1 {
 		t.Errorf("deepest organization at depth %d, want %d", depth, worldOptions.MaxDepth-1)
 	}
+	// Every role on every scope kind but the employee, the driver on
+	// employees; and the shapes that must count for nothing: a driver off
+	// an employee, another role on one.
 	for _, role := range fc.Roles {
-		for _, k := range []string{fc.ScopeProvider, fc.ScopeOrganization, fc.ScopeAccount} {
+		scopes := []string{fc.ScopeProvider, fc.ScopeOrganization, fc.ScopeAccount}
+		if role == fc.RoleDriver {
+			scopes = []string{fc.ScopeEmployee}
+		}
+		for _, k := range scopes {
 			if !kinds[string(role)+" on "+k] {
 				t.Errorf("no %s on %s in the worlds", role, k)
 			}
 		}
+	}
+	offShape, onEmployee := 0, 0
+	for k := range kinds {
+		if strings.HasPrefix(k, string(fc.RoleDriver)+" on ") && !strings.HasSuffix(k, " on "+fc.ScopeEmployee) {
+			offShape++
+		}
+		if !strings.HasPrefix(k, string(fc.RoleDriver)+" on ") && strings.HasSuffix(k, " on "+fc.ScopeEmployee) {
+			onEmployee++
+		}
+	}
+	if offShape == 0 || onEmployee == 0 {
+		t.Errorf("%d kinds of driver assignment off an employee, %d of other roles on one: want some of each", offShape, onEmployee)
 	}
 	if foreign == 0 || homes == 0 {
 		t.Errorf("%d assignments in another provider, %d home stations: want some of each", foreign, homes)

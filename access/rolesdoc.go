@@ -66,6 +66,7 @@ scope is one account and holds no organization.
 | provider | every object of the provider |
 | organization | that organization, every organization below it at any depth, every account in them, and every object of those accounts |
 | account | that account and its objects; not its organization |
+| employee | the driver role only: what belongs to that employee (below); nothing else of its account |
 
 Nothing ever crosses from one provider to another: an assignment holds only in its own
 provider, whatever its scope. Objects of the provider itself (users, role assignments,
@@ -83,6 +84,28 @@ A fleet manager reads the stations at the homes of its employees, wherever those
 stations sit: ` + "`stations.home.read`" + ` held on an account (on it, or on an organization above
 it) reaches the stations whose location is the home of one of that account's employees. It grants reading those stations only:
 not managing them, not commanding them, and not the sessions of other cards on them.
+
+## Drivers
+
+The ` + "`driver`" + ` role is assigned on one employee (` + "`employee_id`" + `), and only there: a driver
+role on anything else, or another role on an employee, grants nothing. It reaches what
+belongs to that employee, and nothing else of the employee's account: the employee
+itself, the cards assigned to it, every session made with them (the employee the
+session recorded: at the office, at home, on public stations), its home locations
+(kind ` + "`home`" + `) and the stations there, with ` + "`stations.charge`" + ` to start and stop
+charging on them, and its reimbursement rates and statements. It holds no report, no
+audit log and no station side, so it never sees another card's session on its home
+station. A fleet manager or account admin (who holds ` + "`employees.manage`" + ` on the
+employee) invites an employee as a driver: a new user holding the driver role on that
+employee, the one role given without ` + "`users.manage`" + `.
+
+## Roles from an identity provider
+
+Identity providers (docs/SSO.md) are managed with ` + "`users.manage`" + ` on the whole provider
+(provider admins). Their group mappings grant ` + "`fleet_manager`" + ` or ` + "`facility_manager`" + ` on
+organizations inside the configuring organization's subtree, nothing else; such assignments
+remember their identity provider and are replaced at every sign-in and SCIM group change,
+while roles given by hand stay.
 
 ## Sessions and privacy
 

@@ -121,6 +121,8 @@ type sqlWorld struct {
 	// stationHome is, for a station at an employee's home, that
 	// employee's account.
 	stationHome map[fc.ID]fc.ID
+	// employeeAccount is every employee's account.
+	employeeAccount map[fc.ID]fc.ID
 
 	owners map[ownerKey]ownerResult
 	lists  map[string]listed
@@ -218,7 +220,10 @@ func buildSQLWorld(t *testing.T, s *store.Store, seed uint64) *sqlWorld {
 	b.assignments(gen)
 	b.readAudit()
 	b.w.m = accesstest.NewModel(b.ref)
-	b.w.parent, b.w.stationHome = map[fc.ID]fc.ID{}, map[fc.ID]fc.ID{}
+	b.w.parent, b.w.stationHome, b.w.employeeAccount = map[fc.ID]fc.ID{}, map[fc.ID]fc.ID{}, map[fc.ID]fc.ID{}
+	for _, e := range b.ref.Employees {
+		b.w.employeeAccount[e.ID] = e.AccountID
+	}
 	for _, st := range b.ref.Stations {
 		b.w.stationHome[st.ID] = st.HomeOfAccountID
 	}
@@ -278,7 +283,11 @@ func (b *sqlBuilder) assets(a fc.Account) {
 		}
 		b.must(b.s.CreateCard(b.ctx, c), "card of account %d", a.ID)
 		b.cards[a.ProviderID] = append(b.cards[a.ProviderID], *c)
-		b.add(fc.KindCard, c.ID, c.ProviderID, held)
+		if c.EmployeeID != 0 {
+			b.add(fc.KindCard, c.ID, c.ProviderID, accesstest.Object{Kind: fc.KindEmployee, ProviderID: c.ProviderID, ID: c.EmployeeID})
+		} else {
+			b.add(fc.KindCard, c.ID, c.ProviderID, held)
+		}
 	}
 	for _, e := range b.employees[a.ID] {
 		if b.r.IntN(4) == 0 {
@@ -293,7 +302,8 @@ func (b *sqlBuilder) employee(a fc.Account) fc.ID {
 		Email: fmt.Sprintf("e%d@driver.example", n), Active: b.r.IntN(5) > 0}
 	b.must(b.s.CreateEmployee(b.ctx, e), "employee of account %d", a.ID)
 	b.employees[a.ID] = append(b.employees[a.ID], e.ID)
-	b.add(fc.KindEmployee, e.ID, e.ProviderID, accesstest.Object{Kind: fc.KindAccount, ProviderID: e.ProviderID, ID: a.ID})
+	b.ref.Employees = append(b.ref.Employees, accesstest.Employee{ID: e.ID, ProviderID: e.ProviderID, AccountID: a.ID})
+	b.add(fc.KindEmployee, e.ID, e.ProviderID, accesstest.Object{Kind: fc.KindEmployee, ProviderID: e.ProviderID, ID: e.ID})
 	return e.ID
 }
 
@@ -301,7 +311,11 @@ func (b *sqlBuilder) location(accountID fc.ID, kind string, employeeID fc.ID) fc
 	p := b.accountProvider[accountID]
 	l := &fc.Location{ProviderID: p, AccountID: accountID, Name: fmt.Sprintf("Location %d", b.next()), Kind: kind, EmployeeID: employeeID}
 	b.must(b.s.CreateLocation(b.ctx, l), "%s location of account %d", kind, accountID)
-	b.add(fc.KindLocation, l.ID, p, accesstest.Object{Kind: fc.KindAccount, ProviderID: p, ID: accountID})
+	if kind == fc.LocationHome {
+		b.add(fc.KindLocation, l.ID, p, accesstest.Object{Kind: fc.KindEmployee, ProviderID: p, ID: employeeID})
+	} else {
+		b.add(fc.KindLocation, l.ID, p, accesstest.Object{Kind: fc.KindAccount, ProviderID: p, ID: accountID})
+	}
 	return l.ID
 }
 
@@ -329,7 +343,7 @@ func (b *sqlBuilder) station(g accesstest.Station) {
 	owner, home := b.account[g.AccountID], b.account[g.HomeOfAccountID]
 	p := b.accountProvider[owner]
 	at := owner
-	var loc fc.ID
+	var loc, homeOf fc.ID
 	if home == 0 {
 		if loc = b.office[owner]; loc == 0 {
 			kind := []string{fc.LocationOffice, fc.LocationPublic}[b.r.IntN(2)]
@@ -343,7 +357,8 @@ func (b *sqlBuilder) station(g accesstest.Station) {
 			b.employee(fc.Account{ID: home, ProviderID: p})
 			emps = b.employees[home]
 		}
-		loc = b.location(home, fc.LocationHome, emps[b.r.IntN(len(emps))])
+		homeOf = emps[b.r.IntN(len(emps))]
+		loc = b.location(home, fc.LocationHome, homeOf)
 	}
 	st := &fc.Station{ProviderID: p, AccountID: at, LocationID: loc, ChargeGroupID: b.groupOf(at), Identity: fmt.Sprintf("CP-%d", b.next())}
 	b.must(b.s.CreateStation(b.ctx, st, 1+b.r.IntN(2)), "station of account %d", at)
@@ -351,7 +366,7 @@ func (b *sqlBuilder) station(g accesstest.Station) {
 		_, err := b.s.DB().ExecContext(b.ctx, `UPDATE stations SET account_id = $1 WHERE id = $2`, int64(owner), int64(st.ID))
 		b.must(err, "move station %d to account %d", st.ID, owner)
 	}
-	ref := accesstest.Station{ID: st.ID, ProviderID: p, AccountID: owner, HomeOfAccountID: home}
+	ref := accesstest.Station{ID: st.ID, ProviderID: p, AccountID: owner, HomeOfAccountID: home, HomeOfEmployeeID: homeOf}
 	b.ref.Stations = append(b.ref.Stations, ref)
 	b.stations[p] = append(b.stations[p], ref)
 	b.add(fc.KindStation, st.ID, p, accesstest.Object{Kind: fc.KindStation, ProviderID: p, ID: st.ID})
@@ -442,6 +457,14 @@ func (b *sqlBuilder) assignments(gen accesstest.World) {
 		u := b.user[g.UserID]
 		a := fc.Assignment{UserID: u.ID, Role: g.Role, OrganizationID: b.org[g.OrganizationID], AccountID: b.account[g.AccountID]}
 		a.ProviderID = b.provider[g.ProviderID]
+		if a.Role == fc.RoleDriver {
+			// The generated worlds have no employees here: a driver's role
+			// off an employee, which must count for nothing.
+			if a.ProviderID == u.ProviderID {
+				b.foreign(a)
+			}
+			continue
+		}
 		if !a.Role.Valid() || (a.Role == fc.RoleProviderAdmin) != (a.OrganizationID == 0 && a.AccountID == 0) {
 			continue
 		}
@@ -482,7 +505,25 @@ func (b *sqlBuilder) assignments(gen accesstest.World) {
 				accounts = append(accounts, a.ID)
 			}
 		}
+		// Drivers on a few employees (two of them for one user), and a
+		// fleet manager's role on an employee written in SQL, which must
+		// count for nothing.
+		var emps []accesstest.Employee
+		for _, e := range b.ref.Employees {
+			if e.ProviderID == p {
+				emps = append(emps, e)
+			}
+		}
+		if len(emps) > 0 {
+			for range 4 {
+				b.grant(fc.Assignment{UserID: users[b.r.IntN(len(users))].ID, Role: fc.RoleDriver, EmployeeID: emps[b.r.IntN(len(emps))].ID})
+			}
+			b.foreign(fc.Assignment{ProviderID: p, UserID: users[b.r.IntN(len(users))].ID, Role: fc.RoleFleetManager, EmployeeID: emps[b.r.IntN(len(emps))].ID})
+		}
 		for _, role := range fc.Roles[1:] {
+			if role == fc.RoleDriver {
+				continue
+			}
 			in := orgs
 			if role == fc.RoleFleetManager {
 				in = tops
@@ -501,7 +542,7 @@ func (b *sqlBuilder) assignments(gen accesstest.World) {
 }
 
 func assignmentKey(a fc.Assignment) string {
-	return fmt.Sprintf("%d/%s/%d/%d", a.UserID, a.Role, a.OrganizationID, a.AccountID)
+	return fmt.Sprintf("%d/%s/%d/%d/%d", a.UserID, a.Role, a.OrganizationID, a.AccountID, a.EmployeeID)
 }
 
 func (b *sqlBuilder) grant(a fc.Assignment) {
@@ -517,9 +558,10 @@ func (b *sqlBuilder) foreign(a fc.Assignment) {
 	if b.assigned[assignmentKey(a)] {
 		return
 	}
-	err := b.s.DB().QueryRowContext(b.ctx, `INSERT INTO role_assignments (provider_id, user_id, role, organization_id, account_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		int64(a.ProviderID), int64(a.UserID), string(a.Role), nullable(a.OrganizationID), nullable(a.AccountID), b.base.UnixMilli()).Scan(&a.ID)
+	err := b.s.DB().QueryRowContext(b.ctx, `INSERT INTO role_assignments (provider_id, user_id, role, organization_id, account_id, employee_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		int64(a.ProviderID), int64(a.UserID), string(a.Role), nullable(a.OrganizationID), nullable(a.AccountID), nullable(a.EmployeeID),
+		b.base.UnixMilli()).Scan(&a.ID)
 	b.must(err, "assignment in another provider %+v", a)
 	b.record(a)
 }
@@ -528,17 +570,31 @@ func (b *sqlBuilder) record(a fc.Assignment) {
 	b.assigned[assignmentKey(a)] = true
 	b.ref.Assignments = append(b.ref.Assignments, a)
 	b.w.rows[a.UserID] = append(b.w.rows[a.UserID], a)
-	b.add(fc.KindAssignment, a.ID, a.ProviderID, scopeObject(a))
+	b.add(fc.KindAssignment, a.ID, a.ProviderID, scopeObject(a, b.employeeAccount))
+}
+
+// employeeAccount returns the account of an employee of the world.
+func (b *sqlBuilder) employeeAccount(id fc.ID) fc.ID {
+	for _, e := range b.ref.Employees {
+		if e.ID == id {
+			return e.AccountID
+		}
+	}
+	return 0
 }
 
 // scopeObject returns the model object of an assignment's scope, which lies
-// in the assignment's provider.
-func scopeObject(a fc.Assignment) accesstest.Object {
+// in the assignment's provider. An assignment on an employee sits on the
+// employee's account: it is the employee's, not something a driver on that
+// employee reads.
+func scopeObject(a fc.Assignment, employeeAccount func(fc.ID) fc.ID) accesstest.Object {
 	switch {
 	case a.OrganizationID != 0:
 		return accesstest.Object{Kind: fc.KindOrganization, ProviderID: a.ProviderID, ID: a.OrganizationID}
 	case a.AccountID != 0:
 		return accesstest.Object{Kind: fc.KindAccount, ProviderID: a.ProviderID, ID: a.AccountID}
+	case a.EmployeeID != 0:
+		return accesstest.Object{Kind: fc.KindAccount, ProviderID: a.ProviderID, ID: employeeAccount(a.EmployeeID)}
 	}
 	return accesstest.Object{Kind: fc.KindProvider, ProviderID: a.ProviderID, ID: a.ProviderID}
 }
@@ -656,7 +712,7 @@ func (w *sqlWorld) checkOwners(fail func(string, ...any)) {
 
 func checkOwner(fail func(string, ...any), kind string, id fc.ID, got fc.Owner, err error, want fc.Owner) {
 	if err != nil || got.ProviderID != want.ProviderID || got.AccountID != want.AccountID ||
-		got.HomeOfAccountID != want.HomeOfAccountID || !slices.Equal(got.OrgPath, want.OrgPath) {
+		got.HomeOfAccountID != want.HomeOfAccountID || got.EmployeeID != want.EmployeeID || !slices.Equal(got.OrgPath, want.OrgPath) {
 		fail("Owner(%s %d) = %+v, %v; want %+v", kind, id, got, err, want)
 	}
 }
@@ -666,7 +722,7 @@ func reachKey(r fc.Reach) string {
 	if r.All {
 		return "all"
 	}
-	return fmt.Sprint(r.OrgIDs, r.AccountIDs)
+	return fmt.Sprint(r.OrgIDs, r.AccountIDs, r.EmployeeIDs)
 }
 
 // pageSize returns a page size for a listing: small enough that most
@@ -864,7 +920,8 @@ func (w *sqlWorld) visible(u fc.User, p access.Permission, x sqlObject) bool {
 		return false
 	}
 	for _, a := range w.rows[x.id] {
-		if (a.OrganizationID != 0 || a.AccountID != 0) && w.m.Allowed(u.ID, p, scopeObject(a)) {
+		if (a.OrganizationID != 0 || a.AccountID != 0 || a.EmployeeID != 0) &&
+			w.m.Allowed(u.ID, p, scopeObject(a, func(id fc.ID) fc.ID { return w.employeeAccount[id] })) {
 			return true
 		}
 	}
@@ -967,7 +1024,7 @@ func (w *sqlWorld) checkListings(t *testing.T, fail func(string, ...any), u fc.U
 	station := w.listSessions(t, fc.SessionScope{ProviderID: u.ProviderID, StationSide: reach}, fc.SessionFilter{})
 	for _, x := range w.sessions {
 		checks += 2
-		wantCard := w.side(u, p, x.provider, x.cardAccount)
+		wantCard := w.cardSide(u, p, x)
 		wantStation := w.side(u, p, x.provider, x.stationAccount)
 		if card.ids[x.id] != wantCard {
 			fail("user %d %s: session %d (card side %d) listed under card side %+v = %v, want %v", u.ID, p, x.id, x.cardAccount, reach, card.ids[x.id], wantCard)
@@ -1139,6 +1196,14 @@ func (w *sqlWorld) sessionEvent(got map[fc.ID]fc.AuditEvent, id fc.ID) (fc.Audit
 	return fc.AuditEvent{}, false
 }
 
+// cardSide reports whether the model lets u see, through p, the card side
+// of session x: on its card's account, or on the employee the session
+// recorded (a driver on that employee).
+func (w *sqlWorld) cardSide(u fc.User, p access.Permission, x sqlSession) bool {
+	return w.side(u, p, x.provider, x.cardAccount) ||
+		x.employee != 0 && x.provider == u.ProviderID && w.m.HoldsOnEmployee(u.ID, p, x.employee)
+}
+
 // side reports whether the model lets u see, through p, the side of a
 // session of the provider that account holds. A side outside the provider
 // (account 0: an idTag no card has, a foreign location) is reached by
@@ -1236,7 +1301,7 @@ func (w *sqlWorld) checkSessions(t *testing.T, fail func(string, ...any), u fc.U
 	checks := 0
 	for _, x := range w.sessions {
 		checks++
-		card := w.side(u, access.SessionsCardSideRead, x.provider, x.cardAccount) && x.provider == u.ProviderID
+		card := w.cardSide(u, access.SessionsCardSideRead, x) && x.provider == u.ProviderID
 		station := w.side(u, access.SessionsStationSideRead, x.provider, x.stationAccount) && x.provider == u.ProviderID
 		if got.ids[x.id] != (card || station) {
 			fail("user %d: session %d (provider %d, card side %d, station side %d) listed = %v, want %v", u.ID, x.id, x.provider, x.cardAccount, x.stationAccount, got.ids[x.id], card || station)
@@ -1269,6 +1334,7 @@ func (w *sqlWorld) checkSessions(t *testing.T, fail func(string, ...any), u fc.U
 		var cardOwner, stationOwner fc.Owner
 		if x.cardAccount != 0 {
 			cardOwner, _ = w.owner(x.provider, fc.KindAccount, x.cardAccount)
+			cardOwner.EmployeeID = x.employee // the card side is the employee's too
 		}
 		if x.stationAccount != 0 {
 			stationOwner, _ = w.owner(x.provider, fc.KindAccount, x.stationAccount)
@@ -1349,7 +1415,7 @@ func (w *sqlWorld) checkGets(t *testing.T, fail func(string, ...any), u fc.User,
 	}
 	sc := access.SessionScopeFor(sub)
 	for _, x := range append(w.sessions, sqlSession{id: 1 << 40}) {
-		card := x.provider == u.ProviderID && w.side(u, access.SessionsCardSideRead, x.provider, x.cardAccount)
+		card := x.provider == u.ProviderID && w.cardSide(u, access.SessionsCardSideRead, x)
 		station := x.provider == u.ProviderID && w.side(u, access.SessionsStationSideRead, x.provider, x.stationAccount)
 		rd := &read{what: fmt.Sprintf("session %d (card side %d, station side %d)", x.id, x.cardAccount, x.stationAccount),
 			id: x.id, want: card || station, session: &x, masked: !card}

@@ -22,9 +22,13 @@ func NewSubject(u *fc.User, as []fc.Assignment) Subject {
 	return Subject{UserID: u.ID, ProviderID: u.ProviderID, Assignments: as}
 }
 
-// owns reports whether a is one of the subject's own assignments.
+// owns reports whether a is one of the subject's own assignments and
+// counts: the driver role holds on an employee and nothing else, and no
+// other role holds on an employee, so that a row out of that shape grants
+// nothing.
 func (s *Subject) owns(a *fc.Assignment) bool {
-	return a.ProviderID == s.ProviderID && a.UserID == s.UserID && s.ProviderID != 0
+	return a.ProviderID == s.ProviderID && a.UserID == s.UserID && s.ProviderID != 0 &&
+		(a.Role == fc.RoleDriver) == (a.ScopeKind() == fc.ScopeEmployee)
 }
 
 // Reach returns where s holds permission p: the union of the scopes of its
@@ -51,12 +55,16 @@ func Reach(s Subject, p Permission) fc.Reach {
 			r.OrgIDs = append(r.OrgIDs, a.OrganizationID)
 		case fc.ScopeAccount:
 			r.AccountIDs = append(r.AccountIDs, a.AccountID)
+		case fc.ScopeEmployee:
+			r.EmployeeIDs = append(r.EmployeeIDs, a.EmployeeID)
 		}
 	}
 	slices.Sort(r.OrgIDs)
 	slices.Sort(r.AccountIDs)
+	slices.Sort(r.EmployeeIDs)
 	r.OrgIDs = slices.Compact(r.OrgIDs)
 	r.AccountIDs = slices.Compact(r.AccountIDs)
+	r.EmployeeIDs = slices.Compact(r.EmployeeIDs)
 	return r
 }
 
@@ -95,14 +103,14 @@ func StationScopeFor(s Subject) fc.StationScope {
 // HeldScope is one scope a user holds roles on, for GET /api/v1/me/access:
 // the user can switch to it, or view the union of all of them.
 type HeldScope struct {
-	Kind        string       `json:"kind"` // fc.ScopeProvider, fc.ScopeOrganization or fc.ScopeAccount
-	ID          fc.ID        `json:"id"`   // the provider, organization or account
+	Kind        string       `json:"kind"` // fc.ScopeProvider, fc.ScopeOrganization, fc.ScopeAccount or fc.ScopeEmployee
+	ID          fc.ID        `json:"id"`   // the provider, organization, account or employee
 	Roles       []fc.Role    `json:"roles"`
 	Permissions []Permission `json:"permissions"`
 }
 
 // Held returns the scopes s holds roles on: the provider first, then
-// organizations, then accounts, each by ID; roles in fc.Roles order and the
+// organizations, then accounts, then employees, each by ID; roles in fc.Roles order and the
 // union of their permissions in the documented order.
 func Held(s Subject) []HeldScope {
 	type key struct {
@@ -124,10 +132,12 @@ func Held(s Subject) []HeldScope {
 			k.id = a.OrganizationID
 		case fc.ScopeAccount:
 			k.id = a.AccountID
+		case fc.ScopeEmployee:
+			k.id = a.EmployeeID
 		}
 		held[k] |= 1 << roleIndex(a.Role)
 	}
-	order := map[string]int{fc.ScopeProvider: 0, fc.ScopeOrganization: 1, fc.ScopeAccount: 2}
+	order := map[string]int{fc.ScopeProvider: 0, fc.ScopeOrganization: 1, fc.ScopeAccount: 2, fc.ScopeEmployee: 3}
 	out := make([]HeldScope, 0, len(held))
 	for k, roles := range held {
 		h := HeldScope{Kind: k.kind, ID: k.id}

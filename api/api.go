@@ -21,6 +21,7 @@ import (
 	"github.com/fleetcharge/fleetcharge/access"
 	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/secret"
 )
 
 // Config is what the API needs. Store is required; the others are optional.
@@ -38,6 +39,9 @@ type Config struct {
 	Now func() time.Time
 	// Operations runs station jobs and local lists; nil: none runs.
 	Operations *app.Operations
+	// Secrets seals identity providers' client secrets; nil: none can be
+	// configured (503).
+	Secrets *secret.Box
 }
 
 // Commander sends one OCPP call to a connected station and returns its
@@ -67,7 +71,7 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), byKey: map[string]*route{}}
-	s.app = &app.Service{Store: cfg.Store, Now: cfg.Now, Operations: cfg.Operations}
+	s.app = &app.Service{Store: cfg.Store, Now: cfg.Now, Operations: cfg.Operations, Secrets: cfg.Secrets}
 	if cfg.Commander != nil {
 		s.app.Commander = cfg.Commander
 	}

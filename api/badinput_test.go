@@ -184,12 +184,21 @@ func (w *world) pathIDs(t *testing.T) map[string]fc.ID {
 	if len(as) == 0 || len(events) == 0 {
 		t.Fatal("the world has no assignment or audit event")
 	}
+	hook, delivery := w.webhook(t)
 	return map[string]fc.ID{
 		"organizations": w.north, "accounts": w.northAcc, "employees": w.north1.employee, "cards": w.north1.card,
 		"locations": w.north1.location, "charge-groups": w.north1.group, "stations": w.north1.station,
 		"sessions": w.north1.session, "users": w.users[northFleet], "role-assignments": as[0].ID, "audit-events": events[0].ID,
-		"reservations": w.reservation(t),
-		"station-jobs": w.stationJob(t),
+		"reservations":             w.reservation(t),
+		"station-jobs":             w.stationJob(t),
+		"ocpi-partners":            w.ocpiPartner(t),
+		"ocpi-commands":            w.ocpiCommand(t),
+		"reimbursement-rates":      w.reimbursementRate(t),
+		"reimbursement-statements": w.reimbursementStatement(t),
+		"identity-providers":       w.identityProvider(t),
+		"webhooks":                 hook,
+		"deliveries":               delivery,
+		"event-subscriptions":      w.subscription(t),
 	}
 }
 
@@ -207,6 +216,8 @@ func fillPath(t *testing.T, path string, ids map[string]fc.ID) string {
 			segs[i] = id.String()
 		case "{report}":
 			segs[i] = "charge-cards"
+		case "{delivery_id}":
+			segs[i] = ids["deliveries"].String()
 		default:
 			if strings.HasPrefix(s, "{") {
 				t.Fatalf("%s: no value for %s: add one to fillPath", path, s)

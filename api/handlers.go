@@ -401,6 +401,8 @@ func applyGroup(g *fc.ChargeGroup, in *chargeGroupInput, set fieldSet) error {
 	setIf(set, "allowed_account_ids", &g.AllowedAccountIDs, in.AllowedAccountIDs)
 	setIf(set, "allowed_organization_ids", &g.AllowedOrganizationIDs, in.AllowedOrganizationIDs)
 	setIf(set, "allowed_card_ids", &g.AllowedCardIDs, in.AllowedCardIDs)
+	setIf(set, "load_priority", &g.LoadPriority, in.LoadPriority)
+	setIf(set, "roaming", &g.Roaming, in.Roaming)
 	whole := set.null("tariff")
 	if whole || set.has("tariff.currency") {
 		g.Tariff.Currency = in.Tariff.Currency
@@ -460,11 +462,11 @@ func (s *Server) listStations(w http.ResponseWriter, r *http.Request) error {
 		f := fc.StationFilter{AccountID: q.id("account_id"), LocationID: q.id("location_id"), ChargeGroupID: q.id("charge_group_id"),
 			Search: q.str("search"), Page: q.page()}
 		return f, f.Page
-	}, s.app.Stations, same, func(st **fc.Station) fc.ID { return (*st).ID })(w, r)
+	}, s.app.Stations, viewStation, func(st *stationView) fc.ID { return st.ID })(w, r)
 }
 
 func (s *Server) getStation(w http.ResponseWriter, r *http.Request) error {
-	return getOf(s, s.app.Station, same)(w, r)
+	return getOf(s, s.app.Station, viewStation)(w, r)
 }
 
 func (s *Server) createStation(w http.ResponseWriter, r *http.Request) error {
@@ -473,6 +475,9 @@ func (s *Server) createStation(w http.ResponseWriter, r *http.Request) error {
 			Vendor: in.Vendor, Model: in.Model, SerialNumber: in.SerialNumber, Firmware: in.Firmware}
 		connectors := 1
 		setIf(set, "connectors", &connectors, in.Connectors)
+		if err := applyConnectorMax(&st, in, set); err != nil {
+			return err
+		}
 		if set.has("password") && in.Password == "" {
 			return fc.Invalid(map[string]string{"password": "must be 16 to 40 characters; leave it out to have one generated"})
 		}
@@ -480,7 +485,7 @@ func (s *Server) createStation(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		writeCreated(w, r, st.ID, stationCreatedView{Station: &st, Password: password})
+		writeCreated(w, r, st.ID, stationCreatedView{stationView: viewStation(&st), Password: password})
 		return nil
 	})(w, r)
 }
@@ -510,12 +515,12 @@ func (s *Server) updateStation(w http.ResponseWriter, r *http.Request) error {
 			setIf(set, "model", &st.Model, in.Model)
 			setIf(set, "serial_number", &st.SerialNumber, in.SerialNumber)
 			setIf(set, "firmware_version", &st.Firmware, in.Firmware)
-			return nil
+			return applyConnectorMax(st, in, set)
 		})
 		if err != nil {
 			return err
 		}
-		writeJSON(w, http.StatusOK, st)
+		writeJSON(w, http.StatusOK, viewStation(st))
 		return nil
 	})(w, r)
 }
@@ -648,7 +653,8 @@ func (s *Server) getAssignment(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createAssignment(w http.ResponseWriter, r *http.Request) error {
 	return writeOf(s, func(w http.ResponseWriter, r *http.Request, subj access.Subject, in *assignmentInput, _ fieldSet) error {
-		a := fc.Assignment{UserID: in.UserID, Role: fc.Role(in.Role), OrganizationID: in.OrganizationID, AccountID: in.AccountID}
+		a := fc.Assignment{UserID: in.UserID, Role: fc.Role(in.Role), OrganizationID: in.OrganizationID, AccountID: in.AccountID,
+			EmployeeID: in.EmployeeID}
 		if err := s.app.CreateAssignment(r.Context(), subj, &a); err != nil {
 			return err
 		}

@@ -25,6 +25,7 @@ var schemaNames = map[reflect.Type]string{
 	typ[fc.Assignment]():           "RoleAssignment",
 	typ[auditView]():               "AuditEvent",
 	typ[chargeGroupView]():         "ChargeGroup",
+	typ[stationView]():             "Station",
 	typ[sessionView]():             "Session",
 	typ[tariffView]():              "Tariff",
 	typ[stationCreatedView]():      "StationCreated",

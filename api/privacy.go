@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 	"reflect"
 
@@ -11,12 +10,13 @@ import (
 // employeeExportView is fc.EmployeeRecord with sessions and audit events as
 // the API shows them everywhere.
 type employeeExportView struct {
-	Employee   *fc.Employee      `json:"employee"`
-	Cards      []fc.Card         `json:"cards"`
-	Homes      []fc.Location     `json:"home_locations" doc:"the locations that are the employee's home"`
-	Sessions   []sessionView     `json:"sessions" doc:"the sessions made with the employee's cards that the caller reads on the card side, with place and time"`
-	Statements []json.RawMessage `json:"statements" doc:"the employee's reimbursement statements: none yet"`
-	Audit      []auditView       `json:"audit_events" doc:"the audit events about the employee, its cards, homes and sessions that the caller reads"`
+	Employee   *fc.Employee                 `json:"employee"`
+	Cards      []fc.Card                    `json:"cards"`
+	Homes      []fc.Location                `json:"home_locations" doc:"the locations that are the employee's home"`
+	Sessions   []sessionView                `json:"sessions" doc:"the sessions made with the employee's cards that the caller reads on the card side, with place and time"`
+	Statements []reimbursementStatementView `json:"statements" doc:"the employee's reimbursement statements that the caller reads, each with its lines"`
+	Rates      []reimbursementRateView      `json:"reimbursement_rates" doc:"the employee's reimbursement rates that the caller reads"`
+	Audit      []auditView                  `json:"audit_events" doc:"the audit events about the employee, its cards, homes and sessions that the caller reads"`
 }
 
 // userExportView is fc.UserRecord with audit events as the API shows them.
@@ -38,8 +38,14 @@ func viewAudits(es []fc.AuditEvent) []auditView {
 }
 
 func viewEmployeeRecord(r *fc.EmployeeRecord) employeeExportView {
-	v := employeeExportView{Employee: &r.Employee, Cards: r.Cards, Homes: r.Homes, Statements: r.Statements,
-		Sessions: make([]sessionView, len(r.Sessions)), Audit: viewAudits(r.Audit)}
+	v := employeeExportView{Employee: &r.Employee, Cards: r.Cards, Homes: r.Homes, Statements: []reimbursementStatementView{},
+		Rates: []reimbursementRateView{}, Sessions: make([]sessionView, len(r.Sessions)), Audit: viewAudits(r.Audit)}
+	for i := range r.Statements {
+		v.Statements = append(v.Statements, viewStatement(&r.Statements[i]))
+	}
+	for i := range r.Rates {
+		v.Rates = append(v.Rates, viewRate(&r.Rates[i]))
+	}
 	for i := range r.Sessions {
 		v.Sessions[i] = viewSession(&r.Sessions[i])
 	}

@@ -17,12 +17,17 @@ import (
 // employeeExport and userExport are the parts of the export documents the
 // tests read.
 type employeeExport struct {
-	Employee   fc.Employee       `json:"employee"`
-	Cards      []fc.Card         `json:"cards"`
-	Homes      []fc.Location     `json:"home_locations"`
-	Sessions   []map[string]any  `json:"sessions"`
-	Statements []json.RawMessage `json:"statements"`
-	Audit      []map[string]any  `json:"audit_events"`
+	Employee   fc.Employee      `json:"employee"`
+	Cards      []fc.Card        `json:"cards"`
+	Homes      []fc.Location    `json:"home_locations"`
+	Sessions   []map[string]any `json:"sessions"`
+	Statements []struct {
+		EmployeeName string           `json:"employee_name"`
+		Amount       json.Number      `json:"amount"`
+		Lines        []map[string]any `json:"lines"`
+	} `json:"statements"`
+	Rates []map[string]any `json:"reimbursement_rates"`
+	Audit []map[string]any `json:"audit_events"`
 }
 
 type userExport struct {
@@ -48,6 +53,8 @@ func init() {
 func TestPrivacyAPI(t *testing.T) {
 	eachWorld(t, func(t *testing.T, w *world) {
 		employee := "/api/v1/employees/" + w.north1.employee.String()
+		// A home session on a statement, priced at a rate of the employee.
+		statement := w.reimbursementStatement(t)
 		for _, tt := range []struct {
 			who  string
 			want int
@@ -63,8 +70,12 @@ func TestPrivacyAPI(t *testing.T) {
 			if r.status == http.StatusOK {
 				var got employeeExport
 				r.json(t, &got)
-				if got.Employee.Name != "N Driver" || len(got.Cards) != 1 || len(got.Sessions) != 1 || len(got.Audit) == 0 || got.Statements == nil {
+				if got.Employee.Name != "N Driver" || len(got.Cards) != 1 || len(got.Sessions) != 2 || len(got.Audit) == 0 {
 					t.Errorf("%s's export: %s", tt.who, r.body)
+				}
+				// 5 kWh at 0.20.
+				if len(got.Statements) != 1 || len(got.Statements[0].Lines) != 1 || got.Statements[0].Amount != "1.00" || len(got.Rates) != 1 {
+					t.Errorf("%s's export of the reimbursement: %+v, rates %v", tt.who, got.Statements, got.Rates)
 				}
 			}
 		}
@@ -93,6 +104,8 @@ func TestPrivacyAPI(t *testing.T) {
 		}
 		w.do(northFleet, http.MethodGet, "/api/v1/me/access", nil).want(t, http.StatusUnauthorized)
 
+		// An approved statement keeps the name it was approved with, until the erasure.
+		w.do(admin, http.MethodPost, "/api/v1/reimbursement-statements/"+statement.String()+"/approve", nil).want(t, http.StatusOK)
 		w.do(admin, http.MethodPost, employee+"/erase", nil).want(t, http.StatusNoContent)
 		for _, path := range []string{employee + "/export", employee, "/api/v1/employees", "/api/v1/audit-events?object_type=employee&object_id=" + w.north1.employee.String()} {
 			if body := string(w.do(admin, http.MethodGet, path, nil).want(t, http.StatusOK).body); strings.Contains(body, "N Driver") {
@@ -101,7 +114,8 @@ func TestPrivacyAPI(t *testing.T) {
 		}
 		var got employeeExport
 		w.do(admin, http.MethodGet, employee+"/export", nil).want(t, http.StatusOK).json(t, &got)
-		if got.Employee.Name != fc.ErasedEmployeeName || len(got.Sessions) != 1 || len(got.Cards) != 0 {
+		if got.Employee.Name != fc.ErasedEmployeeName || len(got.Sessions) != 2 || len(got.Cards) != 0 ||
+			len(got.Statements) != 1 || got.Statements[0].EmployeeName != fc.ErasedEmployeeName {
 			t.Errorf("the employee after its erasure: %+v", got)
 		}
 	})

@@ -155,7 +155,7 @@ func (s *Server) table() []route {
 			"update": "Inside tariff, too, only the fields present change.",
 		}})
 	add(collection{name: "stations", tag: "stations", noun: "charge station",
-		item: typ[fc.Station](), input: typ[stationInput](), created: typ[stationCreatedView](),
+		item: typ[stationView](), input: typ[stationInput](), created: typ[stationCreatedView](),
 		filters: []param{filterAccount,
 			{name: "location_id", kind: paramID, doc: "only the stations at this location"},
 			{name: "charge_group_id", kind: paramID, doc: "only the stations of this charge group"},
@@ -238,7 +238,7 @@ func (s *Server) table() []route {
 	}, operationRoutes...) {
 		rs = append(rs, route{method: http.MethodPost, path: "/api/v1/stations/{id}/commands/" + c.name, id: "command_" + c.name, tag: "stations",
 			summary: "Send " + c.name + " to a station",
-			doc: "Sends the remote command: " + c.doc + ". Needs " + string(access.StationsCommand) + " on the station. " +
+			doc: "Sends the remote command: " + c.doc + ". Needs " + string(app.CommandPermission(c.name)) + " on the station. " +
 				"The answer carries the station's reply; 409 when the station is offline, 503 when it does not answer in time.",
 			body: c.body, create: true, resp: typ[commandView](), status: http.StatusOK, h: s.command(c.name)})
 	}
@@ -265,6 +265,13 @@ func (s *Server) table() []route {
 	rs = append(rs, s.jobRoutes()...)
 	rs = append(rs, s.localListRoutes()...)
 	rs = append(rs, s.reservationRoutes()...)
+	rs = append(rs, s.reimbursementRoutes()...)
+	rs = append(rs, s.driverRoutes()...)
+	rs = append(rs, s.loadRoutes()...)
+	rs = append(rs, s.ocpiRoutes()...)
+	rs = append(rs, s.ocpiCommandRoutes()...)
+	rs = append(rs, s.webhookRoutes()...)
+	rs = append(rs, s.ssoRoutes()...)
 	return rs
 }
 
@@ -272,7 +279,7 @@ func (s *Server) table() []route {
 // permission, and the provider's own objects that only provider-wide
 // readers see.
 func auditKinds() []string {
-	return slices.Sorted(slices.Values(append(access.ReadKinds(), fc.KindProvider, fc.KindAPIToken)))
+	return slices.Sorted(slices.Values(append(access.ReadKinds(), fc.KindProvider, fc.KindAPIToken, fc.KindOCPIPartner, fc.KindIdentityProvider)))
 }
 
 // permissionNames lists every permission's name.

@@ -53,6 +53,10 @@ type locationInput struct {
 	MaxPowerKW *Decimal `json:"max_power_kw" doc:"load management: the most the location's charging sessions may draw together, in kW, more than 0 with at most 3 decimals; null or absent: no limit"`
 	Phases     int      `json:"phases" doc:"the grid connection's phases, 1 or 3; null or absent: 3"`
 	Voltage    int      `json:"voltage" doc:"the voltage per phase, 100 to 480; null or absent: 230"`
+	// LoadSharing is checked against fc.LoadShareEqual and fc.LoadSharePriority.
+	LoadSharing string `json:"load_sharing" enum:"equal,priority" doc:"how load management shares the limit over the charging sessions: equal (the default, an equal share each) or priority (the sessions of the charge groups with the highest load_priority first); null or absent: equal"`
+	Latitude    string `json:"latitude" doc:"WGS84 latitude in decimal degrees as OCPI writes it, from -90 to 90 with 5 to 7 decimals (52.0907374); given with longitude; empty or null: unknown"`
+	Longitude   string `json:"longitude" doc:"WGS84 longitude in decimal degrees as OCPI writes it, from -180 to 180 with 5 to 7 decimals (5.1214201); given with latitude; empty or null: unknown"`
 }
 
 type tariffInput struct {
@@ -71,6 +75,8 @@ type chargeGroupInput struct {
 	AllowedOrganizationIDs []fc.ID     `json:"allowed_organization_ids" doc:"restricted: the organizations (with their subtrees) whose accounts' cards it admits"`
 	AllowedCardIDs         []fc.ID     `json:"allowed_card_ids" doc:"restricted: single cards it admits"`
 	Tariff                 tariffInput `json:"tariff" required:"true" doc:"the prices of every session on the group's stations"`
+	LoadPriority           int         `json:"load_priority" doc:"at locations that share their limit by priority, the group's sessions are served before those of groups with a lower priority: -1000 to 1000; null or absent: 0"`
+	Roaming                bool        `json:"roaming" doc:"true: the group's stations are published to OCPI partners and admit their tokens; null or absent: false"`
 }
 
 type stationInput struct {
@@ -84,6 +90,8 @@ type stationInput struct {
 	Model         string `json:"model" doc:"the station's model"`
 	SerialNumber  string `json:"serial_number" doc:"the station's serial number"`
 	Firmware      string `json:"firmware_version" doc:"the station's firmware version"`
+	// ConnectorMaxPowerKW is in kW like a location's max_power_kw.
+	ConnectorMaxPowerKW *Decimal `json:"connector_max_power_kw" doc:"load management: the most each connector delivers, in kW, more than 0 and at most 1000 with at most 3 decimals; null or absent: unknown"`
 }
 
 type sessionInput struct {
@@ -110,9 +118,10 @@ type userInput struct {
 
 type assignmentInput struct {
 	UserID         fc.ID  `json:"user_id" required:"true" doc:"the user who gets the role"`
-	Role           string `json:"role" required:"true" enum:"provider_admin,fleet_manager,facility_manager,account_admin" doc:"the role"`
+	Role           string `json:"role" required:"true" enum:"provider_admin,fleet_manager,facility_manager,account_admin,driver" doc:"the role"`
 	OrganizationID fc.ID  `json:"organization_id" doc:"the organization the role holds on, with its whole subtree; or give account_id; neither for provider_admin on the whole provider"`
 	AccountID      fc.ID  `json:"account_id" doc:"the single account the role holds on"`
+	EmployeeID     fc.ID  `json:"employee_id" doc:"the employee a driver role holds on (the driver role only, and it only)"`
 }
 
 type remoteStartInput struct {
@@ -155,13 +164,16 @@ type tariffView struct {
 
 type chargeGroupView struct {
 	*fc.ChargeGroup
-	Tariff tariffView `json:"tariff" doc:"the prices of every session on the group's stations, exact decimals"`
+	Tariff       tariffView `json:"tariff" doc:"the prices of every session on the group's stations, exact decimals"`
+	LoadPriority int        `json:"load_priority" doc:"at locations that share their limit by priority, the group's sessions are served before those of groups with a lower priority (-1000 to 1000, 0 by default)"`
+	Roaming      bool       `json:"roaming" doc:"whether the group's stations are published to OCPI partners and admit their tokens"`
 }
 
 func viewChargeGroup(g *fc.ChargeGroup) chargeGroupView {
 	t := g.Tariff
 	return chargeGroupView{ChargeGroup: g, Tariff: tariffView{Currency: t.Currency,
-		PerKWh: micros(t.PerKWhMicros), PerMinute: micros(t.PerMinuteMicros), StartFee: micros(t.StartFeeMicros)}}
+		PerKWh: micros(t.PerKWhMicros), PerMinute: micros(t.PerMinuteMicros), StartFee: micros(t.StartFeeMicros)},
+		LoadPriority: g.LoadPriority, Roaming: g.Roaming}
 }
 
 // micros renders millionths as a decimal without trailing zeros.
@@ -170,8 +182,24 @@ func micros(v int64) json.Number {
 	return json.Number(strings.TrimSuffix(strings.TrimRight(s, "0"), "."))
 }
 
-type stationCreatedView struct {
+// stationView is a station as the API shows it: its connector maximum in
+// kW, exactly.
+type stationView struct {
 	*fc.Station
+	ConnectorMaxPowerKW *json.Number `json:"connector_max_power_kw" doc:"load management: the most each connector delivers, in kW with up to 3 decimals; null: unknown (the location's limit bounds it)"`
+}
+
+func viewStation(st *fc.Station) stationView {
+	v := stationView{Station: st}
+	if st.ConnectorMaxW > 0 {
+		kw := decimalNumber(st.ConnectorMaxW, 3)
+		v.ConnectorMaxPowerKW = &kw
+	}
+	return v
+}
+
+type stationCreatedView struct {
+	stationView
 	Password string `json:"password,omitempty" doc:"the generated OCPP password, shown this once; absent when the request gave one"`
 }
 

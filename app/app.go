@@ -28,6 +28,7 @@ import (
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
+	"github.com/fleetcharge/fleetcharge/secret"
 )
 
 // Service runs the use cases on a store.
@@ -41,6 +42,11 @@ type Service struct {
 	// Operations is the station work beside requests (station jobs, local
 	// lists) that changes here wake; nil: none runs.
 	Operations *Operations
+	// Roaming is the OCPI edge; nil: the one set on Operations, if any.
+	Roaming Roaming
+	// Secrets seals the secrets kept to be read back (identity providers'
+	// client secrets); nil: none can be kept.
+	Secrets *secret.Box
 }
 
 // Commander sends one OCPP call to the station with the identity and

@@ -127,6 +127,7 @@ func (s *Service) UpdateLocation(ctx context.Context, subj access.Subject, id fc
 	if err := s.mayChange(ctx, subj, fc.KindLocation, id, access.LocationsManage); err != nil {
 		return nil, err
 	}
+	defer s.Operations.loadChanged(subj.ProviderID, id)
 	return s.Store.UpdateLocation(ctx, access.ScopeFor(subj, access.LocationsManage), id, fn)
 }
 
@@ -161,6 +162,9 @@ func (s *Service) CreateChargeGroup(ctx context.Context, subj access.Subject, g 
 	if err := s.checkAdmitted(ctx, subj, &fc.ChargeGroup{}, g); err != nil {
 		return err
 	}
+	if err := mayChangeRoaming(subj, false, g.Roaming); err != nil {
+		return err
+	}
 	g.ProviderID = subj.ProviderID
 	return s.Store.CreateChargeGroup(ctx, g)
 }
@@ -186,12 +190,17 @@ func (s *Service) UpdateChargeGroup(ctx context.Context, subj access.Subject, id
 	if err := s.checkAdmitted(ctx, subj, before, &probe); err != nil {
 		return nil, err
 	}
+	if err := mayChangeRoaming(subj, before.Roaming, probe.Roaming); err != nil {
+		return nil, err
+	}
 	defer s.Operations.listsChanged(subj.ProviderID)
+	defer s.Operations.loadChanged(subj.ProviderID, 0)
 	return s.Store.UpdateChargeGroup(ctx, access.ScopeFor(subj, access.ChargeGroupsManage), id, func(g *fc.ChargeGroup) error {
 		if err := fn(g); err != nil {
 			return err
 		}
-		if !slices.Equal(normIDs(g.AllowedAccountIDs), normIDs(probe.AllowedAccountIDs)) ||
+		if g.Roaming != probe.Roaming ||
+			!slices.Equal(normIDs(g.AllowedAccountIDs), normIDs(probe.AllowedAccountIDs)) ||
 			!slices.Equal(normIDs(g.AllowedOrganizationIDs), normIDs(probe.AllowedOrganizationIDs)) ||
 			!slices.Equal(normIDs(g.AllowedCardIDs), normIDs(probe.AllowedCardIDs)) {
 			return fc.Errorf(fc.EConflict, "charge group %s changed meanwhile: try again", id)

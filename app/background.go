@@ -10,8 +10,8 @@ import (
 )
 
 // Operations runs the station work that goes on beside requests: station
-// jobs (jobs.go) and the stations' local authorization lists
-// (locallist.go). One runs per process: the API and the web application
+// jobs (jobs.go), the stations' local authorization lists (locallist.go)
+// and load management (loadmanager.go). One runs per process: the API and the web application
 // reach it through Service.Operations, and the OCPP endpoint tells it what
 // stations do (StationEvent). What it works on is in the database, so work
 // left when a process stops goes on when one starts.
@@ -20,6 +20,9 @@ type Operations struct {
 	log   *slog.Logger
 	jobs  *jobRunner
 	lists *listSyncer
+	load  *loadManager
+	// roaming is the OCPI edge (SetRoaming), nil without one.
+	roaming Roaming
 }
 
 // NewOperations returns the station work on the store; it runs once Run is
@@ -32,6 +35,7 @@ func NewOperations(store fc.Store, logger *slog.Logger, now func() time.Time) *O
 	o.svc = &Service{Store: store, Now: now, Operations: o}
 	o.jobs = newJobRunner(o)
 	o.lists = newListSyncer(o)
+	o.load = newLoadManager(o)
 	return o
 }
 
@@ -44,6 +48,7 @@ func (o *Operations) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { o.jobs.run(ctx) })
 	wg.Go(func() { o.lists.run(ctx) })
+	wg.Go(func() { o.load.run(ctx) })
 	wg.Wait()
 }
 
@@ -52,4 +57,5 @@ func (o *Operations) Run(ctx context.Context) {
 func (o *Operations) StationEvent(ctx context.Context, e fc.StationEvent) {
 	o.jobs.observe(e)
 	o.lists.observe(e)
+	o.load.observe(e)
 }

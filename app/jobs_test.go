@@ -27,7 +27,7 @@ var softReset = app.Command{Name: app.CommandReset, Type: "Soft"}
 func TestStationJobScope(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		for seed := uint64(1); seed <= 3; seed++ {
-			w := buildMigrationWorld(t, s, 100+seed)
+			w := buildMigrationWorld(t, s, 400+seed)
 			m := accesstest.NewModel(w.ref)
 			checked := 0
 			for _, u := range w.users {

@@ -442,10 +442,16 @@ func chunk(es []fc.LocalListEntry, n int) [][]fc.LocalListEntry {
 // SendCommand (CommandCall), keeping configuration answers in the device
 // model as SendCommand does; it returns the answer's status field.
 func (s *Service) callStation(ctx context.Context, st *fc.Station, cmd Command) (string, json.RawMessage, error) {
+	return s.callStationTx(ctx, st, cmd, "")
+}
+
+// callStationTx is callStation for a command that names a transaction by
+// the station's own ID (OCPP 2.0.1).
+func (s *Service) callStationTx(ctx context.Context, st *fc.Station, cmd Command, stationTxID string) (string, json.RawMessage, error) {
 	if s.Commander == nil {
 		return "", nil, fc.Errorf(fc.EUnavailable, "remote commands are not available on this server")
 	}
-	action, req, err := CommandCall(cmd, st, "")
+	action, req, err := CommandCall(cmd, st, stationTxID)
 	if err != nil {
 		return "", nil, err
 	}

@@ -73,7 +73,8 @@ func buildMigrationWorld(t *testing.T, s *store.Store, seed uint64) *migrationWo
 	}
 	seen := map[string]bool{}
 	for _, g := range gen.Assignments {
-		if g.ProviderID != gen.Users[0].ProviderID || !g.Role.Valid() {
+		// The world has no employees, so no driver (a role on one) either.
+		if g.ProviderID != gen.Users[0].ProviderID || !g.Role.Valid() || g.Role == fc.RoleDriver || g.EmployeeID != 0 {
 			continue
 		}
 		a := &fc.Assignment{ProviderID: p.ID, UserID: usr[g.UserID], Role: g.Role, OrganizationID: org[g.OrganizationID], AccountID: acc[g.AccountID]}

@@ -58,8 +58,38 @@ func (s *Service) ExportEmployee(ctx context.Context, subj access.Subject, id fc
 			return nil, fc.Errorf(fc.EForbidden, "you may see employee %s but not export it: that needs %s on its account", id, p)
 		}
 	}
-	return ps.EmployeeRecord(ctx, fc.RecordScope{Scope: sc, Locations: access.Reach(subj, access.LocationsRead), Sessions: access.Reach(subj, access.SessionsCardSideRead),
+	r, err := ps.EmployeeRecord(ctx, fc.RecordScope{Scope: sc, Locations: access.Reach(subj, access.LocationsRead), Sessions: access.Reach(subj, access.SessionsCardSideRead),
 		Audit: access.Reach(subj, access.AuditRead)}, id)
+	if err != nil {
+		return nil, err
+	}
+	// The reimbursement statements (with their lines) and rates the
+	// subject reads.
+	xs, err := s.AllReimbursementStatements(ctx, subj, fc.ReimbursementStatementFilter{EmployeeID: id})
+	if err != nil {
+		return nil, err
+	}
+	r.Statements = []fc.ReimbursementStatement{}
+	for _, x := range xs {
+		full, err := s.ReimbursementStatement(ctx, subj, x.ID)
+		if err != nil {
+			return nil, err
+		}
+		r.Statements = append(r.Statements, *full)
+	}
+	r.Rates = []fc.ReimbursementRate{}
+	f := fc.ReimbursementRateFilter{EmployeeID: id, Page: fc.Page{Limit: fc.MaxPageSize}}
+	for {
+		page, err := s.ReimbursementRates(ctx, subj, f)
+		if err != nil {
+			return nil, err
+		}
+		r.Rates = append(r.Rates, page...)
+		if len(page) < f.Page.Limit {
+			return r, nil
+		}
+		f.Page.After = page[len(page)-1].ID
+	}
 }
 
 // ExportUser returns everything held about the user.

@@ -152,6 +152,7 @@ func (s *Service) UpdateStation(ctx context.Context, subj access.Subject, id fc.
 		return nil, err
 	}
 	defer s.Operations.listsChanged(subj.ProviderID)
+	defer s.Operations.loadChanged(subj.ProviderID, 0)
 	return s.Store.UpdateStation(ctx, access.ScopeFor(subj, access.StationsManage), id, func(st *fc.Station) error {
 		location, group := st.LocationID, st.ChargeGroupID
 		if err := fn(st); err != nil {
@@ -286,8 +287,18 @@ type CommandResult struct {
 	RequestID int `json:"request_id,omitempty"`
 }
 
+// CommandPermission is the permission a command needs on its station:
+// stations.charge for a remote start or stop (which a driver holds on its
+// home station), stations.command for every other.
+func CommandPermission(name string) access.Permission {
+	if name == CommandRemoteStart || name == CommandRemoteStop {
+		return access.StationsCharge
+	}
+	return access.StationsCommand
+}
+
 // SendCommand sends a remote command to a station the subject may command
-// (stations.command) and returns the station's answer. An offline station
+// (stations.command; stations.charge for remote-start and remote-stop) and returns the station's answer. An offline station
 // is fleetcharge.EConflict. What a command names is checked against the
 // station before anything is sent: a connector of the station; for
 // remote-stop a session running at this station; for remote-start and
@@ -307,7 +318,7 @@ func (s *Service) SendCommand(ctx context.Context, subj access.Subject, stationI
 	if err != nil {
 		return nil, err
 	}
-	if err := s.mayChange(ctx, subj, fc.KindStation, stationID, access.StationsCommand); err != nil {
+	if err := s.mayChange(ctx, subj, fc.KindStation, stationID, CommandPermission(cmd.Name)); err != nil {
 		return nil, err
 	}
 	if cmd.Name == CommandReserveNow && cmd.ReservationID == 0 {

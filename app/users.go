@@ -110,21 +110,27 @@ func (s *Service) assignmentTarget(ctx context.Context, subj access.Subject, a *
 		return s.parentOwner(ctx, subj, fc.KindOrganization, a.OrganizationID, access.OrganizationsRead, "organization_id")
 	case fc.ScopeAccount:
 		return s.parentOwner(ctx, subj, fc.KindAccount, a.AccountID, access.AccountsRead, "account_id")
+	case fc.ScopeEmployee:
+		return s.parentOwner(ctx, subj, fc.KindEmployee, a.EmployeeID, access.EmployeesRead, "employee_id")
 	}
 	return provider(subj), nil
 }
 
 // CreateAssignment grants a role to a user of the subject's provider, on
-// an organization, an account, or (provider admins only) the whole
-// provider. The subject must hold users.manage and every permission of the
+// an organization, an account, an employee (the driver role, and only it),
+// or (provider admins only) the whole provider. The subject must hold users.manage and every permission of the
 // role on the whole scope: nobody grants more than it holds.
 func (s *Service) CreateAssignment(ctx context.Context, subj access.Subject, a *fc.Assignment) error {
 	fields := map[string]string{}
 	switch {
 	case !a.Role.Valid():
-		fields["role"] = "must be one of provider_admin, fleet_manager, facility_manager, account_admin"
+		fields["role"] = "must be one of provider_admin, fleet_manager, facility_manager, account_admin, driver"
 	case a.OrganizationID != 0 && a.AccountID != 0:
 		fields["account_id"] = "give either organization_id or account_id, not both"
+	case a.Role == fc.RoleDriver && (a.EmployeeID == 0 || a.OrganizationID != 0 || a.AccountID != 0):
+		fields["employee_id"] = "the driver role is granted on one employee, without organization or account"
+	case a.Role != fc.RoleDriver && a.EmployeeID != 0:
+		fields["employee_id"] = "only the driver role is granted on an employee"
 	}
 	if a.UserID <= 0 {
 		fields["user_id"] = "is required"
@@ -156,6 +162,8 @@ func (s *Service) DeleteAssignment(ctx context.Context, subj access.Subject, id 
 		target, err = s.Store.Owner(ctx, subj.ProviderID, fc.KindOrganization, a.OrganizationID)
 	case fc.ScopeAccount:
 		target, err = s.Store.Owner(ctx, subj.ProviderID, fc.KindAccount, a.AccountID)
+	case fc.ScopeEmployee:
+		target, err = s.Store.Owner(ctx, subj.ProviderID, fc.KindEmployee, a.EmployeeID)
 	}
 	if err != nil {
 		return err

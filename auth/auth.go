@@ -35,6 +35,7 @@ type Store interface {
 	Provider(ctx context.Context, id fc.ID) (*fc.Provider, error)
 	CreateAPIToken(ctx context.Context, t *fc.APIToken) error
 	APITokenByHash(ctx context.Context, hash string) (*fc.APIToken, error)
+	IdentityProviderForDomain(ctx context.Context, domain string) (*fc.IdentityProvider, error)
 }
 
 // Mailer sends password reset links. Without one (or without
@@ -190,6 +191,9 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 	if s.limited(acct, addr, now) {
 		s.Logger.Warn("sign-in refused: rate limited", "remote", c.Addr)
 		return nil, errRateLimited()
+	}
+	if err := s.passwordRefused(ctx, email); err != nil {
+		return nil, err
 	}
 	u, err := s.Store.UserByEmail(ctx, email)
 	if err != nil && !fc.IsCode(err, fc.ENotFound) {

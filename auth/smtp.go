@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"fmt"
+	"mime"
 	"net"
 	"net/mail"
 	"net/smtp"
@@ -43,15 +44,26 @@ func ParseSMTPURL(raw string) (*SMTPMailer, error) {
 
 // SendPasswordReset mails the link to the user.
 func (m *SMTPMailer) SendPasswordReset(ctx context.Context, to, link string, expires time.Time) error {
-	if strings.ContainsAny(to, "\r\n") {
-		return fmt.Errorf("send password reset: invalid recipient")
+	var text strings.Builder
+	fmt.Fprintf(&text, "Someone asked to reset the password of your fleetcharge account.\r\n\r\n")
+	fmt.Fprintf(&text, "To choose a new password, open this link before %s:\r\n\r\n%s\r\n\r\n", expires.UTC().Format("2006-01-02 15:04 MST"), link)
+	fmt.Fprintf(&text, "If it was not you, ignore this message: your password stays as it is.\r\n")
+	if err := m.SendMail(ctx, to, "Your fleetcharge password reset", text.String()); err != nil {
+		return fmt.Errorf("send password reset: %w", err)
+	}
+	return nil
+}
+
+// SendMail mails a plain-text message (lines ending in CRLF) to one
+// recipient: password resets, and the event alerts of package events.
+func (m *SMTPMailer) SendMail(ctx context.Context, to, subject, text string) error {
+	if strings.ContainsAny(to, "\r\n") || strings.ContainsAny(subject, "\r\n") {
+		return fmt.Errorf("send mail: invalid recipient or subject")
 	}
 	var body strings.Builder
-	fmt.Fprintf(&body, "From: %s\r\nTo: %s\r\nSubject: Your fleetcharge password reset\r\n", m.From, to)
+	fmt.Fprintf(&body, "From: %s\r\nTo: %s\r\nSubject: %s\r\n", m.From, to, mime.QEncoding.Encode("utf-8", subject))
 	fmt.Fprintf(&body, "Date: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n", time.Now().Format(time.RFC1123Z))
-	fmt.Fprintf(&body, "Someone asked to reset the password of your fleetcharge account.\r\n\r\n")
-	fmt.Fprintf(&body, "To choose a new password, open this link before %s:\r\n\r\n%s\r\n\r\n", expires.UTC().Format("2006-01-02 15:04 MST"), link)
-	fmt.Fprintf(&body, "If it was not you, ignore this message: your password stays as it is.\r\n")
+	body.WriteString(text)
 	var auth smtp.Auth
 	if m.Username != "" {
 		host, _, _ := net.SplitHostPort(m.Addr)
@@ -61,11 +73,8 @@ func (m *SMTPMailer) SendPasswordReset(ctx context.Context, to, link string, exp
 	go func() { done <- smtp.SendMail(m.Addr, auth, m.From, []string{to}, []byte(body.String())) }()
 	select {
 	case err := <-done:
-		if err != nil {
-			return fmt.Errorf("send password reset: %w", err)
-		}
-		return nil
+		return err
 	case <-ctx.Done():
-		return fmt.Errorf("send password reset: %w", ctx.Err())
+		return ctx.Err()
 	}
 }

@@ -99,6 +99,7 @@ func Load(ctx context.Context, st *store.Store, opt Options) (Result, error) {
 		orgs:     map[string]fc.ID{},
 		accounts: map[string]fc.ID{},
 		used:     map[string]bool{},
+		seed:     opt.Seed,
 	}
 	// Password hashing is the slow part (argon2id); it runs beside the
 	// database work.
@@ -154,11 +155,17 @@ type builder struct {
 	accounts map[string]fc.ID // by name
 	used     map[string]bool  // names, card numbers, e-mail addresses taken
 
-	sim simulation
+	sim  simulation
+	grid loadPlan
+
+	seed    int64
+	drivers []*homeDriver // every employee's card, for home charging
 }
 
 func (b *builder) load(hashes []chan hashed) error {
-	b.provider = &fc.Provider{Name: providerName, TimeZone: providerZone}
+	// The provider's OCPI identity, so that roaming partners can be added
+	// from the Roaming page at once (docs/OCPI.md).
+	b.provider = &fc.Provider{Name: providerName, TimeZone: providerZone, OCPICountryCode: "NL", OCPIPartyID: providerCode}
 	if _, err := time.LoadLocation(providerZone); err != nil {
 		b.provider.TimeZone = "UTC" // a system without a time zone database
 	}
@@ -180,9 +187,12 @@ func (b *builder) load(hashes []chan hashed) error {
 	if err := b.stationJob(); err != nil {
 		return err
 	}
+	if err := b.roamingPartner(); err != nil {
+		return err
+	}
 	sessions := b.sim.run(b.rng, b.now)
 	b.res.Counts.Sessions = len(sessions)
-	return b.st.BulkSessions(b.ctx, b.provider.ID, func(yield func(*fc.Session) error) error {
+	err := b.st.BulkSessions(b.ctx, b.provider.ID, func(yield func(*fc.Session) error) error {
 		for i := range sessions {
 			if err := yield(&sessions[i]); err != nil {
 				return err
@@ -190,6 +200,13 @@ func (b *builder) load(hashes []chan hashed) error {
 		}
 		return nil
 	}, nil)
+	if err != nil {
+		return err
+	}
+	if err := b.allocationHistory(); err != nil {
+		return err
+	}
+	return b.homeCharging()
 }
 
 func (b *builder) customer(c *customerSpec) error {
@@ -249,33 +266,39 @@ func (b *builder) account(spec *accountSpec, org, holding fc.ID, sub *simSubsidi
 		var err error
 		switch {
 		case o.public && publicGroup == 0:
-			publicGroup, err = b.group(a, o.name, fc.GroupOther, spec.publicTariff, nil)
+			publicGroup, err = b.group(a, o.name, fc.GroupOther, spec.publicTariff, 0, nil)
 		case !o.public && officeGroup == 0:
-			officeGroup, err = b.group(a, "Office chargers", fc.GroupOther, spec.officeTariff, []fc.ID{holding})
+			officeGroup, err = b.group(a, "Office chargers", fc.GroupOther, spec.officeTariff, officePriority(spec), []fc.ID{holding})
 		}
 		if err != nil {
 			return err
 		}
 	}
 	for _, o := range spec.offices {
-		kind, group := fc.LocationOffice, officeGroup
+		kind, group, priority, powerW := fc.LocationOffice, officeGroup, officePriority(spec), int64(officePowerW)
 		if o.public {
-			kind, group = fc.LocationPublic, publicGroup
+			kind, group, priority, powerW = fc.LocationPublic, publicGroup, 0, publicPowerW
 		}
 		loc := &fc.Location{ProviderID: b.provider.ID, AccountID: a.ID, Name: o.name, Kind: kind,
 			Address: o.street, City: o.city, PostalCode: o.postalCode, Country: cc.code}
+		if c, ok := cityCoordinates[o.city]; ok {
+			loc.Latitude, loc.Longitude = c[0], c[1]
+		}
+		if !o.public {
+			officeLoad(loc, &o)
+		}
 		if err := b.location(loc); err != nil {
 			return err
 		}
 		for i := range o.stations {
 			identity := fmt.Sprintf("%s-%s-%02d", spec.code, o.code, i+1)
-			s, err := b.station(a, loc, group, identity, o.vendor, o.model, o.firmwareVer, 2)
+			s, err := b.station(a, loc, group, identity, o.vendor, o.model, o.firmwareVer, 2, powerW)
 			if err != nil {
 				return err
 			}
-			ss := &simStation{id: s, connectors: 2, powerW: 11000, kind: kind}
+			b.grid.station(s, powerW, priority)
+			ss := &simStation{id: s, connectors: 2, powerW: powerW, kind: kind}
 			if o.public {
-				ss.powerW = 22000
 				sub.customer.public = append(sub.customer.public, ss)
 				b.sim.public = append(b.sim.public, ss)
 			} else {
@@ -287,7 +310,7 @@ func (b *builder) account(spec *accountSpec, org, holding fc.ID, sub *simSubsidi
 	var homeGroup fc.ID
 	if spec.homes > 0 {
 		var err error
-		if homeGroup, err = b.group(a, "Home chargers", fc.GroupHome, spec.homeTariff, nil, a.ID); err != nil {
+		if homeGroup, err = b.group(a, "Home chargers", fc.GroupHome, spec.homeTariff, 0, nil, a.ID); err != nil {
 			return err
 		}
 	}
@@ -331,6 +354,13 @@ func (b *builder) employee(spec *accountSpec, a *fc.Account, i int, homeGroup fc
 	if err := b.st.CreateEmployee(b.ctx, e); err != nil {
 		return fmt.Errorf("employee %s: %w", name, err)
 	}
+	d := &homeDriver{employee: e, account: a, country: cc, tariff: spec.homeTariff}
+	if d.tariff.Currency == "" {
+		d.tariff = spec.officeTariff
+	}
+	if d.tariff.Currency == "" {
+		d.tariff = fc.Tariff{Currency: cc.currency, PerKWhMicros: 250000}
+	}
 	b.res.Counts.Employees++
 
 	var home *simStation
@@ -346,14 +376,15 @@ func (b *builder) employee(spec *accountSpec, a *fc.Account, i int, homeGroup fc
 			return err
 		}
 		hc := pick(b.rng, homeChargers)
-		id, err := b.station(a, loc, homeGroup, fmt.Sprintf("%s-HOME-%02d", spec.code, i+1), hc.vendor, hc.model, hc.firmware, 1)
+		powerW := int64(7400)
+		if cc.code == "GB" {
+			powerW = 7000
+		}
+		id, err := b.station(a, loc, homeGroup, fmt.Sprintf("%s-HOME-%02d", spec.code, i+1), hc.vendor, hc.model, hc.firmware, 1, powerW)
 		if err != nil {
 			return err
 		}
-		home = &simStation{id: id, connectors: 1, powerW: 7400, kind: fc.LocationHome}
-		if cc.code == "GB" {
-			home.powerW = 7000
-		}
+		home = &simStation{id: id, connectors: 1, powerW: powerW, kind: fc.LocationHome}
 	}
 
 	card := &simCard{home: home}
@@ -377,6 +408,8 @@ func (b *builder) employee(spec *accountSpec, a *fc.Account, i int, homeGroup fc
 		return err
 	}
 	sub.cards = append(sub.cards, card)
+	d.card = card
+	b.drivers = append(b.drivers, d)
 	return nil
 }
 
@@ -398,14 +431,17 @@ func (b *builder) card(a *fc.Account, employee fc.ID, cc *country, status string
 	return c.ID, nil
 }
 
-// group creates a charge group: public when it admits no one in particular,
-// restricted to the listed organizations and accounts otherwise.
-func (b *builder) group(a *fc.Account, name, kind string, t fc.Tariff, orgs []fc.ID, accounts ...fc.ID) (fc.ID, error) {
+// group creates a charge group with its load priority: public when it
+// admits no one in particular, restricted to the listed organizations and
+// accounts otherwise.
+func (b *builder) group(a *fc.Account, name, kind string, t fc.Tariff, priority int, orgs []fc.ID, accounts ...fc.ID) (fc.ID, error) {
 	g := &fc.ChargeGroup{ProviderID: b.provider.ID, AccountID: a.ID, Name: name, Kind: kind, Access: fc.AccessPublic, Tariff: t,
-		AllowedOrganizationIDs: orgs, AllowedAccountIDs: accounts}
+		LoadPriority: priority, AllowedOrganizationIDs: orgs, AllowedAccountIDs: accounts}
 	if len(orgs)+len(accounts) > 0 {
 		g.Access = fc.AccessRestricted
 	}
+	// Public car parks roam: published to partners, admitting their drivers.
+	g.Roaming = g.Access == fc.AccessPublic && kind == fc.GroupOther
 	if err := b.st.CreateChargeGroup(b.ctx, g); err != nil {
 		return 0, fmt.Errorf("charge group %s: %w", name, err)
 	}
@@ -413,19 +449,37 @@ func (b *builder) group(a *fc.Account, name, kind string, t fc.Tariff, orgs []fc
 	return g.ID, nil
 }
 
+// cityCoordinates are the WGS84 coordinates (latitude, longitude) of the
+// centres of the cities the demo's offices and public car parks stand in,
+// as OCPI writes them. Homes have none.
+var cityCoordinates = map[string][2]string{
+	"Brussel":           {"50.8466000", "4.3528000"},
+	"Frankfurt am Main": {"50.1109221", "8.6821267"},
+	"London":            {"51.5072178", "-0.1275862"},
+	"Moerdijk":          {"51.7017636", "4.6261434"},
+	"München":           {"48.1351253", "11.5819805"},
+	"Puteaux":           {"48.8918771", "2.2383282"},
+	"Rotterdam":         {"51.9244201", "4.4777325"},
+	"Tilburg":           {"51.5555000", "5.0913000"},
+	"Utrecht":           {"52.0907374", "5.1214201"},
+	"Venlo":             {"51.3703748", "6.1724031"},
+}
+
 func (b *builder) location(l *fc.Location) error {
 	if err := b.st.CreateLocation(b.ctx, l); err != nil {
 		return fmt.Errorf("location %s: %w", l.Name, err)
 	}
+	b.grid.location(l)
 	b.res.Counts.Locations++
 	return nil
 }
 
-// station creates a station with a random password, listed in the result.
-func (b *builder) station(a *fc.Account, loc *fc.Location, group fc.ID, identity, vendor, model, firmware string, connectors int) (fc.ID, error) {
+// station creates a station with a random password, listed in the result,
+// whose connectors give at most maxW each.
+func (b *builder) station(a *fc.Account, loc *fc.Location, group fc.ID, identity, vendor, model, firmware string, connectors int, maxW int64) (fc.ID, error) {
 	password := secret.Password(24)
 	s := &fc.Station{ProviderID: b.provider.ID, AccountID: a.ID, LocationID: loc.ID, ChargeGroupID: group, Identity: identity,
-		PasswordHash: secret.HashStationPassword(password), Vendor: vendor, Model: model, Firmware: firmware,
+		PasswordHash: secret.HashStationPassword(password), Vendor: vendor, Model: model, Firmware: firmware, ConnectorMaxW: maxW,
 		SerialNumber: fmt.Sprintf("%s%08d", strings.ToUpper(vendor[:2]), b.rng.IntN(100_000_000))}
 	if err := b.st.CreateStation(b.ctx, s, connectors); err != nil {
 		return 0, fmt.Errorf("station %s: %w", identity, err)

@@ -70,6 +70,8 @@ func TestLoad(t *testing.T) {
 			t.Run("personas", func(t *testing.T) { checkPersonas(t, s, res) })
 			t.Run("sessions", func(t *testing.T) { checkSessions(t, s) })
 			t.Run("ocpp 2.0.1", func(t *testing.T) { checkOCPP201(t, s, res) })
+			t.Run("load management", func(t *testing.T) { checkLoad(t, s) })
+			t.Run("reimbursement", func(t *testing.T) { checkReimbursement(t, s) })
 			t.Run("deterministic", func(t *testing.T) { checkDeterministic(t, engine, s, res) })
 		})
 	}
@@ -302,7 +304,8 @@ func checkSessions(t *testing.T, s *store.Store) {
 			AND (source <> 'import' OR location_kind <> 'public' OR location_name = '' OR external_ref IS NULL OR station_account_id IS NOT NULL)`},
 		{"energy outside 3-60 kWh", `SELECT COUNT(*) FROM sessions WHERE energy_wh < 3000 OR energy_wh > 60000`},
 		{"duration outside 20 min-10 h", `SELECT COUNT(*) FROM sessions WHERE duration_s < 1200 OR duration_s > 36000 OR duration_s * 1000 <> stopped_at - started_at`},
-		{"outside the 90 days", fmt.Sprintf(`SELECT COUNT(*) FROM sessions WHERE started_at < %d OR stopped_at > %d`, from, to)},
+		{"outside the 90 days (a year at home)", fmt.Sprintf(`SELECT COUNT(*) FROM sessions WHERE started_at < %d AND location_kind <> 'home'
+			OR started_at < %d OR stopped_at > %d`, from, demoNow.AddDate(-1, 0, -31).UnixMilli(), to)},
 		{"without cost", `SELECT COUNT(*) FROM sessions WHERE cost_minor <= 0`},
 		{"with a start key", `SELECT COUNT(*) FROM sessions WHERE start_key IS NOT NULL`},
 		{"overlapping on one connector", `SELECT COUNT(*) FROM sessions a JOIN sessions b ON a.station_id = b.station_id
@@ -396,5 +399,43 @@ func checkOCPP201(t *testing.T, s *store.Store, res demo.Result) {
 	}
 	if n == 0 {
 		t.Error("no OCPP 2.0.1 station in the demo")
+	}
+}
+
+// checkReimbursement: both customers have employees with home chargers,
+// rates (two each, one after the other) and a statement for each of the
+// twelve months before the present one whose home sessions it holds: the
+// last month a draft, the one before approved, the older ones paid; every
+// home session of an employee's own card in those months is on one.
+func checkReimbursement(t *testing.T, s *store.Store) {
+	t.Helper()
+	for _, like := range []string{"Van Dijk%", "Meridian%"} {
+		if got := count(t, s, `SELECT COUNT(DISTINCT rs.employee_id) FROM reimbursement_statements rs JOIN accounts a ON a.id = rs.account_id
+			WHERE a.name LIKE $1`, like); got < 4 {
+			t.Errorf("%s: %d employees with statements", like, got)
+		}
+	}
+	if got := count(t, s, `SELECT COUNT(*) FROM reimbursement_rates r WHERE NOT EXISTS (SELECT 1 FROM reimbursement_rates o
+		WHERE o.employee_id = r.employee_id AND o.id <> r.id AND (o.valid_to = r.valid_from OR r.valid_to = o.valid_from))`); got != 0 {
+		t.Errorf("%d rates without a neighbour", got)
+	}
+	periods := count(t, s, `SELECT COUNT(DISTINCT period) FROM reimbursement_statements`)
+	last := count(t, s, `SELECT COUNT(*) FROM reimbursement_statements WHERE period = (SELECT MAX(period) FROM reimbursement_statements) AND status <> 'draft'`)
+	before := count(t, s, `SELECT COUNT(*) FROM reimbursement_statements WHERE period = (SELECT MAX(period) FROM reimbursement_statements
+		WHERE period < (SELECT MAX(period) FROM reimbursement_statements)) AND status <> 'approved'`)
+	older := count(t, s, `SELECT COUNT(*) FROM reimbursement_statements WHERE period < (SELECT MAX(period) FROM reimbursement_statements
+		WHERE period < (SELECT MAX(period) FROM reimbursement_statements)) AND status <> 'paid'`)
+	if periods != 12 || last != 0 || before != 0 || older != 0 {
+		t.Errorf("statements: %d months; not draft last month %d, not approved the month before %d, not paid before %d", periods, last, before, older)
+	}
+	if got := count(t, s, `SELECT COUNT(*) FROM reimbursement_statements rs WHERE rs.amount_minor <> (SELECT SUM(amount_minor)
+		FROM reimbursement_lines rl WHERE rl.statement_id = rs.id) OR rs.sessions <> (SELECT COUNT(*) FROM reimbursement_lines rl WHERE rl.statement_id = rs.id)`); got != 0 {
+		t.Errorf("%d statements whose totals are not their lines'", got)
+	}
+	first := demoNow.AddDate(0, -12, -31).UnixMilli()
+	if got := count(t, s, `SELECT COUNT(*) FROM sessions s JOIN locations l ON l.id = s.location_id JOIN cards c ON c.id = s.card_id
+		WHERE l.kind = 'home' AND c.employee_id = l.employee_id AND s.started_at < (SELECT MAX(started_at) FROM reimbursement_lines)
+		AND s.started_at > $1 AND NOT EXISTS (SELECT 1 FROM reimbursement_lines rl WHERE rl.session_id = s.id)`, first); got != 0 {
+		t.Errorf("%d home sessions of the statements' months on no statement", got)
 	}
 }

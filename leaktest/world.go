@@ -34,12 +34,13 @@ const (
 	NorthAdmin    = "north-admin"    // account admin of North's company account
 	SouthFleet    = "south-fleet"    // fleet manager on South
 	SouthFacility = "south-facility" // facility manager on South
+	NorthDriver   = "north-driver"   // driver on North's employee
 	Other         = "other"          // provider admin of another provider
 	Nobody        = "nobody"         // a user of the provider without roles
 )
 
 // Personas lists every persona.
-var Personas = []string{Admin, Holding, NorthFleet, NorthFacility, NorthAdmin, SouthFleet, SouthFacility, Other, Nobody}
+var Personas = []string{Admin, Holding, NorthFleet, NorthFacility, NorthAdmin, SouthFleet, SouthFacility, NorthDriver, Other, Nobody}
 
 // Object kinds, as the audit log names them.
 const (
@@ -72,7 +73,10 @@ type Marker struct {
 // World is the data: a holding with two subsidiaries, North and South, each
 // with a company account holding an employee, a card, an office location, a
 // charge group and a station; North's employee also has a home with a
-// station in a home charge group. Sessions run with each card at its own
+// station in a home charge group, a reimbursement rate and a statement, and
+// signs in as North's driver. A colleague of the same account (N2) has all
+// of that too but the sign-in: the driver reads its own employee's things
+// and nothing of the colleague's. Sessions run with each card at its own
 // station and at the other subsidiary's, so that each side sees sessions
 // only from the station side. A second provider has the same assets. Every
 // object is created and then changed once, so that the audit log holds a
@@ -119,9 +123,11 @@ func New(t testing.TB, st *store.Store) *World {
 
 	// Who reads what, by the table of docs/ROLES.md.
 	var (
-		northOrgs   = []string{Admin, Holding, NorthFleet, NorthFacility, NorthAdmin}
-		southOrgs   = []string{Admin, Holding, SouthFleet, SouthFacility}
-		northFleet  = []string{Admin, Holding, NorthFleet, NorthAdmin}
+		northOrgs  = []string{Admin, Holding, NorthFleet, NorthFacility, NorthAdmin}
+		southOrgs  = []string{Admin, Holding, SouthFleet, SouthFacility}
+		northFleet = []string{Admin, Holding, NorthFleet, NorthAdmin}
+		// what is North's employee's own: its fleet's, and its driver's
+		northOwn    = union(northFleet, []string{NorthDriver})
 		southFleet  = []string{Admin, Holding, SouthFleet}
 		northFacil  = []string{Admin, Holding, NorthFacility, NorthAdmin}
 		southFacil  = []string{Admin, Holding, SouthFacility}
@@ -133,9 +139,10 @@ func New(t testing.TB, st *store.Store) *World {
 	// of the sessions on its stations (as station_account_id), an
 	// employee's by the readers of its home (as its employee_id).
 	idReaders := map[string][]string{
-		"H account": holdingOnly, "N account": union(northOrgs, []string{SouthFleet}),
-		"S account": union(southOrgs, []string{NorthFleet, NorthAdmin}), "O account": foreign,
-		"N employee": union(northFleet, northFacil), "S employee": southFleet, "O employee": foreign,
+		"H account": holdingOnly, "N account": union(northOrgs, []string{SouthFleet, NorthDriver}),
+		"S account": union(southOrgs, []string{NorthFleet, NorthAdmin, NorthDriver}), "O account": foreign,
+		"N employee": union(northOwn, northFacil), "S employee": southFleet, "O employee": foreign,
+		"N2 employee": union(northFleet, northFacil),
 	}
 	mark := func(what, value string, readers []string) string {
 		w.Markers = append(w.Markers, Marker{Value: value, What: what, Readers: readers})
@@ -158,9 +165,14 @@ func New(t testing.TB, st *store.Store) *World {
 		check(err)
 		return object(KindOrganization, name, o.ID, readers)
 	}
+	// North's driver reads its employer's name on its statements.
 	account := func(providerID, orgID fc.ID, name string, readers []string) fc.ID {
+		nameReaders := readers
+		if name == "N" {
+			nameReaders = union(readers, []string{NorthDriver})
+		}
 		a := &fc.Account{ProviderID: providerID, OrganizationID: orgID, Kind: fc.AccountCompany,
-			Name: mark(name+" account's name", "LEAK-"+name+"-accname-7f3a", readers)}
+			Name: mark(name+" account's name", "LEAK-"+name+"-accname-7f3a", nameReaders)}
 		check(st.CreateAccount(ctx, a))
 		a.ID = w.renumber(t, "accounts", KindAccount, name, a.ID, idReaders[name+" account"])
 		return object(KindAccount, name, a.ID, readers)
@@ -184,10 +196,11 @@ func New(t testing.TB, st *store.Store) *World {
 	// identity, to both sides: they are read by the readers of the place
 	// and the card side of the sessions there (see below).
 	sites := map[string][]string{
-		"N":  union(northFacil, northFleet, southFleet),
-		"S":  union(southFacil, southFleet, northFleet),
-		"NH": union(northFacil, northFleet),
-		"O":  foreign,
+		"N":   union(northFacil, northOwn, southFleet),
+		"S":   union(southFacil, southFleet, northOwn),
+		"NH":  union(northFacil, northOwn),
+		"N2H": union(northFacil, northFleet),
+		"O":   foreign,
 	}
 	group := func(providerID, accountID fc.ID, name, kind string, readers []string) fc.ID {
 		tf := tariffs[name]
@@ -257,6 +270,7 @@ func New(t testing.TB, st *store.Store) *World {
 		check(st.CreateLocation(ctx, l))
 		_, err = st.UpdateLocation(ctx, fc.ProviderScope(providerID), l.ID, func(l *fc.Location) error {
 			l.City = "Springfield"
+			l.MaxPowerW = 22000 // load management: the office's page shows its division
 			return nil
 		})
 		check(err)
@@ -265,7 +279,7 @@ func New(t testing.TB, st *store.Store) *World {
 		a.station = station(providerID, accountID, l.ID, a.group, name, facility)
 		return a
 	}
-	n := plant(p.ID, northAcc, "N", northFleet, northFacil)
+	n := plant(p.ID, northAcc, "N", northOwn, northFacil)
 	s := plant(p.ID, southAcc, "S", southFleet, southFacil)
 	o := plant(q.ID, otherAcc, "O", foreign, foreign)
 
@@ -274,11 +288,33 @@ func New(t testing.TB, st *store.Store) *World {
 	// group, its tariff nor its location.
 	home := &fc.Location{ProviderID: p.ID, AccountID: northAcc, Kind: fc.LocationHome, EmployeeID: n.employee,
 		Name:    mark("N home's name", "LEAK-NH-home-7f3a", sites["NH"]),
-		Address: mark("N home's address", "LEAK-NH-homeaddr-7f3a", northFacil)}
+		Address: mark("N home's address", "LEAK-NH-homeaddr-7f3a", union(northFacil, []string{NorthDriver}))}
 	check(st.CreateLocation(ctx, home))
-	object(KindLocation, "NH", home.ID, northFacil)
+	object(KindLocation, "NH", home.ID, union(northFacil, []string{NorthDriver}))
 	homeGroup := group(p.ID, northAcc, "NH", fc.GroupHome, northFacil)
-	homeStation := station(p.ID, northAcc, home.ID, homeGroup, "NH", union(northFacil, []string{NorthFleet}))
+	homeStation := station(p.ID, northAcc, home.ID, homeGroup, "NH", union(northFacil, []string{NorthFleet, NorthDriver}))
+
+	// North's other employee, N2: its own card and home with a station in
+	// the same home group, none of which North's driver reads.
+	n2 := &fc.Employee{ProviderID: p.ID, AccountID: northAcc, Active: true,
+		Name:           mark("N2 employee's name", "LEAK-N2-empname-7f3a", northFleet),
+		Email:          mark("N2 employee's e-mail", "leak-n2-empmail-7f3a@mail.example", northFleet),
+		EmployeeNumber: mark("N2 employee's number", "LEAK-N2-empno-7f3a", northFleet)}
+	check(st.CreateEmployee(ctx, n2))
+	n2.ID = w.renumber(t, "employees", KindEmployee, "N2", n2.ID, idReaders["N2 employee"])
+	object(KindEmployee, "N2", n2.ID, northFleet)
+	n2card := &fc.Card{ProviderID: p.ID, AccountID: northAcc, EmployeeID: n2.ID, Status: fc.CardActive,
+		InternalID: mark("N2 card's internal ID", "LEAK-N2-int-7f3a", northFleet),
+		ExternalID: mark("N2 card's printed ID", "LEAK-N2-ext-7f3a", northFleet) + "-0002"}
+	check(st.CreateCard(ctx, n2card))
+	n2card.ID = w.renumber(t, "cards", KindCard, "N2", n2card.ID, northFleet)
+	object(KindCard, "N2", n2card.ID, northFleet)
+	home2 := &fc.Location{ProviderID: p.ID, AccountID: northAcc, Kind: fc.LocationHome, EmployeeID: n2.ID,
+		Name:    mark("N2 home's name", "LEAK-N2H-home-7f3a", sites["N2H"]),
+		Address: mark("N2 home's address", "LEAK-N2H-homeaddr-7f3a", northFacil)}
+	check(st.CreateLocation(ctx, home2))
+	object(KindLocation, "N2H", home2.ID, northFacil)
+	home2Station := station(p.ID, northAcc, home2.ID, homeGroup, "N2H", union(northFacil, []string{NorthFleet}))
 
 	// Sessions: each card at its own station, at the other subsidiary's,
 	// and North's at the home. The id_tag is the card's internal ID.
@@ -293,12 +329,40 @@ func New(t testing.TB, st *store.Store) *World {
 		check(err)
 		object(KindSession, name, x.ID, readers...)
 	}
-	session(p.ID, "N@N", n.card, n.station, northFleet, northFacil)
-	session(p.ID, "N@S", n.card, s.station, northFleet, southFacil)
+	session(p.ID, "N@N", n.card, n.station, northOwn, northFacil)
+	session(p.ID, "N@S", n.card, s.station, northOwn, southFacil)
 	session(p.ID, "S@N", s.card, n.station, southFleet, northFacil)
 	session(p.ID, "S@S", s.card, s.station, southFleet, southFacil)
-	session(p.ID, "N@NH", n.card, homeStation, northFleet, northFacil)
+	session(p.ID, "N@NH", n.card, homeStation, northOwn, northFacil)
+	session(p.ID, "N2@N", n2card.ID, n.station, northFleet, northFacil)
+	session(p.ID, "N2@N2H", n2card.ID, home2Station, northFleet, northFacil)
+	// A colleague's card at the driver's home: the station side's, and the
+	// colleague's fleet's, not the driver's.
+	session(p.ID, "N2@NH", n2card.ID, homeStation, northFleet, northFacil)
+
+	// Both employees are reimbursed for their home charging: a rate each,
+	// and the statements of March 2025.
+	for _, r := range []struct {
+		employee fc.ID
+		per      int64
+		readers  []string
+	}{{n.employee, 271937, northOwn}, {n2.ID, 318463, northFleet}} {
+		rate := &fc.ReimbursementRate{ProviderID: p.ID, EmployeeID: r.employee, PerKWhMicros: r.per, Currency: "EUR", ValidFrom: "2025-01-01"}
+		check(st.CreateReimbursementRate(ctx, rate))
+		mark("a reimbursement rate", micros(r.per), r.readers)
+	}
+	_, err := st.GenerateReimbursementStatements(ctx, sc, "2025-03")
+	check(err)
 	session(q.ID, "O@O", o.card, o.station, foreign)
+
+	// A running session of South's card at North's office, with the limit
+	// load management gave it: North's facility managers see it on the
+	// office's load, masked as a foreign card's.
+	live, _, liveErr := st.StartTransaction(ctx, fc.StartTransaction{StationID: n.station, ConnectorID: 1,
+		IDTag: "LEAK-S-int-7f3a", Timestamp: time.Now().Add(-time.Hour)})
+	check(liveErr)
+	check(st.RecordAllocations(ctx, p.ID, []fc.SessionAllocation{{SessionID: live.ID, At: time.Now().Add(-time.Hour), LimitW: 11000, Reason: "share"}}))
+	object(KindSession, "S@N live", live.ID, southFleet, northFacil)
 
 	// Users: the personas, and a bystander whose name, e-mail and secrets
 	// only provider admins may read (and nobody its secrets).
@@ -329,6 +393,7 @@ func New(t testing.TB, st *store.Store) *World {
 	persona(NorthAdmin, p.ID, fc.Assignment{Role: fc.RoleAccountAdmin, AccountID: northAcc})
 	persona(SouthFleet, p.ID, onOrg(fc.RoleFleetManager, south))
 	persona(SouthFacility, p.ID, onOrg(fc.RoleFacilityManager, south))
+	persona(NorthDriver, p.ID, fc.Assignment{Role: fc.RoleDriver, EmployeeID: n.employee})
 	persona(Other, q.ID, fc.Assignment{Role: fc.RoleProviderAdmin})
 	persona(Nobody, p.ID)
 	bystander := user("bystander", p.ID, &fc.User{
@@ -336,7 +401,7 @@ func New(t testing.TB, st *store.Store) *World {
 		Name:       mark("a bystander's name", "LEAK-user-name-7f3a", []string{Admin}),
 		TOTPSecret: mark("a bystander's TOTP secret", "LEAKTOTPSECRETSEVENFTHREEA", nil)},
 		onOrg(fc.RoleFleetManager, north))
-	_, err := st.UpdateUser(ctx, sc, bystander.ID, func(u *fc.User) error {
+	_, err = st.UpdateUser(ctx, sc, bystander.ID, func(u *fc.User) error {
 		u.Name = mark("a bystander's new name", "LEAK-user-newname-7f3a", []string{Admin})
 		return nil
 	})

@@ -57,6 +57,7 @@ type station struct {
 
 	mu      sync.Mutex
 	waitID  string // ID of the CALL waiting for its answer
+	lateID  string // ID of the last CALL that stopped waiting before its answer came
 	answers chan []json.RawMessage
 
 	// Set by the read loop from the server's CALLs.
@@ -548,6 +549,12 @@ func (s *station) call(ctx context.Context, action string, req any, out any) err
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
+		if s.waitID == id {
+			// No answer came while the call waited: the run ended or the
+			// call timed out, which was counted then. Its answer may still
+			// come, and is no protocol error.
+			s.lateID = id
+		}
 		s.waitID = ""
 		// An answer that came after the wait ended is dropped.
 		select {
@@ -634,12 +641,13 @@ func (s *station) readLoop(ctx context.Context, l *link) {
 			// finds a stale answer in the channel.
 			s.mu.Lock()
 			match := id != "" && id == s.waitID
+			late := id != "" && id == s.lateID
 			if match {
 				s.waitID = ""
 				s.answers <- f // the channel holds one; it is empty when a call waits
 			}
 			s.mu.Unlock()
-			if !match {
+			if !match && !late {
 				s.r.fail("answer to no waiting call")
 			}
 		case 2:

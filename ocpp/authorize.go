@@ -33,7 +33,7 @@ func (s *Server) authorize(ctx context.Context, st *fc.Station, payload json.Raw
 	if err != nil {
 		return nil, err
 	}
-	return authorizeResponse{IDTagInfo: idTagInfo{Status: authStatus(auth)}}, nil
+	return authorizeResponse{IDTagInfo: idTagInfo{Status: s.decide(ctx, st, 0, auth)}}, nil
 }
 
 // authStatus decides on an idTag at a station: unknown in the station's
@@ -42,6 +42,8 @@ func (s *Server) authorize(ctx context.Context, st *fc.Station, payload json.Raw
 // station's charge group does not admit is Blocked there.
 func authStatus(a fc.CardAuth) string {
 	switch {
+	case a.Card == nil && a.Roaming != nil:
+		return roamingStatus(a.Roaming)
 	case a.Card == nil:
 		return fc.AuthInvalid
 	case a.Card.Status == fc.CardInactive:
@@ -52,6 +54,21 @@ func authStatus(a fc.CardAuth) string {
 		return fc.AuthInvalid
 	case a.Group == nil || !a.Group.Admits(a.Card, a.CardOrgs):
 		return fc.AuthBlocked
+	}
+	return fc.AuthAccepted
+}
+
+// roamingStatus is the status of a partner's token at a roaming station
+// (OCPI 2.2.1, Token whitelist) without asking its eMSP: a valid token
+// whose whitelist lets the CPO admit it without asking is accepted; one
+// that must always be authorized in real time (NEVER) is refused (decide
+// asks when it can); an invalid one is blocked.
+func roamingStatus(t *fc.OCPIToken) string {
+	switch {
+	case !t.Valid:
+		return fc.AuthBlocked
+	case t.Whitelist == "NEVER":
+		return fc.AuthInvalid
 	}
 	return fc.AuthAccepted
 }

@@ -68,6 +68,9 @@ type Config struct {
 	// Observer, when set, hears of connections, accepted boots, and
 	// firmware and diagnostics progress (fleetcharge.StationEvent).
 	Observer fc.StationObserver
+	// Roaming, when set, asks partners in real time about their tokens
+	// (roaming_auth.go).
+	Roaming RoamingAuthorizer
 }
 
 // Server is the OCPP endpoint. It serves the WebSocket upgrade on

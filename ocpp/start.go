@@ -55,9 +55,14 @@ func (s *Server) startTransaction(ctx context.Context, st *fc.Station, payload j
 	if err != nil {
 		return nil, err
 	}
-	status := authStatus(auth)
+	status := s.decide(ctx, st, req.ConnectorID, auth)
 	if status == fc.AuthAccepted && created && auth.ActiveTxID != 0 && auth.ActiveTxID != sess.ID {
 		status = fc.AuthConcurrentTx
 	}
-	return startTransactionResponse{IDTagInfo: idTagInfo{Status: status}, TransactionID: int64(sess.ID)}, nil
+	answer := startTransactionResponse{IDTagInfo: idTagInfo{Status: status}, TransactionID: int64(sess.ID)}
+	// Load management sends the transaction's charging profile, which
+	// names the transactionId: the station must have its answer first.
+	return answerThen{answer: answer, then: func() {
+		s.notify(ctx, st, fc.OCPP16, fc.StationEvent{Kind: fc.EventSessionStarted, SessionID: sess.ID})
+	}}, nil
 }

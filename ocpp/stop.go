@@ -38,7 +38,7 @@ func (s *Server) stopTransaction(ctx context.Context, st *fc.Station, payload js
 		s.log.Warn("stop of an unknown transaction acknowledged", "station", st.Identity, "transaction", req.TransactionID)
 		return stopTransactionResponse{}, nil
 	}
-	_, err = s.store.StopTransaction(ctx, fc.StopTransaction{
+	sess, err := s.store.StopTransaction(ctx, fc.StopTransaction{
 		StationID:     st.ID,
 		TransactionID: fc.ID(req.TransactionID),
 		IDTag:         req.IDTag,
@@ -54,14 +54,19 @@ func (s *Server) stopTransaction(ctx context.Context, st *fc.Station, payload js
 	if err != nil {
 		return nil, err
 	}
+	stopped := func(answer stopTransactionResponse) answerThen {
+		return answerThen{answer: answer, then: func() {
+			s.notify(ctx, st, fc.OCPP16, fc.StationEvent{Kind: fc.EventSessionStopped, SessionID: sess.ID})
+		}}
+	}
 	if req.IDTag == "" {
-		return stopTransactionResponse{}, nil
+		return stopped(stopTransactionResponse{}), nil
 	}
 	auth, err := s.store.CardAuth(ctx, st.ID, req.IDTag)
 	if err != nil {
 		// The session is stored; the idTag's status is optional news.
 		s.log.Warn("idTag status at stop", "station", st.Identity, "err", err)
-		return stopTransactionResponse{}, nil
+		return stopped(stopTransactionResponse{}), nil
 	}
-	return stopTransactionResponse{IDTagInfo: &idTagInfo{Status: authStatus(auth)}}, nil
+	return stopped(stopTransactionResponse{IDTagInfo: &idTagInfo{Status: authStatus(auth)}}), nil
 }

@@ -74,6 +74,20 @@ func (s *Server) transactionEvent(ctx context.Context, st *fc.Station, payload j
 	if wh, mat, ok := latestEnergy201(req.MeterValue); ok {
 		ev.MeterWh, ev.MeterAt = &wh, mat
 	}
+	// A roaming partner's token that starts a transaction is decided before
+	// the event is stored, as OCPP 1.6's StartTransaction is: the eMSP's
+	// authorization (real time, or its command) then precedes the session,
+	// which names it.
+	started := ""
+	if ev.IDTag != "" && req.EventType == fc.TxStarted {
+		auth, err := s.store.CardAuth(ctx, st.ID, ev.IDTag)
+		if err != nil {
+			return nil, err
+		}
+		if roaming(auth) {
+			started = s.decide(ctx, st, ev.ConnectorID, auth)
+		}
+	}
 	res, err := s.store.TransactionEvent(ctx, ev)
 	if err != nil {
 		return nil, err
@@ -82,20 +96,41 @@ func (s *Server) transactionEvent(ctx context.Context, st *fc.Station, payload j
 		s.log.Warn("transaction events missing", "station", st.Identity, "transaction", ev.TransactionID,
 			"session", res.Session.ID, "missing", res.Session.SeqGaps, "seq_no", ev.SeqNo)
 	}
+	// Load management hears of a session that opened or ended, once the
+	// station has the answer.
+	answer := func(a transactionEventResponse) any {
+		kind := ""
+		switch {
+		case res.Repeated:
+		case req.EventType == fc.TxEnded:
+			kind = fc.EventSessionStopped
+		case res.Created:
+			kind = fc.EventSessionStarted
+		}
+		if kind == "" {
+			return a
+		}
+		return answerThen{answer: a, then: func() {
+			s.notify(ctx, st, fc.OCPP201, fc.StationEvent{Kind: kind, SessionID: res.Session.ID})
+		}}
+	}
 	if req.IDToken == nil {
-		return transactionEventResponse{}, nil
+		return answer(transactionEventResponse{}), nil
 	}
 	info, auth, err := s.tokenInfo(ctx, st, *req.IDToken)
 	if err != nil {
 		if req.EventType == fc.TxEnded {
 			// The session is stored; the token's status is optional news.
 			s.log.Warn("idToken status at the end of a transaction", "station", st.Identity, "err", err)
-			return transactionEventResponse{}, nil
+			return answer(transactionEventResponse{}), nil
 		}
 		return nil, err
+	}
+	if started != "" {
+		info.Status = started
 	}
 	if info.Status == fc.AuthAccepted && res.Created && auth.ActiveTxID != 0 && auth.ActiveTxID != res.Session.ID {
 		info.Status = fc.AuthConcurrentTx
 	}
-	return transactionEventResponse{IDTokenInfo: &info}, nil
+	return answer(transactionEventResponse{IDTokenInfo: &info}), nil
 }

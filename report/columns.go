@@ -160,7 +160,10 @@ var definitions = map[string]*definition{
 		}, figureCols("Cost", false, false)),
 	},
 	fc.ReportSessionsPerEmployee: {
-		columns: concat(employeeCols, accountCols, figureCols("Cost", false, true)),
+		columns: concat(employeeCols, accountCols, figureCols("Cost", false, true), []column{
+			figure(col("reimbursed_kwh", "Reimbursed (kWh)", TypeEnergy, func(r *row) Cell { return energyCell(r.Figures.ReimbursedWh) })),
+			figure(col("reimbursed", "Reimbursed", TypeMoney, func(r *row) Cell { return moneyCell(r.Figures.ReimbursedMinor, r.Currency) })),
+		}),
 	},
 	fc.ReportSessionsPerCard: {
 		columns: concat([]column{

@@ -61,7 +61,7 @@ func (t *Totals) add(d *definition, r *fc.ReportRow) {
 	c := &t.Currencies[i]
 	c.Figures.Add(r.Figures)
 	f := r.Figures
-	f.CostMinor = 0
+	f.CostMinor, f.ReimbursedMinor = 0, 0
 	t.All.Add(f)
 	for k := range r.ByKind {
 		c.ByKind[k].Add(r.ByKind[k])

@@ -76,6 +76,9 @@ var auditSits = map[string]int{
 	fc.KindUser:         sitsOnEither,
 	fc.KindAssignment:   sitsOnEither,
 	"migration":         sitsOnEither,
+
+	fc.KindReimbursementRate:      sitsOnAccount,
+	fc.KindReimbursementStatement: sitsOnAccount,
 }
 
 // sits appends a predicate that holds when an event of kind ae sits within r.

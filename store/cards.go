@@ -127,6 +127,9 @@ func (s *Store) CreateCard(ctx context.Context, c *fc.Card) error {
 		if err != nil {
 			return err
 		}
+		if err := queueTokens(ctx, tx, now, c.ProviderID, c.InternalID); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, change{providerID: c.ProviderID, action: "card.create", kind: fc.KindCard, id: c.ID,
 			orgID: a.OrganizationID, accountID: a.ID, after: c})
 	})
@@ -136,7 +139,7 @@ func (s *Store) CreateCard(ctx context.Context, c *fc.Card) error {
 func (s *Store) findCard(ctx context.Context, tx *sql.Tx, sc fc.Scope, id fc.ID) (*fc.Card, error) {
 	q := &query{}
 	q.add(`SELECT `+cardColumns+` FROM cards c WHERE c.id = `).arg(int64(id)).
-		add(" AND c.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ").reach("c.account_id", sc.Reach)
+		add(" AND c.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ").reachOf("c.account_id", "c.employee_id", sc.Reach)
 	var c fc.Card
 	if err := scanCard(tx.QueryRowContext(ctx, q.String(), q.args...), &c); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -169,7 +172,7 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 	}
 	q := &query{}
 	q.add(`SELECT `+cardColumns+` FROM cards c WHERE c.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").reach("c.account_id", sc.Reach)
+		add(" AND ").reachOf("c.account_id", "c.employee_id", sc.Reach)
 	if f.AccountID != 0 {
 		q.add(" AND c.account_id = ").arg(int64(f.AccountID))
 	}
@@ -231,7 +234,19 @@ func (s *Store) UpdateCard(ctx context.Context, sc fc.Scope, id fc.ID, fn func(*
 			nullID(c.EmployeeID), c.InternalID, c.ExternalID, c.Status, ms(c.UpdatedAt), int64(c.ID)); err != nil {
 			return err
 		}
+		if before.Status == fc.CardActive && c.Status != fc.CardActive {
+			if err := emitEvent(ctx, tx, c.ProviderID, fc.TypeCardBlocked, fc.KindCard, c.ID, nil, c.UpdatedAt, c.UpdatedAt); err != nil {
+				return err
+			}
+		}
 		after = &c
+		uids := []string{c.InternalID}
+		if before.InternalID != c.InternalID {
+			uids = append(uids, before.InternalID) // the old token is no longer valid
+		}
+		if err := queueTokens(ctx, tx, c.UpdatedAt, c.ProviderID, uids...); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, change{providerID: c.ProviderID, action: "card.update", kind: fc.KindCard, id: c.ID,
 			orgID: a.OrganizationID, accountID: a.ID, before: before, after: after})
 	})
@@ -264,6 +279,9 @@ func (s *Store) DeleteCard(ctx context.Context, sc fc.Scope, id fc.ID) error {
 			if _, err := tx.ExecContext(ctx, stmt, int64(id)); err != nil {
 				return err
 			}
+		}
+		if err := queueTokens(ctx, tx, s.now(), c.ProviderID, c.InternalID); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, change{providerID: c.ProviderID, action: "card.delete", kind: fc.KindCard, id: id,
 			orgID: a.OrganizationID, accountID: a.ID, before: c})

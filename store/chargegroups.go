@@ -12,12 +12,12 @@ import (
 )
 
 const groupColumns = `g.id, g.provider_id, g.account_id, g.name, g.kind, g.access, g.currency,
-	g.per_kwh_micros, g.per_minute_micros, g.start_fee_micros, g.created_at, g.updated_at`
+	g.per_kwh_micros, g.per_minute_micros, g.start_fee_micros, g.load_priority, g.roaming, g.created_at, g.updated_at`
 
 func scanGroup(row rowScanner, g *fc.ChargeGroup) error {
 	var created, updated int64
 	if err := row.Scan(&g.ID, &g.ProviderID, &g.AccountID, &g.Name, &g.Kind, &g.Access, &g.Tariff.Currency,
-		&g.Tariff.PerKWhMicros, &g.Tariff.PerMinuteMicros, &g.Tariff.StartFeeMicros, &created, &updated); err != nil {
+		&g.Tariff.PerKWhMicros, &g.Tariff.PerMinuteMicros, &g.Tariff.StartFeeMicros, &g.LoadPriority, &g.Roaming, &created, &updated); err != nil {
 		return err
 	}
 	g.CreatedAt, g.UpdatedAt = fromMS(created), fromMS(updated)
@@ -80,6 +80,9 @@ func validateGroup(g *fc.ChargeGroup) error {
 		case v > maxPriceMicros:
 			fields[field] = "must be at most 1000000"
 		}
+	}
+	if g.LoadPriority < fc.MinLoadPriority || g.LoadPriority > fc.MaxLoadPriority {
+		fields["load_priority"] = "must be from " + strconv.Itoa(fc.MinLoadPriority) + " to " + strconv.Itoa(fc.MaxLoadPriority)
 	}
 	for field, ids := range map[string][]fc.ID{
 		"allowed_account_ids":      g.AllowedAccountIDs,
@@ -268,14 +271,17 @@ func (s *Store) CreateChargeGroup(ctx context.Context, g *fc.ChargeGroup) error 
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO charge_groups (provider_id, account_id, name, kind, access, currency,
-			per_kwh_micros, per_minute_micros, start_fee_micros, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			per_kwh_micros, per_minute_micros, start_fee_micros, load_priority, roaming, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 			int64(g.ProviderID), int64(g.AccountID), g.Name, g.Kind, g.Access, g.Tariff.Currency,
-			g.Tariff.PerKWhMicros, g.Tariff.PerMinuteMicros, g.Tariff.StartFeeMicros, ms(now), ms(now)).Scan(&g.ID)
+			g.Tariff.PerKWhMicros, g.Tariff.PerMinuteMicros, g.Tariff.StartFeeMicros, g.LoadPriority, g.Roaming, ms(now), ms(now)).Scan(&g.ID)
 		if err != nil {
 			return err
 		}
 		if err := writeGroupAccess(ctx, tx, g); err != nil {
+			return err
+		}
+		if err := groupPublication(ctx, tx, nil, g, s.now()); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, change{providerID: g.ProviderID, action: "charge_group.create", kind: fc.KindChargeGroup, id: g.ID,
@@ -374,15 +380,18 @@ func (s *Store) UpdateChargeGroup(ctx context.Context, sc fc.Scope, id fc.ID, fn
 		}
 		g.UpdatedAt = s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE charge_groups SET name = $1, kind = $2, access = $3, currency = $4,
-			per_kwh_micros = $5, per_minute_micros = $6, start_fee_micros = $7, updated_at = $8 WHERE id = $9`,
+			per_kwh_micros = $5, per_minute_micros = $6, start_fee_micros = $7, load_priority = $8, roaming = $9, updated_at = $10 WHERE id = $11`,
 			g.Name, g.Kind, g.Access, g.Tariff.Currency, g.Tariff.PerKWhMicros, g.Tariff.PerMinuteMicros, g.Tariff.StartFeeMicros,
-			ms(g.UpdatedAt), int64(g.ID)); err != nil {
+			g.LoadPriority, g.Roaming, ms(g.UpdatedAt), int64(g.ID)); err != nil {
 			return err
 		}
 		if err := writeGroupAccess(ctx, tx, &g); err != nil {
 			return err
 		}
 		after = &g
+		if err := groupPublication(ctx, tx, before, after, g.UpdatedAt); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, change{providerID: g.ProviderID, action: "charge_group.update", kind: fc.KindChargeGroup, id: g.ID,
 			orgID: a.OrganizationID, accountID: a.ID, before: before, after: after})
 	})
@@ -405,6 +414,9 @@ func (s *Store) DeleteChargeGroup(ctx context.Context, sc fc.Scope, id fc.ID) er
 		}
 		a, err := s.refAccount(ctx, tx, g.ProviderID, g.AccountID)
 		if err != nil {
+			return err
+		}
+		if err := groupPublication(ctx, tx, g, nil, s.now()); err != nil {
 			return err
 		}
 		for _, stmt := range []string{

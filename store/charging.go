@@ -103,7 +103,13 @@ func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool,
 			ocpp_version = CASE WHEN $2 = '' THEN ocpp_version ELSE $3 END WHERE id = $4`, online, version, version, int64(stationID)); err != nil {
 			return err
 		}
-		return s.recordConnection(ctx, tx, stationID, online, at)
+		if err := s.recordConnection(ctx, tx, stationID, online, at); err != nil {
+			return err
+		}
+		if err := s.stationConnectionEvent(ctx, tx, stationID, online, s.now()); err != nil {
+			return err
+		}
+		return stationStatusChanged(ctx, tx, stationID, s.now())
 	})
 }
 
@@ -112,6 +118,12 @@ func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool,
 func (s *Store) MarkAllOffline(ctx context.Context) error {
 	return s.writeState(ctx, func(tx *sql.Tx) error {
 		if err := recordAllOffline(ctx, tx, s.now()); err != nil {
+			return err
+		}
+		if err := queueOnlinePublished(ctx, tx, s.now()); err != nil {
+			return err
+		}
+		if err := s.allOfflineEvents(ctx, tx, s.now()); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `UPDATE stations SET online = FALSE WHERE online`)
@@ -164,13 +176,27 @@ func (s *Store) RecordStatusReport(ctx context.Context, r fc.StatusReport) error
 		if r.ConnectorID == 0 {
 			return nil // no charge point, and no transaction to pay for
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO charge_points (station_id, connector_id, status, error_code, status_at)
+		was, err := connectorStatusIfFaulted(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO charge_points (station_id, connector_id, status, error_code, status_at)
 			VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (station_id, connector_id) DO UPDATE
 			SET status = excluded.status, error_code = excluded.error_code, status_at = excluded.status_at
 			WHERE charge_points.status_at IS NULL OR charge_points.status_at <= excluded.status_at`,
 			int64(r.StationID), r.ConnectorID, clip(r.Status, 50), clip(r.ErrorCode, 50), ms(r.At))
-		return err
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n > 0 {
+			if err := faultEvent(ctx, tx, r, was, s.now()); err != nil {
+				return err
+			}
+		}
+		return connectorStatusChanged(ctx, tx, r.StationID, r.ConnectorID, s.now())
 	})
 }
 
@@ -221,7 +247,13 @@ func (s *Store) CardAuth(ctx context.Context, stationID fc.ID, idTag string) (fc
 		if strings.IndexByte(idTag, 0) >= 0 {
 			return nil // no card has such a tag, and PostgreSQL cannot look for it
 		}
-		if out.Card, err = cardByTag(ctx, tx, st.ProviderID, strings.TrimSpace(idTag)); err != nil || out.Card == nil {
+		if out.Card, err = cardByTag(ctx, tx, st.ProviderID, strings.TrimSpace(idTag)); err != nil {
+			return err
+		}
+		if out.Card == nil {
+			if out.Group.Roaming {
+				out.Roaming, err = roamingToken(ctx, tx, st.ProviderID, strings.TrimSpace(idTag))
+			}
 			return err
 		}
 		var orgID fc.ID
@@ -242,6 +274,26 @@ func (s *Store) CardAuth(ctx context.Context, stationID fc.ID, idTag string) (fc
 		return err
 	})
 	return out, err
+}
+
+// roamingToken returns the token with the UID of a connected partner of
+// the provider, a valid one first; nil when none has it.
+func roamingToken(ctx context.Context, tx *sql.Tx, providerID fc.ID, uid string) (*fc.OCPIToken, error) {
+	var t fc.OCPIToken
+	var updated int64
+	err := tx.QueryRowContext(ctx, `SELECT t.partner_id, t.country_code, t.party_id, t.uid, t.type, t.contract_id, t.issuer,
+		t.valid, t.whitelist, t.last_updated FROM ocpi_tokens t JOIN ocpi_partners p ON p.id = t.partner_id
+		WHERE t.uid = $1 AND p.provider_id = $2 AND p.status = 'connected'
+		ORDER BY CASE WHEN t.valid THEN 0 ELSE 1 END, t.last_updated DESC LIMIT 1`, uid, int64(providerID)).
+		Scan(&t.PartnerID, &t.CountryCode, &t.PartyID, &t.UID, &t.Type, &t.ContractID, &t.Issuer, &t.Valid, &t.Whitelist, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.LastUpdated = fromMS(updated)
+	return &t, nil
 }
 
 // startKey identifies a StartTransaction request, so that a repeat of it
@@ -360,6 +412,12 @@ func (s *Store) StartTransaction(ctx context.Context, t fc.StartTransaction) (*f
 		if err := useReservation(ctx, tx, st.ID, t.ConnectorID, t.ReservationID, cardID, fc.ID(id), t.Timestamp, true); err != nil {
 			return err
 		}
+		if err := queueSession(ctx, tx, fc.ID(id), now); err != nil {
+			return err
+		}
+		if err := emitSessionEvent(ctx, tx, fc.TypeSessionStarted, fc.ID(id), now); err != nil {
+			return err
+		}
 		out, err = sessionByID(ctx, tx, st.ProviderID, fc.ID(id))
 		created = err == nil
 		return err
@@ -379,6 +437,9 @@ func (s *Store) RecordMeter(ctx context.Context, stationID, transactionID fc.ID,
 			WHERE id = $3 AND station_id = $4 AND stopped_at IS NULL AND (last_meter_at IS NULL OR last_meter_at < $5)`,
 			meterWh, ms(at), int64(transactionID), int64(stationID), ms(at))
 		if err != nil {
+			return err
+		}
+		if err := queueSession(ctx, tx, transactionID, s.now()); err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n > 0 {
@@ -470,12 +531,24 @@ func closeSession(ctx context.Context, tx *sql.Tx, tariff fc.Tariff, id fc.ID, s
 	energy := max(0, meterStop-meterStart)
 	duration := int64(stopped.Sub(started) / time.Second)
 	cost := tariff.Cost(energy, duration)
-	_, err := tx.ExecContext(ctx, `UPDATE sessions SET stopped_at = $1, meter_stop_wh = $2, energy_wh = $3, duration_s = $4,
+	res, err := tx.ExecContext(ctx, `UPDATE sessions SET stopped_at = $1, meter_stop_wh = $2, energy_wh = $3, duration_s = $4,
 		stop_reason = $5, cost_minor = $6, currency = $7, last_meter_wh = $8, last_meter_at = $9, updated_at = $10
 		WHERE id = $11 AND stopped_at IS NULL`,
 		ms(stopped), meterStop, energy, duration, clip(reason, 50), cost, tariff.Currency, meterStop, ms(stopped),
 		ms(now), int64(id))
-	return err
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return err
+	}
+	if err := queueSession(ctx, tx, id, now); err != nil {
+		return err
+	}
+	if err := emitSessionEvent(ctx, tx, fc.TypeSessionStopped, id, now); err != nil {
+		return err
+	}
+	return queueCDR(ctx, tx, id, now)
 }
 
 // supersede closes the sessions still open on the station's connector that

@@ -31,7 +31,7 @@ func (s *Store) CountAccounts(ctx context.Context, sc fc.Scope) (int64, error) {
 func (s *Store) CountCards(ctx context.Context, sc fc.Scope) (int64, error) {
 	q := &query{}
 	q.add(`SELECT COUNT(*) FROM cards c WHERE c.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").reach("c.account_id", sc.Reach)
+		add(" AND ").reachOf("c.account_id", "c.employee_id", sc.Reach)
 	return s.count(ctx, q)
 }
 

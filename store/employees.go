@@ -75,7 +75,7 @@ func (s *Store) CreateEmployee(ctx context.Context, e *fc.Employee) error {
 func (s *Store) findEmployee(ctx context.Context, tx *sql.Tx, sc fc.Scope, id fc.ID) (*fc.Employee, error) {
 	q := &query{}
 	q.add(`SELECT `+employeeColumns+` FROM employees e WHERE e.id = `).arg(int64(id)).
-		add(" AND e.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ").reach("e.account_id", sc.Reach)
+		add(" AND e.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ").reachOf("e.account_id", "e.id", sc.Reach)
 	var e fc.Employee
 	if err := scanEmployee(tx.QueryRowContext(ctx, q.String(), q.args...), &e); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -119,7 +119,7 @@ func (s *Store) Employees(ctx context.Context, sc fc.Scope, f fc.EmployeeFilter)
 	}
 	q := &query{}
 	q.add(`SELECT `+employeeColumns+` FROM employees e WHERE e.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").reach("e.account_id", sc.Reach)
+		add(" AND ").reachOf("e.account_id", "e.id", sc.Reach)
 	if f.AccountID != 0 {
 		q.add(" AND e.account_id = ").arg(int64(f.AccountID))
 	}

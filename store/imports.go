@@ -39,6 +39,7 @@ var minSessionStart = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // about itself at the time now; field names are those of the API.
 func validateImport(x *fc.Session, now time.Time) error {
 	x.ExternalRef = strings.TrimSpace(x.ExternalRef)
+	x.ExternalParty = strings.TrimSpace(x.ExternalParty)
 	x.IDTag = strings.TrimSpace(x.IDTag)
 	x.Currency = strings.ToUpper(strings.TrimSpace(x.Currency))
 	x.LocationKind = strings.TrimSpace(x.LocationKind)
@@ -54,6 +55,7 @@ func validateImport(x *fc.Session, now time.Time) error {
 	} else {
 		checkText(fields, "external_ref", x.ExternalRef, maxNameLen)
 	}
+	checkText(fields, "external_party", x.ExternalParty, maxCodeLen)
 	switch {
 	case x.CardID == 0 && x.IDTag == "":
 		fields["card_id"] = "card_id or id_tag is required"
@@ -133,16 +135,46 @@ func validateImport(x *fc.Session, now time.Time) error {
 // a card of the provider (by CardID or by IDTag) and either an own station
 // with its connector or a foreign location (kind and name). The card side is
 // the card's account and employee now; the station side the station's
-// account and location now. The import is idempotent on ExternalRef: a
+// account and location now. The import is idempotent on ExternalRef
+// within ExternalParty (empty but for sessions received over OCPI): a
 // repeat with the same data fills sess with the stored session and returns
 // created=false; a repeat with other data is a conflict.
+//
+// A session whose StopReason is CreditOf(ref) credits the imported session
+// ref (an OCPI credit CDR): its cost is negative, at most the credited
+// one's, and a session is credited once.
 func (s *Store) ImportSession(ctx context.Context, sess *fc.Session) (bool, error) {
-	if err := validateImport(sess, s.now()); err != nil {
+	credit := isCredit(sess.StopReason)
+	cost := sess.CostMinor
+	if credit {
+		// Validated as the amount it gives back.
+		sess.CostMinor = -cost
+	}
+	err := validateImport(sess, s.now())
+	sess.CostMinor = cost
+	if err != nil {
 		return false, err
+	}
+	if credit && cost > 0 {
+		return false, fc.Invalid(map[string]string{"cost": "must not be positive in a credit"})
+	}
+	reason := ""
+	if credit {
+		reason = strings.TrimSpace(sess.StopReason)
+	}
+	// An import at a foreign location (a roaming CDR) is kept right by its
+	// unique reference alone (the insert below): it runs at READ
+	// COMMITTED on PostgreSQL, where at SERIALIZABLE concurrent imports of
+	// neighbouring references conflicted on the index's predicate locks
+	// until their retries ran out. An import on an own station (the
+	// overlap check) and a credit (credited once) need SERIALIZABLE.
+	write := s.write
+	if sess.StationID == 0 && !credit {
+		write = s.writeState
 	}
 	var out *fc.Session
 	created := false
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = write(ctx, func(tx *sql.Tx) error {
 		x := *sess
 		if err := s.resolveImportCard(ctx, tx, &x); err != nil {
 			return err
@@ -156,11 +188,11 @@ func (s *Store) ImportSession(ctx context.Context, sess *fc.Session) (bool, erro
 		x.MeterStopWh = &stop
 
 		var existing int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE provider_id = $1 AND external_ref = $2`,
-			int64(x.ProviderID), x.ExternalRef).Scan(&existing)
+		err := tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE provider_id = $1 AND external_party = $2 AND external_ref = $3`,
+			int64(x.ProviderID), x.ExternalParty, x.ExternalRef).Scan(&existing)
 		switch {
 		case err == nil:
-			stored, err := sessionByID(ctx, tx, x.ProviderID, fc.ID(existing))
+			stored, err := importedSession(ctx, tx, fc.ID(existing))
 			if err != nil {
 				return err
 			}
@@ -177,22 +209,47 @@ func (s *Store) ImportSession(ctx context.Context, sess *fc.Session) (bool, erro
 		if err := refuseOverlap(ctx, tx, &x, now); err != nil {
 			return err
 		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO sessions (provider_id, source, external_ref, card_id, id_tag, employee_id,
+		if credit {
+			if err := checkCredit(ctx, tx, &x, reason); err != nil {
+				return err
+			}
+		}
+		// A concurrent import of the same reference that committed first
+		// leaves the insert nothing to do (PostgreSQL at SERIALIZABLE fails
+		// it instead, and the write is retried): the import is then a
+		// repeat, answered as one.
+		err = tx.QueryRowContext(ctx, `INSERT INTO sessions (provider_id, source, external_party, external_ref, card_id, id_tag, employee_id,
 			card_account_id, station_id, connector_id, station_account_id, location_id, location_kind, location_name,
-			started_at, stopped_at, meter_start_wh, meter_stop_wh, energy_wh, duration_s, cost_minor, currency, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)
-			RETURNING id`,
-			int64(x.ProviderID), x.Source, x.ExternalRef, int64(x.CardID), x.IDTag, nullID(x.EmployeeID),
+			started_at, stopped_at, meter_start_wh, meter_stop_wh, energy_wh, duration_s, cost_minor, currency, stop_reason,
+			created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)
+			ON CONFLICT (provider_id, external_party, external_ref) DO NOTHING RETURNING id`,
+			int64(x.ProviderID), x.Source, x.ExternalParty, x.ExternalRef, int64(x.CardID), x.IDTag, nullID(x.EmployeeID),
 			int64(x.CardAccountID), nullID(x.StationID), x.ConnectorID, nullID(x.StationAccountID), nullID(x.LocationID),
 			x.LocationKind, x.LocationName, ms(x.StartedAt), ms(*x.StoppedAt), x.MeterStartWh, stop, x.EnergyWh,
-			x.DurationSeconds, x.CostMinor, x.Currency, ms(now), ms(now)).Scan(&x.ID)
+			x.DurationSeconds, x.CostMinor, x.Currency, reason, ms(now), ms(now)).Scan(&x.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			if err := tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE provider_id = $1 AND external_party = $2 AND external_ref = $3`,
+				int64(x.ProviderID), x.ExternalParty, x.ExternalRef).Scan(&existing); err != nil {
+				return err
+			}
+			stored, err := importedSession(ctx, tx, fc.ID(existing))
+			if err != nil {
+				return err
+			}
+			if !sameImport(stored, &x) {
+				return fc.Errorf(fc.EConflict, "a session with external_ref %q was imported already with other data", x.ExternalRef)
+			}
+			out, created = stored, false
+			return nil
+		}
 		if err != nil {
 			return err
 		}
 		if err := markCardUsed(ctx, tx, x.CardID, x.StartedAt); err != nil {
 			return err
 		}
-		stored, err := sessionByID(ctx, tx, x.ProviderID, x.ID)
+		stored, err := importedSession(ctx, tx, x.ID)
 		if err != nil {
 			return err
 		}
@@ -208,6 +265,25 @@ func (s *Store) ImportSession(ctx context.Context, sess *fc.Session) (bool, erro
 	}
 	*sess = *out
 	return created, nil
+}
+
+// importedSession reads a session the import found or stored, whose ID
+// came from a query of its provider, by its ID alone. sessionByID also
+// names the provider, and PostgreSQL's generic plan of that statement,
+// made while the table had no statistics yet (a new database taking a
+// stream of CDRs), scanned the provider's sessions by the unique
+// reference's index for it: the imports slowed as the sessions grew.
+func importedSession(ctx context.Context, tx *sql.Tx, id fc.ID) (*fc.Session, error) {
+	q := &query{}
+	selectSessions(q, fc.Everything).add(" WHERE s.id = ").arg(int64(id))
+	var x fc.Session
+	if err := scanSession(tx.QueryRowContext(ctx, q.String(), q.args...), &x); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, notFound(fc.KindSession, id)
+		}
+		return nil, err
+	}
+	return &x, nil
 }
 
 // refuseOverlap refuses an import on an own station's connector whose

@@ -4,18 +4,20 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"regexp"
+	"strconv"
 	"strings"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
 
 const locationColumns = `l.id, l.provider_id, l.account_id, l.name, l.kind, l.address, l.city, l.postal_code, l.country,
-	COALESCE(l.employee_id, 0), COALESCE(l.max_power_w, 0), l.phases, l.voltage, l.created_at, l.updated_at`
+	COALESCE(l.employee_id, 0), COALESCE(l.max_power_w, 0), l.phases, l.voltage, l.load_sharing, l.latitude, l.longitude, l.created_at, l.updated_at`
 
 func scanLocation(row rowScanner, l *fc.Location) error {
 	var created, updated int64
 	if err := row.Scan(&l.ID, &l.ProviderID, &l.AccountID, &l.Name, &l.Kind, &l.Address, &l.City, &l.PostalCode, &l.Country,
-		&l.EmployeeID, &l.MaxPowerW, &l.Phases, &l.Voltage, &created, &updated); err != nil {
+		&l.EmployeeID, &l.MaxPowerW, &l.Phases, &l.Voltage, &l.LoadSharing, &l.Latitude, &l.Longitude, &created, &updated); err != nil {
 		return err
 	}
 	l.CreatedAt, l.UpdatedAt = fromMS(created), fromMS(updated)
@@ -57,6 +59,7 @@ func validateLocation(l *fc.Location) error {
 		fields["country"] = "must be an ISO 3166-1 alpha-2 code"
 	}
 	checkGridConnection(fields, l)
+	checkCoordinates(fields, l)
 	if len(fields) > 0 {
 		return fc.Invalid(fields)
 	}
@@ -71,13 +74,17 @@ const (
 )
 
 // checkGridConnection checks a location's load management fields, giving
-// phases and voltage their defaults when absent.
+// phases, voltage and load sharing their defaults when absent.
 func checkGridConnection(fields map[string]string, l *fc.Location) {
 	if l.Phases == 0 {
 		l.Phases = fc.DefaultPhases
 	}
 	if l.Voltage == 0 {
 		l.Voltage = fc.DefaultVoltage
+	}
+	l.LoadSharing = strings.TrimSpace(l.LoadSharing)
+	if l.LoadSharing == "" {
+		l.LoadSharing = fc.LoadShareEqual
 	}
 	if l.MaxPowerW < 0 || l.MaxPowerW > maxLocationPowerW {
 		fields["max_power_kw"] = "must be more than 0 and at most 1000000 kW"
@@ -87,6 +94,51 @@ func checkGridConnection(fields map[string]string, l *fc.Location) {
 	}
 	if l.Voltage < minVoltage || l.Voltage > maxVoltage {
 		fields["voltage"] = "must be from 100 to 480 V"
+	}
+	if l.LoadSharing != fc.LoadShareEqual && l.LoadSharing != fc.LoadSharePriority {
+		fields["load_sharing"] = "must be equal or priority"
+	}
+}
+
+// The formats of OCPI 2.2.1's GeoLocation: decimal degrees with 5 to 7
+// decimals.
+var (
+	latitudeFormat  = regexp.MustCompile(`^-?[0-9]{1,2}\.[0-9]{5,7}$`)
+	longitudeFormat = regexp.MustCompile(`^-?[0-9]{1,3}\.[0-9]{5,7}$`)
+)
+
+// checkCoordinates checks a location's coordinates: both or neither, each
+// in OCPI's format (kept as written, never rounded or padded, since OCPI
+// sends them as strings) and within its range.
+func checkCoordinates(fields map[string]string, l *fc.Location) {
+	l.Latitude, l.Longitude = strings.TrimSpace(l.Latitude), strings.TrimSpace(l.Longitude)
+	for _, c := range []struct {
+		name, value string
+		format      *regexp.Regexp
+		max         float64
+		example     string
+	}{
+		{"latitude", l.Latitude, latitudeFormat, 90, "52.0907374"},
+		{"longitude", l.Longitude, longitudeFormat, 180, "5.1214201"},
+	} {
+		if c.value == "" {
+			continue
+		}
+		problem := "must be WGS84 decimal degrees from -" + strconv.Itoa(int(c.max)) + " to " + strconv.Itoa(int(c.max)) +
+			" with 5 to 7 decimals, as in " + c.example
+		if !c.format.MatchString(c.value) {
+			fields[c.name] = problem
+			continue
+		}
+		if v, err := strconv.ParseFloat(c.value, 64); err != nil || v < -c.max || v > c.max {
+			fields[c.name] = problem
+		}
+	}
+	switch {
+	case l.Latitude != "" && l.Longitude == "" && fields["latitude"] == "":
+		fields["longitude"] = "is required with a latitude; leave both empty when unknown"
+	case l.Longitude != "" && l.Latitude == "" && fields["longitude"] == "":
+		fields["latitude"] = "is required with a longitude; leave both empty when unknown"
 	}
 }
 
@@ -105,7 +157,8 @@ func (s *Store) checkLocationRefs(ctx context.Context, tx *sql.Tx, l *fc.Locatio
 	return a, nil
 }
 
-// nullPower stores a location's limit: NULL for none.
+// nullPower stores a power in watts where 0 means none or unknown (a
+// location's limit, a station's connector maximum): NULL for 0.
 func nullPower(w int64) any {
 	if w == 0 {
 		return nil
@@ -126,10 +179,10 @@ func (s *Store) CreateLocation(ctx context.Context, l *fc.Location) error {
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO locations (provider_id, account_id, name, kind, address, city, postal_code, country, employee_id,
-			max_power_w, phases, voltage, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+			max_power_w, phases, voltage, load_sharing, latitude, longitude, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id`,
 			int64(l.ProviderID), int64(l.AccountID), l.Name, l.Kind, l.Address, l.City, l.PostalCode, l.Country,
-			nullID(l.EmployeeID), nullPower(l.MaxPowerW), l.Phases, l.Voltage, ms(now), ms(now)).Scan(&l.ID)
+			nullID(l.EmployeeID), nullPower(l.MaxPowerW), l.Phases, l.Voltage, l.LoadSharing, l.Latitude, l.Longitude, ms(now), ms(now)).Scan(&l.ID)
 		if err != nil {
 			return err
 		}
@@ -142,7 +195,7 @@ func (s *Store) CreateLocation(ctx context.Context, l *fc.Location) error {
 func (s *Store) findLocation(ctx context.Context, tx *sql.Tx, sc fc.Scope, id fc.ID) (*fc.Location, error) {
 	q := &query{}
 	q.add(`SELECT `+locationColumns+` FROM locations l WHERE l.id = `).arg(int64(id)).
-		add(" AND l.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ").reach("l.account_id", sc.Reach)
+		add(" AND l.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ").reachOf("l.account_id", homeEmployee, sc.Reach)
 	var l fc.Location
 	if err := scanLocation(tx.QueryRowContext(ctx, q.String(), q.args...), &l); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -170,7 +223,7 @@ func (s *Store) Locations(ctx context.Context, sc fc.Scope, f fc.LocationFilter)
 	}
 	q := &query{}
 	q.add(`SELECT `+locationColumns+` FROM locations l WHERE l.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").reach("l.account_id", sc.Reach)
+		add(" AND ").reachOf("l.account_id", homeEmployee, sc.Reach)
 	if f.AccountID != 0 {
 		q.add(" AND l.account_id = ").arg(int64(f.AccountID))
 	}
@@ -208,12 +261,16 @@ func (s *Store) UpdateLocation(ctx context.Context, sc fc.Scope, id fc.ID, fn fu
 		}
 		l.UpdatedAt = s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE locations SET name = $1, kind = $2, address = $3, city = $4, postal_code = $5,
-			country = $6, employee_id = $7, max_power_w = $8, phases = $9, voltage = $10, updated_at = $11 WHERE id = $12`,
+			country = $6, employee_id = $7, max_power_w = $8, phases = $9, voltage = $10, load_sharing = $11, latitude = $12, longitude = $13,
+			updated_at = $14 WHERE id = $15`,
 			l.Name, l.Kind, l.Address, l.City, l.PostalCode, l.Country, nullID(l.EmployeeID), nullPower(l.MaxPowerW), l.Phases, l.Voltage,
-			ms(l.UpdatedAt), int64(l.ID)); err != nil {
+			l.LoadSharing, l.Latitude, l.Longitude, ms(l.UpdatedAt), int64(l.ID)); err != nil {
 			return err
 		}
 		after = &l
+		if err := locationPublication(ctx, tx, before, after, l.UpdatedAt); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, change{providerID: l.ProviderID, action: "location.update", kind: fc.KindLocation, id: l.ID,
 			orgID: a.OrganizationID, accountID: a.ID, before: before, after: after})
 	})

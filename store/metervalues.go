@@ -120,6 +120,9 @@ func (s *Store) RecordMeterValues(ctx context.Context, stationID, transactionID 
 				*meterWh, ms(at), int64(transactionID), ms(at)); err != nil {
 				return err
 			}
+			if err := queueSession(ctx, tx, transactionID, s.now()); err != nil {
+				return err
+			}
 		}
 		return insertSamples(ctx, tx, transactionID, samples)
 	})

@@ -16,9 +16,19 @@ var assetTables = map[string]string{
 	fc.KindChargeGroup: "charge_groups",
 }
 
+// ownerEmployee is, per kind of account asset x, the employee it belongs
+// to: the employee itself, a card's employee, a home location's employee.
+var ownerEmployee = map[string]string{
+	fc.KindEmployee:    "x.id",
+	fc.KindCard:        "COALESCE(x.employee_id, 0)",
+	fc.KindLocation:    "CASE WHEN x.kind = 'home' THEN COALESCE(x.employee_id, 0) ELSE 0 END",
+	fc.KindChargeGroup: "0",
+}
+
 // Owner tells where an object of the given kind sits in providerID: its
-// account and that account's organization chain from the top. A station at
-// an employee's home also names the account of that employee. A session
+// account and that account's organization chain from the top, and the
+// employee it belongs to (Owner.EmployeeID). A station at an employee's
+// home also names that employee and its account. A session
 // belongs to its station side, or to its card side when it has no station.
 // Organizations have no account; a role assignment sits on its organization
 // or account; users and providers sit at provider level.
@@ -30,28 +40,29 @@ func (s *Store) Owner(ctx context.Context, providerID fc.ID, kind string, id fc.
 	var owned string
 	switch kind {
 	case fc.KindOrganization:
-		owned = `SELECT 0 AS account_id, id AS org_id, 0 AS home_id FROM organizations WHERE id = $1 AND provider_id = $2`
+		owned = `SELECT 0 AS account_id, id AS org_id, 0 AS home_id, 0 AS emp_id FROM organizations WHERE id = $1 AND provider_id = $2`
 	case fc.KindAccount:
-		owned = `SELECT id AS account_id, organization_id AS org_id, 0 AS home_id FROM accounts WHERE id = $1 AND provider_id = $2`
+		owned = `SELECT id AS account_id, organization_id AS org_id, 0 AS home_id, 0 AS emp_id FROM accounts WHERE id = $1 AND provider_id = $2`
 	case fc.KindEmployee, fc.KindCard, fc.KindLocation, fc.KindChargeGroup:
-		owned = `SELECT a.id AS account_id, a.organization_id AS org_id, 0 AS home_id FROM ` + assetTables[kind] + ` x
+		owned = `SELECT a.id AS account_id, a.organization_id AS org_id, 0 AS home_id, ` + ownerEmployee[kind] + ` AS emp_id FROM ` + assetTables[kind] + ` x
 			JOIN accounts a ON a.id = x.account_id WHERE x.id = $1 AND x.provider_id = $2`
 	case fc.KindStation:
-		owned = `SELECT a.id AS account_id, a.organization_id AS org_id, COALESCE(he.account_id, 0) AS home_id FROM stations st
+		owned = `SELECT a.id AS account_id, a.organization_id AS org_id, COALESCE(he.account_id, 0) AS home_id, COALESCE(he.id, 0) AS emp_id FROM stations st
 			JOIN accounts a ON a.id = st.account_id
 			JOIN locations l ON l.id = st.location_id
 			LEFT JOIN employees he ON he.id = l.employee_id AND l.kind = 'home'
 			WHERE st.id = $1 AND st.provider_id = $2`
 	case fc.KindSession:
-		owned = `SELECT COALESCE(a.id, 0) AS account_id, COALESCE(a.organization_id, 0) AS org_id, 0 AS home_id FROM sessions x
+		owned = `SELECT COALESCE(a.id, 0) AS account_id, COALESCE(a.organization_id, 0) AS org_id, 0 AS home_id, 0 AS emp_id FROM sessions x
 			LEFT JOIN accounts a ON a.id = COALESCE(x.station_account_id, x.card_account_id)
 			WHERE x.id = $1 AND x.provider_id = $2`
 	case fc.KindAssignment:
-		owned = `SELECT COALESCE(r.account_id, 0) AS account_id, COALESCE(r.organization_id, a.organization_id, 0) AS org_id, 0 AS home_id
-			FROM role_assignments r LEFT JOIN accounts a ON a.id = r.account_id
+		owned = `SELECT COALESCE(r.account_id, re.account_id, 0) AS account_id, COALESCE(r.organization_id, a.organization_id, 0) AS org_id,
+			0 AS home_id, 0 AS emp_id
+			FROM role_assignments r LEFT JOIN employees re ON re.id = r.employee_id LEFT JOIN accounts a ON a.id = COALESCE(r.account_id, re.account_id)
 			WHERE r.id = $1 AND r.provider_id = $2`
 	case fc.KindUser:
-		owned = `SELECT 0 AS account_id, 0 AS org_id, 0 AS home_id FROM users WHERE id = $1 AND provider_id = $2`
+		owned = `SELECT 0 AS account_id, 0 AS org_id, 0 AS home_id, 0 AS emp_id FROM users WHERE id = $1 AND provider_id = $2`
 	case fc.KindProvider:
 		if id != providerID {
 			return fc.Owner{}, notFound(kind, id)
@@ -60,7 +71,7 @@ func (s *Store) Owner(ctx context.Context, providerID fc.ID, kind string, id fc.
 	default:
 		return fc.Owner{}, fc.Errorf(fc.EInvalid, "objects of kind %q have no owner", kind)
 	}
-	rows, err := s.reader.QueryContext(ctx, `SELECT o.account_id, o.home_id, c.ancestor_id FROM (`+owned+`) o
+	rows, err := s.reader.QueryContext(ctx, `SELECT o.account_id, o.home_id, o.emp_id, c.ancestor_id FROM (`+owned+`) o
 		LEFT JOIN org_closure c ON c.descendant_id = o.org_id ORDER BY c.distance DESC`, int64(id), int64(providerID))
 	if err != nil {
 		return fc.Owner{}, s.mapErr(err)
@@ -69,7 +80,7 @@ func (s *Store) Owner(ctx context.Context, providerID fc.ID, kind string, id fc.
 	found := false
 	for rows.Next() {
 		var ancestor sql.NullInt64
-		if err := rows.Scan(&o.AccountID, &o.HomeOfAccountID, &ancestor); err != nil {
+		if err := rows.Scan(&o.AccountID, &o.HomeOfAccountID, &o.EmployeeID, &ancestor); err != nil {
 			return fc.Owner{}, s.mapErr(err)
 		}
 		found = true

@@ -104,7 +104,7 @@ func (s *Store) EmployeeRecord(ctx context.Context, sc fc.RecordScope, id fc.ID)
 		if err != nil {
 			return err
 		}
-		r = fc.EmployeeRecord{Employee: *e, Statements: []json.RawMessage{}}
+		r = fc.EmployeeRecord{Employee: *e}
 		p, eid := int64(e.ProviderID), int64(e.ID)
 		if r.Cards, err = rowsOf(ctx, tx, scanCard, `SELECT `+cardColumns+` FROM cards c
 			WHERE c.provider_id = $1 AND c.employee_id = $2 ORDER BY c.id`, p, eid); err != nil {
@@ -233,17 +233,44 @@ func (s *Store) EraseEmployee(ctx context.Context, sc fc.Scope, id fc.ID) error 
 			WHERE provider_id = $3 AND id = $4`, fc.ErasedEmployeeName, now, p, eid); err != nil {
 			return err
 		}
+		// Approved statements keep the names they had at approval: those
+		// of the employee are erased there too.
+		if _, err := tx.ExecContext(ctx, `UPDATE reimbursement_statements SET employee_name = $1, employee_number = ''
+			WHERE provider_id = $2 AND employee_id = $3 AND employee_name IS NOT NULL`, fc.ErasedEmployeeName, p, eid); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET location_name = $1
 			WHERE provider_id = $2 AND location_id IN (SELECT id FROM locations WHERE provider_id = $2 AND employee_id = $3)`,
 			erasedHomeName, p, eid); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE locations SET name = $1, address = '', city = '', postal_code = '', updated_at = $2
+		if _, err := tx.ExecContext(ctx, `UPDATE locations SET name = $1, address = '', city = '', postal_code = '', latitude = '', longitude = '', updated_at = $2
 			WHERE provider_id = $3 AND employee_id = $4`, erasedHomeName, now, p, eid); err != nil {
+			return err
+		}
+		var uids []string
+		rows, err := tx.QueryContext(ctx, `SELECT internal_id FROM cards WHERE provider_id = $1 AND employee_id = $2 ORDER BY id`, p, eid)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var uid string
+			if err := rows.Scan(&uid); err != nil {
+				rows.Close()
+				return err
+			}
+			uids = append(uids, uid)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE cards SET employee_id = NULL, status = $1, updated_at = $2
 			WHERE provider_id = $3 AND employee_id = $4`, fc.CardInactive, now, p, eid); err != nil {
+			return err
+		}
+		// The erased employee's cards are blocked at partners too.
+		if err := queueTokens(ctx, tx, fromMS(now), e.ProviderID, uids...); err != nil {
 			return err
 		}
 		for _, ev := range audit {
@@ -257,7 +284,7 @@ func (s *Store) EraseEmployee(ctx context.Context, sc fc.Scope, id fc.ID) error 
 	if err != nil {
 		return err
 	}
-	return s.afterErasure(ctx, "employees", "locations", "cards", "sessions", "audit_events")
+	return s.afterErasure(ctx, "employees", "locations", "cards", "sessions", "reimbursement_statements", "audit_events")
 }
 
 // EraseUser removes the user's identity and sign-in data: its e-mail
@@ -297,10 +324,13 @@ func (s *Store) EraseUser(ctx context.Context, sc fc.Scope, id fc.ID) error {
 			erased = append(erased, t.Name)
 		}
 		for _, stmt := range []string{
+			`DELETE FROM sso_sessions WHERE web_session_id IN (SELECT id FROM web_sessions WHERE user_id = $1)`,
 			`DELETE FROM web_sessions WHERE user_id = $1`,
 			`DELETE FROM password_resets WHERE user_id = $1`,
 			`DELETE FROM api_tokens WHERE user_id = $1`,
 			`DELETE FROM role_assignments WHERE user_id = $1`,
+			`DELETE FROM sso_identities WHERE user_id = $1`,
+			`DELETE FROM scim_group_members WHERE user_id = $1`,
 		} {
 			if _, err := tx.ExecContext(ctx, stmt, uid); err != nil {
 				return err
@@ -342,7 +372,7 @@ const erasedHomeName = "home"
 // personalKeys are the fields of the audit bodies of employees, users and
 // locations that hold a person's identity.
 var personalKeys = map[string]bool{"name": true, "email": true, "employee_number": true, "address": true,
-	"city": true, "postal_code": true}
+	"city": true, "postal_code": true, "latitude": true, "longitude": true}
 
 // erasedValues are the values an erasure removes from every audit body.
 type erasedValues []string

@@ -67,12 +67,19 @@ func (q *query) String() string { return q.sb.String() }
 
 // reach appends a predicate that holds when the account ID in column col
 // lies within r: the one place where a reach becomes SQL. An empty reach
-// holds for nothing.
-func (q *query) reach(col string, r fc.Reach) *query {
+// holds for nothing, and so does a reach of employees alone (a driver's):
+// rows without an employee are never reached by one, and the queries of
+// rows that have one say so with reachOf.
+func (q *query) reach(col string, r fc.Reach) *query { return q.reachOf(col, "", r) }
+
+// reachOf is reach for rows that belong to an employee, whose ID is the
+// SQL expression employee (NULL for rows of no employee): they are also
+// reached by r's employees.
+func (q *query) reachOf(col, employee string, r fc.Reach) *query {
 	if r.All {
 		return q.add("1=1")
 	}
-	if r.Empty() {
+	if employee == "" && len(r.AccountIDs) == 0 && len(r.OrgIDs) == 0 || r.Empty() {
 		return q.add("1=0")
 	}
 	q.add("(")
@@ -83,9 +90,21 @@ func (q *query) reach(col string, r fc.Reach) *query {
 	}
 	if len(r.OrgIDs) > 0 {
 		q.add(or + col + " IN (SELECT ra.id FROM accounts ra JOIN org_closure rc ON rc.descendant_id = ra.organization_id WHERE rc.ancestor_id IN ").ids(r.OrgIDs).add(")")
+		or = " OR "
+	}
+	if employee != "" && len(r.EmployeeIDs) > 0 {
+		q.add(or + employee + " IN ").ids(r.EmployeeIDs)
 	}
 	return q.add(")")
 }
+
+// homeEmployee is the employee of a location l: its employee when it is a
+// home, none otherwise. A driver reads the homes of its employee, not the
+// office it might be linked to.
+const homeEmployee = "CASE WHEN l.kind = 'home' THEN l.employee_id END"
+
+// stationEmployee is the employee at whose home station st stands, or NULL.
+const stationEmployee = "(SELECT dl.employee_id FROM locations dl WHERE dl.id = st.location_id AND dl.kind = 'home')"
 
 // orgReach appends a predicate that holds when the organization ID in column
 // col lies within the subtrees r reaches. Single-account reaches reach no

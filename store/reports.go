@@ -75,8 +75,10 @@ type reportSQL struct {
 	bounds   []int64  // from, the buckets, to
 	now      int64
 	// kinds splits the figures by location kind; idle adds the subjects
-	// without sessions; busy computes the charging time (station reports).
-	kinds, idle, busy bool
+	// without sessions; busy computes the charging time (station reports);
+	// reimbursed adds the energy and amount of the sessions on approved
+	// or paid reimbursement statements in the session's currency.
+	kinds, idle, busy, reimbursed bool
 }
 
 func newReportSQL(d dialect, rq fc.ReportQuery, now time.Time) (*reportSQL, error) {
@@ -143,6 +145,7 @@ func newReportSQL(d dialect, rq fc.ReportQuery, now time.Time) (*reportSQL, erro
 	switch rq.Report {
 	case fc.ReportSessionsPerEmployee, fc.ReportSessionsPerCard:
 		b.kinds = true
+		b.reimbursed = rq.Report == fc.ReportSessionsPerEmployee
 	case fc.ReportChargeStations, fc.ReportSessionsPerChargePoint:
 		b.busy = true
 	}
@@ -476,6 +479,9 @@ func (b *reportSQL) grouped(q *query, cols, sel []string) {
 			figures(" AND x.location_kind = '" + k + "'")
 		}
 	}
+	if b.reimbursed {
+		q.add(`, CAST(SUM(x.r_wh) AS BIGINT) AS ` + next() + `, CAST(SUM(x.r_minor) AS BIGINT) AS ` + next())
+	}
 	// The inner select reads only the columns it needs, so that an index
 	// holding them all can answer alone.
 	q.add(` FROM (SELECT `)
@@ -495,7 +501,14 @@ func (b *reportSQL) grouped(q *query, cols, sel []string) {
 		b.bucketExpr(q, "end")
 		q.add(` AS we, COALESCE(s.stopped_at, `).big(b.now).add(`) AS se`)
 	}
-	q.add(` FROM sessions s WHERE `)
+	if b.reimbursed {
+		// A session is on one statement at most.
+		q.add(`, CASE WHEN rs.id IS NULL THEN 0 ELSE rl.energy_wh END AS r_wh, CASE WHEN rs.id IS NULL THEN 0 ELSE rl.amount_minor END AS r_minor
+			FROM sessions s LEFT JOIN reimbursement_lines rl ON rl.session_id = s.id
+			LEFT JOIN reimbursement_statements rs ON rs.id = rl.statement_id AND rs.status <> 'draft' AND rs.currency = s.currency WHERE `)
+	} else {
+		q.add(` FROM sessions s WHERE `)
+	}
 	b.sessionsWhere(q)
 	q.add(`) x GROUP BY `)
 	for _, c := range cols {
@@ -521,6 +534,9 @@ func (b *reportSQL) figureColumns() []string {
 				cols = append(cols, fmt.Sprintf("k%d_%s", k, f))
 			}
 		}
+	}
+	if b.reimbursed {
+		cols = append(cols, "f_rwh", "f_rminor")
 	}
 	return cols
 }
@@ -639,6 +655,9 @@ func (b *reportSQL) figureDest(r *fc.ReportRow) []any {
 			f := &r.ByKind[k]
 			dest = append(dest, &f.Sessions, &f.EnergyWh, &f.DurationS, &f.CostMinor)
 		}
+	}
+	if b.reimbursed {
+		dest = append(dest, &r.Figures.ReimbursedWh, &r.Figures.ReimbursedMinor)
 	}
 	return dest
 }

@@ -139,16 +139,16 @@ func selectReservations(q *query, sc fc.ReservationScope, now int64) *query {
 		CASE WHEN r.status = 'active' AND r.expires_at <= `).int(now).add(` THEN 'expired' ELSE r.status END,
 		COALESCE(r.session_id, 0),
 		CASE WHEN r.status = 'active' AND r.expires_at <= `).int(now).add(` THEN r.expires_at ELSE r.ended_at END,
-		r.created_at, CASE WHEN `).reach("c.account_id", sc.CardSide).add(` THEN TRUE ELSE FALSE END
+		r.created_at, CASE WHEN `).reachOf("c.account_id", "c.employee_id", sc.CardSide).add(` THEN TRUE ELSE FALSE END
 		FROM reservations r JOIN stations st ON st.id = r.station_id JOIN cards c ON c.id = r.card_id
 		WHERE r.provider_id = `).arg(int64(sc.ProviderID)).add(" AND (")
 	// The station side as stationQuery reads stations, or the card side.
-	q.reach("st.account_id", sc.Stations.Reach)
+	q.reachOf("st.account_id", stationEmployee, sc.Stations.Reach)
 	if !sc.Stations.HomesOf.Empty() {
 		q.add(` OR st.location_id IN (SELECT hl.id FROM locations hl JOIN employees he ON he.id = hl.employee_id
 			WHERE hl.kind = 'home' AND `).reach("he.account_id", sc.Stations.HomesOf).add(")")
 	}
-	return q.add(" OR ").reach("c.account_id", sc.CardSide).add(")")
+	return q.add(" OR ").reachOf("c.account_id", "c.employee_id", sc.CardSide).add(")")
 }
 
 func scanReservation(row rowScanner, r *fc.Reservation) error {
@@ -195,7 +195,7 @@ func (s *Store) Reservations(ctx context.Context, sc fc.ReservationScope, f fc.R
 		q.add(" AND r.station_id = ").arg(int64(f.StationID))
 	}
 	if f.CardID != 0 {
-		q.add(" AND r.card_id = ").arg(int64(f.CardID)).add(" AND ").reach("c.account_id", sc.CardSide)
+		q.add(" AND r.card_id = ").arg(int64(f.CardID)).add(" AND ").reachOf("c.account_id", "c.employee_id", sc.CardSide)
 	}
 	switch f.Status {
 	case "":

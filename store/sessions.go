@@ -12,13 +12,13 @@ import (
 // and including the FROM clause. Its last column tells whether cardSide sees
 // the card side of the session; scanSession masks the card when it does not.
 func selectSessions(q *query, cardSide fc.Reach) *query {
-	q.add(`SELECT s.id, s.provider_id, s.source, COALESCE(s.external_ref, ''), COALESCE(s.card_id, 0), s.id_tag,
+	q.add(`SELECT s.id, s.provider_id, s.source, COALESCE(s.external_ref, ''), s.external_party, COALESCE(s.card_id, 0), s.id_tag,
 		COALESCE(s.employee_id, 0), COALESCE(s.card_account_id, 0), COALESCE(s.station_id, 0), s.connector_id,
 		COALESCE(s.station_account_id, 0), COALESCE(s.location_id, 0), s.location_kind, s.location_name,
 		s.started_at, s.stopped_at, s.meter_start_wh, s.meter_stop_wh, s.energy_wh, s.duration_s, s.stop_reason,
 		s.cost_minor, s.currency, COALESCE(c.external_id, ''), COALESCE(s.station_tx_id, ''), s.seq_gaps,
 		s.created_at, s.updated_at, CASE WHEN `)
-	q.reach("s.card_account_id", cardSide)
+	q.reachOf("s.card_account_id", "s.employee_id", cardSide)
 	return q.add(` THEN TRUE ELSE FALSE END FROM sessions s LEFT JOIN cards c ON c.id = s.card_id`)
 }
 
@@ -26,7 +26,7 @@ func scanSession(row rowScanner, x *fc.Session) error {
 	var started, created, updated int64
 	var stopped, meterStop sql.NullInt64
 	var cardVisible bool
-	if err := row.Scan(&x.ID, &x.ProviderID, &x.Source, &x.ExternalRef, &x.CardID, &x.IDTag,
+	if err := row.Scan(&x.ID, &x.ProviderID, &x.Source, &x.ExternalRef, &x.ExternalParty, &x.CardID, &x.IDTag,
 		&x.EmployeeID, &x.CardAccountID, &x.StationID, &x.ConnectorID,
 		&x.StationAccountID, &x.LocationID, &x.LocationKind, &x.LocationName,
 		&started, &stopped, &x.MeterStartWh, &meterStop, &x.EnergyWh, &x.DurationSeconds, &x.StopReason,
@@ -73,7 +73,7 @@ func maskCardNumber(v string) string {
 // the card side within CardSide or the station side within StationSide.
 func sessionVisible(q *query, sc fc.SessionScope) *query {
 	q.add("(")
-	q.reach("s.card_account_id", sc.CardSide).add(" OR ").reach("s.station_account_id", sc.StationSide)
+	q.reachOf("s.card_account_id", "s.employee_id", sc.CardSide).add(" OR ").reach("s.station_account_id", sc.StationSide)
 	return q.add(")")
 }
 
@@ -117,14 +117,14 @@ func (s *Store) Sessions(ctx context.Context, sc fc.SessionScope, f fc.SessionFi
 	// a filter on them matches only sessions whose card side the caller
 	// reads, or it would tell which masked sessions one foreign card made.
 	if f.AccountID != 0 {
-		q.add(" AND (s.card_account_id = ").arg(int64(f.AccountID)).add(" AND ").reach("s.card_account_id", sc.CardSide).
+		q.add(" AND (s.card_account_id = ").arg(int64(f.AccountID)).add(" AND ").reachOf("s.card_account_id", "s.employee_id", sc.CardSide).
 			add(" OR s.station_account_id = ").arg(int64(f.AccountID)).add(")")
 	}
 	if f.CardID != 0 {
-		q.add(" AND s.card_id = ").arg(int64(f.CardID)).add(" AND ").reach("s.card_account_id", sc.CardSide)
+		q.add(" AND s.card_id = ").arg(int64(f.CardID)).add(" AND ").reachOf("s.card_account_id", "s.employee_id", sc.CardSide)
 	}
 	if f.EmployeeID != 0 {
-		q.add(" AND s.employee_id = ").arg(int64(f.EmployeeID)).add(" AND ").reach("s.card_account_id", sc.CardSide)
+		q.add(" AND s.employee_id = ").arg(int64(f.EmployeeID)).add(" AND ").reachOf("s.card_account_id", "s.employee_id", sc.CardSide)
 	}
 	if f.StationID != 0 {
 		q.add(" AND s.station_id = ").arg(int64(f.StationID))

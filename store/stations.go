@@ -12,15 +12,20 @@ import (
 // MaxConnectors bounds the charge points of one station.
 const MaxConnectors = 32
 
+// maxConnectorPowerW bounds a station's connector maximum (1 MW).
+const maxConnectorPowerW = 1_000_000
+
 const stationColumns = `st.id, st.provider_id, st.account_id, st.location_id, st.charge_group_id, st.identity, st.password_hash,
-	st.vendor, st.model, st.serial_number, st.firmware, st.online, st.ocpp_version, st.last_heartbeat_at, st.last_boot_at, st.created_at, st.updated_at`
+	st.vendor, st.model, st.serial_number, st.firmware, st.online, st.ocpp_version, st.last_heartbeat_at, st.last_boot_at,
+	COALESCE(st.connector_max_power_w, 0), st.created_at, st.updated_at`
 
 func scanStation(row rowScanner, st *fc.Station) error {
 	var online bool
 	var heartbeat, boot sql.NullInt64
 	var created, updated int64
 	if err := row.Scan(&st.ID, &st.ProviderID, &st.AccountID, &st.LocationID, &st.ChargeGroupID, &st.Identity, &st.PasswordHash,
-		&st.Vendor, &st.Model, &st.SerialNumber, &st.Firmware, &online, &st.OCPPVersion, &heartbeat, &boot, &created, &updated); err != nil {
+		&st.Vendor, &st.Model, &st.SerialNumber, &st.Firmware, &online, &st.OCPPVersion, &heartbeat, &boot,
+		&st.ConnectorMaxW, &created, &updated); err != nil {
 		return err
 	}
 	st.Connection = fc.StationOffline
@@ -59,6 +64,9 @@ func validateStation(st *fc.Station) error {
 	checkText(fields, "model", st.Model, 20)
 	checkText(fields, "serial_number", st.SerialNumber, 25)
 	checkText(fields, "firmware_version", st.Firmware, 50)
+	if st.ConnectorMaxW < 0 || st.ConnectorMaxW > maxConnectorPowerW {
+		fields["connector_max_power_kw"] = "must be more than 0 and at most 1000 kW"
+	}
 	if len(fields) > 0 {
 		return fc.Invalid(fields)
 	}
@@ -156,10 +164,10 @@ func (s *Store) CreateStation(ctx context.Context, st *fc.Station, connectors in
 			return err
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO stations (provider_id, account_id, location_id, charge_group_id, identity, password_hash,
-			vendor, model, serial_number, firmware, online, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+			vendor, model, serial_number, firmware, online, connector_max_power_w, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 			int64(st.ProviderID), int64(st.AccountID), int64(st.LocationID), int64(st.ChargeGroupID), st.Identity, st.PasswordHash,
-			st.Vendor, st.Model, st.SerialNumber, st.Firmware, false, ms(now), ms(now)).Scan(&st.ID)
+			st.Vendor, st.Model, st.SerialNumber, st.Firmware, false, nullPower(st.ConnectorMaxW), ms(now), ms(now)).Scan(&st.ID)
 		if err != nil {
 			return err
 		}
@@ -172,6 +180,9 @@ func (s *Store) CreateStation(ctx context.Context, st *fc.Station, connectors in
 				return err
 			}
 		}
+		if err := stationPublication(ctx, tx, nil, st, now); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, change{providerID: st.ProviderID, action: "station.create", kind: fc.KindStation, id: st.ID,
 			orgID: a.OrganizationID, accountID: a.ID, after: st})
 	})
@@ -183,7 +194,7 @@ func (s *Store) CreateStation(ctx context.Context, st *fc.Station, connectors in
 func stationQuery(sc fc.StationScope) *query {
 	q := &query{}
 	q.add(`SELECT ` + stationColumns + ` FROM stations st WHERE st.provider_id = `).arg(int64(sc.ProviderID)).add(" AND (")
-	q.reach("st.account_id", sc.Reach)
+	q.reachOf("st.account_id", stationEmployee, sc.Reach)
 	if !sc.HomesOf.Empty() {
 		q.add(` OR st.location_id IN (SELECT hl.id FROM locations hl JOIN employees he ON he.id = hl.employee_id
 			WHERE hl.kind = 'home' AND `).reach("he.account_id", sc.HomesOf).add(")")
@@ -339,12 +350,15 @@ func (s *Store) UpdateStation(ctx context.Context, sc fc.Scope, id fc.ID, fn fun
 		}
 		st.UpdatedAt = s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE stations SET location_id = $1, charge_group_id = $2, identity = $3, password_hash = $4,
-			vendor = $5, model = $6, serial_number = $7, firmware = $8, updated_at = $9 WHERE id = $10`,
+			vendor = $5, model = $6, serial_number = $7, firmware = $8, connector_max_power_w = $9, updated_at = $10 WHERE id = $11`,
 			int64(st.LocationID), int64(st.ChargeGroupID), st.Identity, st.PasswordHash,
-			st.Vendor, st.Model, st.SerialNumber, st.Firmware, ms(st.UpdatedAt), int64(st.ID)); err != nil {
+			st.Vendor, st.Model, st.SerialNumber, st.Firmware, nullPower(st.ConnectorMaxW), ms(st.UpdatedAt), int64(st.ID)); err != nil {
 			return err
 		}
 		after = &st
+		if err := stationPublication(ctx, tx, before, after, st.UpdatedAt); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, change{providerID: st.ProviderID, action: "station.update", kind: fc.KindStation, id: st.ID,
 			orgID: a.OrganizationID, accountID: a.ID, before: before, after: after})
 	})
@@ -368,6 +382,9 @@ func (s *Store) DeleteStation(ctx context.Context, sc fc.Scope, id fc.ID) error 
 		}
 		a, err := s.refAccount(ctx, tx, st.ProviderID, st.AccountID)
 		if err != nil {
+			return err
+		}
+		if err := stationPublication(ctx, tx, st, nil, s.now()); err != nil {
 			return err
 		}
 		for _, stmt := range []string{

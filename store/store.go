@@ -25,8 +25,13 @@ type Store struct {
 	reader *sql.DB
 	// group commits concurrent SQLite writes together; nil on PostgreSQL.
 	group *committer
+	// ocpiPartners counts the changes of OCPI partners (OCPIPartnersChanged).
+	ocpiPartners atomic.Uint64
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// OfflineGrace is how long a station stays away before its
+	// station.offline event leaves; 0 is DefaultOfflineGrace.
+	OfflineGrace time.Duration
 	// URL is the database URL the store was opened with, password removed.
 	URL string
 	// rawURL is the URL as given, for the backup tools.

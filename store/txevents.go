@@ -215,6 +215,9 @@ func (s *Store) openTxSession(ctx context.Context, tx *sql.Tx, st *fc.Station, e
 			return txSession{}, false, err
 		}
 	}
+	if err := emitSessionEvent(ctx, tx, fc.TypeSessionStarted, x.id, now); err != nil {
+		return txSession{}, false, err
+	}
 	return x, true, markCardUsed(ctx, tx, cardID, e.Timestamp)
 }
 
@@ -275,7 +278,7 @@ func (s *Store) applyTxEvent(ctx context.Context, tx *sql.Tx, st *fc.Station, x 
 		}
 	}
 	if e.EventType != fc.TxEnded {
-		return nil
+		return queueSession(ctx, tx, x.id, now)
 	}
 	stop := x.meterStart
 	switch {

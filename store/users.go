@@ -80,33 +80,36 @@ func (s *Store) CreateUser(ctx context.Context, u *fc.User) error {
 	if err := validateUser(u); err != nil {
 		return err
 	}
+	return s.write(ctx, func(tx *sql.Tx) error { return s.insertUser(ctx, tx, u) })
+}
+
+// insertUser writes a new user, validated, in the transaction.
+func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *fc.User) error {
 	now := s.now()
 	u.CreatedAt, u.UpdatedAt = now, now
-	return s.write(ctx, func(tx *sql.Tx) error {
-		var providers int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM providers WHERE id = $1`, int64(u.ProviderID)).Scan(&providers); err != nil {
-			return err
-		}
-		if providers == 0 {
-			return fc.Invalid(map[string]string{"provider_id": "no such provider"})
-		}
-		taken, err := emailTaken(ctx, tx, u.Email, 0)
-		if err != nil {
-			return err
-		}
-		if taken {
-			return fc.Errorf(fc.EConflict, "a user with the e-mail address %s exists already", u.Email)
-		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO users (provider_id, email, name, password_hash, must_change_password,
-			totp_secret, totp_enabled, totp_last_step, disabled, last_sign_in_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
-			int64(u.ProviderID), u.Email, u.Name, u.PasswordHash, u.MustChangePassword,
-			u.TOTPSecret, u.TOTPEnabled, u.TOTPLastStep, u.Disabled, msPtr(u.LastSignInAt), ms(now), ms(now)).Scan(&u.ID)
-		if err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, change{providerID: u.ProviderID, action: "user.create", kind: fc.KindUser, id: u.ID, after: u})
-	})
+	var providers int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM providers WHERE id = $1`, int64(u.ProviderID)).Scan(&providers); err != nil {
+		return err
+	}
+	if providers == 0 {
+		return fc.Invalid(map[string]string{"provider_id": "no such provider"})
+	}
+	taken, err := emailTaken(ctx, tx, u.Email, 0)
+	if err != nil {
+		return err
+	}
+	if taken {
+		return fc.Errorf(fc.EConflict, "a user with the e-mail address %s exists already", u.Email)
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO users (provider_id, email, name, password_hash, must_change_password,
+		totp_secret, totp_enabled, totp_last_step, disabled, last_sign_in_at, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		int64(u.ProviderID), u.Email, u.Name, u.PasswordHash, u.MustChangePassword,
+		u.TOTPSecret, u.TOTPEnabled, u.TOTPLastStep, u.Disabled, msPtr(u.LastSignInAt), ms(now), ms(now)).Scan(&u.ID)
+	if err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, change{providerID: u.ProviderID, action: "user.create", kind: fc.KindUser, id: u.ID, after: u})
 }
 
 // userVisible appends a predicate on users u that holds when the reach sees
@@ -117,7 +120,8 @@ func userVisible(q *query, r fc.Reach) *query {
 		return q.add("1=1")
 	}
 	q.add("EXISTS (SELECT 1 FROM role_assignments ura WHERE ura.user_id = u.id AND (")
-	q.orgReach("ura.organization_id", r).add(" OR ").reach("ura.account_id", r)
+	q.orgReach("ura.organization_id", r).add(" OR ").reach("ura.account_id", r).add(" OR ").
+		reach("(SELECT ue.account_id FROM employees ue WHERE ue.id = ura.employee_id)", r)
 	return q.add("))")
 }
 
@@ -259,11 +263,11 @@ func keepAnAdmin(ctx context.Context, tx *sql.Tx, providerID, userID fc.ID) erro
 }
 
 const assignmentColumns = `a.id, a.provider_id, a.user_id, a.role, COALESCE(a.organization_id, 0), COALESCE(a.account_id, 0),
-	COALESCE(a.created_by, 0), a.created_at`
+	COALESCE(a.employee_id, 0), COALESCE(a.created_by, 0), a.created_at`
 
 func scanAssignment(row rowScanner, a *fc.Assignment) error {
 	var created int64
-	if err := row.Scan(&a.ID, &a.ProviderID, &a.UserID, &a.Role, &a.OrganizationID, &a.AccountID, &a.CreatedBy, &created); err != nil {
+	if err := row.Scan(&a.ID, &a.ProviderID, &a.UserID, &a.Role, &a.OrganizationID, &a.AccountID, &a.EmployeeID, &a.CreatedBy, &created); err != nil {
 		return err
 	}
 	a.CreatedAt = fromMS(created)
@@ -272,17 +276,22 @@ func scanAssignment(row rowScanner, a *fc.Assignment) error {
 
 // validateAssignmentShape checks the role and that the scope fits it: the
 // provider (no organization, no account) for provider admins, exactly one
-// organization or account for the other roles.
+// employee for drivers, exactly one organization or account for the other
+// roles.
 func validateAssignmentShape(a *fc.Assignment) error {
 	fields := map[string]string{}
 	switch {
 	case !a.Role.Valid():
 		fields["role"] = "is not a known role"
+	case a.Role == fc.RoleDriver && (a.EmployeeID == 0 || a.OrganizationID != 0 || a.AccountID != 0):
+		fields["employee_id"] = "the driver role is granted on one employee, without organization or account"
+	case a.Role != fc.RoleDriver && a.EmployeeID != 0:
+		fields["employee_id"] = "only the driver role is granted on an employee"
 	case a.Role == fc.RoleProviderAdmin && (a.OrganizationID != 0 || a.AccountID != 0):
 		fields["role"] = "provider_admin is granted on the provider only, without organization or account"
 	case a.Role != fc.RoleProviderAdmin && a.OrganizationID != 0 && a.AccountID != 0:
 		fields["account_id"] = "give either organization_id or account_id, not both"
-	case a.Role != fc.RoleProviderAdmin && a.OrganizationID == 0 && a.AccountID == 0:
+	case a.Role != fc.RoleProviderAdmin && a.Role != fc.RoleDriver && a.OrganizationID == 0 && a.AccountID == 0:
 		fields["organization_id"] = "an organization_id or an account_id is required for this role"
 	}
 	if len(fields) > 0 {
@@ -297,49 +306,88 @@ func (s *Store) CreateAssignment(ctx context.Context, a *fc.Assignment) error {
 	if err := validateAssignmentShape(a); err != nil {
 		return err
 	}
+	return s.write(ctx, func(tx *sql.Tx) error { return s.insertAssignment(ctx, tx, a) })
+}
+
+// insertAssignment writes a new assignment, of a valid shape, in the
+// transaction. A driver's assignment is audited on its employee's account.
+func (s *Store) insertAssignment(ctx context.Context, tx *sql.Tx, a *fc.Assignment) error {
 	if a.CreatedBy == 0 {
 		a.CreatedBy = fc.ActorFrom(ctx).UserID
 	}
 	a.CreatedAt = s.now()
+	var providerID fc.ID
+	err := tx.QueryRowContext(ctx, `SELECT provider_id FROM users WHERE id = $1`, int64(a.UserID)).Scan(&providerID)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && a.ProviderID != 0 && providerID != a.ProviderID {
+		return fc.Invalid(map[string]string{"user_id": "no such user"})
+	}
+	if err != nil {
+		return err
+	}
+	a.ProviderID = providerID
+	all := fc.ProviderScope(providerID)
+	orgID, accountID := a.OrganizationID, a.AccountID
+	if a.OrganizationID != 0 {
+		if _, err := s.findOrg(ctx, tx, all, a.OrganizationID); err != nil {
+			return refErr(err, "organization_id", "no such organization")
+		}
+	}
+	if a.AccountID != 0 {
+		if _, err := s.findAccount(ctx, tx, all, a.AccountID); err != nil {
+			return refErr(err, "account_id", "no such account")
+		}
+	}
+	if a.EmployeeID != 0 {
+		e, err := s.findEmployee(ctx, tx, all, a.EmployeeID)
+		if err != nil {
+			return refErr(err, "employee_id", "no such employee")
+		}
+		acc, err := s.findAccount(ctx, tx, all, e.AccountID)
+		if err != nil {
+			return err
+		}
+		orgID, accountID = acc.OrganizationID, acc.ID
+	}
+	var dup int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM role_assignments
+		WHERE user_id = $1 AND role = $2 AND COALESCE(organization_id, 0) = $3 AND COALESCE(account_id, 0) = $4
+		AND COALESCE(employee_id, 0) = $5`,
+		int64(a.UserID), string(a.Role), int64(a.OrganizationID), int64(a.AccountID), int64(a.EmployeeID)).Scan(&dup); err != nil {
+		return err
+	}
+	if dup > 0 {
+		return fc.Errorf(fc.EConflict, "the user holds this role on this scope already")
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO role_assignments (provider_id, user_id, role, organization_id, account_id, employee_id, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		int64(a.ProviderID), int64(a.UserID), string(a.Role), nullID(a.OrganizationID), nullID(a.AccountID), nullID(a.EmployeeID),
+		nullID(a.CreatedBy), ms(a.CreatedAt)).Scan(&a.ID)
+	if err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, change{providerID: a.ProviderID, action: "role.grant", kind: fc.KindAssignment, id: a.ID,
+		orgID: orgID, accountID: accountID, after: a})
+}
+
+// CreateDriver creates user u, a driver, with its role assignment a (the
+// driver role on one employee) in one transaction: both or neither. The
+// e-mail address must be free, as for CreateUser.
+func (s *Store) CreateDriver(ctx context.Context, u *fc.User, a *fc.Assignment) error {
+	if err := validateUser(u); err != nil {
+		return err
+	}
+	if a.Role != fc.RoleDriver {
+		return fc.Invalid(map[string]string{"role": "must be driver"})
+	}
+	if err := validateAssignmentShape(a); err != nil {
+		return err
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		var providerID fc.ID
-		err := tx.QueryRowContext(ctx, `SELECT provider_id FROM users WHERE id = $1`, int64(a.UserID)).Scan(&providerID)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && a.ProviderID != 0 && providerID != a.ProviderID {
-			return fc.Invalid(map[string]string{"user_id": "no such user"})
-		}
-		if err != nil {
+		if err := s.insertUser(ctx, tx, u); err != nil {
 			return err
 		}
-		a.ProviderID = providerID
-		all := fc.ProviderScope(providerID)
-		if a.OrganizationID != 0 {
-			if _, err := s.findOrg(ctx, tx, all, a.OrganizationID); err != nil {
-				return refErr(err, "organization_id", "no such organization")
-			}
-		}
-		if a.AccountID != 0 {
-			if _, err := s.findAccount(ctx, tx, all, a.AccountID); err != nil {
-				return refErr(err, "account_id", "no such account")
-			}
-		}
-		var dup int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM role_assignments
-			WHERE user_id = $1 AND role = $2 AND COALESCE(organization_id, 0) = $3 AND COALESCE(account_id, 0) = $4`,
-			int64(a.UserID), string(a.Role), int64(a.OrganizationID), int64(a.AccountID)).Scan(&dup); err != nil {
-			return err
-		}
-		if dup > 0 {
-			return fc.Errorf(fc.EConflict, "the user holds this role on this scope already")
-		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO role_assignments (provider_id, user_id, role, organization_id, account_id, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			int64(a.ProviderID), int64(a.UserID), string(a.Role), nullID(a.OrganizationID), nullID(a.AccountID),
-			nullID(a.CreatedBy), ms(a.CreatedAt)).Scan(&a.ID)
-		if err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, change{providerID: a.ProviderID, action: "role.grant", kind: fc.KindAssignment, id: a.ID,
-			orgID: a.OrganizationID, accountID: a.AccountID, after: a})
+		a.UserID, a.ProviderID = u.ID, u.ProviderID
+		return s.insertAssignment(ctx, tx, a)
 	})
 }
 
@@ -348,7 +396,8 @@ func (s *Store) CreateAssignment(ctx context.Context, a *fc.Assignment) error {
 // provider-wide reaches only.
 func assignmentVisible(q *query, r fc.Reach) *query {
 	q.add("(")
-	q.orgReach("a.organization_id", r).add(" OR ").reach("a.account_id", r)
+	q.orgReach("a.organization_id", r).add(" OR ").reach("a.account_id", r).add(" OR ").
+		reach("(SELECT ae.account_id FROM employees ae WHERE ae.id = a.employee_id)", r)
 	return q.add(")")
 }
 
@@ -416,8 +465,15 @@ func (s *Store) DeleteAssignment(ctx context.Context, sc fc.Scope, id fc.ID) err
 		if _, err := tx.ExecContext(ctx, `DELETE FROM role_assignments WHERE id = $1`, int64(id)); err != nil {
 			return err
 		}
+		orgID, accountID := a.OrganizationID, a.AccountID
+		if a.EmployeeID != 0 {
+			if err := tx.QueryRowContext(ctx, `SELECT x.organization_id, x.id FROM employees e JOIN accounts x ON x.id = e.account_id
+				WHERE e.id = $1`, int64(a.EmployeeID)).Scan(&orgID, &accountID); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, change{providerID: a.ProviderID, action: "role.revoke", kind: fc.KindAssignment, id: a.ID,
-			orgID: a.OrganizationID, accountID: a.AccountID, before: a})
+			orgID: orgID, accountID: accountID, before: a})
 	})
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -50,6 +51,7 @@ func (s *Server) authRoutes() {
 	s.mux.HandleFunc("POST /logout", s.logout)
 	s.mux.HandleFunc("GET /reset", s.resetPage)
 	s.mux.HandleFunc("POST /reset", s.reset)
+	s.ssoRoutes()
 }
 
 // localPath returns p, re-encoded, when it is a path on this site, else
@@ -261,6 +263,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	password := r.PostFormValue("password")
+	if password == "" || r.PostFormValue("sso") != "" {
+		if to := s.ssoRoute(r, data.Email, data.Next); to != "" {
+			seeOther(w, r, to)
+			return
+		}
+	}
 	fields := map[string]string{}
 	if data.Email == "" {
 		fields["email"] = "is required"
@@ -273,6 +281,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g, err := s.cfg.Auth.SignIn(r.Context(), data.Email, password, auth.ClientOf(r))
+	if errors.Is(err, auth.ErrUseSSO) {
+		if to := s.ssoRoute(r, data.Email, data.Next); to != "" {
+			seeOther(w, r, to)
+			return
+		}
+	}
 	if err != nil {
 		s.renderAuth(w, r, "login", data, err)
 		return
@@ -456,11 +470,13 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if s.unavailable(w) {
 		return
 	}
+	next := "/login"
 	if ws, _, err := s.cfg.Auth.Session(r); err == nil {
 		if err := auth.CheckCSRF(r, ws); err != nil {
 			http.Error(w, fc.ErrorMessage(err), http.StatusForbidden)
 			return
 		}
+		next = s.ssoLogoutURL(r, ws)
 		if err := s.cfg.Auth.SignOut(r.Context(), ws); err != nil {
 			s.cfg.Logger.Error("sign out", "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
@@ -468,7 +484,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.cfg.Auth.ClearCookie(w)
-	seeOther(w, r, "/login")
+	if next != "/login" {
+		s.ssoRedirect(w, r, next, "Signing out", "You are signed out here; your company's identity provider signs you out too.")
+		return
+	}
+	seeOther(w, r, next)
 }
 
 func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {

@@ -405,6 +405,21 @@ func (pw *pageWalk) createForms(path, p string) []url.Values {
 				out = append(out, url.Values{"kind": {"cards"}, "ids": {c.ID.String()}, "target_account_id": {a.ID.String()}})
 			}
 		}
+	case "/reimbursement/rates":
+		for _, e := range unread(leaktest.KindEmployee) {
+			out = append(out, url.Values{"employee_id": {e.ID.String()}, "per_kwh": {"0.1"}, "currency": {"EUR"}, "valid_from": {"2001-01-01"}})
+		}
+	case "/reimbursement/generate":
+		for _, o := range unread(leaktest.KindOrganization) {
+			out = append(out, url.Values{"period": {"2001-01"}, "scope": {"org:" + o.ID.String()}})
+		}
+		for _, a := range unread(leaktest.KindAccount) {
+			out = append(out, url.Values{"period": {"2001-01"}, "scope": {"account:" + a.ID.String()}})
+		}
+	case "/reimbursement/approve":
+		for _, o := range w.Objects {
+			out = append(out, url.Values{"period": {"2001-01"}, "statement_id": {o.ID.String()}})
+		}
 	}
 	return out
 }

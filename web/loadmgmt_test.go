@@ -25,9 +25,12 @@ func TestLocationGridForm(t *testing.T) {
 		b := w.as(t, facilitiesDE)
 		path := "/locations/" + office.String()
 		page := get(t, b, path, http.StatusOK)
-		wantIn(t, "location page", page, "No limit, 3 × 230 V", `name="max_power_kw"`, `name="phases"`, `name="voltage"`)
-
 		l, err := st.Location(ctx, all, office)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantIn(t, "location page", page, kwString(l.MaxPowerW)+" kW, 3 × 230 V", `name="max_power_kw"`, `name="phases"`, `name="voltage"`)
+		other, err := st.Location(ctx, all, vanDijk)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +77,7 @@ func TestLocationGridForm(t *testing.T) {
 		// Another company's location is not the facility manager's to change.
 		form.Set("max_power_kw", "1")
 		wantStatus(t, "limit another company's location", b.do("POST", "/locations/"+vanDijk.String(), form), http.StatusNotFound)
-		if got, err := st.Location(ctx, all, vanDijk); err != nil || got.MaxPowerW != 0 {
+		if got, err := st.Location(ctx, all, vanDijk); err != nil || got.MaxPowerW != other.MaxPowerW {
 			t.Errorf("another company's location: %+v, %v", got, err)
 		}
 	})

@@ -203,6 +203,9 @@ func (s *Server) showEmployee(w http.ResponseWriter, r *http.Request, v *view, i
 		del := v.button("delete", objectPath(fc.KindEmployee, e.ID)+"/delete", "Delete employee", "danger")
 		del.Confirm, del.Intro = "Delete "+e.Name+"?", "Only an employee without cards, home or history can be deleted; otherwise mark it not active."
 		b.Forms = []*form{edit, del}
+		if e.Active {
+			b.Forms = append(b.Forms, inviteForm(v, e))
+		}
 		if v.can(access.CardsManage) {
 			b.Links = append(b.Links, link{"/cards/new?account_id=" + e.AccountID.String() + "&employee_id=" + e.ID.String(), "Issue a card to this employee"})
 		}

@@ -30,6 +30,10 @@ func (s *Server) appRoutes() {
 	s.userRoutes()
 	s.migrationRoutes()
 	s.jobRoutes()
+	s.roamingRoutes()
+	s.reimbursementRoutes()
+	s.driverRoutes()
+	s.eventRoutes()
 }
 
 // home is the start page: the product for visitors, the dashboard for a
@@ -53,6 +57,10 @@ type dashboardBody struct {
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *view) error {
+	if onlyDriver(v.Full) {
+		http.Redirect(w, r, "/my", http.StatusSeeOther) // a driver starts at its own portal
+		return nil
+	}
 	me, err := s.app.Me(r.Context(), v.Subj)
 	if err != nil {
 		return err

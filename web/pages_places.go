@@ -10,6 +10,7 @@ import (
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
+	"github.com/fleetcharge/fleetcharge/app"
 )
 
 // Locations.
@@ -68,6 +69,8 @@ func (s *Server) locationFields(r *http.Request, v *view, l *fc.Location) ([]fie
 		{Name: "postal_code", Label: "Postal code", Value: l.PostalCode},
 		{Name: "city", Label: "City", Value: l.City},
 		{Name: "country", Label: "Country", Value: l.Country, Hint: "Two letters, ISO 3166."},
+		{Name: "latitude", Label: "Latitude", Value: l.Latitude, Hint: "WGS84, e.g. 52.0907374: decimal degrees with 5 to 7 decimals; empty with the longitude when unknown."},
+		{Name: "longitude", Label: "Longitude", Value: l.Longitude, Hint: "WGS84, e.g. 5.1214201: decimal degrees with 5 to 7 decimals."},
 		{Name: "account_id", Label: "Account", Type: "select", Value: idString(l.AccountID), Options: accounts, Required: true},
 		employee,
 		{Name: "max_power_kw", Label: "Grid limit (kW)", Value: kwString(l.MaxPowerW),
@@ -75,7 +78,22 @@ func (s *Server) locationFields(r *http.Request, v *view, l *fc.Location) ([]fie
 		{Name: "phases", Label: "Phases", Type: "select", Value: strconv.Itoa(cmp.Or(l.Phases, fc.DefaultPhases)),
 			Options: []option{{"3", "3 phases"}, {"1", "1 phase"}}},
 		{Name: "voltage", Label: "Voltage (V)", Type: "number", Value: strconv.Itoa(cmp.Or(l.Voltage, fc.DefaultVoltage)), Hint: "Per phase, from 100 to 480 V."},
+		{Name: "load_sharing", Label: "Load sharing", Type: "select", Value: cmp.Or(l.LoadSharing, fc.LoadShareEqual), Options: loadSharingOptions,
+			Hint: "How load management shares the limit: equally over the sessions, or first to the sessions of the charge groups with the highest load priority."},
 	}, nil
+}
+
+// loadSharingOptions are the choices of a location's load sharing.
+var loadSharingOptions = []option{{fc.LoadShareEqual, "Equal"}, {fc.LoadSharePriority, "By charge group priority"}}
+
+// loadSharingText names a location's load sharing as the form does.
+func loadSharingText(v string) string {
+	for _, o := range loadSharingOptions {
+		if o.Value == v {
+			return o.Label
+		}
+	}
+	return v
 }
 
 // kwString shows watts as kilowatts with up to three decimals: empty for
@@ -91,25 +109,101 @@ func kwString(w int64) string {
 	return s
 }
 
-// gridFrom reads a location's grid connection from a form: the limit in
-// kW with at most three decimals (empty: no limit), phases and voltage.
-func gridFrom(vals map[string][]string, l *fc.Location, fields map[string]string) {
-	raw := strings.TrimSpace(first(vals["max_power_kw"]))
+// kwText shows watts as kilowatts with up to three decimals, "0" for
+// none.
+func kwText(w int64) string {
+	if w == 0 {
+		return "0"
+	}
+	return kwString(w)
+}
+
+// loadTable is a location's Load section: its limit, what load management
+// gave and what the stations measured, and the running sessions at the
+// stations the reader may read, refreshed in place as the station page's
+// connectors are.
+func loadTable(v *view, load *app.LocationLoad) table {
+	measured := "unknown"
+	t := table{Live: "load", Columns: []string{"Station", "Connector", "Session", "Limit (kW)", "Reason", "Since", "Measured (kW)"},
+		Empty: "No session is charging here."}
+	for _, x := range load.Sessions {
+		m := "–"
+		if x.MeasuredW != nil {
+			m, measured = kwText(*x.MeasuredW), kwText(load.MeasuredW)
+		}
+		limit := "–"
+		if x.Reason != "" {
+			limit = kwText(x.LimitW)
+		}
+		t.Rows = append(t.Rows, []cell{{Text: x.Identity, Href: objectPath(fc.KindStation, x.StationID)}, {Text: strconv.Itoa(x.ConnectorID)},
+			{Text: x.SessionID.String(), Href: objectPath(fc.KindSession, x.SessionID)}, {Text: limit, Class: "num"},
+			{Text: reasonText(x.Reason)}, {Text: v.when(x.Since)}, {Text: m, Class: "num"}})
+	}
+	t.Caption = fmt.Sprintf("Load: limit %s kW, allocated %s kW, measured %s", kwText(load.LimitW), kwText(load.AllocatedW), measured)
+	if measured != "unknown" {
+		t.Caption += " kW"
+	}
+	return t
+}
+
+// reasonText says why load management gave a session its limit.
+func reasonText(reason string) string {
+	switch reason {
+	case "":
+		return "–"
+	case "share":
+		return "Share of the limit"
+	case "waiting":
+		return "Waiting for room"
+	case "offline":
+		return "Station offline, limit kept"
+	case "offline_freed":
+		return "Station offline, share freed"
+	case "rejected":
+		return "Profile rejected, counted at connector maximum"
+	case "unlimited":
+		return "No limit"
+	}
+	return titleCase(reason)
+}
+
+// allocationTable is a session's history of limits from load management.
+func allocationTable(v *view, xs []fc.SessionAllocation) table {
+	t := table{Caption: "Load management limits", Columns: []string{"From", "Limit (kW)", "Reason"}}
+	for _, x := range xs {
+		t.Rows = append(t.Rows, []cell{{Text: v.when(x.At)}, {Text: kwText(x.LimitW), Class: "num"}, {Text: reasonText(x.Reason)}})
+	}
+	return t
+}
+
+// wattsFrom reads a power in kW with at most three decimals from a form
+// field, in watts; 0 when the field is empty, which means none.
+func wattsFrom(vals map[string][]string, name, none string, fields map[string]string) int64 {
+	raw := strings.TrimSpace(first(vals[name]))
 	m, ok := parseMicros(raw)
 	switch {
 	case !ok || m%1000 != 0:
-		fields["max_power_kw"] = "must be a power in kW such as 22 or 17.25, with at most three decimals"
+		fields[name] = "must be a power in kW such as 22 or 17.25, with at most three decimals"
 	case raw != "" && m == 0:
-		fields["max_power_kw"] = "must be more than 0; leave it empty for no limit"
+		fields[name] = "must be more than 0; leave it empty for " + none
 	}
-	l.MaxPowerW = m / 1000
+	return m / 1000
+}
+
+// gridFrom reads a location's load management fields from a form: the
+// limit in kW with at most three decimals (empty: no limit), phases,
+// voltage and load sharing.
+func gridFrom(vals map[string][]string, l *fc.Location, fields map[string]string) {
+	l.MaxPowerW = wattsFrom(vals, "max_power_kw", "no limit", fields)
 	l.Phases, l.Voltage = formInt(vals, "phases", fields), formInt(vals, "voltage", fields)
+	l.LoadSharing = strings.TrimSpace(first(vals["load_sharing"]))
 }
 
 func locationFrom(vals map[string][]string, l *fc.Location, fields map[string]string) {
 	get := func(k string) string { return strings.TrimSpace(first(vals[k])) }
 	l.Name, l.Kind, l.Address, l.PostalCode, l.City = get("name"), get("kind"), get("address"), get("postal_code"), get("city")
 	l.Country = strings.ToUpper(get("country"))
+	l.Latitude, l.Longitude = get("latitude"), get("longitude")
 	l.AccountID, l.EmployeeID = formID(vals, "account_id", fields), formID(vals, "employee_id", fields)
 	gridFrom(vals, l, fields)
 }
@@ -160,6 +254,9 @@ func (s *Server) showLocation(w http.ResponseWriter, r *http.Request, v *view, i
 	b := &detailBody{Heading: l.Name, Back: link{"/locations", "Locations"}}
 	b.Facts = []fact{{Label: "Kind", Value: titleCase(l.Kind)}, {Label: "Address", Value: strings.TrimSpace(l.Address + ", " + l.PostalCode + " " + l.City + " " + l.Country)},
 		n.fact("Account", fc.KindAccount, l.AccountID)}
+	if l.Latitude != "" {
+		b.Facts = append(b.Facts, fact{Label: "Coordinates", Value: l.Latitude + ", " + l.Longitude})
+	}
 	if l.EmployeeID != 0 {
 		b.Facts = append(b.Facts, n.fact("Home of", fc.KindEmployee, l.EmployeeID))
 	}
@@ -167,9 +264,17 @@ func (s *Server) showLocation(w http.ResponseWriter, r *http.Request, v *view, i
 	if l.MaxPowerW > 0 {
 		grid = kwString(l.MaxPowerW) + " kW"
 	}
-	b.Facts = append(b.Facts, fact{Label: "Grid connection", Value: fmt.Sprintf("%s, %d × %d V", grid, l.Phases, l.Voltage)})
+	b.Facts = append(b.Facts, fact{Label: "Grid connection", Value: fmt.Sprintf("%s, %d × %d V", grid, l.Phases, l.Voltage)},
+		fact{Label: "Load sharing", Value: loadSharingText(l.LoadSharing)})
 	if v.can(access.StationsRead) || v.can(access.StationsHomeRead) {
 		b.Links = append(b.Links, link{"/stations?location_id=" + l.ID.String(), "Stations at this location"})
+	}
+	if l.MaxPowerW > 0 {
+		load, err := s.app.LocationLoad(ctx, v.Subj, l.ID)
+		if err != nil {
+			return err
+		}
+		b.Tables = append(b.Tables, loadTable(v, load))
 	}
 	if s.canOn(ctx, v, access.LocationsManage, fc.KindLocation, l.ID) {
 		fields, err := s.locationFields(r, v, l)
@@ -365,7 +470,7 @@ func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]fie
 	if err != nil {
 		return nil, err
 	}
-	return []field{
+	fields := []field{
 		{Name: "name", Label: "Name", Value: g.Name, Required: true},
 		{Name: "kind", Label: "Kind", Type: "select", Value: g.Kind, Options: choices("", fc.GroupOther, fc.GroupHome)},
 		{Name: "account_id", Label: "Account", Type: "select", Value: idString(g.AccountID), Options: accounts, Required: true},
@@ -379,7 +484,16 @@ func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]fie
 		{Name: "tariff.per_kwh", Label: "Price per kWh", Value: micros(g.Tariff.PerKWhMicros)},
 		{Name: "tariff.per_minute", Label: "Price per minute", Value: micros(g.Tariff.PerMinuteMicros)},
 		{Name: "tariff.start_fee", Label: "Start fee", Value: micros(g.Tariff.StartFeeMicros)},
-	}, nil
+		{Name: "load_priority", Label: "Load priority", Type: "number", Value: strconv.Itoa(g.LoadPriority),
+			Hint: "From -1000 to 1000. At locations that share their limit by charge group priority, the sessions of higher groups are served first."},
+	}
+	// Roaming is decided for the whole provider: only who manages roaming
+	// sees the box (groupFrom leaves the flag alone without it).
+	if wholeProvider(v.Subj, roamingPerms...) {
+		fields = append(fields, field{Name: "roaming", Label: "Roaming", Type: "checkbox", Checked: g.Roaming,
+			Hint: "The group's stations are published to OCPI partners and admit their drivers' tokens."})
+	}
+	return fields, nil
 }
 
 func groupFrom(vals map[string][]string, g *fc.ChargeGroup, fields map[string]string) {
@@ -399,6 +513,8 @@ func groupFrom(vals map[string][]string, g *fc.ChargeGroup, fields map[string]st
 		}
 		*p.dst = m
 	}
+	g.LoadPriority = formInt(vals, "load_priority", fields)
+	g.Roaming = first(vals["roaming"]) != ""
 }
 
 func (s *Server) newGroupPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -447,7 +563,8 @@ func (s *Server) showGroup(w http.ResponseWriter, r *http.Request, v *view, id f
 	n := s.names(ctx, v)
 	b := &detailBody{Heading: g.Name, Back: link{"/charge-groups", "Charge groups"}}
 	b.Facts = []fact{{Label: "Kind", Value: titleCase(g.Kind)}, n.fact("Account", fc.KindAccount, g.AccountID),
-		{Label: "Access", Value: titleCase(g.Access)}, {Label: "Tariff", Value: tariffText(g.Tariff)}}
+		{Label: "Access", Value: titleCase(g.Access)}, {Label: "Tariff", Value: tariffText(g.Tariff)},
+		{Label: "Load priority", Value: strconv.Itoa(g.LoadPriority)}, {Label: "Roaming", Value: yesNo(g.Roaming)}}
 	if g.Access == fc.AccessRestricted {
 		admitted := table{Caption: "Admitted", Columns: []string{"Kind", "Name"}, Empty: "Nothing: no card may charge."}
 		for _, x := range []struct {
@@ -489,6 +606,11 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, v *view) er
 	if err = validated(fields); err == nil {
 		_, err = s.app.UpdateChargeGroup(r.Context(), v.Subj, id, func(g *fc.ChargeGroup) error {
 			g.Name, g.Kind, g.Access, g.AccountID, g.Tariff = in.Name, in.Kind, in.Access, in.AccountID, in.Tariff
+			g.LoadPriority = in.LoadPriority
+			if wholeProvider(v.Subj, roamingPerms...) {
+				// Only their form has the roaming box.
+				g.Roaming = in.Roaming
+			}
 			g.AllowedAccountIDs, g.AllowedOrganizationIDs, g.AllowedCardIDs = in.AllowedAccountIDs, in.AllowedOrganizationIDs, in.AllowedCardIDs
 			return nil
 		})

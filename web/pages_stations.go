@@ -114,16 +114,27 @@ func (s *Server) stationFields(r *http.Request, v *view, st *fc.Station, create 
 		field{Name: "model", Label: "Model", Value: st.Model},
 		field{Name: "serial_number", Label: "Serial number", Value: st.SerialNumber},
 		field{Name: "firmware_version", Label: "Firmware", Value: st.Firmware},
+		field{Name: "connector_max_power_kw", Label: "Connector maximum (kW)", Value: kwString(st.ConnectorMaxW),
+			Hint: "The most each connector delivers, with at most three decimals; empty when unknown. Load management never gives a session more."},
 		field{Name: "password", Label: "New password", Type: "password", Hint: "16 to 40 characters for HTTP Basic; leave empty to keep the current one" +
 			map[bool]string{true: " (a new station gets a generated one).", false: "."}[create]},
 	)
 	return fields, nil
 }
 
+// connectorMaxText shows a station's connector maximum.
+func connectorMaxText(w int64) string {
+	if w == 0 {
+		return "Unknown"
+	}
+	return kwString(w) + " kW"
+}
+
 func stationFrom(vals map[string][]string, st *fc.Station, fields map[string]string) {
 	get := func(k string) string { return strings.TrimSpace(first(vals[k])) }
 	st.Identity, st.Vendor, st.Model, st.SerialNumber, st.Firmware = get("identity"), get("vendor"), get("model"), get("serial_number"), get("firmware_version")
 	st.AccountID, st.LocationID, st.ChargeGroupID = formID(vals, "account_id", fields), formID(vals, "location_id", fields), formID(vals, "charge_group_id", fields)
+	st.ConnectorMaxW = wattsFrom(vals, "connector_max_power_kw", "unknown", fields)
 }
 
 func (s *Server) newStationPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -233,6 +244,7 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 		{Label: "Last boot", Value: v.when(st.LastBootAt)}, n.fact("Account", fc.KindAccount, st.AccountID), n.fact("Location", fc.KindLocation, st.LocationID),
 		n.fact("Charge group", fc.KindChargeGroup, st.ChargeGroupID), {Label: "Vendor and model", Value: strings.TrimSpace(st.Vendor + " " + st.Model)},
 		{Label: "Serial number", Value: st.SerialNumber}, {Label: "Firmware", Value: st.Firmware},
+		{Label: "Connector maximum", Value: connectorMaxText(st.ConnectorMaxW)},
 		{Label: "OCPP version", Value: or(st.OCPPVersion, "not connected yet")}}
 	cps := table{Live: "connectors", Caption: "Connectors", Columns: []string{"Connector", "Status", "Error", "Since"}, Empty: "No connectors."}
 	for _, cp := range st.ChargePoints {
@@ -304,6 +316,7 @@ func (s *Server) updateStation(w http.ResponseWriter, r *http.Request, v *view) 
 		_, err = s.app.UpdateStation(r.Context(), v.Subj, id, func(st *fc.Station) error {
 			st.Identity, st.LocationID, st.ChargeGroupID = in.Identity, in.LocationID, in.ChargeGroupID
 			st.Vendor, st.Model, st.SerialNumber, st.Firmware = in.Vendor, in.Model, in.SerialNumber, in.Firmware
+			st.ConnectorMaxW = in.ConnectorMaxW
 			if hash != "" {
 				st.PasswordHash = hash
 			}
@@ -514,6 +527,13 @@ func (s *Server) sessionPage(w http.ResponseWriter, r *http.Request, v *view) er
 		return err
 	}
 	b.Curve = newCurveChart(x, samples, v.Loc)
+	allocs, err := s.app.SessionAllocations(ctx, v.Subj, x.ID)
+	if err != nil {
+		return err
+	}
+	if len(allocs) > 0 {
+		b.Tables = append(b.Tables, allocationTable(v, allocs))
+	}
 	if len(x.SignedMeterData) > 0 {
 		b.Facts = append(b.Facts, fact{Label: "Signed meter readings", Value: strconv.Itoa(len(x.SignedMeterData)) + " (OCMF, as the station sent them: signed_meter_data in the API)"})
 	}

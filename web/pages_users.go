@@ -10,7 +10,7 @@ import (
 )
 
 // userRoutes registers the pages of users, role assignments, the access
-// explanation and the audit log.
+// explanation, the audit log and identity providers.
 func (s *Server) userRoutes() {
 	s.handle("GET /users", s.usersPage)
 	s.handle("GET /users/new", s.newUserPage)
@@ -22,6 +22,7 @@ func (s *Server) userRoutes() {
 	s.handle("GET /access", s.accessPage)
 	s.handle("GET /audit", s.auditPage)
 	s.handle("GET /audit/{id}", s.auditEventPage)
+	s.identityProviderRoutes()
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, v *view) error {

@@ -221,6 +221,7 @@ var navItems = []struct {
 	any         []access.Permission
 }{
 	{"/", "Home", nil},
+	{"/my", "My charging", nil},
 	{"/organizations", "Organizations", []access.Permission{access.OrganizationsRead}},
 	{"/accounts", "Accounts", []access.Permission{access.AccountsRead}},
 	{"/employees", "Employees", []access.Permission{access.EmployeesRead}},
@@ -231,10 +232,16 @@ var navItems = []struct {
 	{"/station-jobs", "Station jobs", []access.Permission{access.StationsCommand}},
 	{"/sessions", "Sessions", []access.Permission{access.SessionsCardSideRead, access.SessionsStationSideRead}},
 	{"/reports", "Reports", []access.Permission{access.ReportsFleet, access.ReportsFacility}},
+	{"/reimbursement", "Reimbursement", []access.Permission{access.ReimbursementRead}},
 	{"/users", "Users", []access.Permission{access.UsersManage}},
+	{"/identity-providers", "Identity providers", []access.Permission{access.UsersManage}},
 	{"/audit", "Audit log", []access.Permission{access.AuditRead}},
 	{"/migrations", "Migrations", []access.Permission{access.MigrationsRun}},
+	{"/roaming", "Roaming", roamingPerms},
+	{"/partner-locations", "Partner locations", []access.Permission{access.CardsRead}},
 	{"/access", "Access", nil},
+	{"/notifications", "Notifications", nil},
+	{"/webhooks", "Webhooks", nil},
 }
 
 // fillChrome builds the navigation the view's rights allow and the scope
@@ -247,6 +254,16 @@ func (s *Server) fillChrome(ctx context.Context, v *view, here string) error {
 		shown := len(n.any) == 0
 		for _, p := range n.any {
 			shown = shown || v.can(p)
+		}
+		if n.href == "/my" {
+			_, shown = driverSubject(v.Full) // a driver's own portal
+		}
+		if n.href == "/roaming" {
+			// Partners reach the whole provider's stations and cards.
+			shown = wholeProvider(v.Subj, n.any...)
+		}
+		if n.href == "/identity-providers" {
+			shown = managesSSO(v) // provider admins configure them
 		}
 		if shown {
 			cur := n.href == here || n.href != "/" && strings.HasPrefix(here, n.href+"/")
@@ -329,6 +346,9 @@ var notices = map[string]string{
 	"granted":   "The role is granted.",
 	"revoked":   "The role is revoked.",
 	"disabled":  "The user is disabled: it can no longer sign in.",
+	"generated": "The drafts of the month are generated.",
+	"approved":  "Approved: the statements never change again.",
+	"paid":      "The statement is marked paid.",
 }
 
 // retryAfter is the Retry-After of every 503: the seconds a browser or a

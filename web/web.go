@@ -25,6 +25,8 @@ import (
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/secret"
+	"github.com/fleetcharge/fleetcharge/sso"
 )
 
 //go:embed templates/*.html static
@@ -44,6 +46,13 @@ type Config struct {
 	Now func() time.Time
 	// Operations runs station jobs and local lists; nil: none runs.
 	Operations *app.Operations
+	// SSO signs users in through their organizations' identity providers;
+	// nil: single sign-on is not available.
+	SSO *sso.Service
+	// Secrets seals identity providers' client secrets; nil: identity
+	// providers can be listed, removed and given SCIM tokens, but not
+	// configured.
+	Secrets *secret.Box
 }
 
 // Server is the web application.
@@ -77,7 +86,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
 	if cfg.Store != nil {
-		s.app = &app.Service{Store: cfg.Store, Now: cfg.Now, Commander: cfg.Commander, Operations: cfg.Operations}
+		s.app = &app.Service{Store: cfg.Store, Now: cfg.Now, Commander: cfg.Commander, Operations: cfg.Operations, Secrets: cfg.Secrets}
 	}
 	names, err := fs.Glob(files, "templates/*.html")
 	if err != nil {

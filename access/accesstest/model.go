@@ -11,9 +11,11 @@ import (
 // rather than by where it sits: the provider itself (standing for every
 // provider-level object: users, role assignments), an organization, an
 // account (standing for any object of that account: employees, cards,
-// locations, charge groups) or a station.
+// locations, charge groups), an employee (standing for what belongs to that
+// employee: itself, its cards, sessions, home locations, rates, statements)
+// or a station.
 type Object struct {
-	Kind       string // fc.KindProvider, fc.KindOrganization, fc.KindAccount or fc.KindStation
+	Kind       string // fc.KindProvider, fc.KindOrganization, fc.KindAccount, fc.KindEmployee or fc.KindStation
 	ProviderID fc.ID
 	ID         fc.ID
 }
@@ -28,6 +30,7 @@ type Model struct {
 	w          World
 	orgs       map[fc.ID]fc.Organization
 	accounts   map[fc.ID]fc.Account
+	employees  map[fc.ID]Employee
 	stations   map[fc.ID]Station
 	users      map[fc.ID]fc.User
 	children   map[fc.ID][]fc.ID // organization → child organizations
@@ -42,9 +45,10 @@ type coverageKey struct {
 
 // coverage is everything one user holds one permission on.
 type coverage struct {
-	all      bool // every object of the user's provider
-	orgs     map[fc.ID]bool
-	accounts map[fc.ID]bool
+	all       bool // every object of the user's provider
+	orgs      map[fc.ID]bool
+	accounts  map[fc.ID]bool
+	employees map[fc.ID]bool // what belongs to these employees only
 }
 
 // NewModel returns the reference model of w. The world's IDs may be any
@@ -55,6 +59,7 @@ func NewModel(w World) *Model {
 		w:          w,
 		orgs:       map[fc.ID]fc.Organization{},
 		accounts:   map[fc.ID]fc.Account{},
+		employees:  map[fc.ID]Employee{},
 		stations:   map[fc.ID]Station{},
 		users:      map[fc.ID]fc.User{},
 		children:   map[fc.ID][]fc.ID{},
@@ -71,6 +76,9 @@ func NewModel(w World) *Model {
 		m.accounts[a.ID] = a
 		m.accountsIn[a.OrganizationID] = append(m.accountsIn[a.OrganizationID], a.ID)
 	}
+	for _, e := range w.Employees {
+		m.employees[e.ID] = e
+	}
 	for _, s := range w.Stations {
 		m.stations[s.ID] = s
 	}
@@ -84,7 +92,7 @@ func NewModel(w World) *Model {
 func (m *Model) World() World { return m.w }
 
 // Objects returns every object of the world: each provider, organization,
-// account and station.
+// account, employee and station.
 func (m *Model) Objects() []Object {
 	var out []Object
 	for _, p := range m.w.Providers {
@@ -95,6 +103,9 @@ func (m *Model) Objects() []Object {
 	}
 	for _, a := range m.w.Accounts {
 		out = append(out, Object{Kind: fc.KindAccount, ProviderID: a.ProviderID, ID: a.ID})
+	}
+	for _, e := range m.w.Employees {
+		out = append(out, Object{Kind: fc.KindEmployee, ProviderID: e.ProviderID, ID: e.ID})
 	}
 	for _, s := range m.w.Stations {
 		out = append(out, Object{Kind: fc.KindStation, ProviderID: s.ProviderID, ID: s.ID})
@@ -117,7 +128,9 @@ func (m *Model) Subject(userID fc.ID) access.Subject {
 
 // Allowed reports whether the user holds permission p on object x. For a
 // station, stations.read is also held through stations.home.read on the
-// account of the employee at whose home it stands.
+// account of the employee at whose home it stands. What belongs to an
+// employee (the employee itself, a station at its home) is also reached by
+// an assignment on that employee.
 func (m *Model) Allowed(userID fc.ID, p access.Permission, x Object) bool {
 	u, ok := m.users[userID]
 	if !ok || x.ProviderID != u.ProviderID {
@@ -131,9 +144,12 @@ func (m *Model) Allowed(userID fc.ID, p access.Permission, x Object) bool {
 		return c.all || c.orgs[x.ID]
 	case fc.KindAccount:
 		return c.all || c.accounts[x.ID]
+	case fc.KindEmployee:
+		e := m.employees[x.ID]
+		return c.all || c.accounts[e.AccountID] || c.employees[e.ID]
 	case fc.KindStation:
 		st := m.stations[x.ID]
-		if c.all || c.accounts[st.AccountID] {
+		if c.all || c.accounts[st.AccountID] || st.HomeOfEmployeeID != 0 && c.employees[st.HomeOfEmployeeID] {
 			return true
 		}
 		if p != access.StationsRead || st.HomeOfAccountID == 0 {
@@ -152,13 +168,19 @@ func (m *Model) coverage(userID fc.ID, p access.Permission) *coverage {
 	if c, ok := m.cache[k]; ok {
 		return c
 	}
-	c := &coverage{orgs: map[fc.ID]bool{}, accounts: map[fc.ID]bool{}}
+	c := &coverage{orgs: map[fc.ID]bool{}, accounts: map[fc.ID]bool{}, employees: map[fc.ID]bool{}}
 	provider := m.users[userID].ProviderID
 	for _, a := range m.w.Assignments {
 		if a.UserID != userID || a.ProviderID != provider || !slices.Contains(access.RolePermissions(a.Role), p) {
 			continue
 		}
+		onEmployee := a.EmployeeID != 0 && a.OrganizationID == 0 && a.AccountID == 0
+		if onEmployee != (a.Role == fc.RoleDriver) {
+			continue // a driver holds on an employee only, nobody else does
+		}
 		switch {
+		case onEmployee:
+			c.employees[a.EmployeeID] = true
 		case a.OrganizationID != 0:
 			m.cover(c, a.OrganizationID)
 		case a.AccountID != 0:
@@ -182,9 +204,16 @@ func (m *Model) cover(c *coverage, id fc.ID) {
 	}
 }
 
+// HoldsOnEmployee reports whether the user holds p through an assignment
+// on the employee itself (a driver).
+func (m *Model) HoldsOnEmployee(userID fc.ID, p access.Permission, employeeID fc.ID) bool {
+	return employeeID != 0 && m.coverage(userID, p).employees[employeeID]
+}
+
 // Owner returns where object x sits, as the store's Owner tells it: the
 // chain of organizations from the top down to the one holding it, and its
-// account. A station's HomeOfAccountID is set too.
+// account. A station's HomeOfAccountID is set too, and the employee of an
+// employee and of a home station.
 func (m *Model) Owner(x Object) fc.Owner {
 	o := fc.Owner{ProviderID: x.ProviderID}
 	switch x.Kind {
@@ -193,11 +222,15 @@ func (m *Model) Owner(x Object) fc.Owner {
 	case fc.KindAccount:
 		o.AccountID = x.ID
 		o.OrgPath = m.chain(m.accounts[x.ID].OrganizationID)
+	case fc.KindEmployee:
+		e := m.employees[x.ID]
+		o.AccountID, o.EmployeeID = e.AccountID, e.ID
+		o.OrgPath = m.chain(m.accounts[e.AccountID].OrganizationID)
 	case fc.KindStation:
 		st := m.stations[x.ID]
 		o.AccountID = st.AccountID
 		o.OrgPath = m.chain(m.accounts[st.AccountID].OrganizationID)
-		o.HomeOfAccountID = st.HomeOfAccountID
+		o.HomeOfAccountID, o.EmployeeID = st.HomeOfAccountID, st.HomeOfEmployeeID
 	}
 	return o
 }

@@ -14,12 +14,22 @@ import (
 )
 
 // Station is a charge station as access sees it: the account it belongs to
-// and, for a station at an employee's home, that employee's account.
+// and, for a station at an employee's home, that employee and its account.
 type Station struct {
-	ID              fc.ID
-	ProviderID      fc.ID
-	AccountID       fc.ID
-	HomeOfAccountID fc.ID
+	ID               fc.ID
+	ProviderID       fc.ID
+	AccountID        fc.ID
+	HomeOfAccountID  fc.ID
+	HomeOfEmployeeID fc.ID
+}
+
+// Employee is an employee as access sees it: the account it belongs to. It
+// stands for everything of that employee that a driver on it reads (its
+// cards, sessions, home locations, rates and statements).
+type Employee struct {
+	ID         fc.ID
+	ProviderID fc.ID
+	AccountID  fc.ID
 }
 
 // World is a set of providers with their organization trees, accounts,
@@ -33,6 +43,7 @@ type World struct {
 	Providers     []fc.ID
 	Organizations []fc.Organization
 	Accounts      []fc.Account
+	Employees     []Employee
 	Stations      []Station
 	Users         []fc.User
 	Assignments   []fc.Assignment
@@ -44,6 +55,7 @@ type Options struct {
 	Organizations      int // organizations per provider
 	MaxDepth           int // levels of the organization trees, at least 1 (top level is depth 0)
 	Accounts           int // accounts per provider
+	Employees          int // employees per provider, each in a random account
 	Stations           int // stations per provider, about half of them at an employee's home
 	Users              int // users per provider
 	AssignmentsPerUser int // at most this many assignments per user
@@ -53,12 +65,15 @@ type Options struct {
 // long chains down to MaxDepth levels. Assignments cover every role and
 // every scope kind; one in eight sits in another provider than its user's
 // (its scope drawn from either provider's tree), and about one in forty names
-// a role that does not exist.
+// a role that does not exist. Most driver roles sit on an employee, and a
+// few on another scope, as a few other roles sit on an employee: such
+// assignments must count for nothing.
 func Generate(r *rand.Rand, o Options) World {
 	var w World
-	var orgSeq, accSeq, stSeq, userSeq, asgSeq fc.ID
+	var orgSeq, accSeq, empSeq, stSeq, userSeq, asgSeq fc.ID
 	orgsOf := map[fc.ID][]fc.Organization{}
 	accountsOf := map[fc.ID][]fc.Account{}
+	employeesOf := map[fc.ID][]Employee{}
 	for p := range max(o.Providers, 1) {
 		pid := fc.ID(p + 1)
 		w.Providers = append(w.Providers, pid)
@@ -89,6 +104,16 @@ func Generate(r *rand.Rand, o Options) World {
 			w.Accounts = append(w.Accounts, a)
 		}
 		accs := accountsOf[pid]
+		for range o.Employees {
+			if len(accs) == 0 {
+				break
+			}
+			empSeq++
+			e := Employee{ID: empSeq, ProviderID: pid, AccountID: accs[r.IntN(len(accs))].ID}
+			employeesOf[pid] = append(employeesOf[pid], e)
+			w.Employees = append(w.Employees, e)
+		}
+		emps := employeesOf[pid]
 		for range o.Stations {
 			if len(accs) == 0 {
 				break
@@ -96,7 +121,12 @@ func Generate(r *rand.Rand, o Options) World {
 			stSeq++
 			st := Station{ID: stSeq, ProviderID: pid, AccountID: accs[r.IntN(len(accs))].ID}
 			if r.IntN(2) == 0 {
-				st.HomeOfAccountID = accs[r.IntN(len(accs))].ID
+				if len(emps) > 0 {
+					e := emps[r.IntN(len(emps))]
+					st.HomeOfAccountID, st.HomeOfEmployeeID = e.AccountID, e.ID
+				} else {
+					st.HomeOfAccountID = accs[r.IntN(len(accs))].ID
+				}
 			}
 			w.Stations = append(w.Stations, st)
 		}
@@ -125,7 +155,12 @@ func Generate(r *rand.Rand, o Options) World {
 			asgSeq++
 			a := fc.Assignment{ID: asgSeq, ProviderID: pid, UserID: u.ID, Role: fc.Roles[r.IntN(len(fc.Roles))]}
 			if r.IntN(40) == 0 {
-				a.Role = "driver"
+				a.Role = "chauffeur"
+			}
+			if emps := employeesOf[scopes]; len(emps) > 0 && (a.Role == fc.RoleDriver && r.IntN(8) > 0 || r.IntN(30) == 0) {
+				a.EmployeeID = emps[r.IntN(len(emps))].ID
+				w.Assignments = append(w.Assignments, a)
+				continue
 			}
 			switch n := r.IntN(20); {
 			case n < 2 || pid != u.ProviderID && n < 6:

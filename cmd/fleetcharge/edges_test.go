@@ -200,7 +200,17 @@ func TestReadyz(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
+				// One connection, and only once the others, which
+				// background work may still hold, are closed: a
+				// connection returned while the pool is over its limit
+				// is dropped, and that must not be the read-only one.
 				db.SetMaxOpenConns(1)
+				for deadline := time.Now().Add(10 * time.Second); db.Stats().OpenConnections > 1; {
+					if time.Now().After(deadline) {
+						t.Fatalf("the pool keeps %d connections", db.Stats().OpenConnections)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
 				if _, err := db.Exec(`SET SESSION default_transaction_read_only = on`); err != nil {
 					t.Fatal(err)
 				}

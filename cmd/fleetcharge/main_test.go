@@ -55,6 +55,8 @@ func TestServeAnswers(t *testing.T) {
 			}
 			if code, body := get(t, base+"/metrics"); code != 200 || !strings.Contains(body, `fleetcharge_http_requests_total{code="200",route="GET /healthz"}`) {
 				t.Errorf("/metrics: %d, lacks the /healthz request count", code)
+			} else if !strings.Contains(body, "fleetcharge_load_divisions_total ") || !strings.Contains(body, "fleetcharge_load_profiles_rejected_total ") {
+				t.Errorf("/metrics lacks load management's counters")
 			}
 		})
 	}

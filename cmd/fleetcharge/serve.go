@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,7 +22,12 @@ import (
 	"github.com/fleetcharge/fleetcharge/api"
 	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/events"
+	"github.com/fleetcharge/fleetcharge/ocpi"
 	"github.com/fleetcharge/fleetcharge/ocpp"
+	"github.com/fleetcharge/fleetcharge/scim"
+	"github.com/fleetcharge/fleetcharge/secret"
+	"github.com/fleetcharge/fleetcharge/sso"
 	"github.com/fleetcharge/fleetcharge/store"
 	"github.com/fleetcharge/fleetcharge/web"
 )
@@ -40,6 +46,9 @@ type Config struct {
 	// in e-mails; Mailer, when set, mails password reset links.
 	BaseURL string
 	Mailer  auth.Mailer
+	// StationOfflineGrace is how long a station stays away before its
+	// station.offline event leaves; 0 is store.DefaultOfflineGrace.
+	StationOfflineGrace time.Duration
 	// ShutdownTimeout bounds the graceful shutdown.
 	ShutdownTimeout time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
@@ -61,14 +70,24 @@ type Config struct {
 	// RetainWebSessions is how long ended web sessions and expired
 	// password resets are kept before they are deleted; 0 is 24 hours.
 	RetainWebSessions time.Duration
+	// LoadOfflineTimeout is how long load management keeps counting an
+	// offline station at the limit it holds; 0 is 10 minutes.
+	LoadOfflineTimeout time.Duration
+	// Secrets seals the secrets kept to be read back (identity providers'
+	// client secrets); nil: single sign-on cannot be configured.
+	Secrets *secret.Box
 }
 
 // Main is the serving process: the store, the HTTP server with the web
 // application, the JSON API and the OCPP endpoint.
 type Main struct {
-	cfg      Config
-	Store    *store.Store
-	ocpp     *ocpp.Server
+	cfg   Config
+	Store *store.Store
+	ocpp  *ocpp.Server
+	ocpi  *ocpi.Server
+	sso   *sso.Service
+	// events dispatches the event outbox to webhooks and e-mail alerts.
+	events   *events.Service
 	server   *http.Server
 	listener net.Listener
 	done     chan error
@@ -111,6 +130,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Store, err = store.Open(ctx, m.cfg.DB); err != nil {
 		return err
 	}
+	m.Store.OfflineGrace = m.cfg.StationOfflineGrace
 	n, err := m.Store.Migrate(ctx)
 	if err != nil {
 		return err
@@ -159,6 +179,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.cfg.TLSCert != "" {
 		scheme = "https"
 	}
+	if m.cfg.BaseURL == "" {
+		// Partners reach OCPI at the address served; --base-url names
+		// the public one.
+		m.ocpi.SetBaseURL(openURL(scheme, m.listener.Addr()))
+		m.sso.SetBaseURL(openURL(scheme, m.listener.Addr()))
+	}
 	log.Info("listening", "url", fmt.Sprintf("%s://%s", scheme, m.listener.Addr()))
 	fmt.Fprintf(m.cfg.Out, "fleetcharge is serving: open %s\n", openURL(scheme, m.listener.Addr()))
 	if m.backups != nil {
@@ -170,7 +196,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.operated = make(chan struct{})
 	go func() {
 		defer close(m.operated)
-		m.operations.Run(opsCtx)
+		var wg sync.WaitGroup
+		wg.Go(func() { m.operations.Run(opsCtx) })
+		wg.Go(func() { m.ocpi.Run(opsCtx) })
+		wg.Go(func() { m.events.Run(opsCtx) })
+		wg.Wait()
 	}()
 	go func() {
 		var err error
@@ -275,9 +305,15 @@ func (m *Main) handler() (http.Handler, error) {
 	authSvc.Mailer = m.cfg.Mailer
 	authSvc.Logger = m.cfg.Logger
 	m.operations = app.NewOperations(m.Store, m.cfg.Logger, nil)
+	m.operations.SetLoadOfflineTimeout(m.cfg.LoadOfflineTimeout)
 	m.ocpp = ocpp.NewServer(ocpp.Config{Store: m.Store, Logger: m.cfg.Logger, Authorities: m.authorities, Observer: m.operations})
 	m.operations.SetCommander(m.ocpp)
-	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc, Store: m.Store, Commander: m.ocpp, Operations: m.operations})
+	m.ocpi = ocpi.NewServer(ocpi.Config{Store: m.Store, BaseURL: m.cfg.BaseURL, Logger: m.cfg.Logger, Stations: m.operations.RoamingStations()})
+	m.operations.SetRoaming(m.ocpi)
+	m.ocpp.SetRoaming(m.ocpi)
+	reg.MustRegister(loadCollectors(m.operations)...)
+	m.sso = sso.New(sso.Config{Store: m.Store, Auth: authSvc, Secrets: m.cfg.Secrets, BaseURL: m.cfg.BaseURL, Logger: m.cfg.Logger})
+	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc, Store: m.Store, Commander: m.ocpp, Operations: m.operations, SSO: m.sso, Secrets: m.cfg.Secrets})
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +345,13 @@ func (m *Main) handler() (http.Handler, error) {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/ocpp/{identity}", m.ocpp)
-	mux.Handle("/api/v1/", api.New(api.Config{Store: m.Store, Logger: m.cfg.Logger, Auth: authSvc, Commander: m.ocpp, Operations: m.operations}))
+	mux.Handle("/ocpi/", m.ocpi)
+	apiSrv := api.New(api.Config{Store: m.Store, Logger: m.cfg.Logger, Auth: authSvc, Commander: m.ocpp, Operations: m.operations, Secrets: m.cfg.Secrets})
+	mux.Handle("/api/v1/", apiSrv)
+	m.events = events.New(events.Config{Store: m.Store, Render: apiSrv.EventData, Logger: m.cfg.Logger, BaseURL: m.cfg.BaseURL,
+		Mailer: eventMailer(m.cfg.Mailer)})
+	reg.MustRegister(m.events.Collectors()...)
+	mux.Handle(scim.Base+"/", scim.New(m.Store, m.cfg.Logger))
 	mux.Handle("/", webApp)
 	var h http.Handler = withQueryRule(mux)
 	h = withWriteDeadline(h, m.cfg.Timeouts.withDefaults().WriteIdle)
@@ -398,11 +440,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cert := fs.String("tls-cert", envOr("FLEETCHARGE_TLS_CERT", ""), "TLS certificate file (serves HTTPS and OCPP security profiles 2 and 3)")
 	key := fs.String("tls-key", envOr("FLEETCHARGE_TLS_KEY", ""), "TLS key file")
 	baseURL := fs.String("base-url", envOr("FLEETCHARGE_BASE_URL", ""), "public address of the web application, for links in e-mails (https://fleet.example.com)")
-	smtpURL := fs.String("smtp", envOr("FLEETCHARGE_SMTP_URL", ""), "mail password reset links through smtp://user:password@host:port?from=address (needs --base-url)")
+	smtpURL := fs.String("smtp", envOr("FLEETCHARGE_SMTP_URL", ""), "mail password reset links and event alerts through smtp://user:password@host:port?from=address (needs --base-url)")
+	offlineGrace := fs.Duration("station-offline-grace", envDuration("FLEETCHARGE_STATION_OFFLINE_GRACE", store.DefaultOfflineGrace), "events: how long a station stays away before station.offline is sent (a shorter absence sends nothing)")
 	backupDir := fs.String("backup-dir", envOr("FLEETCHARGE_BACKUP_DIR", ""), "take scheduled backups into this folder, named by time")
 	backupEvery := fs.Duration("backup-every", 24*time.Hour, "the interval of scheduled backups")
 	backupKeep := fs.Int("backup-keep", 7, "how many scheduled backups to keep, the newest")
-	retain := fs.String("retain-meter-values", envOr("FLEETCHARGE_RETAIN_METER_VALUES", ""), "drop the sessions' meter value samples older than this (2160h, or 90d), keeping the sessions and their signed readings; empty: keep them for ever")
+	retain := fs.String("retain-meter-values", envOr("FLEETCHARGE_RETAIN_METER_VALUES", ""), "drop the sessions' meter value samples and load management limits older than this (2160h, or 90d), keeping the sessions and their signed readings; empty: keep them for ever")
+	secretKey := fs.String("secret-key-file", envOr("FLEETCHARGE_SECRET_KEY_FILE", ""), "a file holding a base64 key of 32 bytes (head -c 32 /dev/urandom | base64) that encrypts the secrets kept to be read back: identity providers' client secrets")
+	loadTimeout := fs.Duration("load-offline-timeout", app.DefaultLoadOfflineTimeout, "load management: how long an offline station stays counted at the limit it holds before its share goes to the other sessions of its location")
 	retainAudit := fs.String("retain-audit-events", envOr("FLEETCHARGE_RETAIN_AUDIT_EVENTS", ""), "drop audit events older than this (2160h, or 730d), keeping the records of erasures; empty: keep them for ever")
 	retainWeb := fs.String("retain-web-sessions", envOr("FLEETCHARGE_RETAIN_WEB_SESSIONS", "24h"), "delete ended web sessions and expired password resets this long after they ended")
 	proxies := fs.String("trusted-proxies", envOr("FLEETCHARGE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
@@ -438,7 +483,25 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, BaseURL: *baseURL, Logger: newLogger(stderr), Out: stdout, TrustedProxies: trusted,
 		BackupDir: *backupDir, BackupEvery: *backupEvery, BackupKeep: *backupKeep, RetainMeterValues: retention,
-		RetainAuditEvents: auditRetention, RetainWebSessions: webRetention}
+		RetainAuditEvents: auditRetention, RetainWebSessions: webRetention, LoadOfflineTimeout: *loadTimeout,
+		StationOfflineGrace: *offlineGrace}
+	if *loadTimeout <= 0 {
+		return fmt.Errorf("--load-offline-timeout must be positive")
+	}
+	if *secretKey == "" && *demoFlag {
+		// The demo shows single sign-on too, which keeps a client secret:
+		// it makes a key of its own beside its SQLite file.
+		if *secretKey, err = demoSecretKey(*db, stdout); err != nil {
+			return err
+		}
+	}
+	if *secretKey != "" {
+		box, err := secret.LoadBox(*secretKey)
+		if err != nil {
+			return err
+		}
+		cfg.Secrets = box
+	}
 	if *smtpURL != "" {
 		if *baseURL == "" {
 			return fmt.Errorf("--smtp needs --base-url, the address the reset links point to")
@@ -500,7 +563,8 @@ func (m *Main) startRetention(ctx context.Context, log *slog.Logger) {
 	}
 	var jobs []job
 	if m.cfg.RetainMeterValues > 0 {
-		jobs = append(jobs, job{"meter values", m.cfg.RetainMeterValues, m.Store.PruneMeterValues})
+		jobs = append(jobs, job{"meter values", m.cfg.RetainMeterValues, m.Store.PruneMeterValues},
+			job{"load management limits", m.cfg.RetainMeterValues, m.Store.PruneSessionAllocations})
 	}
 	if m.cfg.RetainAuditEvents > 0 {
 		jobs = append(jobs, job{"audit events", m.cfg.RetainAuditEvents, m.Store.PruneAuditEvents})
@@ -519,4 +583,59 @@ func (m *Main) startRetention(ctx context.Context, log *slog.Logger) {
 		wg.Wait()
 		close(m.retained)
 	}()
+}
+
+// loadCollectors are load management's counters in /metrics.
+func loadCollectors(o *app.Operations) []prometheus.Collector {
+	counter := func(name, help string, get func(app.LoadStats) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return float64(get(o.LoadStats())) })
+	}
+	return []prometheus.Collector{
+		counter("fleetcharge_load_divisions_total", "Limited locations divided over their sessions by load management.",
+			func(s app.LoadStats) int64 { return s.Divisions }),
+		counter("fleetcharge_load_profiles_taken_total", "Charging profiles of load management that stations took.",
+			func(s app.LoadStats) int64 { return s.Taken }),
+		counter("fleetcharge_load_profiles_rejected_total", "Charging profiles of load management that stations rejected or left unanswered.",
+			func(s app.LoadStats) int64 { return s.Rejected }),
+		counter("fleetcharge_load_profiles_unreachable_total", "Charging profiles of load management not sent, the station not being connected.",
+			func(s app.LoadStats) int64 { return s.Unreachable }),
+	}
+}
+
+// eventMailer is the mailer of event alerts: the configured one when it
+// sends any mail.
+func eventMailer(m auth.Mailer) events.Mailer {
+	if em, ok := m.(events.Mailer); ok {
+		return em
+	}
+	return nil
+}
+
+// envDuration reads a duration from the environment variable, def when it
+// is unset or not a duration.
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
+// demoSecretKey returns the key file of a demo on the SQLite database db,
+// db + ".key", making it when it is missing; on PostgreSQL it returns ""
+// and the demo runs without one.
+func demoSecretKey(db string, out io.Writer) (string, error) {
+	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
+		return "", nil
+	}
+	path := strings.TrimPrefix(db, "sqlite://") + ".key"
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	key := secret.NewKey() + "\n"
+	if err := os.WriteFile(path, []byte(key), 0o600); err != nil {
+		return "", fmt.Errorf("demo secret key: %w", err)
+	}
+	fmt.Fprintf(out, "Made %s, the key that seals the demo's secrets (--secret-key-file).\n", path)
+	return path, nil
 }
