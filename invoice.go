@@ -91,8 +91,8 @@ type Invoice struct {
 	VAT   int64 `json:"-"`
 	Total int64 `json:"-"`
 	// CorrectsID and CorrectsNumber name the invoice a credit note reverses.
-	CorrectsID     ID     `json:"corrects_id,omitempty"`
-	CorrectsNumber string `json:"corrects_number,omitempty"`
+	CorrectsID     ID           `json:"corrects_id,omitempty"`
+	CorrectsNumber string       `json:"corrects_number,omitempty"`
 	Seller         BillingParty `json:"seller"`
 	Buyer          BillingParty `json:"buyer"`
 	// Note is free text printed on the invoice, such as ReverseChargeNote.
