@@ -15,6 +15,8 @@ type Provider struct {
 	OCPICountryCode string    `json:"ocpi_country_code"`
 	OCPIPartyID     string    `json:"ocpi_party_id"`
 	CreatedAt       time.Time `json:"created_at"`
+	// Billing is what the provider's invoices say about it (issue 16).
+	Billing ProviderBilling `json:"billing"`
 }
 
 // Organization is a node of a provider's organization tree (the seed's "user
@@ -40,13 +42,20 @@ const (
 // Account is a customer account (the seed's "company account"). It belongs to
 // exactly one organization and owns assets.
 type Account struct {
-	ID             ID        `json:"id"`
-	ProviderID     ID        `json:"-"`
-	OrganizationID ID        `json:"organization_id"`
-	Name           string    `json:"name"`
-	Kind           string    `json:"kind"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	ID             ID     `json:"id"`
+	ProviderID     ID     `json:"-"`
+	OrganizationID ID     `json:"organization_id"`
+	Name           string `json:"name"`
+	Kind           string `json:"kind"`
+	// Billing data, for the account's invoices (issue 16); all optional.
+	VATID        string    `json:"vat_id"`
+	Address      string    `json:"address"`
+	PostalCode   string    `json:"postal_code"`
+	City         string    `json:"city"`
+	Country      string    `json:"country"` // ISO 3166-1 alpha-2
+	BillingEmail string    `json:"billing_email"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Employee is a person linked to a company account.

@@ -31,6 +31,7 @@ var readPermissions = map[string]Permission{
 
 	fc.KindReimbursementRate:      ReimbursementRead,
 	fc.KindReimbursementStatement: ReimbursementRead,
+	fc.KindInvoice:                InvoicesRead,
 }
 
 // ReadPermission returns the permission that reads objects of kind, and

@@ -40,6 +40,9 @@ const (
 	ReimbursementRead       Permission = "reimbursement.read"
 	ReimbursementManage     Permission = "reimbursement.manage"
 	ReimbursementApprove    Permission = "reimbursement.approve"
+	InvoicesRead            Permission = "invoices.read"
+	InvoicesSelfBillingRead Permission = "invoices.self_billing.read"
+	InvoicesManage          Permission = "invoices.manage"
 )
 
 // PermissionInfo describes one permission for documentation and the API.
@@ -78,6 +81,9 @@ var catalogue = []PermissionInfo{
 	{ReimbursementRead, "read the home-charging reimbursement rates and statements of the employees of accounts in scope"},
 	{ReimbursementManage, "set reimbursement rates, generate the monthly statements, mark approved statements paid"},
 	{ReimbursementApprove, "approve draft reimbursement statements"},
+	{InvoicesRead, "read and download the invoices, self-billing invoices and credit notes of accounts in scope"},
+	{InvoicesSelfBillingRead, "read and download the self-billing invoices (and their credit notes) of accounts in scope: what their stations earned"},
+	{InvoicesManage, "run the monthly invoicing, issue invoices, credit them, mark them paid"},
 }
 
 // RoleInfo is one row of the role table: a role, what it is for, and the
@@ -102,6 +108,7 @@ var table = []RoleInfo{
 			StationsRead, StationsHomeRead, StationsManage, StationsCommand, StationsCharge,
 			SessionsCardSideRead, SessionsStationSideRead, ReportsFleet, ReportsFacility,
 			MigrationsRun, AuditRead, ReimbursementRead, ReimbursementManage, ReimbursementApprove,
+			InvoicesRead, InvoicesSelfBillingRead, InvoicesManage,
 		},
 	},
 	{
@@ -110,7 +117,7 @@ var table = []RoleInfo{
 		Permissions: []Permission{
 			OrganizationsRead, AccountsRead, EmployeesRead, EmployeesManage, CardsRead, CardsManage,
 			StationsHomeRead, SessionsCardSideRead, ReportsFleet, AuditRead,
-			ReimbursementRead, ReimbursementManage, ReimbursementApprove,
+			ReimbursementRead, ReimbursementManage, ReimbursementApprove, InvoicesRead,
 		},
 	},
 	{
@@ -119,6 +126,7 @@ var table = []RoleInfo{
 		Permissions: []Permission{
 			OrganizationsRead, AccountsRead, LocationsRead, LocationsManage, ChargeGroupsRead, ChargeGroupsManage,
 			StationsRead, StationsManage, StationsCommand, StationsCharge, SessionsStationSideRead, ReportsFacility, AuditRead,
+			InvoicesSelfBillingRead,
 		},
 	},
 	{
@@ -128,7 +136,7 @@ var table = []RoleInfo{
 			AccountsRead, EmployeesRead, EmployeesManage, CardsRead, CardsManage,
 			LocationsRead, LocationsManage, ChargeGroupsRead, ChargeGroupsManage,
 			StationsRead, StationsManage, StationsCommand, StationsCharge, SessionsCardSideRead, SessionsStationSideRead,
-			ReimbursementRead, ReimbursementApprove,
+			ReimbursementRead, ReimbursementApprove, InvoicesRead,
 		},
 	},
 	{

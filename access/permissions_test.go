@@ -59,6 +59,13 @@ func TestRoleTableMatchesSpec(t *testing.T) {
 		{"home-charging reimbursement: read", []access.Permission{access.ReimbursementRead}, [5]bool{yes, yes, no, yes, yes}},
 		{"home-charging reimbursement: rates, statements, paid", []access.Permission{access.ReimbursementManage}, [5]bool{yes, yes, no, no, no}},
 		{"home-charging reimbursement: approve", []access.Permission{access.ReimbursementApprove}, [5]bool{yes, yes, no, yes, no}},
+		// Issue 16: provider admins run and issue; fleet managers and
+		// account admins read the invoices of the accounts in scope;
+		// facility managers the self-billing invoices of their stations'
+		// accounts. A driver reads none.
+		{"invoices: read", []access.Permission{access.InvoicesRead}, [5]bool{yes, yes, no, yes, no}},
+		{"self-billing invoices: read", []access.Permission{access.InvoicesSelfBillingRead}, [5]bool{yes, no, yes, no, no}},
+		{"invoices: run, issue, credit, paid", []access.Permission{access.InvoicesManage}, [5]bool{yes, no, no, no, no}},
 	}
 	covered := map[access.Permission]bool{}
 	for _, row := range rows {

@@ -99,6 +99,17 @@ station. A fleet manager or account admin (who holds ` + "`employees.manage`" + 
 employee) invites an employee as a driver: a new user holding the driver role on that
 employee, the one role given without ` + "`users.manage`" + `.
 
+## Invoices
+
+The provider's admins run the monthly invoicing and issue, credit and mark paid
+(` + "`invoices.manage`" + `, over the whole provider); drafts are read only by them. From its
+issue on, an invoice is read (and downloaded as PDF and UBL) with ` + "`invoices.read`" + ` on its
+account: fleet managers and account admins read every invoice, self-billing invoice and
+credit note of the accounts in their scope. A facility manager holds
+` + "`invoices.self_billing.read`" + ` instead: it reads the self-billing invoices (what the
+provider pays for the sessions on the account's stations) and their credit notes, never
+what the account pays. Nobody reads another account's invoice (docs/INVOICING.md).
+
 ## Roles from an identity provider
 
 Identity providers (docs/SSO.md) are managed with ` + "`users.manage`" + ` on the whole provider

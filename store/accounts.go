@@ -12,11 +12,13 @@ import (
 // rowScanner is what *sql.Row and *sql.Rows share.
 type rowScanner interface{ Scan(...any) error }
 
-const accountColumns = `a.id, a.provider_id, a.organization_id, a.name, a.kind, a.created_at, a.updated_at`
+const accountColumns = `a.id, a.provider_id, a.organization_id, a.name, a.kind, a.vat_id, a.address, a.postal_code, a.city, a.country,
+	a.billing_email, a.created_at, a.updated_at`
 
 func scanAccount(row rowScanner, a *fc.Account) error {
 	var created, updated int64
-	if err := row.Scan(&a.ID, &a.ProviderID, &a.OrganizationID, &a.Name, &a.Kind, &created, &updated); err != nil {
+	if err := row.Scan(&a.ID, &a.ProviderID, &a.OrganizationID, &a.Name, &a.Kind, &a.VATID, &a.Address, &a.PostalCode, &a.City, &a.Country,
+		&a.BillingEmail, &created, &updated); err != nil {
 		return err
 	}
 	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
@@ -38,6 +40,7 @@ func validateAccount(a *fc.Account) error {
 	default:
 		fields["kind"] = "must be company or private"
 	}
+	checkAccountBilling(fields, a)
 	if len(fields) > 0 {
 		return fc.Invalid(fields)
 	}
@@ -55,9 +58,10 @@ func (s *Store) CreateAccount(ctx context.Context, a *fc.Account) error {
 		if _, err := s.findOrg(ctx, tx, fc.ProviderScope(a.ProviderID), a.OrganizationID); err != nil {
 			return refErr(err, "organization_id", "no such organization")
 		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (provider_id, organization_id, name, kind, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			int64(a.ProviderID), int64(a.OrganizationID), a.Name, a.Kind, ms(now), ms(now)).Scan(&a.ID)
+		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (provider_id, organization_id, name, kind, vat_id, address, postal_code, city,
+			country, billing_email, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			int64(a.ProviderID), int64(a.OrganizationID), a.Name, a.Kind, a.VATID, a.Address, a.PostalCode, a.City, a.Country,
+			a.BillingEmail, ms(now), ms(now)).Scan(&a.ID)
 		if err != nil {
 			return err
 		}
@@ -157,8 +161,9 @@ func (s *Store) UpdateAccount(ctx context.Context, sc fc.Scope, id fc.ID, fn fun
 			return fc.Errorf(fc.EUnprocessable, "account %s cannot change organization in an update: use a migration", id)
 		}
 		a.UpdatedAt = s.now()
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET name = $1, kind = $2, updated_at = $3 WHERE id = $4`,
-			a.Name, a.Kind, ms(a.UpdatedAt), int64(a.ID)); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET name = $1, kind = $2, vat_id = $3, address = $4, postal_code = $5, city = $6,
+			country = $7, billing_email = $8, updated_at = $9 WHERE id = $10`,
+			a.Name, a.Kind, a.VATID, a.Address, a.PostalCode, a.City, a.Country, a.BillingEmail, ms(a.UpdatedAt), int64(a.ID)); err != nil {
 			return err
 		}
 		after = &a

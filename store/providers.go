@@ -10,11 +10,15 @@ import (
 	fc "github.com/fleetcharge/fleetcharge"
 )
 
-const providerColumns = `id, name, time_zone, require_totp, ocpi_country_code, ocpi_party_id, created_at`
+const providerColumns = `id, name, time_zone, require_totp, ocpi_country_code, ocpi_party_id, legal_name, vat_id, address, postal_code,
+	city, country, iban, vat_rate_bp, invoice_prefix, roaming_margin_bp, self_billing_fee_bp, payment_days, created_at`
 
 func scanProvider(row rowScanner, p *fc.Provider) error {
 	var created int64
-	if err := row.Scan(&p.ID, &p.Name, &p.TimeZone, &p.RequireTOTP, &p.OCPICountryCode, &p.OCPIPartyID, &created); err != nil {
+	b := &p.Billing
+	if err := row.Scan(&p.ID, &p.Name, &p.TimeZone, &p.RequireTOTP, &p.OCPICountryCode, &p.OCPIPartyID, &b.LegalName, &b.VATID, &b.Address,
+		&b.PostalCode, &b.City, &b.Country, &b.IBAN, &b.VATRateBP, &b.InvoicePrefix, &b.RoamingMarginBP, &b.SelfBillingFeeBP, &b.PaymentDays,
+		&created); err != nil {
 		return err
 	}
 	p.CreatedAt = fromMS(created)
@@ -50,6 +54,7 @@ func validateProvider(p *fc.Provider) error {
 	case p.OCPICountryCode != "" && p.OCPIPartyID == "":
 		fields["ocpi_party_id"] = "is required with a country code"
 	}
+	checkProviderBilling(fields, &p.Billing)
 	if len(fields) > 0 {
 		return fc.Invalid(fields)
 	}
@@ -67,6 +72,9 @@ func (s *Store) CreateProvider(ctx context.Context, p *fc.Provider) error {
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 			p.Name, p.TimeZone, p.RequireTOTP, p.OCPICountryCode, p.OCPIPartyID, ms(p.CreatedAt)).Scan(&p.ID)
 		if err != nil {
+			return err
+		}
+		if err := updateProviderBilling(ctx, tx, p); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, change{providerID: p.ID, action: "provider.create", kind: fc.KindProvider, id: p.ID, after: p})
@@ -140,6 +148,9 @@ func (s *Store) UpdateProvider(ctx context.Context, id fc.ID, fn func(*fc.Provid
 		if _, err := tx.ExecContext(ctx, `UPDATE providers SET name = $1, time_zone = $2, require_totp = $3,
 			ocpi_country_code = $4, ocpi_party_id = $5 WHERE id = $6`,
 			p.Name, p.TimeZone, p.RequireTOTP, p.OCPICountryCode, p.OCPIPartyID, int64(p.ID)); err != nil {
+			return err
+		}
+		if err := updateProviderBilling(ctx, tx, &p); err != nil {
 			return err
 		}
 		after = &p
