@@ -64,7 +64,7 @@ func invoices() map[string]*fc.Invoice {
 		PostalCode: "9712 BB", City: "Groningen", Country: "NL", IBAN: "NL20 INGB 0001 2345 67"}, provider, "EUR",
 		session(501, 20000, 280000, 0, 2, fc.VATOutsideScope, 0))
 	credit := issued("LN-2026-0006", fc.InvoiceKindCreditNote, provider, dutchFleet, "EUR", domestic.Lines...)
-	credit.CorrectsID, credit.CorrectsNumber = domestic.ID, domestic.Number
+	credit.CorrectsID, credit.CorrectsNumber, credit.CorrectsKind, credit.CorrectsDate = domestic.ID, domestic.Number, domestic.Kind, domestic.IssueDate
 	multi := issued("LN-2026-0007", fc.InvoiceKindInvoice, provider, dutchFleet, "EUR",
 		session(701, 10000, 390000, 0, 2, s, 2100), session(702, 5000, 390000, 0, 2, s, 900), session(703, 3333, 333333, 17, 2, s, 2100),
 		session(704, 1000, 100000, 0, 2, fc.VATZeroRated, 0))
@@ -72,7 +72,7 @@ func invoices() map[string]*fc.Invoice {
 	yen := issued("LN-2026-0008", fc.InvoiceKindInvoice, provider, dutchFleet, "JPY",
 		session(801, 12345, 55000000, 0, 0, s, 2100), session(802, 999, 61000000, 300, 0, s, 2100))
 	creditSelf := issued("LN-2026-0009", fc.InvoiceKindCreditNote, germanOwner, provider, "EUR", self.Lines...)
-	creditSelf.CorrectsNumber, creditSelf.Note = self.Number, fc.ReverseChargeNote
+	creditSelf.CorrectsNumber, creditSelf.CorrectsKind, creditSelf.Note = self.Number, self.Kind, fc.ReverseChargeNote
 	return map[string]*fc.Invoice{
 		"domestic": domestic, "reverse-charge": reverse, "private": private, "self-billing": self,
 		"self-billing-private-owner": selfDomestic, "credit-note": credit, "multi-rate": multi, "jpy": yen,

@@ -141,7 +141,8 @@ type period struct {
 }
 
 type billingRef struct {
-	ID string `xml:"cac:InvoiceDocumentReference>cbc:ID"`
+	ID        string `xml:"cac:InvoiceDocumentReference>cbc:ID"`
+	IssueDate string `xml:"cac:InvoiceDocumentReference>cbc:IssueDate,omitempty"`
 }
 
 type partyWrap struct {
@@ -362,6 +363,12 @@ func build(inv *fc.Invoice) (*document, error) {
 		d.Xmlns = nsCreditNote
 		d.CreditNoteTypeCode = TypeCreditNote
 		d.BillingReference = &billingRef{ID: inv.CorrectsNumber}
+		if _, err := time.Parse(fc.DateLayout, inv.CorrectsDate); err == nil {
+			d.BillingReference.IssueDate = inv.CorrectsDate
+		}
+		if inv.SelfBilled() {
+			notes = append(notes, SelfBillingNote)
+		}
 		notes = append(notes, "Credit note for invoice "+inv.CorrectsNumber+".")
 		// The amount is settled against the corrected invoice as the
 		// parties agreed (UNCL4461 57, standing agreement): refunded if that
@@ -372,7 +379,7 @@ func build(inv *fc.Invoice) (*document, error) {
 		d.XMLName = xml.Name{Local: "Invoice"}
 		d.InvoiceTypeCode = TypeInvoice
 		d.DueDate = inv.DueDate
-		if inv.Kind == fc.InvoiceKindSelfBilling {
+		if inv.SelfBilled() {
 			notes = append(notes, SelfBillingNote)
 		}
 		iban := strings.ToUpper(strings.ReplaceAll(inv.Seller.IBAN, " ", ""))

@@ -132,3 +132,16 @@ func TestUBLRefuses(t *testing.T) {
 		t.Errorf("the unchanged invoice: %v", err)
 	}
 }
+
+// TestUBLCreditOfSelfBilling: the credit note of a self-billing invoice is
+// self-billed too, and names the corrected invoice with its date.
+func TestUBLCreditOfSelfBilling(t *testing.T) {
+	c := read(t, invoices()["credit-note-self-billing"])
+	if len(c.Note) != 1 || !strings.HasPrefix(c.Note[0], einvoice.SelfBillingNote) || !strings.Contains(c.Note[0], "LN-2026-0004") {
+		t.Errorf("note %q", c.Note)
+	}
+	d := read(t, invoices()["credit-note"])
+	if len(d.Note) != 1 || strings.Contains(d.Note[0], einvoice.SelfBillingNote) {
+		t.Errorf("the credit note of an invoice is not self-billed: %q", d.Note)
+	}
+}

@@ -145,8 +145,8 @@ func Invoice(inv *fc.Invoice) ([]byte, error) {
 	f.Ln(4)
 
 	f.SetFont("Helvetica", "", 10)
-	if inv.Kind == fc.InvoiceKindSelfBilling {
-		f.MultiCell(0, 5, tr("Self-billing: this invoice is issued by the buyer, "+inv.Buyer.Name+", on behalf of the seller, "+
+	if inv.SelfBilled() {
+		f.MultiCell(0, 5, tr("Self-billing: this document is issued by the buyer, "+inv.Buyer.Name+", on behalf of the seller, "+
 			inv.Seller.Name+", as the two agreed."), "", "L", false)
 	}
 	if n := strings.TrimSpace(inv.Note); n != "" {
