@@ -269,21 +269,28 @@ func (r *invoiceRun) run(ctx context.Context, month time.Time) ([]fc.Invoice, er
 	}); err != nil {
 		return nil, err
 	}
-	type draftOf struct {
-		accountID fc.ID
-		kind      string
-		period    string
+	// The keys of the months from the earliest run on that hold a draft
+	// (its sessions are its month's) or an issued invoice (closed: a late
+	// session of the month waits for a later month's run).
+	type monthKey struct {
+		invoiceKey
+		period string
 	}
-	drafted := map[draftOf]bool{}
+	drafted, closed := map[monthKey]bool{}, map[monthKey]bool{}
 	q = &query{}
-	q.add(`SELECT account_id, kind, period FROM invoices WHERE provider_id = `).arg(int64(r.providerID)).
-		add(" AND status = 'draft' AND period < ").arg(r.period).add(" AND period >= ").arg(earliest)
+	q.add(`SELECT account_id, kind, currency, period, status FROM invoices WHERE provider_id = `).arg(int64(r.providerID)).
+		add(" AND kind <> 'credit_note' AND status <> 'void' AND period <= ").arg(r.period).add(" AND period >= ").arg(earliest)
 	if err := eachRow(ctx, tx, q, func(rows *sql.Rows) error {
-		var d draftOf
-		if err := rows.Scan(&d.accountID, &d.kind, &d.period); err != nil {
+		var k monthKey
+		var status string
+		if err := rows.Scan(&k.accountID, &k.kind, &k.currency, &k.period, &status); err != nil {
 			return err
 		}
-		drafted[d] = true
+		if status == fc.InvoiceDraft {
+			drafted[k] = true
+		} else {
+			closed[k] = true
+		}
 		return nil
 	}); err != nil {
 		return nil, err
@@ -321,10 +328,13 @@ func (r *invoiceRun) run(ctx context.Context, month time.Time) ([]fc.Invoice, er
 			if err := rows.Scan(&b.id, &b.accountID, &b.startedAt, &b.energyWh, &b.cost, &b.currency, &b.roaming, &b.party, &b.place); err != nil {
 				return err
 			}
-			if m := r.month(b.startedAt); m != r.period && (!ran[m] || drafted[draftOf{b.accountID, kind, m}]) {
+			k := invoiceKey{b.accountID, kind, b.currency}
+			switch m := r.month(b.startedAt); {
+			case m == r.period && closed[monthKey{k, m}]:
+				return nil // late: the next month's run takes it
+			case m != r.period && (!ran[m] || drafted[monthKey{k, m}]):
 				return nil // its own month's run takes it
 			}
-			k := invoiceKey{b.accountID, kind, b.currency}
 			groups[k] = append(groups[k], b)
 			return nil
 		}); err != nil {
