@@ -60,8 +60,10 @@ func invoices() map[string]*fc.Invoice {
 	self := issued("LN-2026-0004", fc.InvoiceKindSelfBilling, germanOwner, provider, "EUR",
 		session(401, 30000, 300000, 0, 2, ae, 0), session(402, 8000, 300000, 0, 2, ae, 0))
 	self.Note = fc.ReverseChargeNote
+	// A private station owner: no VAT id, no IBAN on file (paid as the
+	// self-billing agreement says).
 	selfDomestic := issued("LN-2026-0005", fc.InvoiceKindSelfBilling, fc.BillingParty{Name: "Anna Bakker", Address: "Laan 9",
-		PostalCode: "9712 BB", City: "Groningen", Country: "NL", IBAN: "NL20 INGB 0001 2345 67"}, provider, "EUR",
+		PostalCode: "9712 BB", City: "Groningen", Country: "NL"}, provider, "EUR",
 		session(501, 20000, 280000, 0, 2, fc.VATOutsideScope, 0))
 	credit := issued("LN-2026-0006", fc.InvoiceKindCreditNote, provider, dutchFleet, "EUR", domestic.Lines...)
 	credit.CorrectsID, credit.CorrectsNumber, credit.CorrectsKind, credit.CorrectsDate = domestic.ID, domestic.Number, domestic.Kind, domestic.IssueDate

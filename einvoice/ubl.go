@@ -71,8 +71,9 @@ func notWritable(format string, args ...any) error {
 // for an invoice or a self-billing invoice, a CreditNote naming the
 // invoice it corrects for a credit note. inv must be issued (numbered and
 // dated), name both parties with their country, carry the seller's IBAN
-// unless it is a credit note, and add up (lines, breakdown, totals); an
-// error wrapping ErrNotWritable says what is missing.
+// if it is an invoice (not self-billed, not a credit note), and add up
+// (lines, breakdown, totals); an error wrapping ErrNotWritable says what
+// is missing.
 func UBL(inv *fc.Invoice) ([]byte, error) {
 	d, err := build(inv)
 	if err != nil {
@@ -383,12 +384,18 @@ func build(inv *fc.Invoice) (*document, error) {
 			notes = append(notes, SelfBillingNote)
 		}
 		iban := strings.ToUpper(strings.ReplaceAll(inv.Seller.IBAN, " ", ""))
-		if iban == "" {
+		switch {
+		case iban != "":
+			// SEPA credit transfer (UNCL4461 58) into the seller's IBAN, with
+			// the invoice number as the remittance information.
+			d.PaymentMeans = &paymentMeans{Code: "58", PaymentID: inv.Number, Account: &account{iban}}
+		case inv.SelfBilled():
+			// The provider pays the station owner as their self-billing
+			// agreement says (UNCL4461 57, standing agreement).
+			d.PaymentMeans = &paymentMeans{Code: "57", PaymentID: inv.Number}
+		default:
 			return nil, notWritable("the seller of invoice %s has no IBAN to be paid into", inv.Number)
 		}
-		// SEPA credit transfer (UNCL4461 58) into the seller's IBAN, with
-		// the invoice number as the remittance information.
-		d.PaymentMeans = &paymentMeans{Code: "58", PaymentID: inv.Number, Account: &account{iban}}
 		if inv.DueDate == "" {
 			d.PaymentTerms = &note{"Payable on receipt."}
 		}

@@ -145,3 +145,16 @@ func TestUBLCreditOfSelfBilling(t *testing.T) {
 		t.Errorf("the credit note of an invoice is not self-billed: %q", d.Note)
 	}
 }
+
+// TestUBLSelfBillingWithoutIBAN: a station owner without an IBAN on file
+// is paid as the self-billing agreement says (57); an invoice's seller
+// without one cannot be paid at all.
+func TestUBLSelfBillingWithoutIBAN(t *testing.T) {
+	doc, err := einvoice.UBL(invoices()["self-billing-private-owner"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "<cbc:PaymentMeansCode>57</cbc:PaymentMeansCode>") || strings.Contains(string(doc), "PayeeFinancialAccount") {
+		t.Errorf("payment means of a self-billing invoice without IBAN:\n%s", doc)
+	}
+}

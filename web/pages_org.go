@@ -32,6 +32,7 @@ func (s *Server) appRoutes() {
 	s.jobRoutes()
 	s.roamingRoutes()
 	s.reimbursementRoutes()
+	s.invoiceRoutes()
 	s.driverRoutes()
 	s.eventRoutes()
 }

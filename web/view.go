@@ -233,6 +233,7 @@ var navItems = []struct {
 	{"/sessions", "Sessions", []access.Permission{access.SessionsCardSideRead, access.SessionsStationSideRead}},
 	{"/reports", "Reports", []access.Permission{access.ReportsFleet, access.ReportsFacility}},
 	{"/reimbursement", "Reimbursement", []access.Permission{access.ReimbursementRead}},
+	{"/invoices", "Invoices", []access.Permission{access.InvoicesRead, access.InvoicesSelfBillingRead, access.InvoicesManage}},
 	{"/users", "Users", []access.Permission{access.UsersManage}},
 	{"/identity-providers", "Identity providers", []access.Permission{access.UsersManage}},
 	{"/audit", "Audit log", []access.Permission{access.AuditRead}},

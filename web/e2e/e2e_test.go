@@ -170,15 +170,15 @@ func TestPersonasSeeWhatTheirRolesAllow(t *testing.T) {
 		// refused are pages the role may not open even by address.
 		refused []string
 	}{
-		{admin, []string{"Organizations", "Cards", "Stations", "Reports", "Users", "Audit log"}, nil,
+		{admin, []string{"Organizations", "Cards", "Stations", "Reports", "Invoices", "Users", "Audit log"}, nil,
 			[]string{"Charge cards", "Charge stations"}, nil, nil},
 		{fleetFacility, []string{"Employees", "Cards", "Stations", "Reports"}, []string{"Users"},
 			[]string{"Charge cards", "Sessions per employee", "Charge stations", "Sessions per charge point"}, nil, nil},
-		{facilityOnly, []string{"Stations", "Reports"}, []string{"Cards", "Employees", "Users"},
+		{facilityOnly, []string{"Stations", "Reports", "Invoices"}, []string{"Cards", "Employees", "Users"},
 			[]string{"Charge stations", "Sessions per charge point", "Charge sessions on stations"},
 			[]string{"Charge cards", "Employees", "Sessions per employee"},
 			[]string{"/reports/charge-cards", "/reports/charge-sessions"}},
-		{fleetOnly, []string{"Employees", "Cards", "Reports"}, []string{"Users", "Charge groups"},
+		{fleetOnly, []string{"Employees", "Cards", "Reports", "Invoices"}, []string{"Users", "Charge groups"},
 			[]string{"Charge cards", "Sessions per charge card"}, []string{"Charge stations", "Sessions per charge point"},
 			[]string{"/reports/charge-stations"}},
 		{accountAdmin, []string{"Employees", "Cards", "Stations"}, []string{"Reports", "Users", "Organizations"}, nil, nil,
