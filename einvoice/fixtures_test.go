@@ -59,7 +59,7 @@ func invoices() map[string]*fc.Invoice {
 		session(301, 15500, 420000, 0, 2, s, 2100))
 	self := issued("LN-2026-0004", fc.InvoiceKindSelfBilling, germanOwner, provider, "EUR",
 		session(401, 30000, 300000, 0, 2, ae, 0), session(402, 8000, 300000, 0, 2, ae, 0))
-	self.Note = fc.ReverseChargeNote
+	self.Note = fc.SelfBillingNote + " " + fc.ReverseChargeNote // as the run writes it
 	// A private station owner: no VAT id, no IBAN on file (paid as the
 	// self-billing agreement says).
 	selfDomestic := issued("LN-2026-0005", fc.InvoiceKindSelfBilling, fc.BillingParty{Name: "Anna Bakker", Address: "Laan 9",

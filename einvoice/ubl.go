@@ -29,17 +29,16 @@ const (
 
 // Document type codes (UNCL1001) written.
 const (
-	TypeInvoice    = "380" // commercial invoice; also the self-billing invoice, see SelfBillingNote
+	TypeInvoice    = "380" // commercial invoice; also the self-billing invoice, see below
 	TypeCreditNote = "381"
 )
 
-// SelfBillingNote opens the note of a self-billing invoice: the mention
-// the VAT Directive (article 226(10a)) requires. Peppol BIS Billing 3.0
-// refuses type code 389 (PEPPOL-EN16931-P0100), and its self-billing
-// variant is another specification with rules of its own, so a self-billing
-// invoice is written as an invoice (380) whose seller is the station owner,
-// whose buyer is the provider that issued it, and whose note says so.
-const SelfBillingNote = "Self-billing invoice: issued by the buyer on behalf of the seller."
+// A self-billing invoice: Peppol BIS Billing 3.0 refuses type code 389
+// (PEPPOL-EN16931-P0100), and its self-billing variant is another
+// specification with rules of its own, so a self-billing invoice is written
+// as an invoice (380) whose seller is the station owner, whose buyer is the
+// provider that issued it, and whose note carries fc.SelfBillingNote, the
+// mention the VAT Directive (article 226(10a)) requires.
 
 const (
 	nsInvoice    = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
@@ -367,9 +366,6 @@ func build(inv *fc.Invoice) (*document, error) {
 		if _, err := time.Parse(fc.DateLayout, inv.CorrectsDate); err == nil {
 			d.BillingReference.IssueDate = inv.CorrectsDate
 		}
-		if inv.SelfBilled() {
-			notes = append(notes, SelfBillingNote)
-		}
 		notes = append(notes, "Credit note for invoice "+inv.CorrectsNumber+".")
 		// The amount is settled against the corrected invoice as the
 		// parties agreed (UNCL4461 57, standing agreement): refunded if that
@@ -380,9 +376,6 @@ func build(inv *fc.Invoice) (*document, error) {
 		d.XMLName = xml.Name{Local: "Invoice"}
 		d.InvoiceTypeCode = TypeInvoice
 		d.DueDate = inv.DueDate
-		if inv.SelfBilled() {
-			notes = append(notes, SelfBillingNote)
-		}
 		iban := strings.ToUpper(strings.ReplaceAll(inv.Seller.IBAN, " ", ""))
 		switch {
 		case iban != "":
@@ -399,6 +392,9 @@ func build(inv *fc.Invoice) (*document, error) {
 		if inv.DueDate == "" {
 			d.PaymentTerms = &note{"Payable on receipt."}
 		}
+	}
+	if inv.SelfBilled() && !strings.Contains(inv.Note, fc.SelfBillingNote) {
+		notes = append(notes, fc.SelfBillingNote)
 	}
 	if n := strings.TrimSpace(inv.Note); n != "" {
 		notes = append(notes, n)

@@ -145,9 +145,8 @@ func Invoice(inv *fc.Invoice) ([]byte, error) {
 	f.Ln(4)
 
 	f.SetFont("Helvetica", "", 10)
-	if inv.SelfBilled() {
-		f.MultiCell(0, 5, tr("Self-billing: this document is issued by the buyer, "+inv.Buyer.Name+", on behalf of the seller, "+
-			inv.Seller.Name+", as the two agreed."), "", "L", false)
+	if inv.SelfBilled() && !strings.Contains(inv.Note, fc.SelfBillingNote) {
+		f.MultiCell(0, 5, tr(fc.SelfBillingNote), "", "L", false)
 	}
 	if n := strings.TrimSpace(inv.Note); n != "" {
 		f.MultiCell(0, 5, tr(n), "", "L", false)

@@ -86,7 +86,7 @@ func TestInvoiceKinds(t *testing.T) {
 		inv  *fc.Invoice
 		want [][]string
 	}{
-		{"self-billing", self, [][]string{{"Self-billing invoice"}, {"issued by the buyer"}, {"NL20 INGB 0001 2345 67"}, {"VAT 21 %", "11.08", "2.33"}}},
+		{"self-billing", self, [][]string{{"Self-billing invoice"}, {"Self-billing: this invoice is issued by the buyer"}, {"NL20 INGB 0001 2345 67"}, {"VAT 21 %", "11.08", "2.33"}}},
 		{"credit note", credit, [][]string{{"Credit note for invoice LN-2026-0007"}, {"reverses invoice LN-2026-0007"}}},
 		{"draft", draft, [][]string{{"DRAFT"}, {"(assigned when issued)"}}},
 		// 9.15 at 21 % is 1.9215, 1.93 at 9 % is 0.1737.
