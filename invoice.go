@@ -263,7 +263,7 @@ func (b ProviderBilling) Party(fallbackName string) BillingParty {
 // AccountParty returns the account as an invoice names it.
 func AccountParty(a *Account) BillingParty {
 	return BillingParty{Name: a.Name, VATID: a.VATID, Address: a.Address, PostalCode: a.PostalCode, City: a.City,
-		Country: a.Country, Email: a.BillingEmail}
+		Country: a.Country, Email: a.BillingEmail, IBAN: a.IBAN}
 }
 
 // VATFor decides the VAT category and rate of a supply from seller to

@@ -54,6 +54,7 @@ type Account struct {
 	City         string    `json:"city"`
 	Country      string    `json:"country"` // ISO 3166-1 alpha-2
 	BillingEmail string    `json:"billing_email"`
+	IBAN         string    `json:"iban"` // where a station owner's self-billing invoices are paid
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }

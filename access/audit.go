@@ -31,7 +31,9 @@ var readPermissions = map[string]Permission{
 
 	fc.KindReimbursementRate:      ReimbursementRead,
 	fc.KindReimbursementStatement: ReimbursementRead,
-	fc.KindInvoice:                InvoicesRead,
+	// An invoice's history (drafts recomputed, issued, credited) is the
+	// provider's back office: drafts are read only with invoices.manage.
+	fc.KindInvoice: InvoicesManage,
 }
 
 // ReadPermission returns the permission that reads objects of kind, and

@@ -195,6 +195,7 @@ func (w *world) pathIDs(t *testing.T) map[string]fc.ID {
 		"ocpi-commands":            w.ocpiCommand(t),
 		"reimbursement-rates":      w.reimbursementRate(t),
 		"reimbursement-statements": w.reimbursementStatement(t),
+		"invoices":                 w.invoice(t),
 		"identity-providers":       w.identityProvider(t),
 		"webhooks":                 hook,
 		"deliveries":               delivery,

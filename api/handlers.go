@@ -230,7 +230,8 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request) error {
 	return writeOf(s, func(w http.ResponseWriter, r *http.Request, subj access.Subject, in *accountInput, _ fieldSet) error {
-		a := fc.Account{OrganizationID: in.OrganizationID, Name: in.Name, Kind: in.Kind}
+		a := fc.Account{OrganizationID: in.OrganizationID, Name: in.Name, Kind: in.Kind, VATID: in.VATID, Address: in.Address,
+			PostalCode: in.PostalCode, City: in.City, Country: in.Country, BillingEmail: in.BillingEmail, IBAN: in.IBAN}
 		if err := s.app.CreateAccount(r.Context(), subj, &a); err != nil {
 			return err
 		}
@@ -244,6 +245,13 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request) error {
 		setIf(set, "organization_id", &a.OrganizationID, in.OrganizationID)
 		setIf(set, "name", &a.Name, in.Name)
 		setIf(set, "kind", &a.Kind, in.Kind)
+		setIf(set, "vat_id", &a.VATID, in.VATID)
+		setIf(set, "address", &a.Address, in.Address)
+		setIf(set, "postal_code", &a.PostalCode, in.PostalCode)
+		setIf(set, "city", &a.City, in.City)
+		setIf(set, "country", &a.Country, in.Country)
+		setIf(set, "billing_email", &a.BillingEmail, in.BillingEmail)
+		setIf(set, "iban", &a.IBAN, in.IBAN)
 		return nil
 	}, same)(w, r)
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
@@ -19,6 +20,23 @@ type providerInput struct {
 	OCPICountryCode      string `json:"ocpi_country_code" doc:"the provider's OCPI country code: ISO 3166-1 alpha-2, 2 upper-case letters; given with ocpi_party_id; empty: none (no roaming)"`
 	OCPIPartyID          string `json:"ocpi_party_id" doc:"the provider's OCPI party ID: 3 upper-case letters or digits; given with ocpi_country_code; empty: none"`
 	WebhooksAllowPrivate bool   `json:"webhooks_allow_private" doc:"whether webhooks may post to loopback, link-local and private addresses (on-premises receivers, tests)"`
+	providerBillingInput
+}
+
+// providerBillingInput is the provider's billing data (issue 16).
+type providerBillingInput struct {
+	LegalName             string  `json:"legal_name" doc:"the provider's legal name, the seller on its invoices"`
+	VATID                 string  `json:"vat_id" doc:"the provider's VAT id with its country's prefix, such as NL123456789B01; needs country"`
+	Address               string  `json:"address" doc:"street and number"`
+	PostalCode            string  `json:"postal_code" doc:"postal code"`
+	City                  string  `json:"city" doc:"city"`
+	Country               string  `json:"country" doc:"ISO 3166-1 alpha-2 code, such as NL"`
+	IBAN                  string  `json:"iban" doc:"the account customers pay into; checked (ISO 13616)"`
+	VATRate               Decimal `json:"vat_rate" doc:"the standard VAT rate in percent, such as 21 or 5.5 (up to 2 decimals)"`
+	InvoicePrefix         string  `json:"invoice_prefix" doc:"starts every invoice number: <prefix><year>-<sequence>; at most 10 letters, digits, -, / or _"`
+	RoamingMarginPercent  Decimal `json:"roaming_margin_percent" doc:"added to the price of sessions on other networks (imported, roaming), in percent"`
+	SelfBillingFeePercent Decimal `json:"self_billing_fee_percent" doc:"the provider's fee on what station owners' stations earn, in percent"`
+	PaymentDays           int     `json:"payment_days" doc:"days from issue to due date (30 when not set)"`
 }
 
 // providerView is the provider as its users read it.
@@ -29,10 +47,31 @@ type providerView struct {
 	OCPICountryCode      string `json:"ocpi_country_code" doc:"the OCPI country code; empty until set"`
 	OCPIPartyID          string `json:"ocpi_party_id" doc:"the OCPI party ID; empty until set"`
 	WebhooksAllowPrivate bool   `json:"webhooks_allow_private" doc:"whether webhooks may post to loopback, link-local and private addresses"`
+	providerBillingView
+}
+
+// providerBillingView is the provider's billing data.
+type providerBillingView struct {
+	LegalName             string      `json:"legal_name" doc:"the seller's name on invoices; empty: the provider's name"`
+	VATID                 string      `json:"vat_id"`
+	Address               string      `json:"address"`
+	PostalCode            string      `json:"postal_code"`
+	City                  string      `json:"city"`
+	Country               string      `json:"country"`
+	IBAN                  string      `json:"iban"`
+	VATRate               json.Number `json:"vat_rate" doc:"percent"`
+	InvoicePrefix         string      `json:"invoice_prefix"`
+	RoamingMarginPercent  json.Number `json:"roaming_margin_percent"`
+	SelfBillingFeePercent json.Number `json:"self_billing_fee_percent"`
+	PaymentDays           int         `json:"payment_days"`
 }
 
 func viewProvider(p *fc.Provider) providerView {
-	return providerView{ID: p.ID, Name: p.Name, TimeZone: p.TimeZone, OCPICountryCode: p.OCPICountryCode, OCPIPartyID: p.OCPIPartyID}
+	b := p.Billing
+	return providerView{ID: p.ID, Name: p.Name, TimeZone: p.TimeZone, OCPICountryCode: p.OCPICountryCode, OCPIPartyID: p.OCPIPartyID,
+		providerBillingView: providerBillingView{LegalName: b.LegalName, VATID: b.VATID, Address: b.Address, PostalCode: b.PostalCode,
+			City: b.City, Country: b.Country, IBAN: b.IBAN, VATRate: percent(b.VATRateBP), InvoicePrefix: b.InvoicePrefix,
+			RoamingMarginPercent: percent(b.RoamingMarginBP), SelfBillingFeePercent: percent(b.SelfBillingFeeBP), PaymentDays: b.PaymentDays}}
 }
 
 type ocpiPartnerInput struct {
@@ -174,7 +213,7 @@ func (s *Server) updateProvider(w http.ResponseWriter, r *http.Request) error {
 			setIf(set, "time_zone", &p.TimeZone, in.TimeZone)
 			setIf(set, "ocpi_country_code", &p.OCPICountryCode, in.OCPICountryCode)
 			setIf(set, "ocpi_party_id", &p.OCPIPartyID, in.OCPIPartyID)
-			return nil
+			return applyProviderBilling(&p.Billing, &in.providerBillingInput, set)
 		})
 		if err != nil {
 			return err
@@ -327,4 +366,36 @@ func (s *Server) setOCPIPartnerStatus(status string) handlerFunc {
 		writeJSON(w, http.StatusOK, ocpiPartnerView{p})
 		return nil
 	}
+}
+
+// applyProviderBilling sets the billing fields present in the request.
+func applyProviderBilling(b *fc.ProviderBilling, in *providerBillingInput, set fieldSet) error {
+	setIf(set, "legal_name", &b.LegalName, in.LegalName)
+	setIf(set, "vat_id", &b.VATID, in.VATID)
+	setIf(set, "address", &b.Address, in.Address)
+	setIf(set, "postal_code", &b.PostalCode, in.PostalCode)
+	setIf(set, "city", &b.City, in.City)
+	setIf(set, "country", &b.Country, in.Country)
+	setIf(set, "iban", &b.IBAN, in.IBAN)
+	setIf(set, "invoice_prefix", &b.InvoicePrefix, in.InvoicePrefix)
+	setIf(set, "payment_days", &b.PaymentDays, in.PaymentDays)
+	for _, f := range []struct {
+		name string
+		in   Decimal
+		to   *int
+	}{{"vat_rate", in.VATRate, &b.VATRateBP}, {"roaming_margin_percent", in.RoamingMarginPercent, &b.RoamingMarginBP},
+		{"self_billing_fee_percent", in.SelfBillingFeePercent, &b.SelfBillingFeeBP}} {
+		if !set.has(f.name) {
+			continue
+		}
+		v, err := f.in.Scaled(f.name, 2)
+		if err != nil {
+			return err
+		}
+		if v < 0 || v > 100_00 {
+			return fc.Invalid(map[string]string{f.name: "must be a percentage from 0 to 100"})
+		}
+		*f.to = int(v)
+	}
+	return nil
 }

@@ -137,7 +137,7 @@ func TestProviderAPI(t *testing.T) {
 			{map[string]any{"ocpi_country_code": "NL"}, "ocpi_party_id"},
 			{map[string]any{"time_zone": "Mars/Olympus"}, "time_zone"},
 			{map[string]any{"name": ""}, "name"},
-			{map[string]any{"legal_name": "Logistics CPO B.V."}, "legal_name"},
+			{map[string]any{"iban": "NL00ABNA0417164300"}, "iban"},
 		} {
 			r := w.do(admin, "PATCH", "/api/v1/provider", c.body).want(t, http.StatusBadRequest)
 			if _, ok := r.fields()[c.field]; !ok {

@@ -266,6 +266,7 @@ func (s *Server) table() []route {
 	rs = append(rs, s.localListRoutes()...)
 	rs = append(rs, s.reservationRoutes()...)
 	rs = append(rs, s.reimbursementRoutes()...)
+	rs = append(rs, s.invoiceRoutes()...)
 	rs = append(rs, s.driverRoutes()...)
 	rs = append(rs, s.loadRoutes()...)
 	rs = append(rs, s.ocpiRoutes()...)

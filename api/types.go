@@ -23,6 +23,14 @@ type accountInput struct {
 	OrganizationID fc.ID  `json:"organization_id" required:"true" doc:"the organization the account belongs to; moving an account is an asset migration, not a PATCH"`
 	Name           string `json:"name" required:"true" doc:"the account's name"`
 	Kind           string `json:"kind" required:"true" enum:"company,private" doc:"company or private"`
+	// Billing data (issue 16), all optional.
+	VATID        string `json:"vat_id" doc:"the account's VAT id with its country's prefix (EL for Greece), such as NL123456789B01; needs country"`
+	Address      string `json:"address" doc:"the billing address: street and number"`
+	PostalCode   string `json:"postal_code" doc:"the billing address's postal code"`
+	City         string `json:"city" doc:"the billing address's city"`
+	Country      string `json:"country" doc:"ISO 3166-1 alpha-2 code, such as NL; decides the VAT of its invoices"`
+	BillingEmail string `json:"billing_email" doc:"where invoices are sent"`
+	IBAN         string `json:"iban" doc:"where a station owner's self-billing invoices are paid; checked (ISO 13616)"`
 }
 
 type employeeInput struct {

@@ -55,6 +55,7 @@ const (
 	KindUser           = "user"
 	KindRoleAssignment = "role_assignment"
 	KindAuditEvent     = "audit_event"
+	KindInvoice        = "invoice"
 )
 
 // Object is a stored object with the personas that may read it.
@@ -78,7 +79,11 @@ type Marker struct {
 // of that too but the sign-in: the driver reads its own employee's things
 // and nothing of the colleague's. Sessions run with each card at its own
 // station and at the other subsidiary's, so that each side sees sessions
-// only from the station side. A second provider has the same assets. Every
+// only from the station side. The provider invoices March 2025: each
+// subsidiary pays for its card's session at the other's station and is
+// paid, by self-billing, for the other's session at its own; three are
+// issued, South's self-billing invoice is a draft. A second provider has
+// the same assets. Every
 // object is created and then changed once, so that the audit log holds a
 // body before and after of every kind.
 type World struct {
@@ -172,7 +177,9 @@ func New(t testing.TB, st *store.Store) *World {
 			nameReaders = union(readers, []string{NorthDriver})
 		}
 		a := &fc.Account{ProviderID: providerID, OrganizationID: orgID, Kind: fc.AccountCompany,
-			Name: mark(name+" account's name", "LEAK-"+name+"-accname-7f3a", nameReaders)}
+			Name:         mark(name+" account's name", "LEAK-"+name+"-accname-7f3a", nameReaders),
+			BillingEmail: mark(name+" account's billing e-mail", "leak-"+name+"-billing-7f3a@mail.example", readers),
+			Country:      "NL", IBAN: "NL91ABNA0417164300"}
 		check(st.CreateAccount(ctx, a))
 		a.ID = w.renumber(t, "accounts", KindAccount, name, a.ID, idReaders[name+" account"])
 		return object(KindAccount, name, a.ID, readers)
@@ -353,6 +360,43 @@ func New(t testing.TB, st *store.Store) *World {
 	}
 	_, err := st.GenerateReimbursementStatements(ctx, sc, "2025-03")
 	check(err)
+
+	// The invoices of March 2025: read with invoices.read on the account,
+	// the self-billing ones also with invoices.self_billing.read, drafts
+	// only by provider admins.
+	_, err = st.UpdateProvider(ctx, p.ID, func(p *fc.Provider) error {
+		p.Billing = fc.ProviderBilling{LegalName: "Logistics CPO B.V.", VATID: "NL123456789B01", Address: "Stationsplein 1",
+			PostalCode: "3511 AA", City: "Utrecht", Country: "NL", IBAN: "NL91ABNA0417164300", VATRateBP: 2100, InvoicePrefix: "LEAKINV",
+			SelfBillingFeeBP: 1000}
+		return nil
+	})
+	check(err)
+	invs, err := st.RunInvoices(ctx, sc, "2025-03", false)
+	check(err)
+	invoiceReaders := map[string][]string{
+		fc.InvoiceKindInvoice + "/" + northAcc.String():     northFleet,
+		fc.InvoiceKindInvoice + "/" + southAcc.String():     southFleet,
+		fc.InvoiceKindSelfBilling + "/" + northAcc.String(): union(northFleet, northFacil),
+		fc.InvoiceKindSelfBilling + "/" + southAcc.String(): union(southFleet, southFacil),
+	}
+	if len(invs) != len(invoiceReaders) {
+		t.Fatalf("leaktest: %d invoices of March 2025, want %d", len(invs), len(invoiceReaders))
+	}
+	for _, inv := range invs {
+		name := inv.Kind + "/" + inv.AccountID.String()
+		readers, ok := invoiceReaders[name]
+		if !ok {
+			t.Fatalf("leaktest: an unexpected invoice %s", name)
+		}
+		if inv.Kind == fc.InvoiceKindSelfBilling && inv.AccountID == southAcc {
+			object(KindInvoice, name+" draft", inv.ID, []string{Admin})
+			continue
+		}
+		issued, err := st.IssueInvoice(ctx, sc, inv.ID)
+		check(err)
+		mark(name+" invoice's number", issued.Number, readers)
+		object(KindInvoice, name, issued.ID, readers)
+	}
 	session(q.ID, "O@O", o.card, o.station, foreign)
 
 	// A running session of South's card at North's office, with the limit

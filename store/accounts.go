@@ -13,12 +13,12 @@ import (
 type rowScanner interface{ Scan(...any) error }
 
 const accountColumns = `a.id, a.provider_id, a.organization_id, a.name, a.kind, a.vat_id, a.address, a.postal_code, a.city, a.country,
-	a.billing_email, a.created_at, a.updated_at`
+	a.billing_email, a.iban, a.created_at, a.updated_at`
 
 func scanAccount(row rowScanner, a *fc.Account) error {
 	var created, updated int64
 	if err := row.Scan(&a.ID, &a.ProviderID, &a.OrganizationID, &a.Name, &a.Kind, &a.VATID, &a.Address, &a.PostalCode, &a.City, &a.Country,
-		&a.BillingEmail, &created, &updated); err != nil {
+		&a.BillingEmail, &a.IBAN, &created, &updated); err != nil {
 		return err
 	}
 	a.CreatedAt, a.UpdatedAt = fromMS(created), fromMS(updated)
@@ -59,9 +59,9 @@ func (s *Store) CreateAccount(ctx context.Context, a *fc.Account) error {
 			return refErr(err, "organization_id", "no such organization")
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (provider_id, organization_id, name, kind, vat_id, address, postal_code, city,
-			country, billing_email, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			country, billing_email, iban, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 			int64(a.ProviderID), int64(a.OrganizationID), a.Name, a.Kind, a.VATID, a.Address, a.PostalCode, a.City, a.Country,
-			a.BillingEmail, ms(now), ms(now)).Scan(&a.ID)
+			a.BillingEmail, a.IBAN, ms(now), ms(now)).Scan(&a.ID)
 		if err != nil {
 			return err
 		}
@@ -162,8 +162,8 @@ func (s *Store) UpdateAccount(ctx context.Context, sc fc.Scope, id fc.ID, fn fun
 		}
 		a.UpdatedAt = s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET name = $1, kind = $2, vat_id = $3, address = $4, postal_code = $5, city = $6,
-			country = $7, billing_email = $8, updated_at = $9 WHERE id = $10`,
-			a.Name, a.Kind, a.VATID, a.Address, a.PostalCode, a.City, a.Country, a.BillingEmail, ms(a.UpdatedAt), int64(a.ID)); err != nil {
+			country = $7, billing_email = $8, iban = $9, updated_at = $10 WHERE id = $11`,
+			a.Name, a.Kind, a.VATID, a.Address, a.PostalCode, a.City, a.Country, a.BillingEmail, a.IBAN, ms(a.UpdatedAt), int64(a.ID)); err != nil {
 			return err
 		}
 		after = &a

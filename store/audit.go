@@ -79,6 +79,7 @@ var auditSits = map[string]int{
 
 	fc.KindReimbursementRate:      sitsOnAccount,
 	fc.KindReimbursementStatement: sitsOnAccount,
+	fc.KindInvoice:                sitsOnAccount,
 }
 
 // sits appends a predicate that holds when an event of kind ae sits within r.

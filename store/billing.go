@@ -46,6 +46,10 @@ func checkParty(fields map[string]string, vatID, address, postalCode, city, coun
 // checkAccountBilling checks an account's billing data.
 func checkAccountBilling(fields map[string]string, a *fc.Account) {
 	checkParty(fields, &a.VATID, &a.Address, &a.PostalCode, &a.City, &a.Country)
+	a.IBAN = fc.NormalizeCode(a.IBAN)
+	if a.IBAN != "" && !fc.ValidIBAN(a.IBAN) {
+		fields["iban"] = "is not an IBAN: its country, length or check digits are wrong"
+	}
 	a.BillingEmail = strings.TrimSpace(a.BillingEmail)
 	if a.BillingEmail != "" {
 		if m, err := mail.ParseAddress(a.BillingEmail); err != nil || m.Address != a.BillingEmail || len(a.BillingEmail) > maxEmailLen {

@@ -216,7 +216,7 @@ type billedSession struct {
 	startedAt, energyWh int64
 	cost                int64
 	currency            string
-	roaming             bool // on another network: imported, or a roaming partner's CDR
+	roaming             bool // on another network: no station of ours (an imported or roaming CDR)
 	party               string
 	place               string
 }
@@ -401,7 +401,7 @@ func billableSessions(q *query, providerID fc.ID, kind string, from, to int64) *
 		account, claim = "s.station_account_id", claimSelfBilling
 	}
 	q.add(`SELECT s.id, ` + account + `, s.started_at, s.energy_wh, s.cost_minor, s.currency,
-		CASE WHEN s.source = 'import' OR COALESCE(s.external_party, '') <> '' THEN 1=1 ELSE 1=0 END, COALESCE(s.external_party, ''),
+		CASE WHEN s.station_id IS NULL OR COALESCE(s.external_party, '') <> '' THEN 1=1 ELSE 1=0 END, COALESCE(s.external_party, ''),
 		COALESCE(st.identity, s.location_name)
 		FROM sessions s LEFT JOIN stations st ON st.id = s.station_id
 		WHERE s.provider_id = `).arg(int64(providerID)).add(" AND s.started_at >= ").int(from).add(" AND s.started_at < ").int(to).

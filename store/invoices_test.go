@@ -64,7 +64,7 @@ func newBillWorld(t *testing.T, s *store.Store, name string) *billWorld {
 func (w *billWorld) account(t *testing.T, name, kind, country, vat string) *fc.Account {
 	t.Helper()
 	a := &fc.Account{ProviderID: w.p.ID, OrganizationID: w.org.ID, Name: name, Kind: kind, Country: country, VATID: vat,
-		Address: "Main street 1", PostalCode: "1000", City: "City", BillingEmail: "billing@example.com"}
+		Address: "Main street 1", PostalCode: "1000", City: "City", BillingEmail: "billing@example.com", IBAN: "DE89370400440532013000"}
 	if err := w.s.CreateAccount(context.Background(), a); err != nil {
 		t.Fatalf("create account %s: %v", name, err)
 	}

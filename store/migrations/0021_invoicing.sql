@@ -26,6 +26,8 @@ ALTER TABLE accounts ADD COLUMN postal_code TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN city TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN country TEXT NOT NULL DEFAULT '';
 ALTER TABLE accounts ADD COLUMN billing_email TEXT NOT NULL DEFAULT '';
+-- Where the provider pays a station owner's self-billing invoices.
+ALTER TABLE accounts ADD COLUMN iban TEXT NOT NULL DEFAULT '';
 
 -- Invoices, self-billing invoices and credit notes. kind is 'invoice',
 -- 'self_billing' or 'credit_note'; status 'draft', 'issued', 'paid' or
