@@ -15,10 +15,15 @@ const (
 // After (0 for the first page), at most Limit of them. With Before set, the
 // page is the last Limit rows before that ID instead (the previous page),
 // still in ascending order.
+//
+// With Desc the list runs the other way, newest (highest ID) first: After
+// is then the page of lower IDs after the cursor and Before the page of
+// higher IDs before it, each still in the list's order.
 type Page struct {
 	After  ID
 	Before ID
 	Limit  int
+	Desc   bool
 }
 
 // Filters of the list calls. Zero fields do not filter.
@@ -44,16 +49,20 @@ type (
 		AccountID  ID
 		EmployeeID ID
 		Status     string
-		Search     string // internal or external ID prefix
+		// Search: the internal or external ID, or the name, e-mail or
+		// employee number of the card's employee, contains it (no case).
+		Search string
 		Page
 	}
 	LocationFilter struct {
 		AccountID ID
 		Kind      string
+		Search    string // name or address contains, without case
 		Page
 	}
 	ChargeGroupFilter struct {
 		AccountID ID
+		Search    string // name contains, without case
 		Page
 	}
 	StationFilter struct {

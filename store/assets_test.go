@@ -220,7 +220,11 @@ func TestCards(t *testing.T) {
 			{"status", fc.CardFilter{Status: fc.CardDeactivated}, []fc.ID{c.ID}},
 			{"internal ID prefix", fc.CardFilter{Search: "04a2"}, []fc.ID{c.ID}},
 			{"external ID prefix", fc.CardFilter{Search: "nl-flc"}, []fc.ID{c.ID}},
-			{"not a prefix", fc.CardFilter{Search: "FLC"}, []fc.ID{}},
+			{"inside the internal ID", fc.CardFilter{Search: "B3c"}, []fc.ID{c.ID}},
+			{"inside the external ID", fc.CardFilter{Search: "FLC-0000"}, []fc.ID{c.ID}},
+			{"inside the employee's name", fc.CardFilter{Search: "OLLEAG"}, []fc.ID{c.ID}},
+			{"a wildcard is text", fc.CardFilter{Search: "%"}, []fc.ID{}},
+			{"no match", fc.CardFilter{Search: "zz-none"}, []fc.ID{}},
 		} {
 			list, err := s.Cards(ctx, all, tc.f)
 			if err != nil {
@@ -324,6 +328,13 @@ func TestLocations(t *testing.T) {
 		if got, want := idsOf(list, locationID), []fc.ID{w.Office.ID, depot.ID}; !slices.Equal(got, want) {
 			t.Errorf("offices = %v, want %v", got, want)
 		}
+		list, err = s.Locations(ctx, all, fc.LocationFilter{Search: "EPO"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := idsOf(list, locationID), []fc.ID{depot.ID}; !slices.Equal(got, want) {
+			t.Errorf("locations with %q = %v, want %v", "EPO", got, want)
+		}
 
 		wantCode(t, "delete a location with a station", s.DeleteLocation(ctx, all, w.Office.ID), fc.EUnprocessable)
 		if err := s.DeleteStation(ctx, all, w.Station.ID); err != nil {
@@ -408,6 +419,9 @@ func TestChargeGroups(t *testing.T) {
 		}
 		if got, want := idsOf(list, groupID), []fc.ID{w.Group.ID, g.ID}; !slices.Equal(got, want) {
 			t.Fatalf("groups = %v, want %v", got, want)
+		}
+		if found, err := s.ChargeGroups(ctx, all, fc.ChargeGroupFilter{Search: "EPO"}); err != nil || !slices.Equal(idsOf(found, groupID), []fc.ID{g.ID}) {
+			t.Errorf("groups with %q = %v (%v), want %v", "EPO", idsOf(found, groupID), err, g.ID)
 		}
 		if len(list[0].AllowedCardIDs) != 0 || list[0].AllowedCardIDs == nil || len(list[1].AllowedCardIDs) != 2 {
 			t.Errorf("listed allowed cards = %v and %v, want [] and two", list[0].AllowedCardIDs, list[1].AllowedCardIDs)
@@ -795,6 +809,38 @@ func TestAssetPaging(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("stations over pages = %v, want %v", got, want)
+		}
+		// Newest first: forward over every page, then back from the last.
+		desc := slices.Clone(want)
+		slices.Reverse(desc)
+		got = nil
+		f = fc.StationFilter{Page: fc.Page{Limit: 3, Desc: true}}
+		var firsts []fc.ID
+		for pages := 0; ; pages++ {
+			if pages > len(want) {
+				t.Fatal("paging newest first does not end")
+			}
+			list, err := s.Stations(ctx, stationScope(all), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) == 0 {
+				break
+			}
+			got = append(got, idsOf(list, stationID)...)
+			firsts = append(firsts, list[0].ID)
+			f.After = list[len(list)-1].ID
+		}
+		if !slices.Equal(got, desc) {
+			t.Errorf("stations newest first = %v, want %v", got, desc)
+		}
+		// The page before the last one, read backward, is the second page.
+		list, err := s.Stations(ctx, stationScope(all), fc.StationFilter{Page: fc.Page{Limit: 3, Desc: true, Before: firsts[len(firsts)-1]}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(firsts) < 3 || !slices.Equal(idsOf(list, stationID), desc[3:6]) {
+			t.Errorf("page before %v newest first = %v, want %v", firsts, idsOf(list, stationID), desc[3:6])
 		}
 
 		got = nil

@@ -160,8 +160,9 @@ func (s *Store) Card(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.Card, erro
 	return c, err
 }
 
-// Cards lists the cards within the scope. f.Search matches the start of the
-// internal or the external ID, without case.
+// Cards lists the cards within the scope. f.Search is found, without case,
+// anywhere in the internal or the external ID or in the name, e-mail or
+// employee number of the card's employee.
 func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.Card, error) {
 	search, err := searchPattern(f.Search)
 	if err != nil {
@@ -183,7 +184,13 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 		q.add(" AND c.status = ").arg(f.Status)
 	}
 	if search != "" {
-		q.add(" AND (").like("LOWER(c.internal_id)", search+"%").add(" OR ").like("LOWER(c.external_id)", search+"%").add(")")
+		// The employee's side is a subquery on the employees of the
+		// provider, which are far fewer than the cards.
+		like := "%" + search + "%"
+		q.add(" AND (").like("LOWER(c.internal_id)", like).add(" OR ").like("LOWER(c.external_id)", like).
+			add(" OR c.employee_id IN (SELECT e.id FROM employees e WHERE e.provider_id = ").arg(int64(sc.ProviderID)).
+			add(" AND (").like("LOWER(e.name)", like).add(" OR ").like("LOWER(e.email)", like).
+			add(" OR ").like("LOWER(e.employee_number)", like).add(")))")
 	}
 	q.page("c.id", f.Page)
 	var out []fc.Card

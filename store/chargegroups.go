@@ -320,15 +320,22 @@ func (s *Store) ChargeGroup(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.Cha
 // ChargeGroups lists the charge groups within the scope, with their access
 // lists and tariffs.
 func (s *Store) ChargeGroups(ctx context.Context, sc fc.Scope, f fc.ChargeGroupFilter) ([]fc.ChargeGroup, error) {
+	search, err := searchPattern(f.Search)
+	if err != nil {
+		return nil, err
+	}
 	q := &query{}
 	q.add(`SELECT `+groupColumns+` FROM charge_groups g WHERE g.provider_id = `).arg(int64(sc.ProviderID)).
 		add(" AND ").reach("g.account_id", sc.Reach)
 	if f.AccountID != 0 {
 		q.add(" AND g.account_id = ").arg(int64(f.AccountID))
 	}
+	if search != "" {
+		q.add(" AND ").like("LOWER(g.name)", "%"+search+"%")
+	}
 	q.page("g.id", f.Page)
 	var out []fc.ChargeGroup
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err = s.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
 		if err != nil {
 			return err

@@ -221,6 +221,10 @@ func (s *Store) Locations(ctx context.Context, sc fc.Scope, f fc.LocationFilter)
 	if err := checkFilterValue("kind", f.Kind, fc.LocationOffice, fc.LocationHome, fc.LocationPublic); err != nil {
 		return nil, err
 	}
+	search, err := searchPattern(f.Search)
+	if err != nil {
+		return nil, err
+	}
 	q := &query{}
 	q.add(`SELECT `+locationColumns+` FROM locations l WHERE l.provider_id = `).arg(int64(sc.ProviderID)).
 		add(" AND ").reachOf("l.account_id", homeEmployee, sc.Reach)
@@ -229,6 +233,10 @@ func (s *Store) Locations(ctx context.Context, sc fc.Scope, f fc.LocationFilter)
 	}
 	if f.Kind != "" {
 		q.add(" AND l.kind = ").arg(f.Kind)
+	}
+	if search != "" {
+		like := "%" + search + "%"
+		q.add(" AND (").like("LOWER(l.name)", like).add(" OR ").like("LOWER(l.address)", like).add(")")
 	}
 	q.page("l.id", f.Page)
 	return list(ctx, s, q, scanLocation)

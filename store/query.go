@@ -123,6 +123,17 @@ func (q *query) orgReach(col string, r fc.Reach) *query {
 // literals for the same reason as ids. A page before a cursor is read
 // backward from it; the rows read go through inOrder.
 func (q *query) page(col string, p fc.Page) *query {
+	if p.Desc {
+		if p.After > 0 {
+			q.add(" AND " + col + " < ").int(int64(p.After))
+		}
+		order := " DESC"
+		if p.Before > 0 {
+			q.add(" AND " + col + " > ").int(int64(p.Before))
+			order, q.backward = "", true
+		}
+		return q.add(" ORDER BY " + col + order + " LIMIT ").int(int64(limit(p)))
+	}
 	if p.After > 0 {
 		q.add(" AND " + col + " > ").int(int64(p.After))
 	}
@@ -134,7 +145,8 @@ func (q *query) page(col string, p fc.Page) *query {
 	return q.add(" ORDER BY " + col + order + " LIMIT ").int(int64(limit(p)))
 }
 
-// inOrder returns the rows a paged query read in ascending order of ID.
+// inOrder returns the rows a paged query read in the order of its list:
+// ascending by ID, or descending with Page.Desc.
 func inOrder[T any](q *query, rows []T) []T {
 	if q.backward {
 		slices.Reverse(rows)

@@ -28,15 +28,19 @@ type form struct {
 	Fields  []field
 	Error   string
 	Intro   string
+	// Disabled, when set, is why the form cannot be sent now (a station
+	// offline): its button is disabled and the reason shown.
+	Disabled string
 }
 
 type hidden struct{ Name, Value string }
 
-// field is one input of a form.
+// field is one input of a form. A picker is a text input with suggestions
+// (pick.go).
 type field struct {
 	Name     string
 	Label    string
-	Type     string // text (default), email, number, password, select, multiselect, checkbox, textarea
+	Type     string // text (default), email, number, password, select, multiselect, checkbox, textarea, picker
 	Value    string
 	Values   []string // the chosen options of a multiselect
 	Hint     string
@@ -44,6 +48,11 @@ type field struct {
 	Required bool
 	Options  []option
 	Checked  bool
+	// Source, for a picker, is where its suggestions come from (see
+	// pick.go); With names a field of the same form whose value narrows
+	// them (the account); Append is the element ID of a textarea that a
+	// chosen suggestion is added to, a line each.
+	Source, With, Append string
 }
 
 type option struct {
@@ -192,6 +201,7 @@ type cell struct {
 	Href  string
 	Class string
 	Form  *form
+	Check *rowCheck // a row's checkbox of a bulk form (pages_bulk.go)
 }
 
 // fact is one label and value of a detail page.
@@ -209,6 +219,10 @@ type listBody struct {
 	Actions  []link
 	Filter   *form
 	Table    table
+	Bulk     *form  // acts on the rows ticked in the table
+	Presets  []link // date ranges the filter offers in one click
+	Export   string // the list as CSV
+	Total    string // how many rows the list holds, in words
 	Next     string // the next page, when there is one
 	Previous string // the previous page, when there is one
 	First    string // the first page, when this is not it

@@ -31,6 +31,8 @@ const (
 	wExport  = "export: every report in csv and xlsx, on both sides"
 	wAccess  = "access: the explanation of every object of the world with its kind's read permission"
 	wByAudit = "get by the ID of every audit event (a migration's result is its audit event)"
+	wBulk    = "bulk: every bulk action, confirmed and not, on each card the persona may not read (404)"
+	wPick    = "pick: the suggestions of every kind, unfiltered, searching for the markers' common prefix, and narrowed to every account"
 )
 
 // pageCoverage names every signed-in page and how the walk exercises it.
@@ -98,20 +100,24 @@ var pageCoverage = map[string]string{
 	"GET /reports":                               wPage,
 	"GET /reports/{report}":                      wReport,
 	"GET /reports/{report}/export":               wExport,
+	"GET /pick":                                  wPick,
+	"GET /sessions/export":                       wList,
+	"POST /cards/bulk":                           wBulk,
 }
 
 // listFilters are the filters a list page is asked with, each with the kind
 // of object it names.
 var listFilters = map[string][]string{
-	"/organizations": {"parent_id"},
-	"/accounts":      {"organization_id"},
-	"/employees":     {"account_id"},
-	"/cards":         {"account_id", "employee_id"},
-	"/locations":     {"account_id"},
-	"/charge-groups": {"account_id"},
-	"/stations":      {"account_id", "location_id", "charge_group_id"},
-	"/sessions":      {"account_id", "card_id", "employee_id", "station_id"},
-	"/audit":         {"object_id"},
+	"/organizations":   {"parent_id"},
+	"/accounts":        {"organization_id"},
+	"/employees":       {"account_id"},
+	"/cards":           {"account_id", "employee_id"},
+	"/locations":       {"account_id"},
+	"/charge-groups":   {"account_id"},
+	"/stations":        {"account_id", "location_id", "charge_group_id"},
+	"/sessions":        {"account_id", "card_id", "employee_id", "station_id", "card", "employee"},
+	"/sessions/export": {"account_id", "card_id", "employee_id", "station_id", "card", "employee"},
+	"/audit":           {"object_id"},
 }
 
 // paramKinds maps an ID parameter, and a path's first segment, to the kind
@@ -120,6 +126,7 @@ var paramKinds = map[string]string{
 	"organization_id": leaktest.KindOrganization, "parent_id": leaktest.KindOrganization, "account_id": leaktest.KindAccount,
 	"employee_id": leaktest.KindEmployee, "card_id": leaktest.KindCard, "location_id": leaktest.KindLocation,
 	"charge_group_id": leaktest.KindChargeGroup, "station_id": leaktest.KindStation, "object_id": leaktest.KindCard,
+	"card": leaktest.KindCard, "employee": leaktest.KindEmployee,
 	"organizations": leaktest.KindOrganization, "accounts": leaktest.KindAccount, "employees": leaktest.KindEmployee,
 	"cards": leaktest.KindCard, "locations": leaktest.KindLocation, "charge-groups": leaktest.KindChargeGroup,
 	"stations": leaktest.KindStation, "sessions": leaktest.KindSession, "users": leaktest.KindUser,
@@ -311,6 +318,29 @@ func (pw *pageWalk) page(pattern, how, p string) {
 			if perm, ok := readPermissions[o.Kind]; ok {
 				q := url.Values{"permission": {perm}, "resource": {o.Kind + ":" + o.ID.String()}}
 				pw.call(pattern, p, method, path+"?"+q.Encode(), nil, 0)
+			}
+		}
+	case wBulk:
+		for _, o := range w.Of(leaktest.KindCard) {
+			if o.Reads(p) {
+				continue
+			}
+			for _, action := range []string{bulkBlock, bulkUnblock, bulkAllow} {
+				for _, confirm := range []string{"", "yes"} {
+					form := url.Values{"action": {action}, "card": {o.ID.String()}, "confirm": {confirm},
+						"charge_group_id": {w.Of(leaktest.KindChargeGroup)[0].ID.String()}}
+					pw.call(pattern, p, method, path, form, http.StatusNotFound)
+				}
+			}
+		}
+	case wPick:
+		for _, kind := range []string{fc.MigrateAccounts, fc.MigrateEmployees, fc.MigrateCards, pickKindCardTag, fc.MigrateLocations,
+			fc.MigrateChargeGroups, fc.MigrateStations} {
+			base := path + "?kind=" + kind
+			pw.call(pattern, p, method, base, nil, http.StatusOK)
+			pw.call(pattern, p, method, base+"&q=LEAK-", nil, http.StatusOK)
+			for _, o := range w.Of(leaktest.KindAccount) {
+				pw.call(pattern, p, method, base+"&account_id="+o.ID.String(), nil, http.StatusOK)
 			}
 		}
 	case wByAudit:

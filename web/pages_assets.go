@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -31,6 +33,9 @@ func (s *Server) assetRoutes() {
 	s.handle("POST /locations/{id}", s.updateLocation)
 	s.handle("POST /locations/{id}/delete", s.deleteLocation)
 	s.groupRoutes()
+	s.pickRoute()
+	s.bulkRoutes()
+	s.sessionListRoutes()
 }
 
 // created redirects to a new object's page, or draws the new-object page
@@ -250,6 +255,12 @@ func (s *Server) deleteEmployee(w http.ResponseWriter, r *http.Request, v *view)
 // Cards.
 
 func (s *Server) cardsPage(w http.ResponseWriter, r *http.Request, v *view) error {
+	return s.listCards(w, r, v, nil, nil)
+}
+
+// listCards draws the cards list; a refused bulk action (pages_bulk.go)
+// draws it again with its posted values and error.
+func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, posted url.Values, bulkErr error) error {
 	ctx := r.Context()
 	if !v.can(access.CardsRead) {
 		return fc.Errorf(fc.ENotFound, "no cards")
@@ -264,12 +275,19 @@ func (s *Server) cardsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 	cards, more := onePage(r, cards)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Cards"}
+	// Actions on a card come back to the list as it is now.
+	keep := r.URL.Query()
+	keep.Del("done")
+	back := "/cards"
+	if len(keep) > 0 {
+		back += "?" + keep.Encode()
+	}
 	manage := v.can(access.CardsManage)
 	if manage {
 		b.Actions = []link{{"/cards/new", "Issue a card"}}
 	}
 	b.Filter = &form{ID: "filter", Method: "get", Action: "/cards", Submit: "Filter", Inline: true, Fields: []field{
-		{Name: "search", Label: "Card ID starts with", Value: f.Search},
+		{Name: "search", Label: "Card ID, employee name, e-mail or number", Value: f.Search},
 		{Name: "status", Label: "Status", Type: "select", Value: f.Status, Options: choices("Any", fc.CardActive, fc.CardInactive, fc.CardDeactivated)},
 	}}
 	for _, h := range []struct {
@@ -285,7 +303,7 @@ func (s *Server) cardsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 	}
 	cols := []string{"External ID", "Internal ID", "Status", "Account", "Employee", "Last used"}
 	if manage {
-		cols = append(cols, "Action")
+		cols = append([]string{"Choose"}, append(cols, "Action")...)
 	}
 	accounts, employing, employees := map[fc.ID]bool{}, map[fc.ID]bool{}, map[fc.ID]bool{}
 	for _, c := range cards {
@@ -302,18 +320,28 @@ func (s *Server) cardsPage(w http.ResponseWriter, r *http.Request, v *view) erro
 			{Text: c.Status, Class: "status-" + c.Status}, n.cell(fc.KindAccount, c.AccountID), n.cell(fc.KindEmployee, c.EmployeeID),
 			{Text: v.when(c.LastUsedAt)}}
 		if manage {
-			act := cell{}
+			act, choose := cell{}, cell{}
 			if n.may(access.CardsManage, c.AccountID) {
-				act.Form = cardStatusButton(v, &c, "/cards")
+				act.Form = cardStatusButton(v, &c, back)
+				choose = bulkCheck(&c)
+				choose.Check.Checked = slices.Contains(posted["card"], c.ID.String())
 			}
-			row = append(row, act)
+			row = append(append([]cell{choose}, row...), act)
 		}
 		b.Table.Rows = append(b.Table.Rows, row)
 	}
 	if len(cards) > 0 {
 		b.paginate(r, cards[0].ID, cards[len(cards)-1].ID, more)
 	}
-	s.show(w, r, v, http.StatusOK, "list", "Cards", b)
+	status := http.StatusOK
+	if manage && len(cards) > 0 {
+		b.Bulk = bulkCardsForm(v, back)
+		if bulkErr != nil {
+			b.Bulk.fill(posted)
+			status = b.Bulk.fail(bulkErr)
+		}
+	}
+	s.show(w, r, v, status, "list", "Cards", b)
 	return nil
 }
 
@@ -335,20 +363,14 @@ func (s *Server) cardFields(r *http.Request, v *view, c *fc.Card) ([]field, erro
 	if err != nil {
 		return nil, err
 	}
-	employees, err := s.employeeOptions(r.Context(), v, c.AccountID, c.EmployeeID, "Nobody")
-	if err != nil {
-		return nil, err
-	}
 	fields := []field{
 		{Name: "external_id", Label: "External ID", Value: c.ExternalID, Required: true, Hint: "The number printed on the card."},
 		{Name: "internal_id", Label: "Internal ID", Value: c.InternalID, Required: true, Hint: "The RFID UID, which stations report as the idTag."},
 		{Name: "account_id", Label: "Account", Type: "select", Value: idString(c.AccountID), Options: accounts, Required: true},
 	}
-	if c.AccountID != 0 {
-		fields = append(fields, field{Name: "employee_id", Label: "Employee", Type: "select", Value: idString(c.EmployeeID), Options: employees})
-	} else {
-		fields = append(fields, field{Name: "employee_id", Label: "Employee ID", Value: idString(c.EmployeeID), Hint: "Optional: the employee the card is for."})
-	}
+	employee := s.picker(r.Context(), v, "employee_id", "Employee", fc.MigrateEmployees, c.EmployeeID, c.AccountID, "account_id")
+	employee.Hint = "Optional: the employee the card is for. Type part of the name, e-mail or number and choose a suggestion."
+	fields = append(fields, employee)
 	fields = append(fields, field{Name: "status", Label: "Status", Type: "select", Value: c.Status,
 		Options: choices("", fc.CardActive, fc.CardInactive, fc.CardDeactivated), Hint: "Inactive blocks the card for now; deactivated for good."})
 	return fields, nil
@@ -375,6 +397,9 @@ func (s *Server) showNewCard(w http.ResponseWriter, r *http.Request, v *view, fl
 	return nil
 }
 
+// cardPickers are the pickers of the card form.
+var cardPickers = map[string]string{"employee_id": fc.MigrateEmployees}
+
 func cardFrom(vals map[string][]string, c *fc.Card, fields map[string]string) {
 	c.ExternalID, c.InternalID = strings.TrimSpace(first(vals["external_id"])), strings.TrimSpace(first(vals["internal_id"]))
 	c.AccountID, c.EmployeeID = formID(vals, "account_id", fields), formID(vals, "employee_id", fields)
@@ -384,7 +409,7 @@ func cardFrom(vals map[string][]string, c *fc.Card, fields map[string]string) {
 func (s *Server) createCard(w http.ResponseWriter, r *http.Request, v *view) error {
 	var c fc.Card
 	fields := map[string]string{}
-	cardFrom(r.PostForm, &c, fields)
+	cardFrom(s.picked(r.Context(), v, r.PostForm, cardPickers, fields), &c, fields)
 	err := validated(fields)
 	if err == nil {
 		err = s.app.CreateCard(r.Context(), v.Subj, &c)
@@ -446,7 +471,7 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, v *view) err
 	}
 	fields := map[string]string{}
 	var in fc.Card
-	cardFrom(r.PostForm, &in, fields)
+	cardFrom(s.picked(r.Context(), v, r.PostForm, cardPickers, fields), &in, fields)
 	if err = validated(fields); err == nil {
 		_, err = s.app.UpdateCard(r.Context(), v.Subj, id, func(c *fc.Card) error {
 			c.ExternalID, c.InternalID, c.AccountID, c.EmployeeID, c.Status = in.ExternalID, in.InternalID, in.AccountID, in.EmployeeID, in.Status

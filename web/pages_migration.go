@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -116,7 +117,9 @@ func (s *Server) migrationForm(r *http.Request, v *view, vals url.Values) (*form
 	}
 	f := v.postForm("migration", "/migrations/preview", "Make a dry run",
 		field{Name: "kind", Label: "What moves", Type: "select", Value: fc.MigrateCards, Options: migrationKindOptions, Required: true},
-		field{Name: "ids", Label: "IDs", Type: "textarea", Required: true, Hint: "The IDs of the assets, separated by commas, spaces or new lines."},
+		field{Name: "find", Label: "Find an asset", Type: "picker", Source: "/pick?kind=" + fc.MigrateCards, With: "kind", Append: "migration-ids",
+			Hint: "Type part of a name or ID and choose a suggestion: it is added to the list below."},
+		field{Name: "ids", Label: "Assets", Type: "textarea", Required: true, Hint: "One asset a line, as chosen above, or IDs separated by commas, spaces or new lines."},
 		field{Name: "target_organization_id", Label: "Target organization", Type: "select", Options: orgs, Hint: "Where accounts go."},
 		field{Name: "target_account_id", Label: "Target account", Type: "select", Options: accounts,
 			Hint: "Where cards, employees, stations, locations and charge groups go."},
@@ -147,10 +150,10 @@ func withOption(opts []option, value string) []option {
 
 // migrationFrom reads a migration from a posted form; only the target its
 // kind uses is read.
-func migrationFrom(vals url.Values) (fc.Migration, error) {
+func (s *Server) migrationFrom(ctx context.Context, v *view, vals url.Values) (fc.Migration, error) {
 	fields := map[string]string{}
 	m := fc.Migration{Kind: strings.TrimSpace(vals.Get("kind")), WithLinked: vals.Get("with_linked") != ""}
-	m.IDs = parseIDList(vals.Get("ids"), "ids", fields)
+	m.IDs = s.pickedList(ctx, v, vals.Get("ids"), m.Kind, "ids", fields)
 	if m.Kind == fc.MigrateAccounts {
 		m.TargetOrganizationID = formID(vals, "target_organization_id", fields)
 	} else {
@@ -221,7 +224,7 @@ func (s *Server) previewMigration(w http.ResponseWriter, r *http.Request, v *vie
 	if err := mayMigrate(v); err != nil {
 		return err
 	}
-	m, err := migrationFrom(r.PostForm)
+	m, err := s.migrationFrom(r.Context(), v, r.PostForm)
 	if err != nil {
 		return s.showMigrationForm(w, r, v, r.PostForm, err)
 	}
@@ -235,7 +238,7 @@ func (s *Server) runMigration(w http.ResponseWriter, r *http.Request, v *view) e
 	if err := mayMigrate(v); err != nil {
 		return err
 	}
-	m, err := migrationFrom(r.PostForm)
+	m, err := s.migrationFrom(r.Context(), v, r.PostForm)
 	if err != nil {
 		return s.showMigrationForm(w, r, v, r.PostForm, err)
 	}

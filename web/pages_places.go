@@ -55,13 +55,8 @@ func (s *Server) locationFields(r *http.Request, v *view, l *fc.Location) ([]fie
 	if err != nil {
 		return nil, err
 	}
-	employee := field{Name: "employee_id", Label: "Employee (home locations)", Value: idString(l.EmployeeID), Hint: "The ID of the employee whose home this is; empty otherwise."}
-	if l.AccountID != 0 && v.can(access.EmployeesRead) {
-		if employee.Options, err = s.employeeOptions(r.Context(), v, l.AccountID, l.EmployeeID, "Nobody"); err != nil {
-			return nil, err
-		}
-		employee.Type, employee.Hint = "select", "For home locations: the employee who lives there."
-	}
+	employee := s.picker(r.Context(), v, "employee_id", "Employee (home locations)", fc.MigrateEmployees, l.EmployeeID, l.AccountID, "account_id")
+	employee.Hint = "For home locations: the employee who lives there; empty otherwise. Type part of the name and choose a suggestion."
 	return []field{
 		{Name: "name", Label: "Name", Value: l.Name, Required: true},
 		{Name: "kind", Label: "Kind", Type: "select", Value: l.Kind, Options: choices("", fc.LocationOffice, fc.LocationHome, fc.LocationPublic)},
@@ -199,6 +194,9 @@ func gridFrom(vals map[string][]string, l *fc.Location, fields map[string]string
 	l.LoadSharing = strings.TrimSpace(first(vals["load_sharing"]))
 }
 
+// locationPickers are the pickers of the location form.
+var locationPickers = map[string]string{"employee_id": fc.MigrateEmployees}
+
 func locationFrom(vals map[string][]string, l *fc.Location, fields map[string]string) {
 	get := func(k string) string { return strings.TrimSpace(first(vals[k])) }
 	l.Name, l.Kind, l.Address, l.PostalCode, l.City = get("name"), get("kind"), get("address"), get("postal_code"), get("city")
@@ -228,7 +226,7 @@ func (s *Server) showNewLocation(w http.ResponseWriter, r *http.Request, v *view
 func (s *Server) createLocation(w http.ResponseWriter, r *http.Request, v *view) error {
 	var l fc.Location
 	fields := map[string]string{}
-	locationFrom(r.PostForm, &l, fields)
+	locationFrom(s.picked(r.Context(), v, r.PostForm, locationPickers, fields), &l, fields)
 	err := validated(fields)
 	if err == nil {
 		err = s.app.CreateLocation(r.Context(), v.Subj, &l)
@@ -298,7 +296,7 @@ func (s *Server) updateLocation(w http.ResponseWriter, r *http.Request, v *view)
 	}
 	fields := map[string]string{}
 	var in fc.Location
-	locationFrom(r.PostForm, &in, fields)
+	locationFrom(s.picked(r.Context(), v, r.PostForm, locationPickers, fields), &in, fields)
 	if err = validated(fields); err == nil {
 		_, err = s.app.UpdateLocation(r.Context(), v.Subj, id, func(l *fc.Location) error {
 			in.ID, in.ProviderID, in.CreatedAt, in.UpdatedAt = l.ID, l.ProviderID, l.CreatedAt, l.UpdatedAt

@@ -86,29 +86,11 @@ func (s *Server) stationFields(r *http.Request, v *view, st *fc.Station, create 
 		fields = append(fields, field{Name: "account_id", Label: "Account", Type: "select", Value: idString(st.AccountID), Options: accounts, Required: true},
 			field{Name: "connectors", Label: "Connectors", Type: "number", Value: "1", Required: true})
 	}
-	location := field{Name: "location_id", Label: "Location ID", Value: idString(st.LocationID), Required: true, Hint: "A location of the station's account."}
-	group := field{Name: "charge_group_id", Label: "Charge group ID", Value: idString(st.ChargeGroupID), Required: true, Hint: "A charge group of the station's account."}
-	if st.AccountID != 0 && v.can(access.LocationsRead) && v.can(access.ChargeGroupsRead) {
-		ctx := r.Context()
-		ls, err := s.app.Locations(ctx, v.Subj, fc.LocationFilter{AccountID: st.AccountID, Page: fc.Page{Limit: maxChoices}})
-		if err != nil {
-			return nil, err
-		}
-		gs, err := s.app.ChargeGroups(ctx, v.Subj, fc.ChargeGroupFilter{AccountID: st.AccountID, Page: fc.Page{Limit: maxChoices}})
-		if err != nil {
-			return nil, err
-		}
-		location.Label, location.Type, location.Hint, location.Options = "Location", "select", "", []option{{"", "– Choose –"}}
-		for _, l := range ls {
-			location.Options = append(location.Options, option{l.ID.String(), l.Name + " (" + l.Kind + ")"})
-		}
-		group.Label, group.Type, group.Hint, group.Options = "Charge group", "select", "", []option{{"", "– Choose –"}}
-		for _, g := range gs {
-			group.Options = append(group.Options, option{g.ID.String(), g.Name})
-		}
-		location.Options = s.withCurrent(ctx, v, location.Options, fc.KindLocation, st.LocationID)
-		group.Options = s.withCurrent(ctx, v, group.Options, fc.KindChargeGroup, st.ChargeGroupID)
-	}
+	ctx := r.Context()
+	location := s.picker(ctx, v, "location_id", "Location", fc.MigrateLocations, st.LocationID, st.AccountID, "account_id")
+	location.Required, location.Hint = true, "A location of the station's account: type part of its name or address and choose a suggestion."
+	group := s.picker(ctx, v, "charge_group_id", "Charge group", fc.MigrateChargeGroups, st.ChargeGroupID, st.AccountID, "account_id")
+	group.Required, group.Hint = true, "A charge group of the station's account: type part of its name and choose a suggestion."
 	fields = append(fields, location, group,
 		field{Name: "vendor", Label: "Vendor", Value: st.Vendor},
 		field{Name: "model", Label: "Model", Value: st.Model},
@@ -129,6 +111,9 @@ func connectorMaxText(w int64) string {
 	}
 	return kwString(w) + " kW"
 }
+
+// stationPickers are the pickers of the station form.
+var stationPickers = map[string]string{"location_id": fc.MigrateLocations, "charge_group_id": fc.MigrateChargeGroups}
 
 func stationFrom(vals map[string][]string, st *fc.Station, fields map[string]string) {
 	get := func(k string) string { return strings.TrimSpace(first(vals[k])) }
@@ -161,7 +146,7 @@ func (s *Server) showNewStation(w http.ResponseWriter, r *http.Request, v *view,
 func (s *Server) createStation(w http.ResponseWriter, r *http.Request, v *view) error {
 	var st fc.Station
 	fields := map[string]string{}
-	stationFrom(r.PostForm, &st, fields)
+	stationFrom(s.picked(r.Context(), v, r.PostForm, stationPickers, fields), &st, fields)
 	connectors := formInt(r.PostForm, "connectors", fields)
 	err := validated(fields)
 	generated := ""
@@ -200,25 +185,27 @@ func commandForms(v *view, st *fc.Station, active []fc.Session, now time.Time) [
 	anyConnector := append([]option{{"0", "Let the station choose"}}, connectors...)
 	start := v.postForm(app.CommandRemoteStart, base+app.CommandRemoteStart, "Start charging",
 		field{Name: "connector_id", Label: "Connector", Type: "select", Options: anyConnector, Value: "0"},
-		field{Name: "id_tag", Label: "Card internal ID (idTag)", Required: true})
+		field{Name: "id_tag", Label: "Card", Type: "picker", Source: "/pick?kind=" + pickKindCardTag, Required: true,
+			Hint: "Type part of the card's number, its holder's name or its idTag and choose a suggestion; the station receives the card's internal ID (idTag)."})
 	start.Title = "Remote start"
 	sessions := sessionOptions(v, active, "")
 	stop := v.postForm(app.CommandRemoteStop, base+app.CommandRemoteStop, "Stop charging",
 		field{Name: "transaction_id", Label: "Session", Type: "select", Options: sessions, Required: true})
-	stop.Title = "Remote stop"
+	stop.Title, stop.Class, stop.Confirm = "Remote stop", "danger", "Stop the chosen session on "+st.Identity+"?"
 	if len(sessions) == 0 {
-		stop.Fields[0] = field{Name: "transaction_id", Label: "Session ID", Required: true, Hint: "No session is running on this station now."}
+		stop.Fields[0].Options = []option{{"", "– None running –"}}
+		stop.Disabled = "No session is running on this station now."
 	}
 	reset := v.postForm(app.CommandReset, base+app.CommandReset, "Reset",
 		field{Name: "type", Label: "Kind of reset", Type: "select", Options: []option{{"Soft", "Soft: stop sessions, restart software"}, {"Hard", "Hard: reboot"}}, Value: "Soft"})
 	reset.Title, reset.Class, reset.Confirm = "Reset", "danger", "Reset "+st.Identity+"? Running sessions stop."
 	unlock := v.postForm(app.CommandUnlock, base+app.CommandUnlock, "Unlock",
 		field{Name: "connector_id", Label: "Connector", Type: "select", Options: connectors})
-	unlock.Title = "Unlock connector"
+	unlock.Title, unlock.Confirm = "Unlock connector", "Unlock the chosen connector of "+st.Identity+"? A cable in it can be pulled out."
 	avail := v.postForm(app.CommandChangeAvailability, base+app.CommandChangeAvailability, "Change availability",
 		field{Name: "connector_id", Label: "Connector", Type: "select", Options: connectorsOr0, Value: "0"},
 		field{Name: "type", Label: "Availability", Type: "select", Options: []option{{"Operative", "Operative"}, {"Inoperative", "Inoperative"}}})
-	avail.Title = "Availability"
+	avail.Title, avail.Confirm = "Availability", "Change the availability of "+st.Identity+"? An inoperative connector starts no session."
 	forms := []*form{start, stop, reset, unlock, avail}
 	if st.OCPPVersion == fc.OCPP201 {
 		report := v.postForm(app.CommandGetBaseReport, base+app.CommandGetBaseReport, "Ask for the report",
@@ -272,7 +259,16 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 		}
 	}
 	if s.canOn(ctx, v, access.StationsCommand, fc.KindStation, st.ID) {
-		b.Forms = append(b.Forms, commandForms(v, st, active, s.cfg.Now())...)
+		cmds := commandForms(v, st, active, s.cfg.Now())
+		s.fillPickers(ctx, v, cmds)
+		if st.Connection != fc.StationOnline {
+			for _, f := range cmds {
+				if f.Disabled == "" {
+					f.Disabled = "The station is offline: commands can be sent once it connects again."
+				}
+			}
+		}
+		b.Forms = append(b.Forms, cmds...)
 	}
 	if s.canOn(ctx, v, access.StationsManage, fc.KindStation, st.ID) {
 		fields, err := s.stationFields(r, v, st, false)
@@ -303,7 +299,7 @@ func (s *Server) updateStation(w http.ResponseWriter, r *http.Request, v *view) 
 	}
 	fields := map[string]string{}
 	var in fc.Station
-	stationFrom(r.PostForm, &in, fields)
+	stationFrom(s.picked(r.Context(), v, r.PostForm, stationPickers, fields), &in, fields)
 	hash := ""
 	if p := r.PostFormValue("password"); p != "" {
 		if hash, err = app.StationPasswordHash("password", p); err != nil {
@@ -380,23 +376,7 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, v *view) e
 	if !v.can(access.SessionsCardSideRead) && !v.can(access.SessionsStationSideRead) {
 		return fc.Errorf(fc.ENotFound, "no sessions")
 	}
-	q := r.URL.Query()
-	f := fc.SessionFilter{AccountID: queryID(r, "account_id"), CardID: queryID(r, "card_id"), EmployeeID: queryID(r, "employee_id"),
-		StationID: queryID(r, "station_id"), LocationKind: q.Get("location_kind"), ActiveOnly: q.Get("active") == "on", Page: pageOf(r)}
-	var bad []string
-	for _, d := range []struct {
-		name string
-		dst  *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if raw := q.Get(d.name); raw != "" {
-			t, err := time.Parse("2006-01-02", raw)
-			if err != nil {
-				bad = append(bad, d.name)
-				continue
-			}
-			*d.dst = t
-		}
-	}
+	f, bad := s.sessionsFilter(r, v)
 	xs, err := s.app.Sessions(ctx, v.Subj, f)
 	if err != nil {
 		return err
@@ -404,7 +384,7 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, v *view) e
 	xs, more := onePage(r, xs)
 	b := s.sessionList(r, v, xs, more, f)
 	if len(bad) > 0 {
-		b.Filter.Error = "Dates are written 2025-03-31; " + strings.Join(bad, " and ") + " is ignored."
+		b.Filter.Error = strings.Join(bad, " ")
 	}
 	s.show(w, r, v, http.StatusOK, "list", "Sessions", b)
 	return nil
@@ -414,17 +394,38 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, v *view) e
 func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, more bool, f fc.SessionFilter) *listBody {
 	n := s.names(r.Context(), v)
 	q := r.URL.Query()
-	b := &listBody{Heading: "Sessions", Intro: "Sessions made with your cards, and sessions on your stations. A foreign card on your station shows masked."}
+	b := &listBody{Heading: "Sessions", Intro: "Sessions made with your cards, and sessions on your stations, newest first. A foreign card on your station shows masked."}
 	b.Filter = &form{ID: "filter", Method: "get", Action: "/sessions", Submit: "Filter", Inline: true, Fields: []field{
 		{Name: "from", Label: "From", Type: "date", Value: q.Get("from")},
 		{Name: "to", Label: "Until (not included)", Type: "date", Value: q.Get("to")},
 		{Name: "location_kind", Label: "Location", Type: "select", Value: f.LocationKind, Options: choices("Any", fc.LocationOffice, fc.LocationHome, fc.LocationPublic)},
 		{Name: "active", Label: "Running only", Type: "checkbox", Checked: f.ActiveOnly},
 	}}
+	ctx := r.Context()
+	if v.can(access.CardsRead) {
+		card := field{Name: "card", Label: "Card", Type: "picker", Source: "/pick?kind=" + fc.MigrateCards, Value: q.Get("card")}
+		if card.Value == "" && f.CardID != 0 {
+			card.Value = pickValue(n.get(fc.KindCard, f.CardID), f.CardID)
+		}
+		b.Filter.Fields = append(b.Filter.Fields, card)
+	}
+	if v.can(access.EmployeesRead) {
+		driver := field{Name: "employee", Label: "Driver", Type: "picker", Source: "/pick?kind=" + fc.MigrateEmployees, Value: q.Get("employee")}
+		if driver.Value == "" && f.EmployeeID != 0 {
+			driver.Value = pickValue(n.get(fc.KindEmployee, f.EmployeeID), f.EmployeeID)
+		}
+		b.Filter.Fields = append(b.Filter.Fields, driver)
+	}
+	s.fillPickers(ctx, v, []*form{b.Filter})
+	b.Presets = datePresets(r, s.cfg.Now().In(v.Loc))
+	b.Export = "/sessions/export"
+	if raw := exportQuery(r); raw != "" {
+		b.Export += "?" + raw
+	}
 	for _, h := range []struct {
 		name string
 		id   fc.ID
-	}{{"account_id", f.AccountID}, {"card_id", f.CardID}, {"employee_id", f.EmployeeID}, {"station_id", f.StationID}} {
+	}{{"account_id", f.AccountID}, {"station_id", f.StationID}} {
 		if h.id != 0 {
 			b.Filter.Hidden = append(b.Filter.Hidden, hidden{h.name, h.id.String()})
 		}

@@ -245,8 +245,9 @@ func TestPersonas(t *testing.T) {
 			var a, z int
 			fmt.Sscan(first[1], &a)
 			fmt.Sscan(m[2], &z)
-			if a <= z {
-				t.Errorf("second page starts at session %d, not after %d", a, z)
+			// Newest first: the second page goes on with older sessions.
+			if a >= z {
+				t.Errorf("second page starts at session %d, not before %d", a, z)
 			}
 			// Paging back from the third page reads the second and the
 			// first again, and forward from the first the second again.
@@ -282,7 +283,7 @@ func TestPersonas(t *testing.T) {
 				t.Errorf("the page before x lists %s, the first %s", sessionIDs(odd), sessionIDs(page))
 			}
 			// A full last page has no link to a next, empty one.
-			lastFull := w.one(t, `SELECT id FROM sessions ORDER BY id DESC LIMIT 1 OFFSET `+strconv.Itoa(pageSize))
+			lastFull := w.one(t, `SELECT id FROM sessions ORDER BY id LIMIT 1 OFFSET `+strconv.Itoa(pageSize))
 			wantNotIn(t, "last page", get(t, b, "/sessions?scope=all&after="+lastFull.String(), http.StatusOK), `rel="next"`)
 		})
 
@@ -359,12 +360,12 @@ func TestPersonas(t *testing.T) {
 
 		t.Run("choices keep the current value", func(t *testing.T) {
 			b := w.as(t, adminEmail)
-			// A home location names its employee in a select of the
-			// account's employees, the current one chosen.
+			// A home location names its employee in a picker, by name and
+			// ID.
 			home := w.one(t, `SELECT id FROM locations WHERE employee_id IS NOT NULL ORDER BY id`)
 			resident := w.one(t, `SELECT employee_id FROM locations WHERE id = `+home.String())
 			wantIn(t, "home location", get(t, b, "/locations/"+home.String(), http.StatusOK),
-				`<select id="edit-employee-id" name="employee_id"`, `value="`+resident.String()+`" selected`)
+				`<input id="edit-employee-id" name="employee_id" type="text" value="`, ` (ID `+resident.String()+`)" list="edit-employee-id-list"`)
 			// An account beyond the first page of choices stays chosen on
 			// the edit form of its card, so that saving it unchanged keeps it.
 			ctx, org := context.Background(), w.one(t, `SELECT id FROM organizations ORDER BY id`)

@@ -350,6 +350,10 @@ var notices = map[string]string{
 	"generated": "The drafts of the month are generated.",
 	"approved":  "Approved: the statements never change again.",
 	"paid":      "The statement is marked paid.",
+	// Bulk actions on cards (pages_bulk.go).
+	"bulk-blocked":   "The chosen cards are blocked: they cannot start a session until they are unblocked.",
+	"bulk-unblocked": "The chosen cards are active again.",
+	"bulk-allowed":   "The chosen cards are admitted to the charge group.",
 }
 
 // retryAfter is the Retry-After of every 503: the seconds a browser or a

@@ -116,6 +116,7 @@ func New(cfg Config) (*Server, error) {
 	s.authRoutes()
 	s.appRoutes()
 	s.reportRoutes(s.mux)
+	s.mux.HandleFunc("/", s.notFound) // any other URL: the error page
 	return s, nil
 }
 

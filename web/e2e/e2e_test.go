@@ -101,6 +101,7 @@ func tab(t *testing.T, email string) context.Context {
 	t.Cleanup(cancel)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
 	t.Cleanup(cancelTimeout)
+	acceptDialogs(ctx)
 	password, ok := env.srv.Passwords[email]
 	if !ok {
 		t.Fatalf("the demo printed no login %s", email)
@@ -358,10 +359,18 @@ func testRemoteCommand(t *testing.T, ctx context.Context) {
 		t.Errorf("the station received %v, want ChangeAvailability", got)
 	}
 
+	if got := confirmed(ctx); !slices.ContainsFunc(got, func(q string) bool { return strings.Contains(q, "availability") }) {
+		t.Errorf("changing the availability asked no confirmation (asked: %v)", got)
+	}
+
+	// On a station that is not connected the commands are disabled, and
+	// say why.
 	open(t, ctx, hrefs["VDT-RTM-02"])
-	submit(t, ctx, "#unlock button")
-	if text := pageText(t, ctx); !strings.Contains(strings.ToLower(text), "offline") {
-		t.Errorf("a command to a station that is not connected does not say offline:\n%s", text)
+	if !eval[bool](t, ctx, `document.querySelector("#unlock button").disabled`) {
+		t.Error("unlock is enabled on a station that is not connected")
+	}
+	if text := eval[string](t, ctx, `document.querySelector("#unlock").innerText`); !strings.Contains(strings.ToLower(text), "offline") {
+		t.Errorf("the disabled unlock does not say the station is offline:\n%s", text)
 	}
 }
 

@@ -26,3 +26,53 @@ document.addEventListener("submit", function (e) {
     }).catch(function () {});
   }, 15000);
 })();
+// Pickers (input[data-pick]): as the user types, the suggestions of the
+// datalist come from the server's search, narrowed by the form's fields
+// named in data-pick-with; with data-pick-append, a chosen suggestion is
+// added as a line to the textarea of that ID.
+(function () {
+  if (!window.fetch || !window.URL) return;
+  function suggest(el) {
+    var u = new URL(el.getAttribute("data-pick"), location.href);
+    u.searchParams.set("q", el.value);
+    (el.getAttribute("data-pick-with") || "").split(",").forEach(function (name) {
+      var f = name && el.form && el.form.elements[name];
+      if (f && f.value) u.searchParams.set(name, f.value);
+    });
+    fetch(u.toString(), { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      return r.ok ? r.json() : null;
+    }).then(function (list) {
+      var dl = list && document.getElementById(el.getAttribute("list"));
+      if (!dl) return;
+      dl.textContent = "";
+      list.forEach(function (o) {
+        var opt = document.createElement("option");
+        opt.value = o.value;
+        opt.textContent = o.label;
+        dl.appendChild(opt);
+      });
+    }).catch(function () {});
+  }
+  document.addEventListener("input", function (e) {
+    var el = e.target;
+    if (!el.matches || !el.matches("input[data-pick]")) return;
+    clearTimeout(el.pickTimer);
+    el.pickTimer = setTimeout(function () { suggest(el); }, 200);
+  });
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (!el.matches || !el.form) return;
+    if (el.matches("input[data-pick-append]")) {
+      var ta = document.getElementById(el.getAttribute("data-pick-append"));
+      var v = el.value.trim();
+      if (!ta || !v) return;
+      ta.value = ta.value.replace(/\s+$/, "") + (ta.value.trim() ? "\n" : "") + v;
+      el.value = "";
+      return;
+    }
+    // A field that narrows pickers (the account) refreshes their suggestions.
+    el.form.querySelectorAll("input[data-pick-with]").forEach(function (p) {
+      if (("," + p.getAttribute("data-pick-with") + ",").indexOf("," + el.name + ",") >= 0) suggest(p);
+    });
+  });
+})();

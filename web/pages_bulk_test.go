@@ -1,0 +1,106 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/store"
+	"github.com/fleetcharge/fleetcharge/store/storetest"
+)
+
+func TestBulkCards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newDemoWorld(t, st)
+		ids := func(query string) []string {
+			var out []string
+			for _, id := range w.ids(t, query) {
+				out = append(out, id.String())
+			}
+			return out
+		}
+		// Three active cards of Meridian Conseil, which the west fleet
+		// manager manages, and one of Van Dijk, which it does not see.
+		three := ids(`SELECT c.id FROM cards c JOIN accounts a ON a.id = c.account_id WHERE a.name LIKE 'Meridian Conseil SAS%'
+			AND c.status = 'active' ORDER BY c.id`)
+		if len(three) < 3 {
+			t.Fatalf("the demo has %d active cards of Meridian Conseil", len(three))
+		}
+		three = three[:3]
+		vanDijk := ids(`SELECT c.id FROM cards c JOIN accounts a ON a.id = c.account_id WHERE a.name LIKE 'Van Dijk%' AND c.status = 'active' ORDER BY c.id`)[0]
+		b := w.as(t, fleetWest)
+		list := get(t, b, "/cards?search=a", http.StatusOK)
+		wantIn(t, "cards list", list, `<form method="post" action="/cards/bulk" id="bulk"`, `name="card" value="`+three[0]+`" form="bulk"`,
+			`name="back" value="/cards?search=a"`)
+		token := csrfOf(t, list)
+		status := func(raw string) string {
+			id, _ := fc.ParseID(raw)
+			return w.cardStatus(t, id)
+		}
+		post := url.Values{"csrf_token": {token}, "action": {bulkBlock}, "back": {"/cards?search=a"}, "card": three}
+
+		// The first post asks, and changes nothing.
+		rec := b.do("POST", "/cards/bulk", post)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("bulk block: %d\n%s", rec.Code, body(rec))
+		}
+		wantIn(t, "confirmation", body(rec), "Block 3 cards?", `name="confirm" value="yes"`)
+		for _, id := range three {
+			if got := status(id); got != fc.CardActive {
+				t.Errorf("card %s is %s before the confirmation", id, got)
+			}
+		}
+		// A card out of scope among them: not found, and nothing changes.
+		withStranger := url.Values{"csrf_token": {token}, "action": {bulkBlock}, "back": {"/cards"}, "confirm": {"yes"},
+			"card": append(slices.Clone(three), vanDijk)}
+		if rec := b.do("POST", "/cards/bulk", withStranger); rec.Code != http.StatusNotFound {
+			t.Errorf("bulk block with a Van Dijk card: %d", rec.Code)
+		}
+		for _, id := range append(slices.Clone(three), vanDijk) {
+			if got := status(id); got != fc.CardActive {
+				t.Errorf("card %s is %s after a refused bulk action", id, got)
+			}
+		}
+		// Confirmed: all three are blocked and the list keeps its search.
+		post.Set("confirm", "yes")
+		wantRedirect(t, "confirmed bulk block", b.do("POST", "/cards/bulk", post), "/cards?search=a&done=bulk-blocked")
+		for _, id := range three {
+			if got := status(id); got != fc.CardInactive {
+				t.Errorf("card %s is %s after bulk block", id, got)
+			}
+		}
+		post.Set("action", bulkUnblock)
+		wantRedirect(t, "confirmed bulk unblock", b.do("POST", "/cards/bulk", post), "/cards?search=a&done=bulk-unblocked")
+		for _, id := range three {
+			if got := status(id); got != fc.CardActive {
+				t.Errorf("card %s is %s after bulk unblock", id, got)
+			}
+		}
+		// No card ticked: the list again, with the bulk form's error.
+		rec = b.do("POST", "/cards/bulk", url.Values{"csrf_token": {token}, "action": {bulkBlock}, "back": {"/cards?search=a"}})
+		if rec.Code != http.StatusBadRequest {
+			t.Fatalf("bulk without cards: %d", rec.Code)
+		}
+		wantIn(t, "bulk without cards", body(rec), "ick at least one card", `id="filter-search" name="search" type="text" value="a"`)
+
+		// The provider admin admits the three to a charge group.
+		admin := w.as(t, adminEmail)
+		group := w.one(t, `SELECT g.id FROM charge_groups g JOIN accounts a ON a.id = g.account_id WHERE a.name LIKE 'Meridian Conseil SAS%' ORDER BY g.id`)
+		post = url.Values{"csrf_token": {csrfOf(t, get(t, admin, "/cards", http.StatusOK))}, "action": {bulkAllow},
+			"charge_group_id": {"x (ID " + group.String() + ")"}, "card": three, "confirm": {"yes"}}
+		wantRedirect(t, "bulk allow", admin.do("POST", "/cards/bulk", post), "/cards?done=bulk-allowed")
+		g, err := st.ChargeGroup(context.Background(), fc.ProviderScope(w.res.ProviderID), group)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, raw := range three {
+			id, _ := fc.ParseID(raw)
+			if !slices.Contains(g.AllowedCardIDs, id) {
+				t.Errorf("card %s is not on the group's access list %v", raw, g.AllowedCardIDs)
+			}
+		}
+	})
+}
