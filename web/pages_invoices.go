@@ -100,9 +100,9 @@ func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request, v *view) e
 	if err != nil {
 		return err
 	}
-	b := &detailBody{Heading: "Invoices"}
+	b := &listBody{Heading: "Invoices"}
 	if s.app.MayManageInvoices(v.Subj) {
-		b.Links = append(b.Links, link{"/invoices/run", "Invoice run"})
+		b.Actions = append(b.Actions, link{"/invoices/run", "Invoice run"})
 	}
 	statuses := []option{{"", "Any"}}
 	for _, st := range fc.InvoiceStatuses {
@@ -110,16 +110,16 @@ func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request, v *view) e
 	}
 	kinds := []option{{"", "Any"}, {fc.InvoiceKindInvoice, "Invoice"}, {fc.InvoiceKindSelfBilling, "Self-billing invoice"},
 		{fc.InvoiceKindCreditNote, "Credit note"}}
-	b.Forms = append(b.Forms, &form{ID: "filter", Method: "get", Action: "/invoices", Submit: "Show", Inline: true, Fields: []field{
+	b.Filter = &form{ID: "filter", Method: "get", Action: "/invoices", Submit: "Show", Inline: true, Fields: []field{
 		{Name: "period", Label: "Month", Type: "month", Value: f.Period},
 		{Name: "status", Label: "Status", Type: "select", Options: statuses, Value: f.Status},
 		{Name: "kind", Label: "Kind", Type: "select", Options: kinds, Value: f.Kind},
-	}})
+	}}
 	more := len(xs) > pageSize
 	if more {
 		xs = xs[:pageSize]
 	}
-	t := table{Caption: "Invoices, newest last", Columns: []string{"Number", "Kind", "Customer", "Period", "Status", "Net", "VAT", "Total", "PDF", "UBL", "JSON"},
+	b.Table = table{Caption: "Invoices, newest last", Columns: []string{"Number", "Kind", "Customer", "Period", "Status", "Net", "VAT", "Total", "PDF", "UBL", "JSON"},
 		Empty: "No invoices."}
 	for i := range xs {
 		inv := &xs[i]
@@ -128,22 +128,28 @@ func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request, v *view) e
 		if inv.Status != fc.InvoiceDraft {
 			ubl = cell{Text: "UBL", Href: base + "/ubl"}
 		}
-		t.Rows = append(t.Rows, []cell{{Text: invoiceName(inv), Href: base}, {Text: kindNames[inv.Kind]}, {Text: customer(inv)},
+		b.Table.Rows = append(b.Table.Rows, []cell{{Text: invoiceName(inv), Href: base}, {Text: kindNames[inv.Kind]}, {Text: customer(inv)},
 			{Text: inv.Period}, {Text: inv.Status, Class: "status-" + inv.Status}, {Text: invoiceMoney(inv.Net, inv.Currency)},
 			{Text: invoiceMoney(inv.VAT, inv.Currency)}, {Text: invoiceMoney(inv.Total, inv.Currency)}, {Text: "PDF", Href: base + "/pdf"}, ubl,
 			{Text: "JSON", Href: "/api/v1/invoices/" + inv.ID.String() + "?format=json"}})
 	}
-	b.Tables = append(b.Tables, t)
+	filters := url.Values{}
+	for _, k := range []string{"period", "status", "kind", "account_id"} {
+		if val := q.Get(k); val != "" {
+			filters.Set(k, val)
+		}
+	}
 	if more {
 		next := url.Values{"after": {xs[len(xs)-1].ID.String()}}
-		for _, k := range []string{"period", "status", "kind", "account_id"} {
-			if val := q.Get(k); val != "" {
-				next.Set(k, val)
-			}
+		for k, val := range filters {
+			next[k] = val
 		}
-		b.Links = append(b.Links, link{"/invoices?" + next.Encode(), "Next invoices"})
+		b.Next = "/invoices?" + next.Encode()
 	}
-	s.show(w, r, v, http.StatusOK, "detail", "Invoices", b)
+	if f.Page.After != 0 {
+		b.First = "/invoices?" + filters.Encode()
+	}
+	s.show(w, r, v, http.StatusOK, "list", "Invoices", b)
 	return nil
 }
 
@@ -360,6 +366,10 @@ func (s *Server) showInvoiceRun(w http.ResponseWriter, r *http.Request, v *view,
 	}
 	month, _ := fc.ParsePeriod(period)
 	b := &detailBody{Heading: "Invoice run: " + month.Format("January 2006"), Back: link{"/invoices?period=" + period, "Invoices of " + period}}
+	for _, d := range []int{-1, 1} {
+		m := month.AddDate(0, d, 0)
+		b.Links = append(b.Links, link{"/invoices/run?period=" + m.Format(fc.PeriodLayout), "Run of " + m.Format("January 2006")})
+	}
 	b.Forms = append(b.Forms, &form{ID: "month", Method: "get", Action: "/invoices/run", Submit: "Preview", Inline: true,
 		Fields: []field{{Name: "period", Label: "Month", Type: "month", Value: period, Required: true}}})
 	xs, err := s.app.PreviewInvoices(ctx, v.Subj, period)
