@@ -11,7 +11,9 @@ import (
 	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/access"
 	"github.com/fleetcharge/fleetcharge/api"
+	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/leaktest"
 	"github.com/fleetcharge/fleetcharge/store"
 	"github.com/fleetcharge/fleetcharge/store/storetest"
@@ -243,5 +245,46 @@ func TestInvoiceRoutes(t *testing.T) {
 			t.Errorf("void invoices: %v", ids)
 		}
 		w.do(admin, "GET", "/api/v1/invoices?status=lost", nil).want(t, http.StatusBadRequest)
+	})
+}
+
+// TestInvoiceIssuedEvent checks that issuing writes an invoice.issued event
+// whose data each recipient reads as the API shows it: North's fleet
+// manager reads North's invoice, South's fleet manager does not.
+func TestInvoiceIssuedEvent(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		ctx := context.Background()
+		id := w.invoice(t)
+		if _, err := w.st.IssueInvoice(ctx, fc.ProviderScope(w.provider), id); err != nil {
+			t.Fatal(err)
+		}
+		es, err := w.st.DueEvents(ctx, time.Now().Add(time.Hour), 1000)
+		check(t, err)
+		var issued *fc.Event
+		for i := range es {
+			if es[i].Type == fc.TypeInvoiceIssued && es[i].ObjectID == id {
+				issued = &es[i]
+			}
+		}
+		if issued == nil || issued.ObjectKind != fc.KindInvoice {
+			t.Fatalf("no invoice.issued event of invoice %s: %+v", id, es)
+		}
+		subject := func(persona string) access.Subject {
+			u, err := w.st.User(ctx, fc.ProviderScope(w.provider), w.users[persona])
+			check(t, err)
+			as, err := w.st.UserAssignments(ctx, u.ID)
+			check(t, err)
+			return access.NewSubject(u, as)
+		}
+		data, err := w.srv.EventData(ctx, subject(northFleet), *issued)
+		if err != nil || !bytes.Contains(data, []byte(`"number":"`)) || !bytes.Contains(data, []byte(`"period":"2019-05"`)) {
+			t.Errorf("North's fleet manager reads %s, %v", data, err)
+		}
+		if _, err := w.srv.EventData(ctx, subject(southFleet), *issued); !fc.IsCode(err, fc.ENotFound) {
+			t.Errorf("South's fleet manager reads the event: %v", err)
+		}
+		if got := app.EventPermission(fc.TypeInvoiceIssued); len(got) == 0 {
+			t.Error("nobody may subscribe to invoice.issued")
+		}
 	})
 }

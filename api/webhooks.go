@@ -248,6 +248,13 @@ func (s *Server) EventData(ctx context.Context, subj access.Subject, e fc.Event)
 		}
 		x.Lines = nil // as in the list: the lines are read with the statement alone
 		v = viewStatement(x)
+	case fc.KindInvoice:
+		inv, err := s.app.Invoice(ctx, subj, e.ObjectID)
+		if err != nil {
+			return nil, err
+		}
+		inv.Lines, inv.Breakdown = nil, nil // as in the list
+		v = viewInvoice(inv)
 	default:
 		return nil, fc.Errorf(fc.ENotFound, "no data for events about %s", e.ObjectKind)
 	}

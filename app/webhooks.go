@@ -36,6 +36,8 @@ func EventPermission(eventType string) []access.Permission {
 		return []access.Permission{access.CardsRead}
 	case fc.TypeReimbursementApproved:
 		return []access.Permission{access.ReimbursementRead}
+	case fc.TypeInvoiceIssued:
+		return []access.Permission{access.InvoicesRead, access.InvoicesSelfBillingRead}
 	}
 	return nil
 }

@@ -29,6 +29,8 @@ func Summary(e fc.Event, data json.RawMessage) string {
 		StationID      fc.ID  `json:"station_id"`
 		EmployeeName   string `json:"employee_name"`
 		Period         string `json:"period"`
+		Number         string `json:"number"`
+		Kind           string `json:"kind"`
 		EnergyKWh      string `json:"energy_kwh"`
 		ConnectorID    int    `json:"connector_id"`
 		ErrorCode      string `json:"error_code"`
@@ -56,6 +58,9 @@ func Summary(e fc.Event, data json.RawMessage) string {
 		return fmt.Sprintf("%s: session %s stopped, %s kWh (card %s, station %s)", at, e.ObjectID, firstNonEmpty(v.EnergyKWh, "0"), firstNonEmpty(v.CardExternalID, "-"), v.StationID)
 	case fc.TypeReimbursementApproved:
 		return fmt.Sprintf("%s: reimbursement statement %s of %s approved", at, e.ObjectID, firstNonEmpty(v.Period, "?"))
+	case fc.TypeInvoiceIssued:
+		return fmt.Sprintf("%s: %s %s of %s issued", at, strings.ReplaceAll(firstNonEmpty(v.Kind, "invoice"), "_", "-"),
+			firstNonEmpty(v.Number, e.ObjectID.String()), firstNonEmpty(v.Period, "?"))
 	}
 	return fmt.Sprintf("%s: %s %s", at, e.Type, e.ObjectKey())
 }
