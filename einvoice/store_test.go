@@ -3,6 +3,7 @@ package einvoice_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/einvoice"
@@ -12,35 +13,38 @@ import (
 
 // storeDocuments runs and issues a month of the leak tests' world (two
 // subsidiaries whose cards charge at each other's stations) as the store
-// does it, with a Dutch provider, a Dutch and a Belgian customer, and
-// returns the UBL of every invoice, self-billing invoice and credit note it
-// made: what the validation run checks besides the hand-made invoices, so
-// that the store's lines, notes and parties pass the rules too.
+// does it, after giving the customers full billing data (North in the
+// Netherlands like the provider, South in Belgium: reverse charge), credits
+// every invoice, and returns the UBL of every invoice, self-billing invoice
+// and credit note: what the validation run checks besides the hand-made
+// invoices, so that the store's lines, notes and parties pass the rules too.
 func storeDocuments(t *testing.T) map[string][]byte {
 	t.Helper()
 	st := storetest.Open(t, "sqlite")
 	w := leaktest.New(t, st)
 	ctx := fc.WithActor(context.Background(), fc.Actor{Label: "test"})
-	if _, err := st.UpdateProvider(ctx, w.Provider, func(p *fc.Provider) error {
-		p.Billing = fc.ProviderBilling{LegalName: "Leaktest Charging B.V.", VATID: "NL123456789B01", Address: "Stationsplein 1",
-			PostalCode: "9711 AA", City: "Groningen", Country: "NL", IBAN: "NL91ABNA0417164300", VATRateBP: 2100, InvoicePrefix: "LT-"}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	accounts := w.Of(leaktest.KindAccount)
-	for i, a := range accounts {
-		vat, street, postal, city, country := "NL987654321B01", "Havenweg 12", "3011 AA", "Rotterdam", "NL"
-		if i%2 == 1 {
-			vat, street, postal, city, country = "BE0123456749", "Kaai 5", "2000", "Antwerpen", "BE"
-		}
+	for name, b := range map[string][5]string{
+		"N": {"NL987654321B01", "Havenweg 12", "3011 AA", "Rotterdam", "NL"},
+		"S": {"BE0123456749", "Kaai 5", "2000", "Antwerpen", "BE"},
+	} {
 		if _, err := st.DB().ExecContext(ctx, `UPDATE accounts SET vat_id = $1, address = $2, postal_code = $3, city = $4, country = $5
-			WHERE id = $6`, vat, street, postal, city, country, int64(a.ID)); err != nil {
+			WHERE id = $6`, b[0], b[1], b[2], b[3], b[4], int64(named(t, w, leaktest.KindAccount, name))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// April 2025 (the world invoices March): each subsidiary's card at the
+	// other's station.
+	for i, x := range [][2]string{{"N", "S"}, {"S", "N"}} {
+		start := time.Date(2025, 4, 10+i, 8, 0, 0, 0, time.UTC)
+		stop := start.Add(75 * time.Minute)
+		if _, err := st.ImportSession(ctx, &fc.Session{ProviderID: w.Provider, ExternalRef: "einvoice-" + x[0] + "@" + x[1],
+			CardID: named(t, w, leaktest.KindCard, x[0]), StationID: named(t, w, leaktest.KindStation, x[1]), ConnectorID: 1,
+			StartedAt: start, StoppedAt: &stop, EnergyWh: 23456 + int64(i)*1111, CostMinor: 987 + int64(i)*13, Currency: "EUR"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	sc := fc.ProviderScope(w.Provider)
-	drafts, err := st.RunInvoices(ctx, sc, "2025-03", false)
+	all, err := st.RunInvoices(ctx, sc, "2025-04", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +62,10 @@ func storeDocuments(t *testing.T) map[string][]byte {
 		kinds[full.Kind] = true
 		docs["store-"+full.Kind+"-"+full.ID.String()] = doc
 	}
-	for _, d := range drafts {
+	for _, d := range all {
+		if d.Status != fc.InvoiceDraft {
+			continue
+		}
 		inv, err := st.IssueInvoice(ctx, sc, d.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -76,4 +83,16 @@ func storeDocuments(t *testing.T) map[string][]byte {
 		}
 	}
 	return docs
+}
+
+// named returns the ID of the world's object of kind with name.
+func named(t *testing.T, w *leaktest.World, kind, name string) fc.ID {
+	t.Helper()
+	for _, o := range w.Of(kind) {
+		if o.Name == name {
+			return o.ID
+		}
+	}
+	t.Fatalf("the leak world has no %s %s", kind, name)
+	return 0
 }
