@@ -206,7 +206,10 @@ func (b *builder) load(hashes []chan hashed) error {
 	if err := b.allocationHistory(); err != nil {
 		return err
 	}
-	return b.homeCharging()
+	if err := b.homeCharging(); err != nil {
+		return err
+	}
+	return b.invoicing()
 }
 
 func (b *builder) customer(c *customerSpec) error {

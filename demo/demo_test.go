@@ -72,6 +72,7 @@ func TestLoad(t *testing.T) {
 			t.Run("ocpp 2.0.1", func(t *testing.T) { checkOCPP201(t, s, res) })
 			t.Run("load management", func(t *testing.T) { checkLoad(t, s) })
 			t.Run("reimbursement", func(t *testing.T) { checkReimbursement(t, s) })
+			t.Run("invoicing", func(t *testing.T) { checkInvoicing(t, s) })
 			t.Run("deterministic", func(t *testing.T) { checkDeterministic(t, engine, s, res) })
 		})
 	}
