@@ -190,6 +190,9 @@ func (b *builder) load(hashes []chan hashed) error {
 	if err := b.roamingPartner(); err != nil {
 		return err
 	}
+	if err := b.alerts(); err != nil {
+		return err
+	}
 	sessions := b.sim.run(b.rng, b.now)
 	b.res.Counts.Sessions = len(sessions)
 	err := b.st.BulkSessions(b.ctx, b.provider.ID, func(yield func(*fc.Session) error) error {

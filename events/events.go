@@ -18,6 +18,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,7 @@ import (
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
+	"github.com/fleetcharge/fleetcharge/secret"
 )
 
 // Store is what the events service reads and writes.
@@ -76,6 +78,9 @@ type Config struct {
 	Workers int
 	// DigestHour is the hour (UTC) the daily digests leave (7).
 	DigestHour int
+	// Secrets opens the webhook secrets sealed at rest and seals those
+	// kept in clear (seal.go); nil: secrets are kept in clear.
+	Secrets *secret.Box
 }
 
 // Service dispatches events and delivers webhooks and e-mail alerts.
@@ -83,8 +88,12 @@ type Service struct {
 	cfg     Config
 	log     *slog.Logger
 	wake    chan struct{}
-	clients sync.Map // allowPrivate bool → *http.Client
-	metrics metrics
+	clients sync.Map // clientKey → *http.Client
+	// demoURL and demoAddr are the demo's own receiver (demo.go), "" and
+	// invalid outside the demo.
+	demoURL  string
+	demoAddr netip.AddrPort
+	metrics  metrics
 }
 
 type metrics struct {
@@ -157,6 +166,7 @@ func (s *Service) Poke() {
 
 // Run dispatches and delivers until ctx ends.
 func (s *Service) Run(ctx context.Context) {
+	s.sealStored(ctx)
 	tick := time.NewTicker(s.cfg.Poll)
 	defer tick.Stop()
 	for {
@@ -412,19 +422,28 @@ func (s *Service) deliverDue(ctx context.Context) int {
 	return len(ds)
 }
 
+// clientKey names an HTTP client: whether private addresses are allowed,
+// and whether it is the demo receiver's.
+type clientKey struct{ allowPrivate, demo bool }
+
 // client is the HTTP client of a provider's webhooks: a dialer that
 // refuses the addresses the provider may not reach, at every connection,
 // no proxy, and no redirect followed.
-func (s *Service) client(allowPrivate bool) *http.Client {
-	if c, ok := s.clients.Load(allowPrivate); ok {
+func (s *Service) client(allowPrivate, demo bool) *http.Client {
+	key := clientKey{allowPrivate, demo}
+	if c, ok := s.clients.Load(key); ok {
 		return c.(*http.Client)
 	}
-	d := &net.Dialer{Timeout: s.cfg.Timeout, Control: guard(allowPrivate)}
+	control := guard(allowPrivate)
+	if demo {
+		control = demoGuard(allowPrivate, s.demoAddr)
+	}
+	d := &net.Dialer{Timeout: s.cfg.Timeout, Control: control}
 	t := &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: s.cfg.Workers, IdleConnTimeout: 90 * time.Second,
 		TLSHandshakeTimeout: s.cfg.Timeout, ResponseHeaderTimeout: s.cfg.Timeout, ForceAttemptHTTP2: true}
 	c := &http.Client{Transport: t, Timeout: s.cfg.Timeout,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	actual, _ := s.clients.LoadOrStore(allowPrivate, c)
+	actual, _ := s.clients.LoadOrStore(key, c)
 	return actual.(*http.Client)
 }
 
@@ -498,7 +517,11 @@ const maxExcerpt = 512
 // the start of its body.
 func (s *Service) post(ctx context.Context, d fc.WebhookDelivery, allowPrivate bool, at time.Time) (int, string, error) {
 	body := []byte(d.Payload)
-	h, err := Sign(d.Secret, d.ID.String(), at, body)
+	key, err := OpenSecret(s.cfg.Secrets, d.Secret)
+	if err != nil {
+		return 0, "", err
+	}
+	h, err := Sign(key, d.ID.String(), at, body)
 	if err != nil {
 		return 0, "", err
 	}
@@ -513,7 +536,7 @@ func (s *Service) post(ctx context.Context, d fc.WebhookDelivery, allowPrivate b
 	req.Header.Set("webhook-id", h.ID)
 	req.Header.Set("webhook-timestamp", h.Timestamp)
 	req.Header.Set("webhook-signature", h.Signature)
-	resp, err := s.client(allowPrivate).Do(req)
+	resp, err := s.client(allowPrivate, s.isDemoDelivery(d.URL)).Do(req)
 	if err != nil {
 		return 0, "", err
 	}

@@ -261,6 +261,48 @@ func (s *Store) CreateWebhook(ctx context.Context, w *fc.Webhook) error {
 	})
 }
 
+// SealWebhookSecrets replaces every webhook secret kept in clear (not yet
+// sealed, "v1:...") by seal(secret), in one transaction, and returns how
+// many; seal nil only counts them (events.SecretSealer).
+func (s *Store) SealWebhookSecrets(ctx context.Context, seal func(string) string) (int, error) {
+	var n int
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		n = 0
+		rows, err := tx.QueryContext(ctx, `SELECT id, secret FROM webhooks WHERE secret NOT LIKE 'v1:%' ORDER BY id`)
+		if err != nil {
+			return err
+		}
+		type clear struct {
+			id     int64
+			secret string
+		}
+		var found []clear
+		for rows.Next() {
+			var c clear
+			if err := rows.Scan(&c.id, &c.secret); err != nil {
+				rows.Close()
+				return err
+			}
+			found = append(found, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n = len(found)
+		if seal == nil {
+			return nil
+		}
+		for _, c := range found {
+			if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET secret = $1 WHERE id = $2`, seal(c.secret), c.id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
 // webhookBody is what the audit log keeps of a webhook: never its secret.
 func webhookBody(w *fc.Webhook) any {
 	return map[string]any{"url": w.URL, "events": w.Events, "organization_id": w.OrganizationID, "account_id": w.AccountID,

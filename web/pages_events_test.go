@@ -79,7 +79,8 @@ func TestEventPages(t *testing.T) {
 		}
 
 		var token string
-		if err := st.DB().QueryRowContext(ctx, `SELECT token FROM event_subscriptions WHERE event_type = 'station.faulted'`).Scan(&token); err != nil {
+		if err := st.DB().QueryRowContext(ctx, `SELECT token FROM event_subscriptions WHERE event_type = 'station.faulted'
+			AND user_id = (SELECT id FROM users WHERE email = $1)`, facilitiesDE).Scan(&token); err != nil {
 			t.Fatal(err)
 		}
 		anon := &browser{t: t, h: b.h, cookies: map[string]string{}}

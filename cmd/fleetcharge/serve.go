@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ import (
 	"github.com/fleetcharge/fleetcharge/api"
 	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/demo"
 	"github.com/fleetcharge/fleetcharge/events"
 	"github.com/fleetcharge/fleetcharge/ocpi"
 	"github.com/fleetcharge/fleetcharge/ocpp"
@@ -67,6 +69,10 @@ type Config struct {
 	// RetainAuditEvents, when positive, is how long audit events are kept
 	// (the records of erasures stay); older ones are dropped every hour.
 	RetainAuditEvents time.Duration
+	// RetainEvents, when positive, is how long dispatched events, finished
+	// webhook deliveries and sent alerts are kept; older ones are dropped
+	// every hour (docs/EVENTS.md).
+	RetainEvents time.Duration
 	// RetainWebSessions is how long ended web sessions and expired
 	// password resets are kept before they are deleted; 0 is 24 hours.
 	RetainWebSessions time.Duration
@@ -184,6 +190,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		// the public one.
 		m.ocpi.SetBaseURL(openURL(scheme, m.listener.Addr()))
 		m.sso.SetBaseURL(openURL(scheme, m.listener.Addr()))
+	}
+	if m.cfg.Demo {
+		if err := m.demoWebhook(ctx, scheme); err != nil {
+			return err
+		}
 	}
 	log.Info("listening", "url", fmt.Sprintf("%s://%s", scheme, m.listener.Addr()))
 	fmt.Fprintf(m.cfg.Out, "fleetcharge is serving: open %s\n", openURL(scheme, m.listener.Addr()))
@@ -348,8 +359,15 @@ func (m *Main) handler() (http.Handler, error) {
 	mux.Handle("/ocpi/", m.ocpi)
 	apiSrv := api.New(api.Config{Store: m.Store, Logger: m.cfg.Logger, Auth: authSvc, Commander: m.ocpp, Operations: m.operations, Secrets: m.cfg.Secrets})
 	mux.Handle("/api/v1/", apiSrv)
+	mailer := eventMailer(m.cfg.Mailer)
+	if m.cfg.Demo && mailer == nil {
+		mailer = events.LogMailer{Log: m.cfg.Logger} // the demo's alerts, without --smtp, go to the log
+	}
 	m.events = events.New(events.Config{Store: m.Store, Render: apiSrv.EventData, Logger: m.cfg.Logger, BaseURL: m.cfg.BaseURL,
-		Mailer: eventMailer(m.cfg.Mailer)})
+		Mailer: mailer, Secrets: m.cfg.Secrets})
+	if m.cfg.Demo {
+		mux.Handle(events.DemoReceiverPath, events.DemoReceiver(m.cfg.Logger))
+	}
 	reg.MustRegister(m.events.Collectors()...)
 	mux.Handle(scim.Base+"/", scim.New(m.Store, m.cfg.Logger))
 	mux.Handle("/", webApp)
@@ -448,6 +466,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	retain := fs.String("retain-meter-values", envOr("FLEETCHARGE_RETAIN_METER_VALUES", ""), "drop the sessions' meter value samples and load management limits older than this (2160h, or 90d), keeping the sessions and their signed readings; empty: keep them for ever")
 	secretKey := fs.String("secret-key-file", envOr("FLEETCHARGE_SECRET_KEY_FILE", ""), "a file holding a base64 key of 32 bytes (head -c 32 /dev/urandom | base64) that encrypts the secrets kept to be read back: identity providers' client secrets")
 	loadTimeout := fs.Duration("load-offline-timeout", app.DefaultLoadOfflineTimeout, "load management: how long an offline station stays counted at the limit it holds before its share goes to the other sessions of its location")
+	retainEvents := fs.String("retain-events", envOr("FLEETCHARGE_RETAIN_EVENTS", "30d"), "drop dispatched events, finished webhook deliveries with their attempts, and sent e-mail alerts older than this (720h, or 30d; at least 2d, beyond the 24 h of retries)")
 	retainAudit := fs.String("retain-audit-events", envOr("FLEETCHARGE_RETAIN_AUDIT_EVENTS", ""), "drop audit events older than this (2160h, or 730d), keeping the records of erasures; empty: keep them for ever")
 	retainWeb := fs.String("retain-web-sessions", envOr("FLEETCHARGE_RETAIN_WEB_SESSIONS", "24h"), "delete ended web sessions and expired password resets this long after they ended")
 	proxies := fs.String("trusted-proxies", envOr("FLEETCHARGE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
@@ -470,6 +489,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	eventRetention, err := parseRetention("retain-events", *retainEvents)
+	if err != nil {
+		return err
+	}
+	if eventRetention > 0 && eventRetention < 48*time.Hour {
+		return fmt.Errorf("--retain-events %q: keep events at least 2 days (48h), beyond the 24 hours of webhook retries", *retainEvents)
+	}
 	if *addr == "" {
 		// The demo's passwords are printed: it listens on this machine
 		// only unless told otherwise.
@@ -483,7 +509,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg := Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, BaseURL: *baseURL, Logger: newLogger(stderr), Out: stdout, TrustedProxies: trusted,
 		BackupDir: *backupDir, BackupEvery: *backupEvery, BackupKeep: *backupKeep, RetainMeterValues: retention,
-		RetainAuditEvents: auditRetention, RetainWebSessions: webRetention, LoadOfflineTimeout: *loadTimeout,
+		RetainAuditEvents: auditRetention, RetainWebSessions: webRetention, RetainEvents: eventRetention, LoadOfflineTimeout: *loadTimeout,
 		StationOfflineGrace: *offlineGrace}
 	if *loadTimeout <= 0 {
 		return fmt.Errorf("--load-offline-timeout must be positive")
@@ -569,6 +595,9 @@ func (m *Main) startRetention(ctx context.Context, log *slog.Logger) {
 	if m.cfg.RetainAuditEvents > 0 {
 		jobs = append(jobs, job{"audit events", m.cfg.RetainAuditEvents, m.Store.PruneAuditEvents})
 	}
+	if m.cfg.RetainEvents > 0 {
+		jobs = append(jobs, job{"events and webhook deliveries", m.cfg.RetainEvents, m.Store.PruneEvents})
+	}
 	if len(jobs) == 0 {
 		return
 	}
@@ -619,6 +648,32 @@ func envDuration(name string, def time.Duration) time.Duration {
 		return d
 	}
 	return def
+}
+
+// demoWebhook points the demo's webhook at the demo's own receiver on the
+// address just listened on (on loopback: an address on every interface is
+// reached on 127.0.0.1), and lets the deliverer reach that one loopback
+// address and port (events.SetDemoReceiver).
+func (m *Main) demoWebhook(ctx context.Context, scheme string) error {
+	ap, err := netip.ParseAddrPort(m.listener.Addr().String())
+	if err != nil {
+		return err
+	}
+	addr := ap.Addr().Unmap()
+	if addr.IsUnspecified() {
+		addr = netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
+	if !addr.IsLoopback() || scheme != "http" {
+		// Reached only from outside, or over TLS under a certificate
+		// for a public name: the demo goes without its own receiver.
+		m.cfg.Logger.Info("demo webhook receiver not used: the demo listens on a public address or over TLS", "addr", m.listener.Addr().String())
+		return nil
+	}
+	url := scheme + "://" + netip.AddrPortFrom(addr, ap.Port()).String() + events.DemoReceiverPath
+	if err := m.events.SetDemoReceiver(url); err != nil {
+		return err
+	}
+	return demo.Webhook(ctx, m.Store, url, m.cfg.Secrets)
 }
 
 // demoSecretKey returns the key file of a demo on the SQLite database db,
