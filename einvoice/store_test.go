@@ -6,6 +6,7 @@ import (
 	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/demo"
 	"github.com/fleetcharge/fleetcharge/einvoice"
 	"github.com/fleetcharge/fleetcharge/leaktest"
 	"github.com/fleetcharge/fleetcharge/store/storetest"
@@ -95,4 +96,48 @@ func named(t *testing.T, w *leaktest.World, kind, name string) fc.ID {
 	}
 	t.Fatalf("the leak world has no %s %s", kind, name)
 	return 0
+}
+
+// demoDocuments loads the demo data (package demo) and returns the UBL of
+// each of its issued invoices, self-billing invoices and credit notes: the
+// documents a visitor of the demo downloads must pass the rules too.
+func demoDocuments(t *testing.T) map[string][]byte {
+	t.Helper()
+	st := storetest.Open(t, "sqlite")
+	ctx := fc.WithActor(context.Background(), fc.Actor{Label: "test"})
+	res, err := demo.Load(ctx, st, demo.Options{Seed: 7, Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := fc.ProviderScope(res.ProviderID)
+	all := fc.InvoiceScope{ProviderID: res.ProviderID, Reach: sc.Reach, SelfBilling: sc.Reach, Drafts: sc.Reach}
+	docs := map[string][]byte{}
+	f := fc.InvoiceFilter{Page: fc.Page{Limit: fc.MaxPageSize}}
+	for {
+		page, err := st.Invoices(ctx, all, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range page {
+			if x.Status == fc.InvoiceDraft {
+				continue
+			}
+			inv, err := st.Invoice(ctx, all, x.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := einvoice.UBL(inv)
+			if err != nil {
+				t.Errorf("demo %s %s: %v", inv.Kind, inv.Number, err)
+				continue
+			}
+			docs["demo-"+inv.Kind+"-"+inv.Number] = doc
+		}
+		if len(page) < f.Page.Limit {
+			break
+		}
+		f.Page.After = page[len(page)-1].ID
+	}
+	t.Logf("%d documents of the demo data", len(docs))
+	return docs
 }

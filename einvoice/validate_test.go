@@ -125,7 +125,8 @@ func validate(t *testing.T, docs map[string][]byte) map[string][]finding {
 // reverse charge across a border, a private customer, self-billing with
 // and without VAT, credit notes of an invoice and of a self-billing
 // invoice, several rates with the German national rules, a currency
-// without minor unit), and those the store makes of a month (storeDocuments),
+// without minor unit), those the store makes of a month (storeDocuments)
+// and those of the demo data (demoDocuments),
 // and runs the official EN 16931 and Peppol BIS Billing 3.0 rules over them:
 // no fatal finding may remain. The same run
 // validates a copy of the domestic invoice whose payable amount is wrong,
@@ -141,6 +142,9 @@ func TestUBLValidates(t *testing.T) {
 		docs[name] = doc
 	}
 	for name, doc := range storeDocuments(t) {
+		docs[name] = doc
+	}
+	for name, doc := range demoDocuments(t) {
 		docs[name] = doc
 	}
 	broken, n := wrongPayable(docs["domestic"])
