@@ -105,12 +105,38 @@ func Invoice(inv *fc.Invoice) ([]byte, error) {
 	}
 	f.Ln(4)
 
-	f.SetFont("Helvetica", "B", 9)
-	invoiceRow(f, []string{"Description", "Quantity", "Unit", "Unit price", "Net " + inv.Currency, "VAT"}, "B")
-	f.SetFont("Helvetica", "", 9)
+	header := func() {
+		f.SetFont("Helvetica", "B", 9)
+		invoiceRow(f, []string{"Description", "Quantity", "Unit", "Unit price", "Net " + inv.Currency, "VAT"}, "B")
+		f.SetFont("Helvetica", "", 9)
+	}
+	header()
+	_, pageHeight := f.GetPageSize()
+	_, _, _, bottom := f.GetMargins()
 	for _, l := range inv.Lines {
-		invoiceRow(f, []string{tr(fit(f, l.Description, invoiceWidths[0])), decimal(l.QuantityMilli, 3), unitName(l.Unit),
-			rateText(l.UnitPriceMicros), money(l.Net), vatRate(l.VATCategory, l.VATRateBP)}, "")
+		// The description wraps; the figures stand on its first line. A
+		// line that would not fit starts a new page with the header again.
+		desc := f.SplitText(tr(l.Description), invoiceWidths[0]-2)
+		if len(desc) == 0 {
+			desc = []string{""}
+		}
+		h := 5 * float64(len(desc))
+		if f.GetY()+h > pageHeight-bottom {
+			f.AddPage()
+			header()
+		}
+		x, y := f.GetXY()
+		f.MultiCell(invoiceWidths[0], 5, strings.Join(desc, "\n"), "", "L", false)
+		f.SetXY(x+invoiceWidths[0], y)
+		cells := []string{decimal(l.QuantityMilli, 3), unitName(l.Unit), rateText(l.UnitPriceMicros), money(l.Net), vatRate(l.VATCategory, l.VATRateBP)}
+		for i, c := range cells {
+			align := "R"
+			if i == 1 {
+				align = "L"
+			}
+			f.CellFormat(invoiceWidths[i+1], 5, c, "", 0, align, false, 0, "")
+		}
+		f.SetXY(x, y+h+1)
 	}
 	f.Ln(4)
 
