@@ -140,7 +140,10 @@ func Invoice(inv *fc.Invoice) ([]byte, error) {
 	}
 	f.Ln(4)
 
-	// The VAT breakdown, then the totals, right-aligned.
+	// The VAT breakdown, then the totals, right-aligned, on one page.
+	if need := 6*float64(len(inv.Breakdown)+1) + 2 + 18; f.GetY()+need > pageHeight-bottom {
+		f.AddPage()
+	}
 	f.SetFont("Helvetica", "B", 9)
 	sub := []float64{60, 30, 30, 30}
 	f.SetX(15 + 180 - 150)
