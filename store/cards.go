@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -112,27 +113,31 @@ func (s *Store) CreateCard(ctx context.Context, c *fc.Card) error {
 	}
 	now := s.now()
 	c.CreatedAt, c.UpdatedAt, c.LastUsedAt = now, now, nil
-	return s.write(ctx, func(tx *sql.Tx) error {
-		a, err := s.checkCardRefs(ctx, tx, c)
-		if err != nil {
-			return err
-		}
-		c.ID = 0
-		if err := checkCardUnique(ctx, tx, c); err != nil {
-			return err
-		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO cards (provider_id, account_id, employee_id, internal_id, external_id, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			int64(c.ProviderID), int64(c.AccountID), nullID(c.EmployeeID), c.InternalID, c.ExternalID, c.Status, ms(now), ms(now)).Scan(&c.ID)
-		if err != nil {
-			return err
-		}
-		if err := queueTokens(ctx, tx, now, c.ProviderID, c.InternalID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, change{providerID: c.ProviderID, action: "card.create", kind: fc.KindCard, id: c.ID,
-			orgID: a.OrganizationID, accountID: a.ID, after: c})
-	})
+	return s.write(ctx, func(tx *sql.Tx) error { return s.insertCard(ctx, tx, c, now) })
+}
+
+// insertCard creates a valid card in tx, after checking what it names and
+// that its IDs are free.
+func (s *Store) insertCard(ctx context.Context, tx *sql.Tx, c *fc.Card, now time.Time) error {
+	a, err := s.checkCardRefs(ctx, tx, c)
+	if err != nil {
+		return err
+	}
+	c.ID = 0
+	if err := checkCardUnique(ctx, tx, c); err != nil {
+		return err
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO cards (provider_id, account_id, employee_id, internal_id, external_id, status, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		int64(c.ProviderID), int64(c.AccountID), nullID(c.EmployeeID), c.InternalID, c.ExternalID, c.Status, ms(now), ms(now)).Scan(&c.ID)
+	if err != nil {
+		return err
+	}
+	if err := queueTokens(ctx, tx, now, c.ProviderID, c.InternalID); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, change{providerID: c.ProviderID, action: "card.create", kind: fc.KindCard, id: c.ID,
+		orgID: a.OrganizationID, accountID: a.ID, after: c})
 }
 
 // findCard reads one card within the scope.

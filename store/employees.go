@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -55,20 +56,23 @@ func (s *Store) CreateEmployee(ctx context.Context, e *fc.Employee) error {
 	}
 	now := s.now()
 	e.CreatedAt, e.UpdatedAt = now, now
-	return s.write(ctx, func(tx *sql.Tx) error {
-		a, err := s.refAccount(ctx, tx, e.ProviderID, e.AccountID)
-		if err != nil {
-			return err
-		}
-		err = tx.QueryRowContext(ctx, `INSERT INTO employees (provider_id, account_id, name, email, employee_number, active, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			int64(e.ProviderID), int64(e.AccountID), e.Name, e.Email, e.EmployeeNumber, e.Active, ms(now), ms(now)).Scan(&e.ID)
-		if err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, change{providerID: e.ProviderID, action: "employee.create", kind: fc.KindEmployee, id: e.ID,
-			orgID: a.OrganizationID, accountID: a.ID, after: e})
-	})
+	return s.write(ctx, func(tx *sql.Tx) error { return s.insertEmployee(ctx, tx, e, now) })
+}
+
+// insertEmployee creates a valid employee in tx.
+func (s *Store) insertEmployee(ctx context.Context, tx *sql.Tx, e *fc.Employee, now time.Time) error {
+	a, err := s.refAccount(ctx, tx, e.ProviderID, e.AccountID)
+	if err != nil {
+		return err
+	}
+	err = tx.QueryRowContext(ctx, `INSERT INTO employees (provider_id, account_id, name, email, employee_number, active, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		int64(e.ProviderID), int64(e.AccountID), e.Name, e.Email, e.EmployeeNumber, e.Active, ms(now), ms(now)).Scan(&e.ID)
+	if err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, change{providerID: e.ProviderID, action: "employee.create", kind: fc.KindEmployee, id: e.ID,
+		orgID: a.OrganizationID, accountID: a.ID, after: e})
 }
 
 // findEmployee reads one employee within the scope.

@@ -32,6 +32,7 @@ const (
 	wAccess  = "access: the explanation of every object of the world with its kind's read permission"
 	wByAudit = "get by the ID of every audit event (a migration's result is its audit event)"
 	wBulk    = "bulk: every bulk action, confirmed and not, on each card the persona may not read (404)"
+	wImport  = "import: both kinds' pages, and a check and an import of rows naming each account and employee the persona may not read (never created)"
 	wPick    = "pick: the suggestions of every kind, unfiltered, searching for the markers' common prefix, and narrowed to every account"
 )
 
@@ -103,6 +104,8 @@ var pageCoverage = map[string]string{
 	"GET /pick":                                  wPick,
 	"GET /sessions/export":                       wList,
 	"POST /cards/bulk":                           wBulk,
+	"GET /imports/{kind}":                        wImport,
+	"POST /imports/{kind}":                       wImport,
 }
 
 // listFilters are the filters a list page is asked with, each with the kind
@@ -318,6 +321,34 @@ func (pw *pageWalk) page(pattern, how, p string) {
 			if perm, ok := readPermissions[o.Kind]; ok {
 				q := url.Values{"permission": {perm}, "resource": {o.Kind + ":" + o.ID.String()}}
 				pw.call(pattern, p, method, path+"?"+q.Encode(), nil, 0)
+			}
+		}
+	case wImport:
+		for _, kind := range []string{"cards", "employees"} {
+			target := strings.Replace(path, "{kind}", kind, 1)
+			if method == http.MethodGet {
+				pw.call(pattern, p, method, target, nil, 0)
+				continue
+			}
+			for _, a := range w.Of(leaktest.KindAccount) {
+				if a.Reads(p) {
+					continue
+				}
+				csv := "name,account_id\nLeakwalk," + a.ID.String()
+				if kind == "cards" {
+					csv = "external_id,internal_id,account_id\nLEAKWALK-1,LEAKWALK1," + a.ID.String()
+					for _, e := range w.Of(leaktest.KindEmployee) {
+						if !e.Reads(p) {
+							csv = "external_id,internal_id,account_id,employee_id\nLEAKWALK-1,LEAKWALK1," + a.ID.String() + "," + e.ID.String()
+						}
+					}
+				}
+				for _, dry := range []string{"yes", "no"} {
+					rec := pw.call(pattern, p, method, target, url.Values{"csv": {csv}, "dry_run": {dry}}, 0)
+					if strings.Contains(rec.Body.String(), kind+" imported.") {
+						pw.Fail(pattern, p, "POST %s naming account %s: imported", target, a.ID)
+					}
+				}
 			}
 		}
 	case wBulk:

@@ -36,6 +36,7 @@ func (s *Server) assetRoutes() {
 	s.pickRoute()
 	s.bulkRoutes()
 	s.sessionListRoutes()
+	s.importRoutes()
 }
 
 // created redirects to a new object's page, or draws the new-object page
@@ -80,7 +81,7 @@ func (s *Server) employeesPage(w http.ResponseWriter, r *http.Request, v *view) 
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Employees"}
 	if v.can(access.EmployeesManage) {
-		b.Actions = []link{{"/employees/new", "New employee"}}
+		b.Actions = []link{{"/employees/new", "New employee"}, {"/imports/employees", "Import from CSV"}}
 	}
 	b.Filter = &form{ID: "filter", Method: "get", Action: "/employees", Submit: "Filter", Inline: true, Fields: []field{
 		{Name: "search", Label: "Name or e-mail", Value: f.Search},
@@ -284,7 +285,7 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, post
 	}
 	manage := v.can(access.CardsManage)
 	if manage {
-		b.Actions = []link{{"/cards/new", "Issue a card"}}
+		b.Actions = []link{{"/cards/new", "Issue a card"}, {"/imports/cards", "Import from CSV"}}
 	}
 	b.Filter = &form{ID: "filter", Method: "get", Action: "/cards", Submit: "Filter", Inline: true, Fields: []field{
 		{Name: "search", Label: "Card ID, employee name, e-mail or number", Value: f.Search},
