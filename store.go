@@ -93,6 +93,8 @@ type (
 	AuditFilter struct {
 		ObjectType string
 		ObjectID   ID
+		Actor      string    // who acted (the recorded e-mail or name) contains it, without case
+		From, To   time.Time // at in [From, To); zero: unbounded
 		Page
 	}
 )

@@ -162,9 +162,22 @@ func (s *Store) AuditLog(ctx context.Context, sc fc.AuditScope, f fc.AuditFilter
 	if f.ObjectID != 0 {
 		q.add(" AND ae.object_id = ").arg(int64(f.ObjectID))
 	}
+	actor, err := searchPattern(f.Actor)
+	if err != nil {
+		return nil, fc.Invalid(map[string]string{"actor": fc.ErrorFields(err)["search"]})
+	}
+	if actor != "" {
+		q.add(" AND ").like("LOWER(ae.actor)", "%"+actor+"%")
+	}
+	if !f.From.IsZero() {
+		q.add(" AND ae.at >= ").arg(ms(f.From))
+	}
+	if !f.To.IsZero() {
+		q.add(" AND ae.at < ").arg(ms(f.To))
+	}
 	q.page("ae.id", f.Page)
 	var out []fc.AuditEvent
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err = s.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
@@ -339,7 +340,22 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) erro
 		return fc.Errorf(fc.ENotFound, "no audit log")
 	}
 	q := r.URL.Query()
-	f := fc.AuditFilter{ObjectType: q.Get("object_type"), ObjectID: queryID(r, "object_id"), Page: pageOf(r)}
+	f := fc.AuditFilter{ObjectType: q.Get("object_type"), ObjectID: queryID(r, "object_id"), Actor: strings.TrimSpace(q.Get("actor")), Page: pageOf(r)}
+	f.Page.Desc = true
+	var bad []string
+	for _, d := range []struct {
+		name, label string
+		dst         *time.Time
+	}{{"from", "From", &f.From}, {"to", "Until", &f.To}} {
+		if raw := strings.TrimSpace(q.Get(d.name)); raw != "" {
+			t, err := parseDay(raw, v.Loc)
+			if err != nil {
+				bad = append(bad, d.label+": "+fc.ErrorMessage(err)+".")
+				continue
+			}
+			*d.dst = t
+		}
+	}
 	es, err := s.app.AuditEvents(ctx, v.Subj, f)
 	if err != nil {
 		return err
@@ -351,11 +367,18 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) erro
 	for _, k := range app.ResourceKinds {
 		kinds = append(kinds, option{k, titleCase(k)})
 	}
-	b := &listBody{Heading: "Audit log", Intro: "Every change, who made it and when; oldest first."}
+	b := &listBody{Heading: "Audit log", Intro: "Every change, who made it and when; newest first."}
 	b.Filter = &form{ID: "filter", Method: "get", Action: "/audit", Submit: "Filter", Inline: true, Fields: []field{
+		{Name: "actor", Label: "Who", Value: f.Actor, Hint: "Part of the user's e-mail or name."},
+		{Name: "from", Label: "From", Type: "date", Value: q.Get("from")},
+		{Name: "to", Label: "Until (not included)", Type: "date", Value: q.Get("to")},
 		{Name: "object_type", Label: "Object", Type: "select", Value: f.ObjectType, Options: kinds},
 		{Name: "object_id", Label: "Object ID", Value: idString(f.ObjectID)},
 	}}
+	if len(bad) > 0 {
+		b.Filter.Error = strings.Join(bad, " ")
+	}
+	b.Presets = datePresets(r, s.cfg.Now().In(v.Loc))
 	b.Table = table{Columns: []string{"When", "Who", "What", "Object", "Account"}, Empty: "Nothing recorded."}
 	for _, e := range es {
 		obj := cell{Text: titleCase(e.ObjectType) + " " + e.ObjectID.String(), Href: objectPath(e.ObjectType, e.ObjectID)}
