@@ -69,7 +69,9 @@ func invoices() map[string]*fc.Invoice {
 	credit.CorrectsID, credit.CorrectsNumber, credit.CorrectsKind, credit.CorrectsDate = domestic.ID, domestic.Number, domestic.Kind, domestic.IssueDate
 	multi := issued("LN-2026-0007", fc.InvoiceKindInvoice, provider, dutchFleet, "EUR",
 		session(701, 10000, 390000, 0, 2, s, 2100), session(702, 5000, 390000, 0, 2, s, 900), session(703, 3333, 333333, 17, 2, s, 2100),
-		session(704, 1000, 100000, 0, 2, fc.VATZeroRated, 0))
+		session(704, 1000, 100000, 0, 2, fc.VATZeroRated, 0),
+		// A goodwill credit on the invoice: a negative line without energy.
+		fc.InvoiceLine{Description: "Goodwill for a failed session", Unit: fc.UnitPiece, Net: -50, VATRateBP: 2100, VATCategory: s})
 	// Yen have no minor unit: amounts without decimals.
 	yen := issued("LN-2026-0008", fc.InvoiceKindInvoice, provider, dutchFleet, "JPY",
 		session(801, 12345, 55000000, 0, 0, s, 2100), session(802, 999, 61000000, 300, 0, s, 2100))

@@ -156,7 +156,7 @@ type idWithScheme struct {
 
 type party struct {
 	EndpointID  idWithScheme `xml:"cbc:EndpointID"`
-	Identifier  *account     `xml:"cac:PartyIdentification"`
+	Identifier  *idElement   `xml:"cac:PartyIdentification"`
 	Address     address      `xml:"cac:PostalAddress"`
 	TaxScheme   *partyTax    `xml:"cac:PartyTaxScheme"`
 	LegalEntity legalEntity  `xml:"cac:PartyLegalEntity"`
@@ -185,12 +185,14 @@ type contact struct {
 }
 
 type paymentMeans struct {
-	Code      string   `xml:"cbc:PaymentMeansCode"`
-	PaymentID string   `xml:"cbc:PaymentID,omitempty"`
-	Account   *account `xml:"cac:PayeeFinancialAccount"`
+	Code      string     `xml:"cbc:PaymentMeansCode"`
+	PaymentID string     `xml:"cbc:PaymentID,omitempty"`
+	Account   *idElement `xml:"cac:PayeeFinancialAccount"`
 }
 
-type account struct {
+// idElement is an aggregate holding one cbc:ID: an account, an
+// identification.
+type idElement struct {
 	ID string `xml:"cbc:ID"`
 }
 
@@ -245,7 +247,7 @@ type line struct {
 
 type item struct {
 	Name              string      `xml:"cbc:Name"`
-	SellersItemID     string      `xml:"cac:SellersItemIdentification>cbc:ID,omitempty"`
+	SellersItemID     *idElement  `xml:"cac:SellersItemIdentification"`
 	ClassifiedTaxCate taxCategory `xml:"cac:ClassifiedTaxCategory"`
 }
 
@@ -328,7 +330,7 @@ func build(inv *fc.Invoice) (*document, error) {
 	// one): the account's ID identifies it (BT-29/BT-46, BR-CO-26).
 	for _, p := range []*party{&seller, &buyer} {
 		if p.TaxScheme == nil {
-			p.Identifier = &account{"account " + inv.AccountID.String()}
+			p.Identifier = &idElement{"account " + inv.AccountID.String()}
 		}
 	}
 	if seller.Address.Country == "DE" && buyer.Address.Country == "DE" {
@@ -381,7 +383,7 @@ func build(inv *fc.Invoice) (*document, error) {
 		case iban != "":
 			// SEPA credit transfer (UNCL4461 58) into the seller's IBAN, with
 			// the invoice number as the remittance information.
-			d.PaymentMeans = &paymentMeans{Code: "58", PaymentID: inv.Number, Account: &account{iban}}
+			d.PaymentMeans = &paymentMeans{Code: "58", PaymentID: inv.Number, Account: &idElement{iban}}
 		case inv.SelfBilled():
 			// The provider pays the station owner as their self-billing
 			// agreement says (UNCL4461 57, standing agreement).
@@ -425,7 +427,7 @@ func build(inv *fc.Invoice) (*document, error) {
 		}
 		ul := line{ID: strconv.Itoa(i + 1), Net: money(l.Net), Item: item{Name: name, ClassifiedTaxCate: cat}}
 		if l.SessionID != 0 {
-			ul.Item.SellersItemID = "session " + l.SessionID.String()
+			ul.Item.SellersItemID = &idElement{"session " + l.SessionID.String()}
 		}
 		q, p := linePrice(l, digits)
 		ul.Price = p
@@ -573,7 +575,7 @@ func linePrice(l fc.InvoiceLine, digits int) (*quantity, price) {
 			return q, price{Amount: amount{Value: trimmed(l.UnitPriceMicros, 6)}}
 		}
 	}
-	return q, price{Amount: amount{Value: decimal(net, digits)}, BaseQuantity: &quantity{unit, q.Value}}
+	return q, price{Amount: amount{Value: decimal(net, digits)}, BaseQuantity: &quantity{unit, trimmed(qty, 3)}}
 }
 
 func pow10(n int) *big.Int {

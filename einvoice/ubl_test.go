@@ -90,9 +90,9 @@ func TestUBLKinds(t *testing.T) {
 	for _, st := range m.Subtotals {
 		rates = append(rates, st.Category+" "+st.Percent+" "+st.Taxable)
 	}
-	// 3.90 + 1.28 (3.333 kWh at 0.333333 is 1.11, and a fee of 0.17) = 5.18
-	// at 21 %, 1.95 at 9 %, 0.10 zero rated.
-	if got := strings.Join(rates, ", "); got != "S 9 1.95, S 21 5.18, Z 0 0.10" {
+	// 3.90 + 1.28 (3.333 kWh at 0.333333 is 1.11, and a fee of 0.17) - 0.50
+	// (goodwill) = 4.68 at 21 %, 1.95 at 9 %, 0.10 zero rated.
+	if got := strings.Join(rates, ", "); got != "S 9 1.95, S 21 4.68, Z 0 0.10" {
 		t.Errorf("multi-rate breakdown: %s", got)
 	}
 
