@@ -77,7 +77,13 @@ func invoices() map[string]*fc.Invoice {
 		session(801, 12345, 55000000, 0, 0, s, 2100), session(802, 999, 61000000, 300, 0, s, 2100))
 	creditSelf := issued("LN-2026-0009", fc.InvoiceKindCreditNote, germanOwner, provider, "EUR", self.Lines...)
 	creditSelf.CorrectsNumber, creditSelf.CorrectsKind, creditSelf.Note = self.Number, self.Kind, fc.ReverseChargeNote
+	creditOwner := issued("LN-2026-0010", fc.InvoiceKindCreditNote, selfDomestic.Seller, provider, "EUR", selfDomestic.Lines...)
+	creditOwner.CorrectsNumber, creditOwner.CorrectsKind, creditOwner.CorrectsDate = selfDomestic.Number, selfDomestic.Kind, selfDomestic.IssueDate
+	// A Belgian private driver at the Dutch provider's rate.
+	abroad := issued("LN-2026-0011", fc.InvoiceKindInvoice, provider, fc.BillingParty{Name: "Marie Dubois", Address: "Rue Haute 1",
+		PostalCode: "1000", City: "Bruxelles", Country: "BE"}, "EUR", session(1101, 9000, 450000, 35, 2, s, 2100))
 	return map[string]*fc.Invoice{
+		"credit-note-private-owner": creditOwner, "private-abroad": abroad,
 		"domestic": domestic, "reverse-charge": reverse, "private": private, "self-billing": self,
 		"self-billing-private-owner": selfDomestic, "credit-note": credit, "multi-rate": multi, "jpy": yen,
 		"credit-note-self-billing": creditSelf,
