@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -93,7 +94,7 @@ func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request, v *view) e
 	if _, ok := kindNames[f.Kind]; !ok {
 		f.Kind = ""
 	}
-	if !validStatus(f.Status) {
+	if !slices.Contains(fc.InvoiceStatuses, f.Status) {
 		f.Status = ""
 	}
 	xs, err := s.app.Invoices(ctx, v.Subj, f)
@@ -153,15 +154,6 @@ func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request, v *view) e
 	return nil
 }
 
-func validStatus(st string) bool {
-	for _, x := range fc.InvoiceStatuses {
-		if x == st {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *Server) invoicePage(w http.ResponseWriter, r *http.Request, v *view) error {
 	return s.showInvoice(w, r, v, nil)
 }
@@ -176,7 +168,8 @@ func (s *Server) showInvoice(w http.ResponseWriter, r *http.Request, v *view, fl
 	if err != nil {
 		return err
 	}
-	title := strings.ToUpper(kindNames[inv.Kind][:1]) + kindNames[inv.Kind][1:] + " " + invoiceName(inv)
+	title := map[string]string{fc.InvoiceKindInvoice: "Invoice", fc.InvoiceKindSelfBilling: "Self-billing invoice",
+		fc.InvoiceKindCreditNote: "Credit note"}[inv.Kind] + " " + invoiceName(inv)
 	b := &detailBody{Heading: title, Back: link{"/invoices?period=" + inv.Period, "Invoices of " + inv.Period}}
 	cur := inv.Currency
 	b.Facts = []fact{{Label: "Number", Value: orDash(inv.Number)}, {Label: "Kind", Value: kindNames[inv.Kind]},
