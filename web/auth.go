@@ -30,6 +30,7 @@ type authForm struct {
 	Setup        *auth.TOTPSetup // totp: the secret to add to an app
 	SecretGroups string          // the setup secret, grouped for typing
 	SetupURI     template.URL    // the otpauth:// link, which html/template would refuse as a string
+	SetupQR      template.HTML   // the same link as a QR code (SVG)
 	Enabled      bool            // totp: the second factor is in force
 	Required     bool            // totp: the provider requires it
 
@@ -336,9 +337,12 @@ func (s *Server) totpStep(w http.ResponseWriter, r *http.Request) {
 
 // totpSetupForm fills the setup page for the user: the secret to add while
 // the second factor is not in force.
-func (s *Server) totpSetupForm(r *http.Request, ws *fc.WebSession, u *fc.User, data *authForm) error {
+func (s *Server) totpSetupForm(w http.ResponseWriter, r *http.Request, ws *fc.WebSession, u *fc.User, data *authForm) error {
 	data.CSRF = ws.CSRFToken
 	data.Enabled = u.TOTPEnabled
+	if data.Chrome == nil {
+		data.Chrome = s.signedInChrome(w, r, ws, u)
+	}
 	required, err := s.cfg.Auth.TOTPRequired(r.Context(), u)
 	if err != nil {
 		return err
@@ -353,6 +357,7 @@ func (s *Server) totpSetupForm(r *http.Request, ws *fc.WebSession, u *fc.User, d
 	}
 	data.Setup, data.SecretGroups = setup, auth.GroupSecret(setup.Secret)
 	data.SetupURI = template.URL(setup.URI) // built by auth.TOTPURI from our own values
+	data.SetupQR = qrSVG(setup.URI, "QR code of the key for your authenticator app")
 	return nil
 }
 
@@ -373,7 +378,7 @@ func (s *Server) totpSetupPage(w http.ResponseWriter, r *http.Request) {
 	case "off":
 		data.Notice = "The second factor is removed."
 	}
-	err := s.totpSetupForm(r, ws, u, data)
+	err := s.totpSetupForm(w, r, ws, u, data)
 	s.renderAuth(w, r, "totp", data, err)
 }
 
@@ -411,7 +416,7 @@ func (s *Server) totpSetup(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if ferr := s.totpSetupForm(r, ws, u, data); err == nil {
+	if ferr := s.totpSetupForm(w, r, ws, u, data); err == nil {
 		err = ferr
 	}
 	s.renderAuth(w, r, "totp", data, err)
