@@ -498,7 +498,25 @@ func (s *Server) accountForm(r *http.Request, v *view, a *fc.Account, id, action
 		field{Name: "kind", Label: "Kind", Type: "select", Value: a.Kind, Options: choices("", fc.AccountCompany, fc.AccountPrivate)},
 		field{Name: "organization_id", Label: "Organization", Type: "select", Value: idString(a.OrganizationID), Options: opts, Required: true,
 			Hint: "Moving an account to another organization moves its history in every report."},
+		field{Name: "vat_id", Label: "VAT id", Value: a.VATID, Hint: "With the country's prefix, such as NL123456789B01; decides reverse charge on invoices."},
+		field{Name: "address", Label: "Billing address", Value: a.Address},
+		field{Name: "postal_code", Label: "Postal code", Value: a.PostalCode},
+		field{Name: "city", Label: "City", Value: a.City},
+		field{Name: "country", Label: "Country", Value: a.Country, Hint: "ISO code of two letters, such as NL."},
+		field{Name: "billing_email", Label: "Billing e-mail", Value: a.BillingEmail},
+		field{Name: "iban", Label: "IBAN", Value: a.IBAN, Hint: "Where self-billing invoices for the account's stations are paid."},
 	), nil
+}
+
+// setAccountBilling sets the billing data a posted form holds; a form
+// without them (a quick create) leaves them as they are.
+func setAccountBilling(a *fc.Account, vals url.Values) {
+	for name, to := range map[string]*string{"vat_id": &a.VATID, "address": &a.Address, "postal_code": &a.PostalCode, "city": &a.City,
+		"country": &a.Country, "billing_email": &a.BillingEmail, "iban": &a.IBAN} {
+		if vals.Has(name) {
+			*to = vals.Get(name)
+		}
+	}
 }
 
 func (s *Server) newAccountPage(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -521,6 +539,7 @@ func (s *Server) showNewAccount(w http.ResponseWriter, r *http.Request, v *view,
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, v *view) error {
 	vals, fields := r.PostForm, map[string]string{}
 	a := fc.Account{Name: strings.TrimSpace(vals.Get("name")), Kind: vals.Get("kind"), OrganizationID: formID(vals, "organization_id", fields)}
+	setAccountBilling(&a, vals)
 	var err error
 	if len(fields) > 0 {
 		err = fc.Invalid(fields)
@@ -612,6 +631,7 @@ func (s *Server) updateAccount(w http.ResponseWriter, r *http.Request, v *view) 
 	if len(fields) == 0 {
 		_, err = s.app.UpdateAccount(r.Context(), v.Subj, id, func(a *fc.Account) error {
 			a.Name, a.Kind, a.OrganizationID = strings.TrimSpace(vals.Get("name")), vals.Get("kind"), org
+			setAccountBilling(a, vals)
 			return nil
 		})
 	} else {
