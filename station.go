@@ -19,6 +19,22 @@ type Tariff struct {
 	PerKWhMicros    int64  `json:"-"`
 	PerMinuteMicros int64  `json:"-"`
 	StartFeeMicros  int64  `json:"-"`
+	// Bands are time-of-day energy prices read on the provider's clock;
+	// energy outside every band costs PerKWhMicros (see Price).
+	Bands []TariffBand `json:"-"`
+	// IdleFeePerMinuteMicros is charged per minute (prorated by the
+	// second) from IdleGraceMinutes after charging ended to the stop.
+	IdleFeePerMinuteMicros int64 `json:"-"`
+	IdleGraceMinutes       int   `json:"-"`
+	// MinPriceMicros and MaxPriceMicros bound a session's cost; 0 is no
+	// bound. The minimum applies only to a session that delivered energy.
+	MinPriceMicros int64 `json:"-"`
+	MaxPriceMicros int64 `json:"-"`
+	// VersionID and ValidFrom name the version of the tariff read (the one
+	// in effect now, for a charge group); ValidFrom of a tariff written is
+	// when its new version takes effect (zero: now).
+	VersionID ID        `json:"-"`
+	ValidFrom time.Time `json:"-"`
 }
 
 // ChargeGroup is a set of charge points sharing an access policy and a tariff.

@@ -393,7 +393,7 @@ func TestChargeGroups(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantTariff := fc.Tariff{Currency: "EUR", PerKWhMicros: 350000, PerMinuteMicros: 10000, StartFeeMicros: 500000}
-		if got.Tariff != wantTariff || got.Access != fc.AccessRestricted || got.Kind != fc.GroupOther {
+		if !got.Tariff.SamePrices(wantTariff) || got.Access != fc.AccessRestricted || got.Kind != fc.GroupOther {
 			t.Errorf("group = %+v", got)
 		}
 		for _, l := range []struct {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -390,6 +391,7 @@ var sessionBulkColumns = []string{
 	"station_id", "connector_id", "station_account_id", "location_id", "location_kind", "location_name",
 	"started_at", "stopped_at", "meter_start_wh", "meter_stop_wh", "last_meter_wh", "last_meter_at",
 	"energy_wh", "duration_s", "stop_reason", "cost_minor", "currency", "start_key", "created_at", "updated_at",
+	"tariff_version_id",
 }
 
 type bulkCard struct {
@@ -402,6 +404,10 @@ type bulkStation struct {
 	locationKind, locationName string
 	connectors                 int
 	tariff                     fc.Tariff
+	// versions are the versions of the tariff of its group, oldest first;
+	// a session is priced by the one in effect at its start (tariff when
+	// none is).
+	versions []fc.Tariff
 }
 
 // sessionLookup holds what completing a session needs about the provider's
@@ -409,10 +415,18 @@ type bulkStation struct {
 type sessionLookup struct {
 	cards    map[fc.ID]bulkCard
 	stations map[fc.ID]bulkStation
+	location *time.Location // the provider's, which tariffs' bands are read in
 }
 
 func loadSessionLookup(ctx context.Context, tx *sql.Tx, providerID fc.ID) (*sessionLookup, error) {
-	lk := &sessionLookup{cards: map[fc.ID]bulkCard{}, stations: map[fc.ID]bulkStation{}}
+	lk := &sessionLookup{cards: map[fc.ID]bulkCard{}, stations: map[fc.ID]bulkStation{}, location: time.UTC}
+	var zone string
+	if err := tx.QueryRowContext(ctx, `SELECT time_zone FROM providers WHERE id = $1`, int64(providerID)).Scan(&zone); err != nil {
+		return nil, err
+	}
+	if loc, err := time.LoadLocation(zone); err == nil {
+		lk.location = loc
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id, account_id, COALESCE(employee_id, 0), internal_id FROM cards WHERE provider_id = $1`, int64(providerID))
 	if err != nil {
 		return nil, err
@@ -432,7 +446,7 @@ func loadSessionLookup(ctx context.Context, tx *sql.Tx, providerID fc.ID) (*sess
 	}
 	rows, err = tx.QueryContext(ctx, `SELECT st.id, st.account_id, st.location_id, l.kind, l.name,
 			(SELECT COALESCE(MAX(cp.connector_id), 0) FROM charge_points cp WHERE cp.station_id = st.id),
-			g.currency, g.per_kwh_micros, g.per_minute_micros, g.start_fee_micros
+			g.currency, g.per_kwh_micros, g.per_minute_micros, g.start_fee_micros, g.id
 		FROM stations st
 		JOIN locations l ON l.id = st.location_id
 		JOIN charge_groups g ON g.id = st.charge_group_id
@@ -440,14 +454,38 @@ func loadSessionLookup(ctx context.Context, tx *sql.Tx, providerID fc.ID) (*sess
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
+	groupOf := map[fc.ID]fc.ID{}
 	for rows.Next() {
-		var id fc.ID
+		var id, groupID fc.ID
 		var st bulkStation
 		if err := rows.Scan(&id, &st.accountID, &st.locationID, &st.locationKind, &st.locationName, &st.connectors,
-			&st.tariff.Currency, &st.tariff.PerKWhMicros, &st.tariff.PerMinuteMicros, &st.tariff.StartFeeMicros); err != nil {
+			&st.tariff.Currency, &st.tariff.PerKWhMicros, &st.tariff.PerMinuteMicros, &st.tariff.StartFeeMicros, &groupID); err != nil {
+			rows.Close()
 			return nil, err
 		}
+		lk.stations[id] = st
+		groupOf[id] = groupID
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT `+versionColumns+` FROM tariff_versions v WHERE v.provider_id = $1
+		ORDER BY v.charge_group_id, v.valid_from`, int64(providerID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	versions := map[fc.ID][]fc.Tariff{}
+	for rows.Next() {
+		var v fc.TariffVersion
+		if err := scanVersion(rows, &v); err != nil {
+			return nil, err
+		}
+		versions[v.ChargeGroupID] = append(versions[v.ChargeGroupID], v.Tariff)
+	}
+	for id, st := range lk.stations {
+		st.versions = versions[groupOf[id]]
 		lk.stations[id] = st
 	}
 	return lk, rows.Err()
@@ -476,6 +514,7 @@ func (lk *sessionLookup) complete(providerID fc.ID, sess *fc.Session, n int64) (
 	sess.DurationSeconds = sess.StoppedAt.Sub(sess.StartedAt).Milliseconds() / 1000
 	meterStop := sess.MeterStartWh + sess.EnergyWh
 	sess.MeterStopWh = &meterStop
+	var version any
 	if sess.StationID != 0 {
 		st, ok := lk.stations[sess.StationID]
 		if !ok {
@@ -488,8 +527,23 @@ func (lk *sessionLookup) complete(providerID fc.ID, sess *fc.Session, n int64) (
 		sess.LocationID = st.locationID
 		sess.LocationKind = st.locationKind
 		sess.LocationName = st.locationName
-		sess.CostMinor = st.tariff.Cost(sess.EnergyWh, sess.DurationSeconds)
-		sess.Currency = st.tariff.Currency
+		tariff := st.tariff
+		for _, v := range st.versions {
+			if !v.ValidFrom.After(sess.StartedAt) {
+				tariff = v
+			}
+		}
+		if tariff.VersionID != 0 {
+			version = int64(tariff.VersionID)
+		}
+		if len(tariff.Bands) == 0 && tariff.IdleFeePerMinuteMicros == 0 && tariff.MinPriceMicros == 0 && tariff.MaxPriceMicros == 0 {
+			sess.CostMinor = tariff.Cost(sess.EnergyWh, sess.DurationSeconds)
+		} else {
+			// No meter values: the energy spread evenly over the session.
+			sess.CostMinor = tariff.Price(fc.PricingInput{Started: sess.StartedAt, Stopped: *sess.StoppedAt, MeterStartWh: sess.MeterStartWh,
+				MeterStopWh: meterStop, Location: lk.location}).TotalMinor
+		}
+		sess.Currency = tariff.Currency
 		if sess.Source == "" {
 			sess.Source = fc.SourceOCPP
 		}
@@ -524,6 +578,7 @@ func (lk *sessionLookup) complete(providerID fc.ID, sess *fc.Session, n int64) (
 		nullID(sess.StationID), sess.ConnectorID, nullID(sess.StationAccountID), nullID(sess.LocationID), sess.LocationKind, sess.LocationName,
 		ms(sess.StartedAt), stop, sess.MeterStartWh, meterStop, meterStop, stop,
 		sess.EnergyWh, sess.DurationSeconds, sess.StopReason, sess.CostMinor, sess.Currency, nil, ms(sess.StartedAt), stop,
+		version,
 	}, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -81,6 +82,7 @@ func validateGroup(g *fc.ChargeGroup) error {
 			fields[field] = "must be at most 1000000"
 		}
 	}
+	validateTariff(&g.Tariff, fields)
 	if g.LoadPriority < fc.MinLoadPriority || g.LoadPriority > fc.MaxLoadPriority {
 		fields["load_priority"] = "must be from " + strconv.Itoa(fc.MinLoadPriority) + " to " + strconv.Itoa(fc.MaxLoadPriority)
 	}
@@ -281,6 +283,10 @@ func (s *Store) CreateChargeGroup(ctx context.Context, g *fc.ChargeGroup) error 
 		if err := writeGroupAccess(ctx, tx, g); err != nil {
 			return err
 		}
+		// The first version is valid from always.
+		if err := insertTariffVersion(ctx, tx, g, fromMS(0), now); err != nil {
+			return err
+		}
 		if err := groupPublication(ctx, tx, nil, g, s.now()); err != nil {
 			return err
 		}
@@ -302,6 +308,9 @@ func (s *Store) findGroup(ctx context.Context, tx *sql.Tx, sc fc.Scope, id fc.ID
 		return nil, err
 	}
 	if err := loadGroupAccess(ctx, tx, gs); err != nil {
+		return nil, err
+	}
+	if err := loadGroupTariffs(ctx, tx, gs, s.now()); err != nil {
 		return nil, err
 	}
 	return &gs[0], nil
@@ -352,6 +361,9 @@ func (s *Store) ChargeGroups(ctx context.Context, sc fc.Scope, f fc.ChargeGroupF
 			return err
 		}
 		rows.Close()
+		if err := loadGroupTariffs(ctx, tx, out, s.now()); err != nil {
+			return err
+		}
 		return loadGroupAccess(ctx, tx, out)
 	})
 	return inOrder(q, out), err
@@ -386,12 +398,30 @@ func (s *Store) UpdateChargeGroup(ctx context.Context, sc fc.Scope, id fc.ID, fn
 			return err
 		}
 		g.UpdatedAt = s.now()
+		live := before.Tariff // the columns keep the version in effect now
+		if !before.Tariff.SamePrices(g.Tariff) {
+			// A new version, from the valid_from the caller set, else now;
+			// the sessions that started before keep theirs.
+			from := g.Tariff.ValidFrom
+			if from.IsZero() || from.Equal(before.Tariff.ValidFrom) {
+				from = g.UpdatedAt
+			}
+			if err := insertTariffVersion(ctx, tx, &g, from.UTC().Truncate(time.Millisecond), g.UpdatedAt); err != nil {
+				return err
+			}
+			gs := []fc.ChargeGroup{g}
+			if err := loadGroupTariffs(ctx, tx, gs, g.UpdatedAt); err != nil {
+				return err
+			}
+			live = gs[0].Tariff
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE charge_groups SET name = $1, kind = $2, access = $3, currency = $4,
 			per_kwh_micros = $5, per_minute_micros = $6, start_fee_micros = $7, load_priority = $8, roaming = $9, updated_at = $10 WHERE id = $11`,
-			g.Name, g.Kind, g.Access, g.Tariff.Currency, g.Tariff.PerKWhMicros, g.Tariff.PerMinuteMicros, g.Tariff.StartFeeMicros,
+			g.Name, g.Kind, g.Access, live.Currency, live.PerKWhMicros, live.PerMinuteMicros, live.StartFeeMicros,
 			g.LoadPriority, g.Roaming, ms(g.UpdatedAt), int64(g.ID)); err != nil {
 			return err
 		}
+		g.Tariff = live
 		if err := writeGroupAccess(ctx, tx, &g); err != nil {
 			return err
 		}

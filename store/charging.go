@@ -459,7 +459,8 @@ func (s *Store) RecordMeter(ctx context.Context, stationID, transactionID fc.ID,
 
 // StopTransaction closes the station's session: energy from the meter
 // readings (never below zero), duration from the timestamps, and cost under
-// the tariff of the station's charge group now. A stop timestamp before the
+// the version of the tariff of the station's charge group in effect at
+// the session's start, by its meter values (Tariff.Price). A stop timestamp before the
 // start (a station's clock put right while it was offline) stops the
 // session at its start, with duration zero. Its samples (transactionData)
 // are kept in the same write, once each. A repeat returns the stopped
@@ -492,11 +493,7 @@ func (s *Store) StopTransaction(ctx context.Context, t fc.StopTransaction) (*fc.
 			out = &x
 			return nil
 		}
-		tariff, err := stationTariff(ctx, tx, t.StationID)
-		if err != nil {
-			return err
-		}
-		if err := closeSession(ctx, tx, tariff, x.ID, x.StartedAt, x.MeterStartWh, t.Timestamp, t.MeterStop, t.Reason, s.now()); err != nil {
+		if err := closeSession(ctx, tx, t.StationID, x.ID, x.StartedAt, x.MeterStartWh, t.Timestamp, t.MeterStop, t.Reason, s.now()); err != nil {
 			return err
 		}
 		stored, err := sessionByID(ctx, tx, x.ProviderID, x.ID)
@@ -509,7 +506,8 @@ func (s *Store) StopTransaction(ctx context.Context, t fc.StopTransaction) (*fc.
 	return out, nil
 }
 
-// stationTariff reads the tariff of the station's charge group now.
+// stationTariff reads the tariff of the station's charge group's columns
+// (the version in effect when the group was last written).
 func stationTariff(ctx context.Context, tx *sql.Tx, stationID fc.ID) (fc.Tariff, error) {
 	var tariff fc.Tariff
 	err := tx.QueryRowContext(ctx, `SELECT g.currency, g.per_kwh_micros, g.per_minute_micros, g.start_fee_micros
@@ -521,21 +519,33 @@ func stationTariff(ctx context.Context, tx *sql.Tx, stationID fc.ID) (fc.Tariff,
 // closeSession stops a running session at stopped with the meter at
 // meterStop: energy from the meter readings (never below zero), duration
 // from the timestamps (a stop before the start stops it at its start), and
-// cost under tariff. Only a running session stops: of two concurrent stops,
+// cost by the version of the station's tariff in effect at the start,
+// which the session keeps. Only a running session stops: of two concurrent stops,
 // the second changes nothing.
-func closeSession(ctx context.Context, tx *sql.Tx, tariff fc.Tariff, id fc.ID, started time.Time, meterStart int64,
+func closeSession(ctx context.Context, tx *sql.Tx, stationID, id fc.ID, started time.Time, meterStart int64,
 	stopped time.Time, meterStop int64, reason string, now time.Time) error {
 	if stopped.Before(started) {
 		stopped = started
 	}
-	energy := max(0, meterStop-meterStart)
-	duration := int64(stopped.Sub(started) / time.Second)
-	cost := tariff.Cost(energy, duration)
+	tariff, err := stationTariffAt(ctx, tx, stationID, started)
+	if err != nil {
+		return err
+	}
+	in, err := pricingInput(ctx, tx, id, started, stopped)
+	if err != nil {
+		return err
+	}
+	in.MeterStartWh, in.MeterStopWh = meterStart, meterStop
+	price := tariff.Price(in)
+	var version any
+	if tariff.VersionID != 0 {
+		version = int64(tariff.VersionID)
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE sessions SET stopped_at = $1, meter_stop_wh = $2, energy_wh = $3, duration_s = $4,
-		stop_reason = $5, cost_minor = $6, currency = $7, last_meter_wh = $8, last_meter_at = $9, updated_at = $10
-		WHERE id = $11 AND stopped_at IS NULL`,
-		ms(stopped), meterStop, energy, duration, clip(reason, 50), cost, tariff.Currency, meterStop, ms(stopped),
-		ms(now), int64(id))
+		stop_reason = $5, cost_minor = $6, currency = $7, last_meter_wh = $8, last_meter_at = $9, updated_at = $10, tariff_version_id = $11
+		WHERE id = $12 AND stopped_at IS NULL`,
+		ms(stopped), meterStop, price.EnergyWh, price.DurationSeconds, clip(reason, 50), price.TotalMinor, tariff.Currency, meterStop, ms(stopped),
+		ms(now), version, int64(id))
 	if err != nil {
 		return err
 	}
@@ -590,12 +600,8 @@ func supersede(ctx context.Context, tx *sql.Tx, stationID fc.ID, connectorID int
 	if err := rows.Err(); err != nil || len(all) == 0 {
 		return err
 	}
-	tariff, err := stationTariff(ctx, tx, stationID)
-	if err != nil {
-		return err
-	}
 	for _, x := range all {
-		if err := closeSession(ctx, tx, tariff, x.id, x.started, x.meterStart, at, x.meterStop, StopSuperseded, now); err != nil {
+		if err := closeSession(ctx, tx, stationID, x.id, x.started, x.meterStart, at, x.meterStop, StopSuperseded, now); err != nil {
 			return err
 		}
 	}

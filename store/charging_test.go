@@ -352,13 +352,14 @@ func TestStopCost(t *testing.T) {
 			{"dinar per minute", fc.Tariff{Currency: "KWD", PerMinuteMicros: 1000}, 0, 90*time.Second + 900*time.Millisecond, 2},
 			{"free", fc.Tariff{Currency: "EUR"}, 50000, 5 * time.Hour, 0},
 		} {
+			start := march.Add(time.Duration(i) * 24 * time.Hour)
 			if _, err := s.UpdateChargeGroup(ctx, fc.ProviderScope(w.Provider.ID), w.Group.ID, func(g *fc.ChargeGroup) error {
 				g.Tariff = tc.tariff
+				g.Tariff.ValidFrom = start // a session is priced by the version in effect at its start
 				return nil
 			}); err != nil {
 				t.Fatalf("%s: set tariff: %v", tc.name, err)
 			}
-			start := march.Add(time.Duration(i) * 24 * time.Hour)
 			x := mustStart(t, s, w.Station, 1, "Cost-TAG1", 100000, start)
 			got, err := s.StopTransaction(ctx, fc.StopTransaction{StationID: w.Station.ID, TransactionID: x.ID,
 				MeterStop: 100000 + tc.energyWh, Timestamp: start.Add(tc.duration)})

@@ -514,7 +514,7 @@ func groupPublication(ctx context.Context, tx *sql.Tx, before, after *fc.ChargeG
 		g = before
 	}
 	if was || is {
-		if was && is && before.Tariff == after.Tariff {
+		if was && is && before.Tariff.SamePrices(after.Tariff) {
 			// Nothing published changed.
 			return nil
 		}

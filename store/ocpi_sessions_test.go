@@ -26,6 +26,7 @@ func TestOCPISessionPushes(t *testing.T) {
 		if _, err := s.UpdateChargeGroup(ctx, sc, w.Group.ID, func(g *fc.ChargeGroup) error {
 			g.Roaming = true
 			g.Tariff = fc.Tariff{Currency: "EUR", PerKWhMicros: 400000}
+			g.Tariff.ValidFrom = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC) // in effect at the session's start
 			return nil
 		}); err != nil {
 			t.Fatal(err)

@@ -291,11 +291,7 @@ func (s *Store) applyTxEvent(ctx context.Context, tx *sql.Tx, st *fc.Station, x 
 	if reason == "" {
 		reason = "Local" // OCPP 2.0.1 leaves stoppedReason out when it is Local
 	}
-	tariff, err := stationTariff(ctx, tx, st.ID)
-	if err != nil {
-		return err
-	}
-	return closeSession(ctx, tx, tariff, x.id, x.started, x.meterStart, e.Timestamp, stop, reason, now)
+	return closeSession(ctx, tx, st.ID, x.id, x.started, x.meterStart, e.Timestamp, stop, reason, now)
 }
 
 // countSeqGaps stores the number of event numbers missing between the
