@@ -38,8 +38,15 @@ type Reservation struct {
 	CardExternalID string `json:"card_external_id" doc:"the card's printed number; masked to its last four characters when card_masked"`
 	// CardMasked is set when the caller reads the reservation through its
 	// station only, the card being foreign to it (as a session's).
-	CardMasked bool      `json:"card_masked" doc:"the caller reads the reservation from the station side only: the card is masked and card_id is 0"`
-	ExpiresAt  time.Time `json:"expires_at"`
+	CardMasked bool `json:"card_masked" doc:"the caller reads the reservation from the station side only: the card is masked and card_id is 0"`
+	// PartnerID is the roaming partner (OCPI eMSP) whose token the
+	// reservation is for, 0 for one of our cards. A partner's token reads
+	// as a foreign card: masked, card_id 0.
+	PartnerID ID `json:"partner_id,omitempty" doc:"the roaming partner whose driver's token the reservation is for (a RESERVE_NOW over OCPI); the token reads as a foreign card"`
+	// PartnerIDTag is, when a partner's reservation is created, its token's
+	// UID, the idTag the station was sent.
+	PartnerIDTag string    `json:"-"`
+	ExpiresAt    time.Time `json:"expires_at"`
 	// Status is one of ReservationStatuses; an active reservation whose
 	// expiry has passed reads as expired.
 	Status string `json:"status" enum:"active,used,cancelled,expired"`

@@ -274,13 +274,32 @@ func (r *RoamingStations) UnlockConnector(ctx context.Context, providerID, stati
 	return r.send(ctx, providerID, stationID, Command{Name: CommandUnlock, ConnectorID: connectorID})
 }
 
-// ReserveNow reserves a connector for idTag until expires.
+// ReserveNow reserves a connector for idTag, a partner's token, until
+// expires. What the station accepts is recorded as a reservation of the
+// partner whose token idTag is (docs/OCPI.md), listed with the station's
+// reservations and used by the session the token starts there.
 func (r *RoamingStations) ReserveNow(ctx context.Context, providerID, stationID fc.ID, connectorID int, idTag string, reservationID int, expires time.Time) (string, error) {
-	return r.send(ctx, providerID, stationID, Command{Name: CommandReserveNow, ConnectorID: connectorID, IDTag: idTag,
+	status, err := r.send(ctx, providerID, stationID, Command{Name: CommandReserveNow, ConnectorID: connectorID, IDTag: idTag,
 		Operation: Operation{ReservationID: reservationID, ExpiresAt: expires}})
+	if err != nil || status != "Accepted" {
+		return status, err
+	}
+	s := r.ops.svc
+	tok, err := s.Store.OCPITokenByUID(ctx, providerID, idTag)
+	if err != nil {
+		return status, err
+	}
+	return status, s.Store.CreateReservation(ctx, &fc.Reservation{StationID: stationID, ConnectorID: connectorID,
+		OCPPID: reservationID, PartnerID: tok.PartnerID, PartnerIDTag: idTag, ExpiresAt: expires})
 }
 
-// CancelReservation cancels a reservation by its ID at the station.
+// CancelReservation cancels a reservation by its ID at the station; what
+// the station accepts ends the recorded reservation as cancelled.
 func (r *RoamingStations) CancelReservation(ctx context.Context, providerID, stationID fc.ID, reservationID int) (string, error) {
-	return r.send(ctx, providerID, stationID, Command{Name: CommandCancelReservation, Operation: Operation{ReservationID: reservationID}})
+	status, err := r.send(ctx, providerID, stationID, Command{Name: CommandCancelReservation, Operation: Operation{ReservationID: reservationID}})
+	if err != nil || status != "Accepted" {
+		return status, err
+	}
+	_, err = r.ops.svc.Store.EndReservation(ctx, stationID, reservationID, fc.ReservationCancelled, r.ops.svc.now())
+	return status, err
 }

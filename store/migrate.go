@@ -95,6 +95,9 @@ func (s *Store) migrateTo(ctx context.Context, upTo int) (int, error) {
 				return err
 			}
 			for _, stmt := range splitStatements(text) {
+				if stmt = s.syncID(stmt); stmt == "" {
+					continue
+				}
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("%s: %w\n%s", m.name, err, stmt)
 				}
@@ -137,6 +140,23 @@ func (s *Store) schemaVersion(ctx context.Context) (int, error) {
 
 // splitStatements splits a migration on semicolons at line ends, dropping
 // comment-only pieces. Migrations keep one statement per semicolon.
+// syncID turns the statement {{SYNC_ID table}}, which follows the copy of
+// rows with their IDs into a rebuilt table, into what makes the table's
+// next ID follow the copied ones: PostgreSQL's identity sequence does not
+// see IDs given explicitly; SQLite's INTEGER PRIMARY KEY needs nothing
+// (""). Any other statement is returned as it is.
+func (s *Store) syncID(stmt string) string {
+	table, ok := strings.CutPrefix(strings.TrimSpace(stmt), "{{SYNC_ID ")
+	if !ok {
+		return stmt
+	}
+	table = strings.TrimSuffix(table, "}}")
+	if s.dialect.name() != "postgres" {
+		return ""
+	}
+	return fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), COALESCE((SELECT MAX(id) FROM %[1]s), 0) + 1, false)`, table)
+}
+
 func splitStatements(text string) []string {
 	var out []string
 	var cur strings.Builder
