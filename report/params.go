@@ -164,13 +164,13 @@ func parseInstant(s string, loc *time.Location) (time.Time, error) {
 	case len(s) == len("2006-01-02"):
 		t, err := time.ParseInLocation("2006-01-02", s, loc)
 		if err != nil {
-			return time.Time{}, fc.Errorf(fc.EInvalid, "is not a date (YYYY-MM-DD)")
+			return time.Time{}, fc.Errorf(fc.EInvalid, "is not a date: write it as year-month-day, such as 2025-03-31")
 		}
 		return t, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fc.Errorf(fc.EInvalid, "is not a date (YYYY-MM-DD) or an RFC 3339 time")
+		return time.Time{}, fc.Errorf(fc.EInvalid, "is not a date: write it as year-month-day, such as 2025-03-31 (or as a time such as 2025-03-31T08:00:00Z)")
 	}
 	return t, nil
 }

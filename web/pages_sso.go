@@ -157,7 +157,7 @@ func (b *identityProviderBody) apply(fl *failure) int {
 // paths, that lie in root's subtree (all when root is 0), with a first
 // empty choice.
 func (s *Server) organizationOptions(ctx context.Context, v *view, root fc.ID) ([]option, error) {
-	out := []option{{Value: "", Label: ""}}
+	out := []option{{Value: "", Label: "– Choose –"}}
 	os, err := s.app.Organizations(ctx, v.Subj, fc.OrganizationFilter{Page: fc.Page{Limit: maxChoices}})
 	if err != nil {
 		return nil, err

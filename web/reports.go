@@ -301,6 +301,7 @@ func (l *reportWriter) Write(b []byte) (int, error) {
 
 // reportBody is the body of a report page.
 type reportBody struct {
+	Presets []link // the same report over this month, last month, this year
 	Info    reportInfo
 	Reports []reportInfo // the other reports the user may run, for switching
 	Form    reportForm
@@ -410,7 +411,7 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, v *view) err
 		return err
 	}
 	ctx := r.Context()
-	b := &reportBody{Info: rr.Info}
+	b := &reportBody{Info: rr.Info, Presets: datePresets(r, s.cfg.Now().In(v.Loc))}
 	sc := rr.Scope
 	for _, ri := range reportInfos {
 		if !reportReach(sc, ri.Side).Empty() {
@@ -514,8 +515,26 @@ func displayCell(c report.Cell, typ string, loc *time.Location) reportCell {
 		if exact == "true" {
 			out.Text = "yes"
 		}
+	case report.TypeMinutes:
+		if f, err := strconv.ParseFloat(exact, 64); err == nil {
+			out.Text, out.Exact = minutesText(f), exact+" min"
+		}
 	}
 	return out
+}
+
+// minutesText shows minutes as a person reads them: "45 min", "8 h 05 min",
+// "21 d 8 h" (whole minutes; the exact figure stays in the title).
+func minutesText(m float64) string {
+	total := int64(m + 0.5)
+	d, h, min := total/(24*60), total/60%24, total%60
+	switch {
+	case total < 60:
+		return strconv.FormatInt(total, 10) + " min"
+	case d == 0:
+		return fmt.Sprintf("%d h %02d min", h, min)
+	}
+	return fmt.Sprintf("%d d %d h", d, h)
 }
 
 // reportListLimit bounds the choices of a filter list; a chosen value beyond it
