@@ -435,6 +435,7 @@ func applyGroup(g *fc.ChargeGroup, in *chargeGroupInput, set fieldSet) error {
 		}
 		*p.dst = v
 	}
+	applyTariffExtras(&g.Tariff, &in.Tariff, set, whole, fields)
 	if len(fields) > 0 {
 		return fc.Invalid(fields)
 	}

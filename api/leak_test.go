@@ -67,6 +67,7 @@ var coverage = map[string]string{
 	"POST /api/v1/charge-groups":                              exCreate,
 	"PATCH /api/v1/charge-groups/{id}":                        exPatch,
 	"DELETE /api/v1/charge-groups/{id}":                       exDelete,
+	"GET /api/v1/charge-groups/{id}/tariffs":                  exGet,
 	"GET /api/v1/stations":                                    exList,
 	"GET /api/v1/stations/{id}":                               exGet,
 	"POST /api/v1/stations":                                   exCreate,

@@ -193,6 +193,7 @@ func (s *Server) table() []route {
 			"sending the whole batch again after fixing the failed rows imports just those. The answer (200) has one result per row. At most 10000 rows and 16 MiB.",
 		body: typ[sessionInput](), create: true, bulk: true, resp: typ[bulkResponse](), status: http.StatusOK, h: s.importSessions})
 	rs = append(rs, s.meterValuesRoute())
+	rs = append(rs, s.tariffVersionsRoute())
 	add(collection{name: "users", tag: "users", noun: "user",
 		item: typ[fc.User](), input: typ[userInput](), created: typ[userCreatedView](),
 		filters: []param{{name: "search", kind: paramString, doc: "a text the e-mail address or name contains"}},

@@ -72,6 +72,13 @@ type tariffInput struct {
 	PerKWh    Decimal `json:"per_kwh" doc:"price per kWh, at most 6 decimals; 0 when absent"`
 	PerMinute Decimal `json:"per_minute" doc:"price per minute of charging, at most 6 decimals; 0 when absent"`
 	StartFee  Decimal `json:"start_fee" doc:"price per session, at most 6 decimals; 0 when absent"`
+	// Since issue 16 (docs/TARIFFS.md).
+	TimeOfDay        []tariffBandInput `json:"time_of_day" doc:"time-of-day energy prices on the provider's clock, bands that do not overlap; energy outside every band costs per_kwh; absent or empty: none"`
+	IdleFeePerMinute Decimal           `json:"idle_fee_per_minute" doc:"price per minute (prorated by the second) from idle_grace_minutes after charging ended to the stop, at most 6 decimals; 0 when absent"`
+	IdleGraceMinutes int               `json:"idle_grace_minutes" doc:"minutes after charging ended without idle fee, 0 to 1440; 0 when absent"`
+	MinPrice         Decimal           `json:"min_price" doc:"the least a session that delivered energy costs; 0 or absent: no minimum"`
+	MaxPrice         Decimal           `json:"max_price" doc:"the most a session costs, idle fee included; 0 or absent: no maximum"`
+	ValidFrom        time.Time         `json:"valid_from" doc:"RFC 3339: a changed tariff is a new version for the sessions that start from this time; absent: from now. Sessions that started before keep their version"`
 }
 
 type chargeGroupInput struct {
@@ -168,6 +175,12 @@ type tariffView struct {
 	PerKWh    json.Number `json:"per_kwh" doc:"price per kWh"`
 	PerMinute json.Number `json:"per_minute" doc:"price per minute of charging"`
 	StartFee  json.Number `json:"start_fee" doc:"price per session"`
+	// Since issue 16 (docs/TARIFFS.md).
+	TimeOfDay        []tariffBandView `json:"time_of_day,omitempty" doc:"time-of-day energy prices on the provider's clock; energy outside every band costs per_kwh; absent: none"`
+	IdleFeePerMinute json.Number      `json:"idle_fee_per_minute,omitempty" doc:"price per minute from idle_grace_minutes after charging ended to the stop; absent: none"`
+	IdleGraceMinutes int              `json:"idle_grace_minutes,omitempty" doc:"minutes after charging ended without idle fee; absent: 0"`
+	MinPrice         json.Number      `json:"min_price,omitempty" doc:"the least a session that delivered energy costs; absent: no minimum"`
+	MaxPrice         json.Number      `json:"max_price,omitempty" doc:"the most a session costs; absent: no maximum"`
 }
 
 type chargeGroupView struct {
@@ -178,10 +191,7 @@ type chargeGroupView struct {
 }
 
 func viewChargeGroup(g *fc.ChargeGroup) chargeGroupView {
-	t := g.Tariff
-	return chargeGroupView{ChargeGroup: g, Tariff: tariffView{Currency: t.Currency,
-		PerKWh: micros(t.PerKWhMicros), PerMinute: micros(t.PerMinuteMicros), StartFee: micros(t.StartFeeMicros)},
-		LoadPriority: g.LoadPriority, Roaming: g.Roaming}
+	return chargeGroupView{ChargeGroup: g, Tariff: viewTariff(g.Tariff), LoadPriority: g.LoadPriority, Roaming: g.Roaming}
 }
 
 // micros renders millionths as a decimal without trailing zeros.
