@@ -11,6 +11,7 @@ import (
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
 	"github.com/fleetcharge/fleetcharge/app"
+	"time"
 )
 
 // Locations.
@@ -451,7 +452,8 @@ func tariffText(t fc.Tariff) string {
 	if t.Currency == "" {
 		return "free"
 	}
-	return fmt.Sprintf("%s %s/kWh, %s/min, start %s", t.Currency, micros(t.PerKWhMicros), micros(t.PerMinuteMicros), micros(t.StartFeeMicros))
+	return fmt.Sprintf("%s %s/kWh, %s/min, start %s", t.Currency, micros(t.PerKWhMicros), micros(t.PerMinuteMicros), micros(t.StartFeeMicros)) +
+		tariffExtrasText(t)
 }
 
 func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]field, error) {
@@ -482,9 +484,12 @@ func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]fie
 		{Name: "tariff.per_kwh", Label: "Price per kWh", Value: micros(g.Tariff.PerKWhMicros)},
 		{Name: "tariff.per_minute", Label: "Price per minute", Value: micros(g.Tariff.PerMinuteMicros)},
 		{Name: "tariff.start_fee", Label: "Start fee", Value: micros(g.Tariff.StartFeeMicros)},
+	}
+	fields = append(fields, tariffExtraFields(g.Tariff, g.ID != 0, v.Loc)...)
+	fields = append(fields, []field{
 		{Name: "load_priority", Label: "Load priority", Type: "number", Value: strconv.Itoa(g.LoadPriority),
 			Hint: "From -1000 to 1000. At locations that share their limit by charge group priority, the sessions of higher groups are served first."},
-	}
+	}...)
 	// Roaming is decided for the whole provider: only who manages roaming
 	// sees the box (groupFrom leaves the flag alone without it).
 	if wholeProvider(v.Subj, roamingPerms...) {
@@ -494,7 +499,7 @@ func (s *Server) groupFields(r *http.Request, v *view, g *fc.ChargeGroup) ([]fie
 	return fields, nil
 }
 
-func groupFrom(vals map[string][]string, g *fc.ChargeGroup, fields map[string]string) {
+func groupFrom(vals map[string][]string, g *fc.ChargeGroup, loc *time.Location, fields map[string]string) {
 	get := func(k string) string { return strings.TrimSpace(first(vals[k])) }
 	g.Name, g.Kind, g.Access = get("name"), get("kind"), get("access")
 	g.AccountID = formID(vals, "account_id", fields)
@@ -511,6 +516,7 @@ func groupFrom(vals map[string][]string, g *fc.ChargeGroup, fields map[string]st
 		}
 		*p.dst = m
 	}
+	tariffExtrasFrom(get, &g.Tariff, loc, fields)
 	g.LoadPriority = formInt(vals, "load_priority", fields)
 	g.Roaming = first(vals["roaming"]) != ""
 }
@@ -536,7 +542,7 @@ func (s *Server) showNewGroup(w http.ResponseWriter, r *http.Request, v *view, f
 func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, v *view) error {
 	var g fc.ChargeGroup
 	fields := map[string]string{}
-	groupFrom(r.PostForm, &g, fields)
+	groupFrom(r.PostForm, &g, nil, fields)
 	err := validated(fields)
 	if err == nil {
 		err = s.app.CreateChargeGroup(r.Context(), v.Subj, &g)
@@ -575,6 +581,13 @@ func (s *Server) showGroup(w http.ResponseWriter, r *http.Request, v *view, id f
 		}
 		b.Tables = append(b.Tables, admitted)
 	}
+	versions, err := s.tariffVersionsTable(ctx, v, g.ID)
+	if err != nil {
+		return err
+	}
+	if versions != nil {
+		b.Tables = append(b.Tables, *versions)
+	}
 	if v.can(access.StationsRead) {
 		b.Links = append(b.Links, link{"/stations?charge_group_id=" + g.ID.String(), "Stations in this group"})
 	}
@@ -600,7 +613,7 @@ func (s *Server) updateGroup(w http.ResponseWriter, r *http.Request, v *view) er
 	}
 	fields := map[string]string{}
 	var in fc.ChargeGroup
-	groupFrom(r.PostForm, &in, fields)
+	groupFrom(r.PostForm, &in, v.Loc, fields)
 	if err = validated(fields); err == nil {
 		_, err = s.app.UpdateChargeGroup(r.Context(), v.Subj, id, func(g *fc.ChargeGroup) error {
 			g.Name, g.Kind, g.Access, g.AccountID, g.Tariff = in.Name, in.Kind, in.Access, in.AccountID, in.Tariff
