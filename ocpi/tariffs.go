@@ -2,6 +2,7 @@ package ocpi
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -16,8 +17,11 @@ import (
 // ourTariff is a charge group's tariff as OCPI writes it, without VAT as
 // fleetcharge's prices are: the price per kWh as ENERGY, the price per
 // minute of the session, charging or not, as TIME and PARKING_TIME per
-// hour, the start fee as FLAT, each billed to the unit (1 Wh, 1 s); a free
-// tariff is a FLAT price of 0.
+// hour (PARKING_TIME adding the idle fee), the start fee as FLAT, each
+// billed to the unit (1 Wh, 1 s); a free tariff is a FLAT price of 0.
+// Time-of-day bands are ENERGY elements restricted by start_time and
+// end_time, before the element of the base prices; the minimum and
+// maximum are min_price and max_price.
 func ourTariff(us Party, g *fc.ChargeGroup) *TariffObject {
 	var pcs []PriceComponent
 	add := func(dimension string, micros int64) {
@@ -33,14 +37,39 @@ func ourTariff(us Party, g *fc.ChargeGroup) *TariffObject {
 	}
 	if t.PerMinuteMicros > 0 {
 		add("TIME", t.PerMinuteMicros*60)
-		add("PARKING_TIME", t.PerMinuteMicros*60)
+	}
+	if parking := t.PerMinuteMicros + t.IdleFeePerMinuteMicros; parking > 0 {
+		add("PARKING_TIME", parking*60)
 	}
 	if len(pcs) == 0 {
 		add("FLAT", 0)
 	}
-	return &TariffObject{CountryCode: us.CountryCode, PartyID: us.PartyID, ID: g.ID.String(), Currency: t.Currency,
-		Elements: []TariffElement{{PriceComponents: pcs}}, LastUpdated: NewDateTime(g.UpdatedAt)}
+	o := &TariffObject{CountryCode: us.CountryCode, PartyID: us.PartyID, ID: g.ID.String(), Currency: t.Currency,
+		LastUpdated: NewDateTime(g.UpdatedAt)}
+	// Time-of-day energy prices come first: for ENERGY a partner applies
+	// the first element whose restrictions hold (an end_time before the
+	// start_time wraps past midnight), the last one outside every band.
+	for _, b := range t.Bands {
+		price, step := float64(b.PerKWhMicros)/1e6, 1
+		o.Elements = append(o.Elements, TariffElement{PriceComponents: []PriceComponent{{Type: "ENERGY", Price: &price, StepSize: &step}},
+			Restrictions: &TariffRestrictions{StartTime: ocpiClock(b.FromMinute), EndTime: ocpiClock(b.ToMinute)}})
+	}
+	o.Elements = append(o.Elements, TariffElement{PriceComponents: pcs})
+	if t.IdleFeePerMinuteMicros > 0 && t.IdleGraceMinutes > 0 {
+		// OCPI cannot say that parking time is free for a while.
+		o.TariffAltText = []DisplayText{{Language: "en", Text: fmt.Sprintf("The idle fee (in PARKING_TIME) starts %d minutes after charging ends.", t.IdleGraceMinutes)}}
+	}
+	if t.MinPriceMicros > 0 {
+		o.MinPrice = &Price{ExclVAT: float64(t.MinPriceMicros) / 1e6}
+	}
+	if t.MaxPriceMicros > 0 {
+		o.MaxPrice = &Price{ExclVAT: float64(t.MaxPriceMicros) / 1e6}
+	}
+	return o
 }
+
+// ocpiClock writes minutes after midnight as OCPI's HH:MM (24:00 is 00:00).
+func ocpiClock(m int) string { return fmt.Sprintf("%02d:%02d", m/60%24, m%60) }
 
 // listTariffs pages our roaming groups' tariffs (the sender interface).
 func (s *Server) listTariffs(ctx context.Context, c *caller, w http.ResponseWriter, r *http.Request) error {
