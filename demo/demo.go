@@ -273,6 +273,9 @@ func (b *builder) account(spec *accountSpec, org, holding fc.ID, sub *simSubsidi
 		switch {
 		case o.public && publicGroup == 0:
 			publicGroup, err = b.group(a, o.name, fc.GroupOther, spec.publicTariff, 0, nil)
+			if err == nil && spec.code == "VDE" {
+				err = b.nightTariff(publicGroup)
+			}
 		case !o.public && officeGroup == 0:
 			officeGroup, err = b.group(a, "Office chargers", fc.GroupOther, spec.officeTariff, officePriority(spec), []fc.ID{holding})
 		}
@@ -453,6 +456,23 @@ func (b *builder) group(a *fc.Account, name, kind string, t fc.Tariff, priority 
 	}
 	b.res.Counts.ChargeGroups++
 	return g.ID, nil
+}
+
+// nightTariff gives the group a second tariff version from the end of the
+// demo's sessions (which keep the first): cheaper energy at night and an
+// idle fee for cars left on the charger (docs/TARIFFS.md).
+func (b *builder) nightTariff(groupID fc.ID) error {
+	_, err := b.st.UpdateChargeGroup(b.ctx, fc.ProviderScope(b.provider.ID), groupID, func(g *fc.ChargeGroup) error {
+		g.Tariff.Bands = []fc.TariffBand{{FromMinute: 23 * 60, ToMinute: 7 * 60, PerKWhMicros: 320000}}
+		g.Tariff.IdleFeePerMinuteMicros, g.Tariff.IdleGraceMinutes = 100000, 30
+		g.Tariff.MaxPriceMicros = 60_000000
+		g.Tariff.ValidFrom = b.now
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("night tariff: %w", err)
+	}
+	return nil
 }
 
 // cityCoordinates are the WGS84 coordinates (latitude, longitude) of the

@@ -416,8 +416,8 @@ func (g *generator) structureRows() int64 {
 			access++
 		}
 	}
-	return int64(len(g.orgs)) + g.closure + int64(len(g.accounts)+len(g.employees)+len(g.cards)+len(g.locations)+len(g.groups)) +
-		access + int64(len(g.stations))*3
+	return int64(len(g.orgs)) + g.closure + int64(len(g.accounts)+len(g.employees)+len(g.cards)+len(g.locations)+len(g.groups)*2) +
+		access + int64(len(g.stations))*3 // a group and its tariff's first version
 }
 
 // admin creates the provider admin through the store's public methods.
@@ -544,6 +544,21 @@ func (g *generator) insert(l *store.Loader, providerID fc.ID) error {
 				t := gr.tariff
 				if err := yield(id("charge_groups", i), p, id("accounts", gr.account), gr.name, gr.kind, gr.access, t.Currency,
 					t.PerKWhMicros, t.PerMinuteMicros, t.StartFeeMicros, now, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	// Each group's tariff is its first version, valid from always (schema 0020).
+	err = l.Insert("tariff_versions", []string{"provider_id", "charge_group_id", "valid_from", "currency",
+		"per_kwh_micros", "per_minute_micros", "start_fee_micros", "created_at"},
+		func(yield func(...any) error) error {
+			for i, gr := range g.groups {
+				t := gr.tariff
+				if err := yield(p, id("charge_groups", i), 0, t.Currency, t.PerKWhMicros, t.PerMinuteMicros, t.StartFeeMicros, now); err != nil {
 					return err
 				}
 			}
