@@ -70,6 +70,8 @@ type (
 		LocationID    ID
 		ChargeGroupID ID
 		Search        string
+		Connection    string // StationOnline or StationOffline; "": either
+		Faulted       bool   // only stations with a connector reporting Faulted
 		Page
 	}
 	SessionFilter struct {

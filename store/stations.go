@@ -280,6 +280,15 @@ func (s *Store) Stations(ctx context.Context, sc fc.StationScope, f fc.StationFi
 	if f.ChargeGroupID != 0 {
 		q.add(" AND st.charge_group_id = ").arg(int64(f.ChargeGroupID))
 	}
+	if err := checkFilterValue("connection", f.Connection, fc.StationOnline, fc.StationOffline); err != nil {
+		return nil, err
+	}
+	if f.Connection != "" {
+		q.add(" AND st.online = ").arg(f.Connection == fc.StationOnline)
+	}
+	if f.Faulted {
+		q.add(" AND EXISTS (SELECT 1 FROM charge_points fcp WHERE fcp.station_id = st.id AND fcp.status = ").arg("Faulted").add(")")
+	}
 	if search != "" {
 		like := "%" + search + "%"
 		q.add(" AND (").like("LOWER(st.identity)", like).add(" OR ").like("LOWER(st.serial_number)", like).add(")")

@@ -55,6 +55,7 @@ type dashboardBody struct {
 	Roles  []string
 	Facts  []fact
 	Scopes table
+	Glance *dashboardGlance // dashboard.go
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -67,6 +68,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v *view) erro
 		return err
 	}
 	b := &dashboardBody{Name: v.User.Name}
+	if b.Glance, err = s.glance(r, v); err != nil {
+		return err
+	}
 	if b.Name == "" {
 		b.Name = v.User.Email
 	}

@@ -42,6 +42,12 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *http.Request, v *view) e
 	}
 	f := fc.StationFilter{AccountID: queryID(r, "account_id"), LocationID: queryID(r, "location_id"), ChargeGroupID: queryID(r, "charge_group_id"),
 		Search: strings.TrimSpace(r.URL.Query().Get("search")), Page: pageOf(r)}
+	switch state := r.URL.Query().Get("state"); state {
+	case fc.StationOnline, fc.StationOffline:
+		f.Connection = state
+	case "faulted":
+		f.Faulted = true
+	}
 	sts, err := s.app.Stations(ctx, v.Subj, f)
 	if err != nil {
 		return err
@@ -53,7 +59,9 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *http.Request, v *view) e
 		b.Actions = []link{{"/stations/new", "Register a station"}}
 	}
 	b.Filter = &form{ID: "filter", Method: "get", Action: "/stations", Submit: "Filter", Inline: true, Fields: []field{
-		{Name: "search", Label: "Identity starts with", Value: f.Search},
+		{Name: "search", Label: "Identity or serial number", Value: f.Search},
+		{Name: "state", Label: "State", Type: "select", Value: r.URL.Query().Get("state"), Options: []option{{"", "Any"},
+			{fc.StationOnline, "Online"}, {fc.StationOffline, "Offline"}, {"faulted", "A connector faulted"}}},
 	}}
 	for _, h := range []struct {
 		name string

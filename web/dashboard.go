@@ -1,0 +1,125 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/access"
+	"github.com/fleetcharge/fleetcharge/report"
+)
+
+// The start page at a glance: this month's sessions, energy and cost (the
+// matching report's own summary), the stations' health now, the latest
+// sessions and what needs attention.
+
+// dashboardStationsScanned bounds the stations the health counts read.
+const dashboardStationsScanned = 5000
+
+// dashboardGlance is the start page's figures.
+type dashboardGlance struct {
+	PeriodTitle string
+	Period      []reportFigure
+	PeriodLink  string
+	Health      []fact
+	Latest      *table
+	Attention   []link
+}
+
+// glance fills the start page's figures the view's rights allow.
+func (s *Server) glance(r *http.Request, v *view) (*dashboardGlance, error) {
+	ctx := r.Context()
+	g := &dashboardGlance{}
+	now := s.cfg.Now().In(v.Loc)
+	month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, v.Loc)
+	// The period: the charge-sessions report of this month, on the card
+	// side for fleet managers, else on the station side.
+	side := ""
+	switch {
+	case v.can(access.ReportsFleet):
+		side = fc.SideCard
+	case v.can(access.ReportsFacility):
+		side = fc.SideStation
+	}
+	if side != "" {
+		q := url.Values{"from": {month.Format(time.DateOnly)}, "to": {month.AddDate(0, 1, 0).Format(time.DateOnly)}}
+		if side != fc.ReportSide(fc.ReportChargeSessions) {
+			q.Set("side", side)
+		}
+		target := "/reports/" + fc.ReportChargeSessions + "?" + q.Encode()
+		rq := r.Clone(ctx)
+		rq.URL, _ = url.Parse(target)
+		rq.SetPathValue("report", fc.ReportChargeSessions)
+		rr, err := s.readReport(rq, v)
+		if err != nil {
+			return nil, err
+		}
+		if rr.Err == nil {
+			p := rr.Params
+			p.Format, p.Limit = report.FormatJSON, 1
+			res, err := report.Run(ctx, rr.Store, rr.Scope, p)
+			if err != nil {
+				return nil, err
+			}
+			g.PeriodTitle = "This month, " + month.Format("January 2006")
+			g.Period, g.PeriodLink = reportSummary(res.Totals, side == fc.SideStation), target
+		}
+	}
+	// Station health now.
+	if v.can(access.StationsRead) || v.can(access.StationsHomeRead) {
+		online, offline, faulted := 0, 0, 0
+		f := fc.StationFilter{Page: fc.Page{Limit: fc.MaxPageSize}}
+		for scanned := 0; scanned < dashboardStationsScanned; {
+			sts, err := s.app.Stations(ctx, v.Subj, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, st := range sts {
+				if st.Connection == fc.StationOnline {
+					online++
+				} else {
+					offline++
+				}
+				for _, cp := range st.ChargePoints {
+					if cp.Status == "Faulted" {
+						faulted++
+						g.Attention = append(g.Attention, link{objectPath(fc.KindStation, st.ID), "Station " + st.Identity + ": connector " + strconv.Itoa(cp.ConnectorID) + " faulted"})
+						break
+					}
+				}
+			}
+			scanned += len(sts)
+			if len(sts) < f.Limit {
+				break
+			}
+			f.After = sts[len(sts)-1].ID
+		}
+		g.Health = []fact{
+			{Label: "Online", Value: strconv.Itoa(online), Href: "/stations?state=" + fc.StationOnline, Class: "conn-online"},
+			{Label: "Offline", Value: strconv.Itoa(offline), Href: "/stations?state=" + fc.StationOffline, Class: "conn-offline"},
+			{Label: "A connector faulted", Value: strconv.Itoa(faulted), Href: "/stations?state=faulted", Class: "cp-faulted"},
+		}
+	}
+	// The latest sessions.
+	if v.can(access.SessionsCardSideRead) || v.can(access.SessionsStationSideRead) {
+		xs, err := s.app.Sessions(ctx, v.Subj, fc.SessionFilter{Page: fc.Page{Limit: 5, Desc: true}})
+		if err != nil {
+			return nil, err
+		}
+		n := s.names(ctx, v)
+		t := &table{Caption: "Latest sessions", Columns: []string{"Session", "Started", "kWh", "Station"}, Empty: "No sessions yet."}
+		for i := range xs {
+			x := &xs[i]
+			station := cell{Text: or(x.LocationName, "external")}
+			if x.StationID != 0 {
+				station = n.cell(fc.KindStation, x.StationID)
+			}
+			t.Rows = append(t.Rows, []cell{{Text: x.ID.String(), Href: objectPath(fc.KindSession, x.ID)}, {Text: v.when(x.StartedAt)},
+				{Text: energyText(x.EnergyWh), Class: "num"}, station})
+		}
+		g.Latest = t
+	}
+	return g, nil
+}
