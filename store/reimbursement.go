@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -538,6 +540,11 @@ func (s *Store) GenerateReimbursementStatements(ctx context.Context, sc fc.Scope
 			return err
 		}
 		g := generation{s: s, tx: tx, providerID: sc.ProviderID, period: period, loc: loc, now: s.now()}
+		defer func() {
+			if g.insertLines != nil {
+				g.insertLines.Close()
+			}
+		}()
 		slices.Sort(employees)
 		for _, eid := range employees {
 			if x := existing[eid]; x != nil && x.Status != fc.StatementDraft {
@@ -620,7 +627,23 @@ type generation struct {
 	// pending are the lines of the statements refreshed so far, written
 	// many statements at a time by flush.
 	pending []pendingLine
+	// created are the new statements refreshed so far, with their lines:
+	// flush inserts them many at a time, then their lines and audit events.
+	created []createdStatement
+	// accounts are the accounts read so far, for the audit events.
+	accounts map[fc.ID]*fc.Account
+	// insertLines is the prepared INSERT of lineBatch lines (SQLite), nil
+	// until first used.
+	insertLines *sql.Stmt
 }
+
+type createdStatement struct {
+	x     *fc.ReimbursementStatement
+	lines []fc.ReimbursementLine
+}
+
+// statementBatch is how many new statements one INSERT writes.
+const statementBatch = 500
 
 type pendingLine struct {
 	statementID fc.ID
@@ -630,15 +653,189 @@ type pendingLine struct {
 // lineBatch is how many lines one INSERT writes.
 const lineBatch = 500
 
-// flush writes the pending lines.
+// flush writes the new statements, their audit events and the pending
+// lines, many rows to a statement: round trips, not rows, are what a
+// generation of many statements spends its time on.
 func (g *generation) flush(ctx context.Context) error {
+	if err := g.insertStatements(ctx); err != nil {
+		return err
+	}
 	for chunk := range slices.Chunk(g.pending, lineBatch) {
-		if err := insertLines(ctx, g.tx, chunk); err != nil {
+		if err := g.writeLines(ctx, chunk); err != nil {
 			return err
 		}
 	}
 	g.pending = g.pending[:0]
 	return nil
+}
+
+// account returns an account of the provider, read once per generation.
+func (g *generation) account(ctx context.Context, id fc.ID) (*fc.Account, error) {
+	if a := g.accounts[id]; a != nil {
+		return a, nil
+	}
+	a, err := g.s.refAccount(ctx, g.tx, g.providerID, id)
+	if err != nil {
+		return nil, err
+	}
+	if g.accounts == nil {
+		g.accounts = map[fc.ID]*fc.Account{}
+	}
+	g.accounts[id] = a
+	return a, nil
+}
+
+// insertStatements inserts the created statements, statementBatch to an
+// INSERT, reads their IDs back by employee (one statement per employee and
+// period), queues their lines and writes their audit events.
+func (g *generation) insertStatements(ctx context.Context) error {
+	for chunk := range slices.Chunk(g.created, statementBatch) {
+		q := &query{}
+		q.add(`INSERT INTO reimbursement_statements (provider_id, employee_id, account_id, period, status, currency, sessions, energy_wh,
+			amount_minor, created_at, updated_at) VALUES `)
+		employees := make([]fc.ID, 0, len(chunk))
+		byEmployee := make(map[fc.ID]*createdStatement, len(chunk))
+		for i := range chunk {
+			c := &chunk[i]
+			if i > 0 {
+				q.add(", ")
+			}
+			// Integers as literals, texts as placeholders (insertLines).
+			x := c.x
+			q.add("(").int(int64(g.providerID)).add(", ").int(int64(x.EmployeeID)).add(", ").int(int64(x.AccountID)).add(", ").
+				arg(g.period).add(", 'draft', ").arg(x.Currency).add(", ").int(int64(x.Sessions)).add(", ").int(x.EnergyWh).
+				add(", ").int(x.AmountMinor).add(", ").int(ms(g.now)).add(", ").int(ms(g.now)).add(")")
+			employees = append(employees, x.EmployeeID)
+			byEmployee[x.EmployeeID] = c
+		}
+		if _, err := g.tx.ExecContext(ctx, q.String(), q.args...); err != nil {
+			return err
+		}
+		q = &query{}
+		q.add(`SELECT id, employee_id FROM reimbursement_statements WHERE period = `).arg(g.period).add(" AND employee_id IN ").ids(employees)
+		if err := eachRow(ctx, g.tx, q, func(rows *sql.Rows) error {
+			var id, employee fc.ID
+			if err := rows.Scan(&id, &employee); err != nil {
+				return err
+			}
+			if c := byEmployee[employee]; c != nil {
+				c.x.ID = id
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		changes := make([]change, 0, len(chunk))
+		for _, c := range chunk {
+			if c.x.ID == 0 {
+				return fmt.Errorf("reimbursement statement of employee %s: inserted but not found", c.x.EmployeeID)
+			}
+			for _, l := range c.lines {
+				g.pending = append(g.pending, pendingLine{c.x.ID, l})
+			}
+			a, err := g.account(ctx, c.x.AccountID)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, change{providerID: a.ProviderID, action: "reimbursement_statement.create",
+				kind: fc.KindReimbursementStatement, id: c.x.ID, orgID: a.OrganizationID, accountID: a.ID, after: statementBody(c.x)})
+		}
+		if err := g.s.auditMany(ctx, g.tx, changes); err != nil {
+			return err
+		}
+	}
+	g.created = g.created[:0]
+	return nil
+}
+
+// auditMany writes the audit events of many changes (Store.audit) in one
+// INSERT.
+func (s *Store) auditMany(ctx context.Context, tx *sql.Tx, cs []change) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	a := fc.ActorFrom(ctx)
+	now := ms(s.now())
+	q := &query{}
+	q.add(`INSERT INTO audit_events (provider_id, at, actor_user_id, actor, action, object_type, object_id, organization_id, account_id,
+		before_json, after_json, remote_addr) VALUES `)
+	lit := func(id fc.ID) {
+		if id == 0 {
+			q.add("NULL")
+		} else {
+			q.int(int64(id))
+		}
+	}
+	for i, c := range cs {
+		enc := func(v any) (string, error) {
+			if v == nil {
+				return "", nil
+			}
+			b, err := json.Marshal(v)
+			return string(b), err
+		}
+		before, err := enc(c.before)
+		if err != nil {
+			return fmt.Errorf("audit %s: %w", c.action, err)
+		}
+		after, err := enc(c.after)
+		if err != nil {
+			return fmt.Errorf("audit %s: %w", c.action, err)
+		}
+		if i > 0 {
+			q.add(", ")
+		}
+		q.add("(").int(int64(c.providerID)).add(", ").int(now).add(", ")
+		lit(a.UserID)
+		q.add(", ").arg(a.Label).add(", ").arg(c.action).add(", ").arg(c.kind).add(", ")
+		lit(c.id)
+		q.add(", ")
+		lit(c.orgID)
+		q.add(", ")
+		lit(c.accountID)
+		q.add(", ").arg(before).add(", ").arg(after).add(", ").arg(a.RemoteAddr).add(")")
+	}
+	if _, err := tx.ExecContext(ctx, q.String(), q.args...); err != nil {
+		return fmt.Errorf("audit %s: %w", cs[0].action, err)
+	}
+	return nil
+}
+
+// writeLines inserts lines: on SQLite a full batch goes through one INSERT
+// of lineBatch rows of placeholders, prepared once per generation; other
+// batches, and PostgreSQL, through insertLines.
+func (g *generation) writeLines(ctx context.Context, lines []pendingLine) error {
+	if g.s.dialect.name() != "sqlite" || len(lines) != lineBatch {
+		return insertLines(ctx, g.tx, lines)
+	}
+	if g.insertLines == nil {
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO reimbursement_lines (statement_id, session_id, started_at, station_id, station_name, energy_wh,
+			per_kwh_micros, amount_minor, original_period) VALUES `)
+		for i := range lineBatch {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			n := i*9 + 1
+			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n, n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+		}
+		stmt, err := g.tx.PrepareContext(ctx, sb.String())
+		if err != nil {
+			return err
+		}
+		g.insertLines = stmt
+	}
+	args := make([]any, 0, 9*len(lines))
+	for _, l := range lines {
+		var station any
+		if l.StationID != 0 {
+			station = int64(l.StationID)
+		}
+		args = append(args, int64(l.statementID), int64(l.SessionID), ms(l.StartedAt), station, l.StationName, l.EnergyWh,
+			l.PerKWhMicros, l.AmountMinor, l.OriginalPeriod)
+	}
+	_, err := g.insertLines.ExecContext(ctx, args...)
+	return err
 }
 
 // lines prices the sessions of one employee at the rates valid on their
@@ -706,16 +903,14 @@ func (g *generation) refresh(ctx context.Context, x *fc.ReimbursementStatement, 
 			return err
 		}
 	} else {
-		accountID := sessions[0].accountID
-		x = &fc.ReimbursementStatement{EmployeeID: sessions[0].employeeID, AccountID: accountID, Period: g.period}
-		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO reimbursement_statements (provider_id, employee_id, account_id, period, status,
-			currency, sessions, energy_wh, amount_minor, created_at, updated_at) VALUES ($1, $2, $3, $4, 'draft', $5, $6, $7, $8, $9, $10) RETURNING id`,
-			int64(g.providerID), int64(x.EmployeeID), int64(accountID), g.period, currency, len(lines), energy, amount,
-			ms(g.now), ms(g.now)).Scan(&id); err != nil {
-			return err
+		// A new statement is inserted by flush, with many others.
+		x = &fc.ReimbursementStatement{ProviderID: g.providerID, EmployeeID: sessions[0].employeeID, AccountID: sessions[0].accountID,
+			Period: g.period, Status: fc.StatementDraft, Currency: currency, Sessions: len(lines), EnergyWh: energy, AmountMinor: amount}
+		g.created = append(g.created, createdStatement{x: x, lines: lines})
+		if len(g.created) >= statementBatch {
+			return g.flush(ctx)
 		}
-		x.ID = fc.ID(id)
+		return nil
 	}
 	for _, l := range lines {
 		g.pending = append(g.pending, pendingLine{x.ID, l})
@@ -726,7 +921,7 @@ func (g *generation) refresh(ctx context.Context, x *fc.ReimbursementStatement, 
 		}
 	}
 	x.Status, x.Currency, x.Sessions, x.EnergyWh, x.AmountMinor = fc.StatementDraft, currency, len(lines), energy, amount
-	a, err := g.s.refAccount(ctx, tx, g.providerID, x.AccountID)
+	a, err := g.account(ctx, x.AccountID)
 	if err != nil {
 		return err
 	}
