@@ -540,11 +540,6 @@ func (s *Store) GenerateReimbursementStatements(ctx context.Context, sc fc.Scope
 			return err
 		}
 		g := generation{s: s, tx: tx, providerID: sc.ProviderID, period: period, loc: loc, now: s.now()}
-		defer func() {
-			if g.insertLines != nil {
-				g.insertLines.Close()
-			}
-		}()
 		slices.Sort(employees)
 		for _, eid := range employees {
 			if x := existing[eid]; x != nil && x.Status != fc.StatementDraft {
@@ -632,9 +627,6 @@ type generation struct {
 	created []createdStatement
 	// accounts are the accounts read so far, for the audit events.
 	accounts map[fc.ID]*fc.Account
-	// insertLines is the prepared INSERT of lineBatch lines (SQLite), nil
-	// until first used.
-	insertLines *sql.Stmt
 }
 
 type createdStatement struct {
@@ -661,7 +653,7 @@ func (g *generation) flush(ctx context.Context) error {
 		return err
 	}
 	for chunk := range slices.Chunk(g.pending, lineBatch) {
-		if err := g.writeLines(ctx, chunk); err != nil {
+		if err := insertLines(ctx, g.tx, chunk); err != nil {
 			return err
 		}
 	}
@@ -799,43 +791,6 @@ func (s *Store) auditMany(ctx context.Context, tx *sql.Tx, cs []change) error {
 		return fmt.Errorf("audit %s: %w", cs[0].action, err)
 	}
 	return nil
-}
-
-// writeLines inserts lines: on SQLite a full batch goes through one INSERT
-// of lineBatch rows of placeholders, prepared once per generation; other
-// batches, and PostgreSQL, through insertLines.
-func (g *generation) writeLines(ctx context.Context, lines []pendingLine) error {
-	if g.s.dialect.name() != "sqlite" || len(lines) != lineBatch {
-		return insertLines(ctx, g.tx, lines)
-	}
-	if g.insertLines == nil {
-		var sb strings.Builder
-		sb.WriteString(`INSERT INTO reimbursement_lines (statement_id, session_id, started_at, station_id, station_name, energy_wh,
-			per_kwh_micros, amount_minor, original_period) VALUES `)
-		for i := range lineBatch {
-			if i > 0 {
-				sb.WriteString(", ")
-			}
-			n := i*9 + 1
-			fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n, n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
-		}
-		stmt, err := g.tx.PrepareContext(ctx, sb.String())
-		if err != nil {
-			return err
-		}
-		g.insertLines = stmt
-	}
-	args := make([]any, 0, 9*len(lines))
-	for _, l := range lines {
-		var station any
-		if l.StationID != 0 {
-			station = int64(l.StationID)
-		}
-		args = append(args, int64(l.statementID), int64(l.SessionID), ms(l.StartedAt), station, l.StationName, l.EnergyWh,
-			l.PerKWhMicros, l.AmountMinor, l.OriginalPeriod)
-	}
-	_, err := g.insertLines.ExecContext(ctx, args...)
-	return err
 }
 
 // lines prices the sessions of one employee at the rates valid on their
