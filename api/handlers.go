@@ -82,7 +82,8 @@ func listOf[F, T, V any](s *Server, filter func(q *queryReader) (F, fc.Page),
 	}
 }
 
-// getOf serves GET /{collection}/{id}.
+// getOf serves GET /{collection}/{id}, and the POST actions on one object
+// that answer with the object (issue an invoice, approve a statement).
 func getOf[T, V any](s *Server, read func(context.Context, access.Subject, fc.ID) (*T, error), view func(*T) V) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		subj, err := s.subject(r)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -128,15 +127,15 @@ func (s *Server) invoiceRoutes() []route {
 		{method: http.MethodPost, path: one + "/issue", id: "issue_invoice", tag: tag, summary: "Issue a draft invoice",
 			doc: manage + "Numbers the draft with the provider's next number (gap-free), freezes its parties as they are now, decides its VAT " +
 				"for them and dates it; from now on it never changes. 409 unless it is a draft.",
-			resp: typ[invoiceView](), status: http.StatusOK, h: s.changeInvoice(s.app.IssueInvoice)},
+			resp: typ[invoiceView](), status: http.StatusOK, h: getOf(s, s.app.IssueInvoice, viewInvoice)},
 		{method: http.MethodPost, path: one + "/credit", id: "credit_invoice", tag: tag, summary: "Credit an issued invoice",
 			doc: manage + "Issues a credit note reversing the whole invoice (numbered, with the same lines) and marks the invoice void; its " +
 				"sessions are invoiced again by the next run of its month (the corrected invoice). The answer is the credit note. " +
 				"409 unless the invoice is issued or paid.",
-			resp: typ[invoiceView](), status: http.StatusOK, h: s.changeInvoice(s.app.CreditInvoice)},
+			resp: typ[invoiceView](), status: http.StatusOK, h: getOf(s, s.app.CreditInvoice, viewInvoice)},
 		{method: http.MethodPost, path: one + "/pay", id: "pay_invoice", tag: tag, summary: "Mark an issued invoice paid",
 			doc:  manage + "409 unless it is issued.",
-			resp: typ[invoiceView](), status: http.StatusOK, h: s.changeInvoice(s.app.PayInvoice)},
+			resp: typ[invoiceView](), status: http.StatusOK, h: getOf(s, s.app.PayInvoice, viewInvoice)},
 	}
 }
 
@@ -212,27 +211,4 @@ func (s *Server) runInvoices(w http.ResponseWriter, r *http.Request) error {
 		writeJSON(w, http.StatusOK, listPage[invoiceView]{Data: out})
 		return nil
 	})(w, r)
-}
-
-// changeInvoice serves issue, credit and pay.
-func (s *Server) changeInvoice(do func(ctx context.Context, subj access.Subject, id fc.ID) (*fc.Invoice, error)) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		subj, err := s.subject(r)
-		if err != nil {
-			return err
-		}
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		if err := s.query(r).err(); err != nil {
-			return err
-		}
-		inv, err := do(r.Context(), subj, id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, viewInvoice(inv))
-		return nil
-	}
 }

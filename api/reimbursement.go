@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 
@@ -129,10 +128,10 @@ func (s *Server) reimbursementRoutes() []route {
 			body: typ[generateInput](), create: true, resp: typ[reimbursementStatementView](), list: true, status: http.StatusOK, h: s.generateStatements},
 		route{method: http.MethodPost, path: one + "/approve", id: "approve_reimbursement_statement", tag: tag, summary: "Approve a draft statement",
 			doc:  "Needs " + string(access.ReimbursementApprove) + " on the statement's account. From now on the statement never changes; 409 unless it is a draft.",
-			resp: typ[reimbursementStatementView](), status: http.StatusOK, h: s.advanceStatement(s.app.ApproveReimbursementStatement)},
+			resp: typ[reimbursementStatementView](), status: http.StatusOK, h: getOf(s, s.app.ApproveReimbursementStatement, viewStatement)},
 		route{method: http.MethodPost, path: one + "/paid", id: "pay_reimbursement_statement", tag: tag, summary: "Mark an approved statement paid",
 			doc:  "Needs " + string(access.ReimbursementManage) + " on the statement's account; 409 unless it is approved.",
-			resp: typ[reimbursementStatementView](), status: http.StatusOK, h: s.advanceStatement(s.app.PayReimbursementStatement)},
+			resp: typ[reimbursementStatementView](), status: http.StatusOK, h: getOf(s, s.app.PayReimbursementStatement, viewStatement)},
 	)
 }
 
@@ -239,29 +238,6 @@ func (s *Server) generateStatements(w http.ResponseWriter, r *http.Request) erro
 		writeJSON(w, http.StatusOK, listPage[reimbursementStatementView]{Data: out})
 		return nil
 	})(w, r)
-}
-
-// advanceStatement serves approve and paid.
-func (s *Server) advanceStatement(do func(ctx context.Context, subj access.Subject, id fc.ID) (*fc.ReimbursementStatement, error)) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		subj, err := s.subject(r)
-		if err != nil {
-			return err
-		}
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		if err := s.query(r).err(); err != nil {
-			return err
-		}
-		x, err := do(r.Context(), subj, id)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, viewStatement(x))
-		return nil
-	}
 }
 
 func (s *Server) listStatements(w http.ResponseWriter, r *http.Request) error {
