@@ -123,6 +123,9 @@ type Invoice struct {
 	IssueDate string        `json:"issue_date,omitempty"` // DateLayout, set when issued
 	DueDate   string        `json:"due_date,omitempty"`   // DateLayout, set when issued
 	Lines     []InvoiceLine `json:"-"`
+	// LineCount is the number of lines, where a list or a run gives it
+	// without the lines themselves.
+	LineCount int           `json:"-"`
 	Breakdown []VATSubtotal `json:"-"`
 	CreatedAt time.Time     `json:"created_at"`
 	IssuedAt  *time.Time    `json:"issued_at,omitempty"`

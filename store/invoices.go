@@ -385,6 +385,28 @@ func (r *invoiceRun) run(ctx context.Context, month time.Time) ([]fc.Invoice, er
 		out = append(out, inv)
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	// How many lines each draft got, for the preview of a run.
+	at := make(map[fc.ID]*fc.Invoice, len(out))
+	for i := range out {
+		at[out[i].ID] = &out[i]
+	}
+	q = &query{}
+	q.add(`SELECT il.invoice_id, COUNT(*) FROM invoice_lines il JOIN invoices i ON i.id = il.invoice_id WHERE i.provider_id = `).
+		arg(int64(r.providerID)).add(" AND i.period = ").arg(r.period).add(" GROUP BY il.invoice_id")
+	err = eachRow(ctx, tx, q, func(rows *sql.Rows) error {
+		var id fc.ID
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		if inv := at[id]; inv != nil {
+			inv.LineCount = n
+		}
+		return nil
+	})
 	return out, err
 }
 

@@ -114,6 +114,9 @@ func (w *billWorld) run(t *testing.T, period string) map[string]*fc.Invoice {
 	out := map[string]*fc.Invoice{}
 	for _, x := range xs {
 		inv := w.get(t, x.ID)
+		if x.LineCount != len(inv.Lines) {
+			t.Errorf("run %s: invoice %s counted %d lines, has %d", period, x.ID, x.LineCount, len(inv.Lines))
+		}
 		out[fmt.Sprintf("%s/%s/%s/%s", inv.Kind, inv.AccountID, inv.Currency, inv.Status)] = inv
 	}
 	return out
@@ -207,8 +210,14 @@ func TestInvoiceRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, x := range preview {
-			if x.AccountID == w.fleetNL.ID && x.Currency == "EUR" && x.Net != 2301 {
-				t.Errorf("preview net %d, want 2301", x.Net)
+			if x.AccountID == w.fleetNL.ID && x.Currency == "EUR" && x.Kind == fc.InvoiceKindInvoice {
+				if x.Net != 2301 {
+					t.Errorf("preview net %d, want 2301", x.Net)
+				}
+				// The preview counts the new session's line too.
+				if want := len(got[key(fc.InvoiceKindInvoice, w.fleetNL, "EUR", fc.InvoiceDraft)].Lines) + 1; x.LineCount != want {
+					t.Errorf("preview counts %d lines, want %d", x.LineCount, want)
+				}
 			}
 		}
 		if inv := w.get(t, got[key(fc.InvoiceKindInvoice, w.fleetNL, "EUR", fc.InvoiceDraft)].ID); inv.Net != 2201 {

@@ -388,10 +388,7 @@ func (s *Server) showInvoiceRun(w http.ResponseWriter, r *http.Request, v *view,
 			name.Href = "/invoices/" + inv.ID.String()
 			status = "recomputed"
 		}
-		sessions := "–"
-		if inv.Lines != nil {
-			sessions = strconv.Itoa(len(inv.Lines))
-		}
+		sessions := strconv.Itoa(inv.LineCount)
 		t.Rows = append(t.Rows, []cell{name, {Text: kindNames[inv.Kind]}, {Text: inv.AccountID.String(), Href: objectPath(fc.KindAccount, inv.AccountID)},
 			{Text: customer(inv)}, {Text: sessions}, {Text: invoiceMoney(inv.Net, inv.Currency)}, {Text: invoiceMoney(inv.VAT, inv.Currency)},
 			{Text: invoiceMoney(inv.Total, inv.Currency)}, {Text: status}})
