@@ -480,3 +480,45 @@ func TestReportSessionPages(t *testing.T) {
 		}
 	})
 }
+
+// The CSV import of cards: a refused row stops the whole file, a dry run
+// creates nothing, and the fixed file creates every row.
+func TestImportCardsCSV(t *testing.T) {
+	eachWorld(t, func(t *testing.T, w *world) {
+		acc := w.northAcc.String()
+		type outcome struct {
+			Created int
+			Updated int
+			Errors  []struct {
+				Line    int
+				Field   string
+				Message string
+			}
+		}
+		count := func() int {
+			var page struct{ Data []any }
+			w.do(admin, "GET", "/api/v1/cards?account_id="+acc+"&limit=500", nil).want(t, http.StatusOK).json(t, &page)
+			return len(page.Data)
+		}
+		before := count()
+		bad := "external_id,internal_id,account_id\nIMP-1,IMPA1,N" + acc + "\nIMP-2,IMPA2," + acc + "\nIMP-3,IMPA2," + acc + "\n"
+		var got outcome
+		w.send(admin, "POST", "/api/v1/imports/cards", "text/csv", bad).want(t, http.StatusOK).json(t, &got)
+		if got.Created != 0 || len(got.Errors) != 2 || got.Errors[0].Line != 2 || got.Errors[0].Field != "account_id" || got.Errors[1].Line != 4 {
+			t.Errorf("bad file: %+v, want nothing created and lines 2 and 4 refused", got)
+		}
+		good := "external_id,internal_id,account_id\nIMP-1,IMPA1," + acc + "\nIMP-2,IMPA2," + acc + "\n"
+		got = outcome{}
+		w.send(admin, "POST", "/api/v1/imports/cards?dry_run=true", "text/csv", good).want(t, http.StatusOK).json(t, &got)
+		if got.Created != 0 || len(got.Errors) != 0 || count() != before {
+			t.Errorf("dry run: %+v and %d cards, want no error, nothing created and %d cards", got, count(), before)
+		}
+		got = outcome{}
+		w.send(admin, "POST", "/api/v1/imports/cards", "text/csv", good).want(t, http.StatusOK).json(t, &got)
+		if got.Created != 2 || count() != before+2 {
+			t.Errorf("import: %+v and %d cards, want 2 created", got, count())
+		}
+		w.send(admin, "POST", "/api/v1/imports/cards", "application/json", `[]`).want(t, http.StatusBadRequest)
+		w.send(northAdmin, "POST", "/api/v1/imports/employees", "text/csv", "name,account_id\nX,"+acc+"\n").want(t, http.StatusOK)
+	})
+}

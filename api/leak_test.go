@@ -31,6 +31,7 @@ const (
 	exReport  = "report: every report in json, csv and xlsx, on both sides, rolled up each way, and in json with each ID filter and every object of its kind"
 	exExplain = "explain: every object of the world with its kind's read permission; 404 for those the persona may not read"
 	exPlain   = "plain GET"
+	exImport  = "import: a CSV row for every account the persona may not read; nothing created, the row refused by line"
 )
 
 // coverage names every route of the API and how the walk exercises it. A
@@ -77,6 +78,8 @@ var coverage = map[string]string{
 	"GET /api/v1/sessions/{id}":                               exGet,
 	"POST /api/v1/sessions":                                   exCreate,
 	"POST /api/v1/sessions/bulk":                              exCreate,
+	"POST /api/v1/imports/cards":                              exImport,
+	"POST /api/v1/imports/employees":                          exImport,
 	"GET /api/v1/users":                                       exList,
 	"GET /api/v1/users/{id}":                                  exGet,
 	"POST /api/v1/users":                                      exCreate,
@@ -211,6 +214,21 @@ func (lw *leakWalk) call(key, persona, method, target string, body any, want int
 	return rec.Code, got
 }
 
+// callCSV posts a CSV body, as an import takes it.
+func (lw *leakWalk) callCSV(key, persona, target, body string) (int, []byte) {
+	req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Authorization", "Bearer "+lw.tokens[persona])
+	rec := httptest.NewRecorder()
+	lw.srv.ServeHTTP(rec, req)
+	got := rec.Body.Bytes()
+	lw.Look(key, persona, "POST "+target, target+body, got, rec.Header())
+	if rec.Code == http.StatusInternalServerError {
+		lw.Fail(key, persona, "POST %s: 500", target)
+	}
+	return rec.Code, got
+}
+
 // withID substitutes the {id} of a path.
 func withID(path string, id fc.ID) string { return strings.Replace(path, "{id}", id.String(), 1) }
 
@@ -260,6 +278,31 @@ func (lw *leakWalk) route(rt api.RouteInfo, how, p string) {
 			code, got := lw.call(key, p, rt.Method, rt.Path, b, 0)
 			if code < 400 && !(rt.Path == "/api/v1/sessions/bulk" && bulkFailed(got)) {
 				lw.Fail(key, p, "POST %s with %v: status %d, want an error: %.300s", rt.Path, b, code, got)
+			}
+		}
+	case exImport:
+		for _, o := range w.Of(leaktest.KindAccount) {
+			if o.Reads(p) {
+				continue
+			}
+			csv := "name,account_id\nLeak Walk," + o.ID.String() + "\n"
+			if strings.HasSuffix(rt.Path, "/cards") {
+				csv = "external_id,internal_id,account_id\nLEAKWALK-X,LEAKWALK-I," + o.ID.String() + "\n"
+			}
+			code, got := lw.callCSV(key, p, rt.Path, csv)
+			var out struct {
+				Created int
+				Errors  []struct{ Line int }
+			}
+			if code == http.StatusOK {
+				if err := json.Unmarshal(got, &out); err != nil {
+					lw.Fail(key, p, "POST %s: %v", rt.Path, err)
+				}
+				if out.Created != 0 || len(out.Errors) != 1 || out.Errors[0].Line != 2 {
+					lw.Fail(key, p, "POST %s into account %s: %.300s, want nothing created and line 2 refused", rt.Path, o.ID, got)
+				}
+			} else if code < 400 {
+				lw.Fail(key, p, "POST %s: status %d", rt.Path, code)
 			}
 		}
 	case exExplain:

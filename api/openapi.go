@@ -303,6 +303,10 @@ func (s *Server) openAPIDocument() map[string]any {
 			}
 			op["requestBody"] = obj("required", true, "content", content)
 		}
+		if rt.csv {
+			op["requestBody"] = obj("required", true, "content", obj(
+				"text/csv", obj("schema", obj("type", "string", "description", "a header line naming the fields, then one object per line"))))
+		}
 		responses := map[string]any{}
 		ok := obj("description", rt.summary)
 		switch {

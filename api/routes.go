@@ -24,6 +24,7 @@ type route struct {
 	body         reflect.Type // the request body's struct; nil for none
 	create       bool         // the body's required fields apply
 	bulk         bool         // the body is an array of body, or CSV with its fields as columns
+	csv          bool         // the body is CSV only (an import)
 	resp         reflect.Type // the response body, or the item type of a list; nil for none
 	list         bool         // the response is a listPage of resp
 	status       int          // the success status
@@ -194,6 +195,7 @@ func (s *Server) table() []route {
 		body: typ[sessionInput](), create: true, bulk: true, resp: typ[bulkResponse](), status: http.StatusOK, h: s.importSessions})
 	rs = append(rs, s.meterValuesRoute())
 	rs = append(rs, s.tariffVersionsRoute())
+	rs = append(rs, s.importRoutes()...)
 	add(collection{name: "users", tag: "users", noun: "user",
 		item: typ[fc.User](), input: typ[userInput](), created: typ[userCreatedView](),
 		filters: []param{{name: "search", kind: paramString, doc: "a text the e-mail address or name contains"}},
