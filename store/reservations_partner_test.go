@@ -10,7 +10,7 @@ import (
 	"github.com/fleetcharge/fleetcharge/store/storetest"
 )
 
-// TestMigratePartnerReservations: schema 23 rebuilds reservations so that a
+// TestMigratePartnerReservations: schema 22 rebuilds reservations so that a
 // partner's token may stand for the card: a reservation kept before keeps
 // its ID and values, the next one gets a new ID after it (PostgreSQL's
 // identity follows the copied IDs), and a partner's is refused without
@@ -24,7 +24,7 @@ func TestMigratePartnerReservations(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			if _, err := s.MigrateTo(ctx, 22); err != nil {
+			if _, err := s.MigrateTo(ctx, 21); err != nil {
 				t.Fatal(err)
 			}
 			w := mustWorld(t, s, "Mig")
