@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -198,7 +199,13 @@ func (s *Server) getProvider(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.writeProvider(w, r, subj, p)
+}
+
+// writeProvider answers with the provider and its webhook setting.
+func (s *Server) writeProvider(w http.ResponseWriter, r *http.Request, subj access.Subject, p *fc.Provider) error {
 	v := viewProvider(p)
+	var err error
 	if v.WebhooksAllowPrivate, err = s.app.WebhooksAllowPrivate(r.Context(), subj); err != nil {
 		return err
 	}
@@ -223,12 +230,7 @@ func (s *Server) updateProvider(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		v := viewProvider(p)
-		if v.WebhooksAllowPrivate, err = s.app.WebhooksAllowPrivate(r.Context(), subj); err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, v)
-		return nil
+		return s.writeProvider(w, r, subj, p)
 	})(w, r)
 }
 
@@ -347,25 +349,9 @@ func (s *Server) retryOCPIPartner(w http.ResponseWriter, r *http.Request) error 
 // setOCPIPartnerStatus serves suspend (status suspended) and resume
 // (status connected).
 func (s *Server) setOCPIPartnerStatus(status string) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		subj, err := s.subject(r)
-		if err != nil {
-			return err
-		}
-		id, err := pathID(r)
-		if err != nil {
-			return err
-		}
-		if err := s.query(r).err(); err != nil {
-			return err
-		}
-		p, err := s.app.SetOCPIPartnerStatus(r.Context(), subj, id, status)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, ocpiPartnerView{p})
-		return nil
-	}
+	return getOf(s, func(ctx context.Context, subj access.Subject, id fc.ID) (*fc.OCPIPartner, error) {
+		return s.app.SetOCPIPartnerStatus(ctx, subj, id, status)
+	}, func(p *fc.OCPIPartner) ocpiPartnerView { return ocpiPartnerView{p} })
 }
 
 // applyProviderBilling sets the billing fields present in the request.
