@@ -22,9 +22,12 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/i18n"
 	"github.com/fleetcharge/fleetcharge/secret"
 	"github.com/fleetcharge/fleetcharge/sso"
 )
@@ -57,9 +60,11 @@ type Config struct {
 
 // Server is the web application.
 type Server struct {
-	cfg   Config
-	app   *app.Service
-	pages map[string]*template.Template
+	cfg Config
+	app *app.Service
+	// pages are the page templates by language and name: each language's
+	// are parsed with its own translating functions (langFuncs).
+	pages map[language.Tag]map[string]*template.Template
 	mux   *http.ServeMux
 	// patterns are those of the signed-in pages, as s.handle registers them.
 	patterns []string
@@ -84,7 +89,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, pages: map[language.Tag]map[string]*template.Template{}, mux: http.NewServeMux()}
 	if cfg.Store != nil {
 		s.app = &app.Service{Store: cfg.Store, Now: cfg.Now, Commander: cfg.Commander, Operations: cfg.Operations, Secrets: cfg.Secrets}
 	}
@@ -98,14 +103,19 @@ func New(cfg Config) (*Server, error) {
 		if name == "layout" || name == "partials" {
 			continue
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/partials.html", file)
-		if err != nil {
-			return nil, fmt.Errorf("web: page %s: %w", name, err)
+		for _, tag := range i18n.Tags {
+			t, err := template.New(name).Funcs(langFuncs(tag)).ParseFS(files, "templates/layout.html", "templates/partials.html", file)
+			if err != nil {
+				return nil, fmt.Errorf("web: page %s: %w", name, err)
+			}
+			if t.Lookup("content") == nil {
+				return nil, fmt.Errorf("web: page %s defines no content", name)
+			}
+			if s.pages[tag] == nil {
+				s.pages[tag] = map[string]*template.Template{}
+			}
+			s.pages[tag][name] = t
 		}
-		if t.Lookup("content") == nil {
-			return nil, fmt.Errorf("web: page %s defines no content", name)
-		}
-		s.pages[name] = t
 	}
 	static, err := fs.Sub(files, "static")
 	if err != nil {
@@ -121,7 +131,10 @@ func New(cfg Config) (*Server, error) {
 }
 
 // ServeHTTP serves the web application.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// The request's language is chosen first (lang.go).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, s.withLanguage(w, r))
+}
 
 // render executes a page into a buffer first, so that a failing template
 // never sends half a page.
@@ -132,7 +145,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, dat
 // renderStatus renders a page with a status.
 func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	var buf bytes.Buffer
-	t := s.pages[name]
+	t := s.pages[i18n.FromContext(r.Context())][name]
 	if t == nil {
 		s.cfg.Logger.Error("render page", "page", name, "err", "no such page")
 		http.Error(w, "internal error", http.StatusInternalServerError)

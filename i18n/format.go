@@ -1,0 +1,75 @@
+package i18n
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/number"
+)
+
+// Number formats x with decimals digits after the separator, as tag writes
+// numbers: 1,234.50 in English, 1.234,50 in Dutch and German.
+func Number(tag language.Tag, x float64, decimals int) string {
+	return Printer(tag).Sprint(number.Decimal(x, number.Scale(decimals)))
+}
+
+// Integer formats n with tag's grouping: 12,345 or 12.345.
+func Integer(tag language.Tag, n int64) string {
+	return Printer(tag).Sprint(number.Decimal(n))
+}
+
+// Layouts of dates and times per language; the zone's abbreviation follows
+// where the page shows it.
+var (
+	dateLayouts = map[language.Tag]string{English: "2006-01-02", Dutch: "02-01-2006", German: "02.01.2006"}
+	timeLayouts = map[language.Tag]string{English: "2006-01-02 15:04", Dutch: "02-01-2006 15:04", German: "02.01.2006 15:04"}
+)
+
+// Date formats the day of t as tag writes dates: 2026-03-31, 31-03-2026,
+// 31.03.2026.
+func Date(tag language.Tag, t time.Time) string { return t.Format(dateLayouts[Supported(tag)]) }
+
+// DateTime formats t to the minute as tag writes it, without a zone.
+func DateTime(tag language.Tag, t time.Time) string { return t.Format(timeLayouts[Supported(tag)]) }
+
+// DateTimeLayout is the layout of DateTime in tag, for callers that add
+// the zone.
+func DateTimeLayout(tag language.Tag) string { return timeLayouts[Supported(tag)] }
+
+var (
+	// A figure as pages show it: a decimal number, alone or with a unit
+	// or a currency before or after it.
+	figureRE = regexp.MustCompile(`^(EUR |€ ?)?(-?[0-9]+\.[0-9]+)( ?(kWh|kW|EUR|€|%|A|W|Wh|h|min|km|s))?$`)
+	// A time as the pages write it: 2006-01-02 15:04, maybe with a zone.
+	timeRE = regexp.MustCompile(`^([0-9]{4})-([0-9]{2})-([0-9]{2})( [0-9]{2}:[0-9]{2}(:[0-9]{2})?( [A-Z][A-Za-z0-9+-]*)?)?$`)
+)
+
+// Localize rewrites a displayed value into tag's notation when it is a
+// figure ("1234.50", "12.5 kWh", "EUR 3.40") or a date ("2026-03-31",
+// "2026-03-31 14:05 CET"); any other text, English text included, comes
+// back unchanged. Integers keep their form: they are often IDs.
+func Localize(tag language.Tag, s string) string {
+	tag = Supported(tag)
+	if tag == English || s == "" {
+		return s
+	}
+	if m := figureRE.FindStringSubmatch(s); m != nil {
+		x, err := strconv.ParseFloat(m[2], 64)
+		if err != nil {
+			return s
+		}
+		_, frac, _ := strings.Cut(m[2], ".")
+		return m[1] + Number(tag, x, len(frac)) + m[3]
+	}
+	if m := timeRE.FindStringSubmatch(s); m != nil {
+		d, err := time.Parse("2006-01-02", m[1]+"-"+m[2]+"-"+m[3])
+		if err != nil {
+			return s
+		}
+		return Date(tag, d) + m[4]
+	}
+	return s
+}

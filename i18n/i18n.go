@@ -1,0 +1,252 @@
+// Package i18n holds fleetcharge's translations and the choice of a
+// language: English is the source language, Dutch and German are
+// translated, each in a JSON file (messages/nl.json, messages/de.json) that
+// maps an English message to its translation and that humans edit. The
+// files are loaded at start into a golang.org/x/text message catalog.
+//
+// A message is English text, either fixed ("Sign out") or a format
+// ("Card %s", "%d sessions") whose verbs are %s, %v and %d. Translate looks
+// a displayed string up: the fixed message first, then the formats, whose
+// English text is matched as a pattern, so that code which writes
+// fmt.Sprintf("Card %s", id) in English is shown translated without knowing
+// the language. A string that is no message (a name, an ID) is shown as it
+// is.
+package i18n
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+)
+
+//go:embed messages/*.json
+var files embed.FS
+
+// The languages, the first the default and the source.
+var (
+	English = language.English
+	Dutch   = language.Dutch
+	German  = language.German
+)
+
+// Tags are the languages of the application, English first.
+var Tags = []language.Tag{English, Dutch, German}
+
+// Names are the languages' names, each in its own language, for the
+// switcher.
+var Names = map[language.Tag]string{English: "English", Dutch: "Nederlands", German: "Deutsch"}
+
+var (
+	matcher  = language.NewMatcher(Tags)
+	cat      *catalog.Builder
+	messages = map[language.Tag]map[string]string{}
+	// patterns are the messages with verbs, most literal text first.
+	patterns []*pattern
+	printers = map[language.Tag]*message.Printer{}
+)
+
+// pattern is a message with verbs, matched against displayed text.
+type pattern struct {
+	key   string
+	re    *regexp.Regexp
+	verbs []byte // 's', 'v' or 'd', in order
+	lit   int    // length of the literal text
+}
+
+var verbRE = regexp.MustCompile(`%[svd]`)
+
+func init() {
+	cat = catalog.NewBuilder(catalog.Fallback(English))
+	for _, tag := range Tags[1:] {
+		raw, err := files.ReadFile("messages/" + tag.String() + ".json")
+		if err != nil {
+			panic(fmt.Sprintf("i18n: %s: %v", tag, err))
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			panic(fmt.Sprintf("i18n: messages/%s.json: %v", tag, err))
+		}
+		messages[tag] = m
+		for k, v := range m {
+			if err := cat.SetString(tag, k, v); err != nil {
+				panic(fmt.Sprintf("i18n: %s %q: %v", tag, k, err))
+			}
+		}
+	}
+	for k := range Messages() {
+		if !verbRE.MatchString(k) {
+			continue
+		}
+		p := &pattern{key: k}
+		var b strings.Builder
+		b.WriteString(`^(?s)`)
+		last := 0
+		for _, loc := range verbRE.FindAllStringIndex(k, -1) {
+			b.WriteString(regexp.QuoteMeta(k[last:loc[0]]))
+			p.lit += loc[0] - last
+			verb := k[loc[0]+1]
+			p.verbs = append(p.verbs, verb)
+			if verb == 'd' {
+				b.WriteString(`(-?[0-9]+)`)
+			} else {
+				b.WriteString(`(.+?)`)
+			}
+			last = loc[1]
+		}
+		b.WriteString(regexp.QuoteMeta(k[last:]))
+		p.lit += len(k) - last
+		b.WriteString(`$`)
+		p.re = regexp.MustCompile(b.String())
+		patterns = append(patterns, p)
+	}
+	sort.Slice(patterns, func(i, j int) bool {
+		if patterns[i].lit != patterns[j].lit {
+			return patterns[i].lit > patterns[j].lit
+		}
+		return patterns[i].key < patterns[j].key
+	})
+	for _, tag := range Tags {
+		printers[tag] = message.NewPrinter(tag, message.Catalog(cat))
+	}
+}
+
+// Messages returns the English messages: every key of every translation.
+func Messages() map[string]bool {
+	out := map[string]bool{}
+	for _, m := range messages {
+		for k := range m {
+			out[k] = true
+		}
+	}
+	return out
+}
+
+// Translations returns the translations of tag, by English message; nil
+// for English.
+func Translations(tag language.Tag) map[string]string { return messages[tag] }
+
+// Supported returns the application's language closest to tag: English,
+// Dutch or German.
+func Supported(tag language.Tag) language.Tag {
+	_, i, _ := matcher.Match(tag)
+	return Tags[i]
+}
+
+// Parse returns the language a ?lang= or cookie value names ("nl",
+// "de-DE"), if the application has it.
+func Parse(s string) (language.Tag, bool) {
+	tag, err := language.Parse(strings.TrimSpace(s))
+	if err != nil || s == "" {
+		return English, false
+	}
+	_, i, conf := matcher.Match(tag)
+	if conf < language.High {
+		return English, false
+	}
+	return Tags[i], true
+}
+
+// Choose returns the language of a request: the ?lang= value if it names
+// one, then the cookie's, then the best of Accept-Language, then English.
+func Choose(query, cookie, acceptLanguage string) language.Tag {
+	if tag, ok := Parse(query); ok {
+		return tag
+	}
+	if tag, ok := Parse(cookie); ok {
+		return tag
+	}
+	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(tags) == 0 {
+		return English
+	}
+	_, i, conf := matcher.Match(tags...)
+	if conf == language.No {
+		return English
+	}
+	return Tags[i]
+}
+
+type ctxKey struct{}
+
+// WithLanguage returns ctx carrying the language tag.
+func WithLanguage(ctx context.Context, tag language.Tag) context.Context {
+	return context.WithValue(ctx, ctxKey{}, Supported(tag))
+}
+
+// FromContext returns the language ctx carries, English if none.
+func FromContext(ctx context.Context) language.Tag {
+	if tag, ok := ctx.Value(ctxKey{}).(language.Tag); ok {
+		return tag
+	}
+	return English
+}
+
+// Printer returns the message printer of tag, over the catalog.
+func Printer(tag language.Tag) *message.Printer {
+	if p, ok := printers[Supported(tag)]; ok {
+		return p
+	}
+	return printers[English]
+}
+
+// T translates the message key into tag, formatted with args as
+// fmt.Sprintf formats it; an unknown key is English and formatted as it is.
+func T(tag language.Tag, key string, args ...any) string {
+	tag = Supported(tag)
+	if len(args) == 0 && !verbRE.MatchString(key) {
+		if tr, ok := messages[tag][key]; ok {
+			return tr
+		}
+		return key
+	}
+	return Printer(tag).Sprintf(key, args...)
+}
+
+// Translate translates a displayed string: a message as it is, or the text
+// a format produced (a pattern's arguments translated too if they are
+// messages); anything else comes back unchanged.
+func Translate(tag language.Tag, s string) string {
+	tag = Supported(tag)
+	m := messages[tag]
+	if m == nil || s == "" {
+		return s
+	}
+	if tr, ok := m[s]; ok {
+		return tr
+	}
+	for _, p := range patterns {
+		sub := p.re.FindStringSubmatch(s)
+		if sub == nil {
+			continue
+		}
+		if _, ok := m[p.key]; !ok {
+			continue
+		}
+		args := make([]any, len(p.verbs))
+		for i, v := range p.verbs {
+			if v == 'd' {
+				n, _ := strconv.Atoi(sub[i+1])
+				args[i] = n
+				continue
+			}
+			a := sub[i+1]
+			if t, ok := m[a]; ok {
+				a = t
+			} else {
+				a = Localize(tag, a)
+			}
+			args[i] = a
+		}
+		return Printer(tag).Sprintf(p.key, args...)
+	}
+	return s
+}
