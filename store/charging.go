@@ -99,18 +99,24 @@ func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool,
 		return fc.Invalid(map[string]string{"ocpp_version": "must be 1.6 or 2.0.1"})
 	}
 	return s.writeState(ctx, func(tx *sql.Tx) error {
-		if err := execStation(ctx, tx, stationID, `UPDATE stations SET online = $1,
-			ocpp_version = CASE WHEN $2 = '' THEN ocpp_version ELSE $3 END WHERE id = $4`, online, version, version, int64(stationID)); err != nil {
-			return err
-		}
-		if err := s.recordConnection(ctx, tx, stationID, online, at); err != nil {
-			return err
-		}
-		if err := s.stationConnectionEvent(ctx, tx, stationID, online, s.now()); err != nil {
-			return err
-		}
-		return stationStatusChanged(ctx, tx, stationID, s.now())
+		return s.setConnection(ctx, tx, stationID, online, version, at)
 	})
+}
+
+// setConnection is SetConnection's write in tx (also that of the
+// connection registrations of several nodes, store/nodes.go).
+func (s *Store) setConnection(ctx context.Context, tx *sql.Tx, stationID fc.ID, online bool, version string, at time.Time) error {
+	if err := execStation(ctx, tx, stationID, `UPDATE stations SET online = $1,
+		ocpp_version = CASE WHEN $2 = '' THEN ocpp_version ELSE $3 END WHERE id = $4`, online, version, version, int64(stationID)); err != nil {
+		return err
+	}
+	if err := s.recordConnection(ctx, tx, stationID, online, at); err != nil {
+		return err
+	}
+	if err := s.stationConnectionEvent(ctx, tx, stationID, online, s.now()); err != nil {
+		return err
+	}
+	return stationStatusChanged(ctx, tx, stationID, s.now())
 }
 
 // MarkAllOffline records every station as disconnected: a process that
