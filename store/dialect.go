@@ -82,18 +82,15 @@ func (sqliteDialect) open(path string) (*sql.DB, *sql.DB, error) {
 	// commit durable before it returns, which the OCPP endpoint relies on.
 	// secure_delete overwrites deleted content, for erasures (docs/PRIVACY.md).
 	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)"
-	writer, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
-	if err != nil {
-		return nil, nil, err
-	}
+	// Both pools cache their prepared statements (stmtcache.go). The
+	// writer keeps statement journals in memory (temp_store): a multi-row
+	// INSERT into indexed tables journals every index page it touches,
+	// which otherwise goes through a temporary file (docs/INVOICING.md).
+	writer := openCached("file:" + path + "?" + pragmas + "&_pragma=temp_store(2)&_txlock=immediate")
 	writer.SetMaxOpenConns(1)
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
-	reader, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
-	if err != nil {
-		writer.Close()
-		return nil, nil, err
-	}
+	reader := openCached("file:" + path + "?" + pragmas + "&_pragma=query_only(1)")
 	reader.SetMaxOpenConns(8)
 	reader.SetMaxIdleConns(8)
 	reader.SetConnMaxLifetime(0)

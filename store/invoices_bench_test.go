@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -21,20 +22,31 @@ import (
 //
 //	FLEETCHARGE_BENCH=1 go test ./store -run '^$' -bench Invoicing -benchtime 1x -timeout 60m
 //
+// FLEETCHARGE_BENCH_INVOICE_ACCOUNTS=2000 runs it at a tenth of the size
+// (the stations stay a twentieth of the accounts), to profile.
+//
 // run: the month's drafts made anew (the previous iteration's deleted,
 // untimed): 20,000 invoices and 1,000 self-billing invoices; rerun: the
 // month run again over its drafts; issue: every draft issued, from 16
 // goroutines as concurrent API calls would.
 
-const (
+var (
 	benchInvoiceAccounts = 20_000
 	benchInvoiceStations = 1_000
-	benchInvoiceSessions = 50 // per card
 )
+
+const benchInvoiceSessions = 50 // per card
 
 func BenchmarkInvoicing(b *testing.B) {
 	if os.Getenv("FLEETCHARGE_BENCH") == "" {
 		b.Skip("set FLEETCHARGE_BENCH=1 to build 20,000 accounts and 1,000,000 sessions and measure")
+	}
+	if v := os.Getenv("FLEETCHARGE_BENCH_INVOICE_ACCOUNTS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 20 {
+			b.Fatalf("FLEETCHARGE_BENCH_INVOICE_ACCOUNTS=%q: want a number of at least 20", v)
+		}
+		benchInvoiceAccounts, benchInvoiceStations = n, n/20
 	}
 	for _, engine := range storetest.Engines() {
 		b.Run(engine, func(b *testing.B) {
