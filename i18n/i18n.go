@@ -223,6 +223,18 @@ func Translate(tag language.Tag, s string) string {
 	if tr, ok := m[s]; ok {
 		return tr
 	}
+	if t := strings.TrimSpace(s); t != s {
+		if tr, ok := m[t]; ok {
+			return tr
+		}
+	}
+	// "code: message", a permission or an error code before its English
+	// description: the code stays, the message is translated.
+	if code, msg, ok := strings.Cut(s, ": "); ok && code != "" && !strings.ContainsAny(code, " ") {
+		if tr, ok := m[msg]; ok {
+			return code + ": " + tr
+		}
+	}
 	for _, p := range patterns {
 		sub := p.re.FindStringSubmatch(s)
 		if sub == nil {

@@ -10,6 +10,7 @@ import (
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/i18n"
 )
 
 // authForm is the data of the sign-in pages.
@@ -357,7 +358,7 @@ func (s *Server) totpSetupForm(w http.ResponseWriter, r *http.Request, ws *fc.We
 	}
 	data.Setup, data.SecretGroups = setup, auth.GroupSecret(setup.Secret)
 	data.SetupURI = template.URL(setup.URI) // built by auth.TOTPURI from our own values
-	data.SetupQR = qrSVG(setup.URI, "QR code of the key for your authenticator app")
+	data.SetupQR = qrSVG(setup.URI, i18n.T(i18n.FromContext(r.Context()), "QR code of the key for your authenticator app"))
 	return nil
 }
 

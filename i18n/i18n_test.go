@@ -1,0 +1,129 @@
+package i18n
+
+import (
+	"regexp"
+	"testing"
+	"time"
+
+	"golang.org/x/text/language"
+)
+
+// TestCatalogsAgree: every language translates the same messages, each
+// with the same verbs in the same order.
+func TestCatalogsAgree(t *testing.T) {
+	verbs := regexp.MustCompile(`%[svd]`)
+	all := Messages()
+	if len(all) < 1000 {
+		t.Fatalf("only %d messages", len(all))
+	}
+	for _, tag := range Tags[1:] {
+		m := Translations(tag)
+		for k := range all {
+			tr, ok := m[k]
+			if !ok {
+				t.Errorf("%s lacks %q", tag, k)
+				continue
+			}
+			if got, want := verbs.FindAllString(tr, -1), verbs.FindAllString(k, -1); len(got) != len(want) {
+				t.Errorf("%s %q: verbs %v, want %v", tag, tr, got, want)
+			} else {
+				for i := range got {
+					if got[i] != want[i] {
+						t.Errorf("%s %q: verbs %v, want %v", tag, tr, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestTranslate(t *testing.T) {
+	for _, c := range []struct {
+		tag      language.Tag
+		in, want string
+	}{
+		{English, "Sign out", "Sign out"},
+		{Dutch, "Sign out", "Afmelden"},
+		{German, "Sign out", "Abmelden"},
+		{Dutch, "Card 0042", "Laadpas 0042"},
+		{German, "Station Utrecht Hub", "Ladestation Utrecht Hub"},
+		{Dutch, "Delete card 7", "Laadpas 7 verwijderen"},
+		{German, "12 rows", "12 Zeilen"},
+		{German, "12345 rows", "12.345 Zeilen"},
+		{Dutch, "E-mail is required.", "E-mail is verplicht."},
+		{Dutch, "Utrecht Hub", "Utrecht Hub"},
+		{Dutch, "cards.manage: read charge cards", "cards.manage: laadpassen lezen"},
+		{German, "Session 9 on connector 2, since 2026-03-31 14:05 CEST", "Ladevorgang 9 an Anschluss 2, seit 31.03.2026 14:05 CEST"},
+	} {
+		if got := Translate(c.tag, c.in); got != c.want {
+			t.Errorf("Translate(%s, %q) = %q, want %q", c.tag, c.in, got, c.want)
+		}
+	}
+}
+
+func TestT(t *testing.T) {
+	if got, want := T(Dutch, "Welcome, %s", "Sanne"), "Welkom, Sanne"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := T(German, "%d rows", 1234), "1.234 Zeilen"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := T(English, "%d rows", 1234), "1,234 rows"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if got, want := T(Dutch, "Not a message %s", "x"), "Not a message x"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestLocalize(t *testing.T) {
+	for _, c := range []struct {
+		tag      language.Tag
+		in, want string
+	}{
+		{Dutch, "1234.50", "1.234,50"},
+		{German, "12.5 kWh", "12,5 kWh"},
+		{Dutch, "EUR 3.40", "EUR 3,40"},
+		{German, "45.0 %", "45,0 %"},
+		{English, "1234.50", "1234.50"},
+		{Dutch, "2026-03-31", "31-03-2026"},
+		{German, "2026-03-31 14:05 CEST", "31.03.2026 14:05 CEST"},
+		{German, "1234", "1234"},        // integers are often IDs
+		{Dutch, "OCPP 1.6", "OCPP 1.6"}, // a version, not a figure
+		{Dutch, "Utrecht", "Utrecht"},
+	} {
+		if got := Localize(c.tag, c.in); got != c.want {
+			t.Errorf("Localize(%s, %q) = %q, want %q", c.tag, c.in, got, c.want)
+		}
+	}
+	d := time.Date(2026, 3, 31, 14, 5, 0, 0, time.UTC)
+	if got := DateTime(German, d); got != "31.03.2026 14:05" {
+		t.Errorf("DateTime de = %q", got)
+	}
+	if got := Date(Dutch, d); got != "31-03-2026" {
+		t.Errorf("Date nl = %q", got)
+	}
+	if got := Number(Dutch, 1234567.891, 2); got != "1.234.567,89" {
+		t.Errorf("Number nl = %q", got)
+	}
+}
+
+func TestChoose(t *testing.T) {
+	for _, c := range []struct {
+		q, cookie, accept string
+		want              language.Tag
+	}{
+		{"", "", "", English},
+		{"nl", "de", "de", Dutch},
+		{"", "de", "nl", German},
+		{"", "", "nl-BE,fr;q=0.8", Dutch},
+		{"", "", "de-AT", German},
+		{"", "", "fr-FR", English},
+		{"zz", "", "de", German},
+		{"", "garbage", "nl", Dutch},
+	} {
+		if got := Choose(c.q, c.cookie, c.accept); got != c.want {
+			t.Errorf("Choose(%q, %q, %q) = %s, want %s", c.q, c.cookie, c.accept, got, c.want)
+		}
+	}
+}
