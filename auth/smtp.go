@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/fleetcharge/fleetcharge/i18n"
 )
 
 // SMTPMailer sends password reset links through an SMTP server. Send uses
@@ -44,11 +46,13 @@ func ParseSMTPURL(raw string) (*SMTPMailer, error) {
 
 // SendPasswordReset mails the link to the user.
 func (m *SMTPMailer) SendPasswordReset(ctx context.Context, to, link string, expires time.Time) error {
+	// In the language of the request that asked for it (package i18n).
+	tag := i18n.FromContext(ctx)
 	var text strings.Builder
-	fmt.Fprintf(&text, "Someone asked to reset the password of your fleetcharge account.\r\n\r\n")
-	fmt.Fprintf(&text, "To choose a new password, open this link before %s:\r\n\r\n%s\r\n\r\n", expires.UTC().Format("2006-01-02 15:04 MST"), link)
-	fmt.Fprintf(&text, "If it was not you, ignore this message: your password stays as it is.\r\n")
-	if err := m.SendMail(ctx, to, "Your fleetcharge password reset", text.String()); err != nil {
+	fmt.Fprintf(&text, "%s\r\n\r\n", i18n.T(tag, "Someone asked to reset the password of your fleetcharge account."))
+	fmt.Fprintf(&text, "%s\r\n\r\n%s\r\n\r\n", i18n.T(tag, "To choose a new password, open this link before %s:", i18n.DateTime(tag, expires.UTC())+" UTC"), link)
+	fmt.Fprintf(&text, "%s\r\n", i18n.T(tag, "If it was not you, ignore this message: your password stays as it is."))
+	if err := m.SendMail(ctx, to, i18n.T(tag, "Your fleetcharge password reset"), text.String()); err != nil {
 		return fmt.Errorf("send password reset: %w", err)
 	}
 	return nil

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/i18n"
 )
 
 // smtpSink is a minimal SMTP server that accepts one message and hands it
@@ -90,6 +93,34 @@ func TestParseSMTPURL(t *testing.T) {
 	for _, bad := range []string{"http://mail.example.com?from=a@b.example", "smtp://mail.example.com", "smtp://?from=a@b.example"} {
 		if _, err := auth.ParseSMTPURL(bad); err == nil {
 			t.Errorf("ParseSMTPURL(%q) accepted", bad)
+		}
+	}
+}
+
+// TestSMTPMailerLanguage: the reset mail is in the language of the request
+// that asked for it, its date written as that language writes dates.
+func TestSMTPMailerLanguage(t *testing.T) {
+	for _, c := range []struct {
+		tag   language.Tag
+		wants []string
+	}{
+		{i18n.Dutch, []string{"Iemand heeft gevraagd", "01-03-2026 12:00 UTC", "Subject: Uw fleetcharge-wachtwoord opnieuw instellen"}},
+		{i18n.German, []string{"Jemand hat darum gebeten", "01.03.2026 12:00 UTC"}},
+	} {
+		addr, got := smtpSink(t)
+		m, err := auth.ParseSMTPURL("smtp://" + addr + "?from=noreply@fleetcharge.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := i18n.WithLanguage(context.Background(), c.tag)
+		if err := m.SendPasswordReset(ctx, "ana@example.com", "https://fleetcharge.example/reset?token=x", time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)); err != nil {
+			t.Fatal(err)
+		}
+		msg := <-got
+		for _, want := range c.wants {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s: the message lacks %q:\n%s", c.tag, want, msg)
+			}
 		}
 	}
 }
