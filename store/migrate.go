@@ -94,7 +94,15 @@ func (s *Store) migrateTo(ctx context.Context, upTo int) (int, error) {
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, m.version).Scan(&n); err != nil || n > 0 {
 				return err
 			}
+			var stmts []string
 			for _, stmt := range splitStatements(text) {
+				if strings.TrimSpace(stmt) == rollupTriggersMarker {
+					stmts = append(stmts, rollupTriggers(s.dialect.name())...)
+				} else {
+					stmts = append(stmts, stmt)
+				}
+			}
+			for _, stmt := range stmts {
 				if stmt = s.syncID(stmt); stmt == "" {
 					continue
 				}

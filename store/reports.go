@@ -27,9 +27,19 @@ const maxReportBuckets = 120
 // organization paths come from one small query of the organizations above
 // the accounts in scope.
 func (s *Store) Report(ctx context.Context, rq fc.ReportQuery, fn func(*fc.ReportRow) error) error {
+	return s.report(ctx, rq, fn, true)
+}
+
+// report is Report, reading the daily roll-ups of the whole days of the
+// period when rollups is set, or every session otherwise (the reference
+// the roll-ups' equivalence test compares with).
+func (s *Store) report(ctx context.Context, rq fc.ReportQuery, fn func(*fc.ReportRow) error, rollups bool) error {
 	b, err := newReportSQL(s.dialect, rq, s.now())
 	if err != nil {
 		return err
+	}
+	if !rollups {
+		b.whole = nil
 	}
 	return s.read(ctx, func(tx *sql.Tx) error {
 		if err := b.checkScope(ctx, tx); err != nil {
@@ -79,6 +89,9 @@ type reportSQL struct {
 	// reimbursed adds the energy and amount of the sessions on approved
 	// or paid reimbursement statements in the session's currency.
 	kinds, idle, busy, reimbursed bool
+	// whole holds, per bucket, the whole roll-up days inside it (empty
+	// when none, or when the report reads no roll-up).
+	whole []span
 }
 
 func newReportSQL(d dialect, rq fc.ReportQuery, now time.Time) (*reportSQL, error) {
@@ -159,6 +172,7 @@ func newReportSQL(d dialect, rq fc.ReportQuery, now time.Time) (*reportSQL, erro
 	case rq.Report == fc.ReportChargeStations || rq.Report == fc.ReportSessionsPerChargePoint:
 		b.idle = rq.Idle && rq.EmployeeID == 0 && rq.CardID == 0
 	}
+	b.planRollups()
 	return b, nil
 }
 
@@ -363,6 +377,12 @@ func (b *reportSQL) sessionsWhere(q *query) {
 		q.add(`s.started_at >= `).arg(b.from).add(` AND s.started_at < `).arg(b.to)
 	}
 	q.add(` AND `)
+	b.sessionFilters(q)
+}
+
+// sessionFilters appends the conditions on the sessions s of the report but
+// the period: the side's accounts in scope, and the filters.
+func (b *reportSQL) sessionFilters(q *query) {
 	b.inScope(q, b.sideCol)
 	if b.rq.Report == fc.ReportEmployees {
 		q.add(` AND s.employee_id IS NOT NULL`)
@@ -395,6 +415,11 @@ func (b *reportSQL) sessionsWhere(q *query) {
 // bucketExpr appends the CASE that picks a session's bucket (value), or the
 // bucket's start (start) or end (end) instant.
 func (b *reportSQL) bucketExpr(q *query, what string) {
+	b.bucketOf(q, what, "s.started_at")
+}
+
+// bucketOf is bucketExpr on the instant in column col.
+func (b *reportSQL) bucketOf(q *query, what, col string) {
 	n := len(b.bounds) - 1
 	if n == 1 {
 		switch what {
@@ -409,7 +434,7 @@ func (b *reportSQL) bucketExpr(q *query, what string) {
 	}
 	q.add(`CASE`)
 	for i := 0; i < n-1; i++ {
-		q.add(` WHEN s.started_at < `).arg(b.bounds[i+1]).add(` THEN `)
+		q.add(` WHEN ` + col + ` < `).arg(b.bounds[i+1]).add(` THEN `)
 		b.bucketValue(q, what, i)
 	}
 	q.add(` ELSE `)
@@ -449,67 +474,41 @@ func (b *reportSQL) aggregate(q *query, subject, sub2, account string) {
 
 // grouped appends a SELECT of the report's sessions grouped by the session
 // columns cols (selected as sel), currency and bucket, with their figures.
+// The sessions come from the parts of sources: the daily roll-ups of the
+// whole days of the period and the sessions of the rest.
 func (b *reportSQL) grouped(q *query, cols, sel []string) {
 	q.add(`SELECT `)
 	for _, c := range sel {
 		q.add(c + `, `)
 	}
 	q.add(`x.currency, x.bucket`)
-	in := "x.inp = 1"
-	if !b.busy {
-		in = "1 = 1"
-	}
 	names := b.figureColumns()
 	next := func() string { c := names[0]; names = names[1:]; return c }
 	figures := func(cond string) {
-		for _, expr := range []string{"1", "x.energy_wh", "x.duration_s", "x.cost_minor"} {
-			q.add(`, CAST(SUM(CASE WHEN ` + in + cond + ` THEN ` + expr + ` ELSE 0 END) AS BIGINT) AS ` + next())
+		for _, expr := range []string{"x.n", "x.wh", "x.s", "x.cost"} {
+			if cond == "" {
+				q.add(`, CAST(SUM(` + expr + `) AS BIGINT) AS ` + next())
+			} else {
+				q.add(`, CAST(SUM(CASE WHEN ` + cond + ` THEN ` + expr + ` ELSE 0 END) AS BIGINT) AS ` + next())
+			}
 		}
 	}
 	figures("")
 	if b.busy {
-		q.add(`, CAST(SUM(CASE WHEN x.se > x.ws AND x.started_at < x.we THEN
-			(CASE WHEN x.se > x.we THEN x.we ELSE x.se END) - (CASE WHEN x.started_at < x.ws THEN x.ws ELSE x.started_at END)
-			ELSE 0 END) AS BIGINT) AS ` + next())
+		q.add(`, CAST(SUM(x.busy) AS BIGINT) AS ` + next())
 	} else {
 		q.add(`, 0 AS ` + next())
 	}
 	if b.kinds {
 		for _, k := range fc.LocationKinds {
-			figures(" AND x.location_kind = '" + k + "'")
+			figures("x.location_kind = '" + k + "'")
 		}
 	}
 	if b.reimbursed {
 		q.add(`, CAST(SUM(x.r_wh) AS BIGINT) AS ` + next() + `, CAST(SUM(x.r_minor) AS BIGINT) AS ` + next())
 	}
-	// The inner select reads only the columns it needs, so that an index
-	// holding them all can answer alone.
-	q.add(` FROM (SELECT `)
-	for _, c := range cols {
-		q.add(`s.` + c + `, `)
-	}
-	if b.kinds {
-		q.add(`s.location_kind, `)
-	}
-	q.add(`s.currency, s.started_at, s.energy_wh, s.duration_s, s.cost_minor, `)
-	b.bucketExpr(q, "value")
-	q.add(` AS bucket`)
-	if b.busy {
-		q.add(`, CASE WHEN s.started_at >= `).arg(b.from).add(` THEN 1 ELSE 0 END AS inp, `)
-		b.bucketExpr(q, "start")
-		q.add(` AS ws, `)
-		b.bucketExpr(q, "end")
-		q.add(` AS we, COALESCE(s.stopped_at, `).big(b.now).add(`) AS se`)
-	}
-	if b.reimbursed {
-		// A session is on one statement at most.
-		q.add(`, CASE WHEN rs.id IS NULL THEN 0 ELSE rl.energy_wh END AS r_wh, CASE WHEN rs.id IS NULL THEN 0 ELSE rl.amount_minor END AS r_minor
-			FROM sessions s LEFT JOIN reimbursement_lines rl ON rl.session_id = s.id
-			LEFT JOIN reimbursement_statements rs ON rs.id = rl.statement_id AND rs.status <> 'draft' AND rs.currency = s.currency WHERE `)
-	} else {
-		q.add(` FROM sessions s WHERE `)
-	}
-	b.sessionsWhere(q)
+	q.add(` FROM (`)
+	b.sources(q, cols)
 	q.add(`) x GROUP BY `)
 	for _, c := range cols {
 		q.add(`x.` + c + `, `)
