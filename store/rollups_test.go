@@ -50,12 +50,12 @@ func TestRollupsEqualSessions(t *testing.T) {
 }
 
 type rollupWorld struct {
-	t        *testing.T
-	s        *store.Store
-	ctx      context.Context
-	rng      *rand.Rand
-	end      time.Time
-	provider fc.ID
+	t                                          *testing.T
+	s                                          *store.Store
+	ctx                                        context.Context
+	rng                                        *rand.Rand
+	end                                        time.Time
+	provider                                   fc.ID
 	orgs, accounts, cards, employees, stations []fc.ID
 }
 
