@@ -470,8 +470,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	retainAudit := fs.String("retain-audit-events", envOr("FLEETCHARGE_RETAIN_AUDIT_EVENTS", ""), "drop audit events older than this (2160h, or 730d), keeping the records of erasures; empty: keep them for ever")
 	retainWeb := fs.String("retain-web-sessions", envOr("FLEETCHARGE_RETAIN_WEB_SESSIONS", "24h"), "delete ended web sessions and expired password resets this long after they ended")
 	proxies := fs.String("trusted-proxies", envOr("FLEETCHARGE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
+	pprofAddr := fs.String("pprof", envOr("FLEETCHARGE_PPROF", ""), "serve Go's profiles (/debug/pprof/) on this loopback address (127.0.0.1:6060); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *pprofAddr != "" {
+		if err := loopbackOnly(*pprofAddr); err != nil {
+			return err
+		}
 	}
 	trusted, err := auth.ParseProxies(*proxies)
 	if err != nil {
@@ -537,6 +543,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		cfg.Mailer = mailer
+	}
+	if *pprofAddr != "" {
+		srv, _, err := startPprof(*pprofAddr, cfg.Logger)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
 	}
 	m := NewMain(cfg)
 	if err := m.Run(ctx); err != nil {
