@@ -36,6 +36,16 @@ type Store interface {
 	User(ctx context.Context, s fc.Scope, id fc.ID) (*fc.User, error)
 	UserAssignments(ctx context.Context, userID fc.ID) ([]fc.Assignment, error)
 	Owner(ctx context.Context, providerID fc.ID, kind string, id fc.ID) (fc.Owner, error)
+	// DispatchEvents stores what each event became (outs, by index) and
+	// marks them dispatched, in one write; a repeat adds nothing twice.
+	DispatchEvents(ctx context.Context, ids []fc.ID, outs []fc.EventFanout) error
+	// DeliverRound claims at most limit due deliveries, each the oldest
+	// pending one of its webhook and object, hands them to attempt and
+	// records the outcomes it returns, in one transaction where the engine
+	// allows several deliverers; it returns how many it claimed and the
+	// deliveries whose webhook it disabled.
+	DeliverRound(ctx context.Context, now time.Time, limit int,
+		attempt func([]fc.WebhookDelivery) []fc.AttemptRecord) (int, []fc.ID, error)
 }
 
 // RenderFunc returns an event's data as subj may read it (the object as
@@ -200,20 +210,33 @@ func (s *Service) dispatchDue(ctx context.Context) int {
 		return 0
 	}
 	b := &batch{s: s, subjects: map[subjectKey]subjectEntry{}, hooks: map[fc.ID][]fc.Webhook{}, subs: map[string][]fc.Subscription{}}
+	ids := make([]fc.ID, 0, len(evs))
+	outs := make([]fc.EventFanout, 0, len(evs))
 	for _, e := range evs {
 		out, err := b.fanout(ctx, e)
-		if err == nil {
-			err = s.cfg.Store.DispatchEvent(ctx, e.ID, out)
-		}
 		if err != nil {
-			// The event stays in the outbox and is dispatched again:
-			// its deliveries are unique per webhook and event.
+			// This event and the later ones stay in the outbox and are
+			// dispatched again; those before it are stored now.
 			if ctx.Err() == nil {
 				s.log.Warn("dispatching an event", "event", e.ID, "type", e.Type, "err", err)
 			}
-			return 0
+			break
 		}
+		ids, outs = append(ids, e.ID), append(outs, out)
+	}
+	// The round's fanouts are stored in one write: deliveries are unique
+	// per webhook and event, so a repeat after a failure adds none twice.
+	if err := s.cfg.Store.DispatchEvents(ctx, ids, outs); err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("storing dispatched events", "events", len(ids), "err", err)
+		}
+		return 0
+	}
+	for _, e := range evs[:len(ids)] {
 		s.metrics.dispatched.WithLabelValues(e.Type).Inc()
+	}
+	if len(ids) < len(evs) {
+		return 0
 	}
 	return len(evs)
 }
@@ -364,21 +387,39 @@ func (b *batch) render(ctx context.Context, k subjectKey, e fc.Event) (json.RawM
 
 const deliverBatch = 500
 
-// deliverDue attempts one batch of due deliveries and returns how many.
+// deliverDue attempts one round of due deliveries and returns how many.
 func (s *Service) deliverDue(ctx context.Context) int {
-	ds, err := s.cfg.Store.DueDeliveries(ctx, s.cfg.Now(), deliverBatch)
+	byID := map[fc.ID]fc.WebhookDelivery{}
+	n, disabled, err := s.cfg.Store.DeliverRound(ctx, s.cfg.Now(), deliverBatch, func(ds []fc.WebhookDelivery) []fc.AttemptRecord {
+		return s.attemptAll(ctx, ds, byID)
+	})
 	if err != nil {
 		if ctx.Err() == nil {
-			s.log.Warn("reading the webhook deliveries", "err", err)
+			s.log.Warn("delivering webhooks", "deliveries", n, "err", err)
 		}
 		return 0
 	}
+	for _, id := range disabled {
+		d := byID[id]
+		s.metrics.disabled.Inc()
+		s.log.Warn("webhook disabled: its deliveries kept failing", "webhook", d.WebhookID, "url", d.URL)
+		s.noticeDisabled(ctx, d)
+	}
+	return n
+}
+
+// attemptAll sends the deliveries of a round, Workers at once, and returns
+// the outcomes to record (none for those cut short by the service's
+// stop); byID receives each delivery by ID. The round's outcomes are
+// stored in one write: a process killed before it sends those deliveries
+// again, with the same webhook-id.
+func (s *Service) attemptAll(ctx context.Context, ds []fc.WebhookDelivery, byID map[fc.ID]fc.WebhookDelivery) []fc.AttemptRecord {
 	allow := map[fc.ID]bool{}
 	for _, d := range ds {
 		if _, ok := allow[d.ProviderID]; !ok {
 			a, err := s.cfg.Store.WebhooksAllowPrivate(ctx, d.ProviderID)
 			if err != nil {
-				return 0
+				return nil
 			}
 			allow[d.ProviderID] = a
 		}
@@ -387,7 +428,6 @@ func (s *Service) deliverDue(ctx context.Context) int {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var records []fc.AttemptRecord
-	byID := map[fc.ID]fc.WebhookDelivery{}
 	for range min(s.cfg.Workers, len(ds)) {
 		wg.Go(func() {
 			for d := range queue {
@@ -404,22 +444,7 @@ func (s *Service) deliverDue(ctx context.Context) int {
 	}
 	close(queue)
 	wg.Wait()
-	// The round's outcomes are stored in one write: a process killed
-	// before it sends those deliveries again, with the same webhook-id.
-	disabled, err := s.cfg.Store.RecordAttempts(ctx, records)
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Warn("recording webhook attempts", "attempts", len(records), "err", err)
-		}
-		return 0
-	}
-	for _, id := range disabled {
-		d := byID[id]
-		s.metrics.disabled.Inc()
-		s.log.Warn("webhook disabled: its deliveries kept failing", "webhook", d.WebhookID, "url", d.URL)
-		s.noticeDisabled(ctx, d)
-	}
-	return len(ds)
+	return records
 }
 
 // clientKey names an HTTP client: whether private addresses are allowed,

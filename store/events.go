@@ -143,26 +143,7 @@ func (s *Store) Events(ctx context.Context, providerID fc.ID, kind string, id fc
 // and marks it dispatched, in one write; a repeat adds nothing twice
 // (fleetcharge.EventStore).
 func (s *Store) DispatchEvent(ctx context.Context, eventID fc.ID, out fc.EventFanout) error {
-	now := s.now()
-	return s.write(ctx, func(tx *sql.Tx) error {
-		for _, d := range out.Deliveries {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, object_key, payload,
-				status, attempts, next_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7)
-				ON CONFLICT (webhook_id, event_id) DO NOTHING`,
-				int64(d.WebhookID), int64(eventID), d.EventType, d.ObjectKey, d.Payload, ms(now), ms(now)); err != nil {
-				return err
-			}
-		}
-		for _, n := range out.Notifications {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO event_notifications (subscription_id, event_id, summary, at)
-				VALUES ($1, $2, $3, $4) ON CONFLICT (subscription_id, event_id) DO NOTHING`,
-				int64(n.SubscriptionID), int64(eventID), clip(n.Summary, 500), ms(n.At)); err != nil {
-				return err
-			}
-		}
-		_, err := tx.ExecContext(ctx, `UPDATE events SET dispatched_at = $1 WHERE id = $2`, ms(now), int64(eventID))
-		return err
-	})
+	return s.DispatchEvents(ctx, []fc.ID{eventID}, []fc.EventFanout{out})
 }
 
 // PruneEvents deletes the dispatched events and the finished deliveries
@@ -425,12 +406,7 @@ func scanDelivery(row rowScanner, d *fc.WebhookDelivery) error {
 // now, each the oldest pending one of its webhook and object
 // (fleetcharge.EventStore).
 func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]fc.WebhookDelivery, error) {
-	q := &query{}
-	q.add(`SELECT ` + deliveryColumns + ` FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.enabled
-		WHERE d.status = 'pending' AND d.next_at <= `).arg(ms(now)).
-		add(` AND NOT EXISTS (SELECT 1 FROM webhook_deliveries b WHERE b.webhook_id = d.webhook_id AND b.object_key = d.object_key
-			AND b.status = 'pending' AND b.id < d.id) ORDER BY d.next_at, d.id LIMIT `).int(int64(limit))
-	return list(ctx, s, q, scanDelivery)
+	return list(ctx, s, dueDeliveries(now, limit, nil), scanDelivery)
 }
 
 // RecordAttempt stores one attempt of a delivery. A failure without a next
@@ -449,76 +425,11 @@ func (s *Store) RecordAttempt(ctx context.Context, deliveryID fc.ID, a fc.Delive
 func (s *Store) RecordAttempts(ctx context.Context, rs []fc.AttemptRecord) ([]fc.ID, error) {
 	var disabled []fc.ID
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		disabled = disabled[:0]
-		for _, r := range rs {
-			off, err := recordAttempt(ctx, tx, r.DeliveryID, r.Attempt, r.DisableAfter)
-			if err != nil {
-				return err
-			}
-			if off {
-				disabled = append(disabled, r.DeliveryID)
-			}
-		}
-		return nil
+		var err error
+		disabled, err = recordAttempts(ctx, tx, rs)
+		return err
 	})
 	return disabled, err
-}
-
-func recordAttempt(ctx context.Context, tx *sql.Tx, deliveryID fc.ID, a fc.DeliveryAttempt, disableAfter time.Duration) (disabled bool, _ error) {
-	var webhookID int64
-	if err := tx.QueryRowContext(ctx, `SELECT webhook_id FROM webhook_deliveries WHERE id = $1`, int64(deliveryID)).Scan(&webhookID); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return false, notFound("webhook_delivery", deliveryID)
-		}
-		return false, err
-	}
-	excerpt, msg := clip(a.ResponseExcerpt, 1000), clip(a.Error, 500)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_attempts (delivery_id, at, response_status, latency_ms, response_excerpt, error)
-		VALUES ($1, $2, $3, $4, $5, $6)`, int64(deliveryID), ms(a.At), a.ResponseStatus, a.Latency.Milliseconds(), excerpt, msg); err != nil {
-		return false, err
-	}
-	status, next := fc.DeliveryPending, a.NextAt
-	var delivered any
-	switch {
-	case a.Delivered:
-		status, next, delivered = fc.DeliveryDelivered, a.At, ms(a.At)
-	case a.NextAt.IsZero():
-		status, next = fc.DeliveryFailed, a.At
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_at = $2,
-		last_attempt_at = $3, response_status = $4, latency_ms = $5, response_excerpt = $6, error = $7,
-		delivered_at = COALESCE($8, delivered_at) WHERE id = $9`,
-		status, ms(next), ms(a.At), a.ResponseStatus, a.Latency.Milliseconds(), excerpt, msg, delivered, int64(deliveryID)); err != nil {
-		return false, err
-	}
-	if a.Delivered {
-		_, err := tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, webhookID)
-		return false, err
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE webhooks SET failing_since = $1 WHERE id = $2 AND failing_since IS NULL`,
-		ms(a.At), webhookID); err != nil {
-		return false, err
-	}
-	if status != fc.DeliveryFailed {
-		return false, nil
-	}
-	// Disabled when nothing succeeded since this delivery's first
-	// attempt: every delivery failed for the whole retry period.
-	since := ms(a.At.Add(-disableAfter))
-	if disableAfter > 0 {
-		if err := tx.QueryRowContext(ctx, `SELECT MIN(at) FROM webhook_attempts WHERE delivery_id = $1`, int64(deliveryID)).Scan(&since); err != nil {
-			return false, err
-		}
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE webhooks SET enabled = FALSE, disabled_reason = $1, updated_at = $2
-		WHERE id = $3 AND enabled AND failing_since <= $4`,
-		fmt.Sprintf("every delivery failed for %s (the last: %s)", disableAfter, clip(firstNonEmpty(msg, fmt.Sprintf("HTTP %d", a.ResponseStatus)), 200)),
-		ms(a.At), webhookID, since)
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
 }
 
 func firstNonEmpty(vs ...string) string {
