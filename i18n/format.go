@@ -64,6 +64,21 @@ func Localize(tag language.Tag, s string) string {
 		_, frac, _ := strings.Cut(m[2], ".")
 		return m[1] + Number(tag, x, len(frac)) + m[3]
 	}
+	if monthRE.MatchString(s) && dateishRE.MatchString(s) {
+		names := monthNames[tag]
+		return monthRE.ReplaceAllStringFunc(s, func(w string) string {
+			for i, en := range englishMonths {
+				if w == en {
+					return names[i]
+				}
+				if w == en[:3] {
+					r := []rune(names[i])
+					return string(r[:min(len(r), 3)])
+				}
+			}
+			return w
+		})
+	}
 	if m := timeRE.FindStringSubmatch(s); m != nil {
 		d, err := time.Parse("2006-01-02", m[1]+"-"+m[2]+"-"+m[3])
 		if err != nil {
@@ -73,3 +88,15 @@ func Localize(tag language.Tag, s string) string {
 	}
 	return s
 }
+
+// Month names, for periods the pages write as "June 2025" or
+// "1 Jan 2025 – 30 Jun 2025".
+var (
+	englishMonths = []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}
+	monthNames    = map[language.Tag][]string{
+		Dutch:  {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
+		German: {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
+	}
+	monthRE   = regexp.MustCompile(`\b(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b`)
+	dateishRE = regexp.MustCompile(`^[0-9]{0,2} ?[A-Za-z]+ [0-9]{4}( – [0-9]{0,2} ?[A-Za-z]+ [0-9]{4})?$`)
+)

@@ -228,13 +228,6 @@ func Translate(tag language.Tag, s string) string {
 			return tr
 		}
 	}
-	// "code: message", a permission or an error code before its English
-	// description: the code stays, the message is translated.
-	if code, msg, ok := strings.Cut(s, ": "); ok && code != "" && !strings.ContainsAny(code, " ") {
-		if tr, ok := m[msg]; ok {
-			return code + ": " + tr
-		}
-	}
 	for _, p := range patterns {
 		sub := p.re.FindStringSubmatch(s)
 		if sub == nil {
@@ -259,6 +252,13 @@ func Translate(tag language.Tag, s string) string {
 			args[i] = a
 		}
 		return Printer(tag).Sprintf(p.key, args...)
+	}
+	// "code: message", a permission or an error code before its English
+	// description: the code stays, the message is translated.
+	if code, msg, ok := strings.Cut(s, ": "); ok && code != "" && !strings.ContainsAny(code, " ") {
+		if tr, ok := m[msg]; ok {
+			return code + ": " + tr
+		}
 	}
 	return s
 }

@@ -91,6 +91,9 @@ func TestLocalize(t *testing.T) {
 		{German, "1234", "1234"},        // integers are often IDs
 		{Dutch, "OCPP 1.6", "OCPP 1.6"}, // a version, not a figure
 		{Dutch, "Utrecht", "Utrecht"},
+		{Dutch, "June 2025", "juni 2025"},
+		{German, "1 Mar 2025 – 30 Jun 2025", "1 Mär 2025 – 30 Jun 2025"},
+		{German, "Jan Jansen", "Jan Jansen"},
 	} {
 		if got := Localize(c.tag, c.in); got != c.want {
 			t.Errorf("Localize(%s, %q) = %q, want %q", c.tag, c.in, got, c.want)

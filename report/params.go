@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	fc "github.com/fleetcharge/fleetcharge"
 )
 
@@ -45,6 +47,10 @@ type Params struct {
 	// Location is the provider's time zone: dates are read in it, times
 	// and months shown in it. Nil means UTC.
 	Location *time.Location
+	// Lang is the language of the XLSX column titles (package i18n); the
+	// zero value and English keep them as they are. CSV and JSON name
+	// columns by their keys, which are the same in every language.
+	Lang language.Tag
 	// GroupBy replaces the rows by roll-ups: GroupByAccount,
 	// GroupByOrganization (every organization of the subtree, with all
 	// below it) or GroupByMonth.

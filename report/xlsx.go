@@ -5,6 +5,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/fleetcharge/fleetcharge/i18n"
+
 	fc "github.com/fleetcharge/fleetcharge"
 )
 
@@ -87,7 +89,7 @@ func (s *xlsxSink) begin(cols []column) (err error) {
 		}
 	}
 	for i, c := range cols {
-		s.values[i] = excelize.Cell{StyleID: s.styles["header"], Value: c.Title}
+		s.values[i] = excelize.Cell{StyleID: s.styles["header"], Value: i18n.Translate(s.p.Lang, c.Title)}
 	}
 	return s.next()
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"text/template/parse"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/language"
 
 	"github.com/fleetcharge/fleetcharge/auth"
@@ -332,4 +333,61 @@ func translated(tag language.Tag) map[string]bool {
 	}
 	translatedTexts[tag] = m
 	return m
+}
+
+// TestReportsInLanguages: a report page with demo data shows no English in
+// Dutch and German, figures written as each writes them; its XLSX column
+// titles are in the language, its CSV header keeps the keys.
+func TestReportsInLanguages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newReportWorld(t, st)
+		for _, tag := range i18n.Tags[1:] {
+			for _, target := range []string{
+				"/reports/charge-sessions?from=2025-01-01&to=2025-07-01",
+				"/reports/sessions-per-employee?from=2025-01-01&to=2025-07-01&group_by=month",
+				"/reports/charge-stations?from=2025-01-01&to=2025-07-01",
+				"/",
+			} {
+				rec := w.get(t, fleetAndFacility, target+sep(target)+"lang="+tag.String())
+				if rec.Code != http.StatusOK {
+					t.Fatalf("GET %s: %d", target, rec.Code)
+				}
+				body := rec.Body.String()
+				for _, text := range visibleTexts(body) {
+					if why := untranslated(tag, text); why != "" {
+						t.Errorf("%s %s: %q (%s)", tag, target, text, why)
+					}
+				}
+				if strings.HasPrefix(target, "/reports/charge-sessions") && !regexp.MustCompile(`>[0-9.]*[0-9],[0-9]+<`).MatchString(body) {
+					t.Errorf("%s %s: no figure with a decimal comma", tag, target)
+				}
+			}
+			rec := w.get(t, fleetAndFacility, "/reports/charge-sessions/export?format=xlsx&from=2025-01-01&to=2025-07-01&lang="+tag.String())
+			if rec.Code != http.StatusOK {
+				t.Fatalf("XLSX: %d", rec.Code)
+			}
+			f, err := excelize.OpenReader(rec.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			head, err := f.GetCellValue(f.GetSheetName(0), "A1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := i18n.T(tag, "Session ID"); head != want || want == "Session ID" {
+				t.Errorf("%s: XLSX A1 = %q, want %q", tag, head, want)
+			}
+			rec = w.get(t, fleetAndFacility, "/reports/charge-sessions/export?format=csv&from=2025-01-01&to=2025-07-01&lang="+tag.String())
+			if line, _, _ := strings.Cut(rec.Body.String(), "\r\n"); !strings.HasPrefix(line, "session_id,") {
+				t.Errorf("%s: CSV header %q, want the keys", tag, line)
+			}
+		}
+	})
+}
+
+func sep(target string) string {
+	if strings.Contains(target, "?") {
+		return "&"
+	}
+	return "?"
 }

@@ -13,6 +13,7 @@ import (
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/app"
+	"github.com/fleetcharge/fleetcharge/i18n"
 	"github.com/fleetcharge/fleetcharge/report"
 )
 
@@ -264,6 +265,7 @@ func (s *Server) reportExport(w http.ResponseWriter, r *http.Request, v *view) e
 	}
 	p := rr.Params
 	p.Format = r.URL.Query().Get("format")
+	p.Lang = i18n.FromContext(r.Context()) // the XLSX column titles
 	if err := p.Check(); err != nil {
 		return err
 	}
