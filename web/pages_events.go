@@ -87,7 +87,7 @@ func (s *Server) showNotifications(w http.ResponseWriter, r *http.Request, v *vi
 	if err != nil {
 		return err
 	}
-	t := table{Caption: "Your e-mail alerts", Columns: []string{"Event", "When", "Since", ""}, Empty: "No alerts yet."}
+	t := table{Caption: "Your e-mail alerts", Columns: []string{"Event", "When", "Since", "Action"}, Empty: "No alerts yet."}
 	for _, x := range subs {
 		mode := "Immediately"
 		if x.Mode == fc.SubscriptionDigest {
@@ -223,7 +223,7 @@ func (s *Server) showWebhook(w http.ResponseWriter, r *http.Request, v *view, id
 		Facts: []fact{{Label: "URL", Value: h.URL}, {Label: "Events", Value: strings.Join(h.Events, ", ")}, {Label: "Scope", Value: narrow},
 			{Label: "State", Value: webhookState(h).Text}, {Label: "Description", Value: h.Description}, {Label: "Created", Value: v.when(h.CreatedAt)}}}
 	t := table{Caption: "Deliveries (latest 100, newest first)", Empty: "No deliveries yet.",
-		Columns: []string{"webhook-id", "Event", "Status", "Attempts", "Last answer", "Latency", "Answer excerpt", "Created", ""}}
+		Columns: []string{"webhook-id", "Event", "Status", "Attempts", "Last answer", "Latency", "Answer excerpt", "Created", "Action"}}
 	for i := len(ds) - 1; i >= 0; i-- {
 		d := ds[i]
 		answer := "–"

@@ -398,7 +398,7 @@ func (s *Server) showRates(w http.ResponseWriter, r *http.Request, v *view, fl *
 		b.Heading = "Reimbursement rates of " + n.get(fc.KindEmployee, employee)
 		b.Links = []link{{"/reimbursement/rates", "Every employee's rates"}}
 	}
-	t := table{Caption: "Rates, each employee's history in date order", Columns: []string{"Employee", "Per kWh", "From", "Until (exclusive)", "Changed", ""},
+	t := table{Caption: "Rates, each employee's history in date order", Columns: []string{"Employee", "Per kWh", "From", "Until (exclusive)", "Changed", "Action"},
 		Empty: "No rates yet."}
 	manages := map[fc.ID]bool{}
 	for i := range rates {
