@@ -86,6 +86,12 @@ type BillingParty struct {
 	Country    string `json:"country,omitempty"` // ISO 3166-1 alpha-2
 	Email      string `json:"email,omitempty"`
 	IBAN       string `json:"iban,omitempty"` // the account paid into, for the seller
+	// Contact and Phone are the party's contact point and telephone
+	// (EN 16931 BT-41/BT-42): the provider's, from its billing data; the
+	// German rules of Peppol require them of a German seller to a German
+	// buyer (DE-R-005..007).
+	Contact string `json:"contact,omitempty"`
+	Phone   string `json:"phone,omitempty"`
 }
 
 // Invoice is an invoice, a self-billing invoice or a credit note. Seller
@@ -235,6 +241,13 @@ type ProviderBilling struct {
 	City       string `json:"city"`
 	Country    string `json:"country"` // ISO 3166-1 alpha-2
 	IBAN       string `json:"iban"`
+	// ContactName, Phone and Email are who answers questions about the
+	// provider's invoices (EN 16931 BG-6, the seller contact): optional,
+	// but a German provider invoicing German customers needs all three
+	// (Peppol DE-R-005..007).
+	ContactName string `json:"contact_name"`
+	Phone       string `json:"phone"`
+	Email       string `json:"email"`
 	// VATRateBP is the standard VAT rate of the provider's country in
 	// hundredths of a percent (2100 = 21 %).
 	VATRateBP int `json:"vat_rate_bp"`
@@ -260,7 +273,7 @@ func (b ProviderBilling) Party(fallbackName string) BillingParty {
 		name = fallbackName
 	}
 	return BillingParty{Name: name, VATID: b.VATID, Address: b.Address, PostalCode: b.PostalCode, City: b.City,
-		Country: b.Country, IBAN: b.IBAN}
+		Country: b.Country, IBAN: b.IBAN, Contact: b.ContactName, Phone: b.Phone, Email: b.Email}
 }
 
 // AccountParty returns the account as an invoice names it.

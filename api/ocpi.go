@@ -38,6 +38,9 @@ type providerBillingInput struct {
 	RoamingMarginPercent  Decimal `json:"roaming_margin_percent" doc:"added to the price of sessions on other networks (imported, roaming), in percent"`
 	SelfBillingFeePercent Decimal `json:"self_billing_fee_percent" doc:"the provider's fee on what station owners' stations earn, in percent"`
 	PaymentDays           int     `json:"payment_days" doc:"days from issue to due date (30 when not set)"`
+	ContactName           string  `json:"contact_name" doc:"who answers questions about invoices (the seller contact on e-invoices)"`
+	Phone                 string  `json:"phone" doc:"the contact's telephone number, at least 3 digits; German rules require it between German parties"`
+	Email                 string  `json:"email" doc:"the contact's e-mail address"`
 }
 
 // providerView is the provider as its users read it.
@@ -65,6 +68,9 @@ type providerBillingView struct {
 	RoamingMarginPercent  json.Number `json:"roaming_margin_percent"`
 	SelfBillingFeePercent json.Number `json:"self_billing_fee_percent"`
 	PaymentDays           int         `json:"payment_days"`
+	ContactName           string      `json:"contact_name"`
+	Phone                 string      `json:"phone"`
+	Email                 string      `json:"email"`
 }
 
 func viewProvider(p *fc.Provider) providerView {
@@ -72,7 +78,8 @@ func viewProvider(p *fc.Provider) providerView {
 	return providerView{ID: p.ID, Name: p.Name, TimeZone: p.TimeZone, OCPICountryCode: p.OCPICountryCode, OCPIPartyID: p.OCPIPartyID,
 		providerBillingView: providerBillingView{LegalName: b.LegalName, VATID: b.VATID, Address: b.Address, PostalCode: b.PostalCode,
 			City: b.City, Country: b.Country, IBAN: b.IBAN, VATRate: percent(b.VATRateBP), InvoicePrefix: b.InvoicePrefix,
-			RoamingMarginPercent: percent(b.RoamingMarginBP), SelfBillingFeePercent: percent(b.SelfBillingFeeBP), PaymentDays: b.PaymentDays}}
+			RoamingMarginPercent: percent(b.RoamingMarginBP), SelfBillingFeePercent: percent(b.SelfBillingFeeBP), PaymentDays: b.PaymentDays,
+			ContactName: b.ContactName, Phone: b.Phone, Email: b.Email}}
 }
 
 type ocpiPartnerInput struct {
@@ -365,6 +372,9 @@ func applyProviderBilling(b *fc.ProviderBilling, in *providerBillingInput, set f
 	setIf(set, "iban", &b.IBAN, in.IBAN)
 	setIf(set, "invoice_prefix", &b.InvoicePrefix, in.InvoicePrefix)
 	setIf(set, "payment_days", &b.PaymentDays, in.PaymentDays)
+	setIf(set, "contact_name", &b.ContactName, in.ContactName)
+	setIf(set, "phone", &b.Phone, in.Phone)
+	setIf(set, "email", &b.Email, in.Email)
 	for _, f := range []struct {
 		name string
 		in   Decimal

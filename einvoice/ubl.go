@@ -59,6 +59,81 @@ var vatSchemes = map[string]string{
 	"HU": "9910",
 }
 
+// endpoint returns the Peppol electronic address (BT-34/BT-49) of a party
+// by its VAT id: the country's VAT scheme where Peppol has one, otherwise
+// the identifier Peppol registers that country's businesses by, which its
+// VAT id contains: Italy's Partita IVA (0211, IT and 11 digits), Denmark's
+// CVR (0184, DK and 8 digits), Finland's VAT number (0213), Sweden's
+// organisation number (0007: the 10 digits between SE and 01, checked by
+// Luhn as PEPPOL-COMMON-R049 does), Norway's organisation number (0192:
+// the 9 digits between NO and MVA, checked mod 11 as PEPPOL-COMMON-R041
+// does) and Northern Ireland's UK VAT number (9932).
+func endpoint(vat string) (idWithScheme, error) {
+	prefix, rest := vat[:2], vat[2:]
+	if scheme, ok := vatSchemes[prefix]; ok {
+		return idWithScheme{scheme, vat}, nil
+	}
+	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+	switch prefix {
+	case "IT":
+		if len(rest) == 11 && digits(rest) {
+			return idWithScheme{"0211", vat}, nil
+		}
+	case "DK":
+		if len(rest) == 8 && digits(rest) {
+			return idWithScheme{"0184", vat}, nil
+		}
+	case "FI":
+		if len(rest) == 8 && digits(rest) {
+			return idWithScheme{"0213", vat}, nil
+		}
+	case "SE":
+		if len(rest) == 12 && digits(rest) && strings.HasSuffix(rest, "01") && luhn(rest[:10]) {
+			return idWithScheme{"0007", rest[:10]}, nil
+		}
+	case "NO":
+		if len(rest) == 12 && digits(rest[:9]) && rest[9:] == "MVA" && mod11(rest[:9]) {
+			return idWithScheme{"0192", rest[:9]}, nil
+		}
+	case "XI":
+		return idWithScheme{"9932", vat}, nil
+	default:
+		return idWithScheme{}, fmt.Errorf("Peppol has no electronic address scheme for VAT ids of %s", prefix)
+	}
+	return idWithScheme{}, fmt.Errorf("%s is not a VAT id of %s as Peppol addresses them (its digits or check digit)", vat, prefix)
+}
+
+// luhn reports whether the last digit of s is its Luhn check digit.
+func luhn(s string) bool {
+	sum := 0
+	for i := len(s) - 1; i >= 0; i-- {
+		d := int(s[i] - '0')
+		if (len(s)-1-i)%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+// mod11 reports whether the 9th digit of a Norwegian organisation number
+// is its check digit (weights 3 2 7 6 5 4 3 2).
+func mod11(s string) bool {
+	weights := []int{3, 2, 7, 6, 5, 4, 3, 2}
+	sum := 0
+	for i, w := range weights {
+		sum += int(s[i]-'0') * w
+	}
+	check := 11 - sum%11
+	if check == 11 {
+		check = 0
+	}
+	return check != 10 && check == int(s[8]-'0')
+}
+
 // ErrNotWritable wraps every reason an invoice cannot be written as UBL.
 var ErrNotWritable = errors.New("invoice cannot be written as a Peppol UBL document")
 
@@ -181,7 +256,25 @@ type legalEntity struct {
 
 type contact struct {
 	Name  string `xml:"cbc:Name,omitempty"`
+	Phone string `xml:"cbc:Telephone,omitempty"`
 	Email string `xml:"cbc:ElectronicMail,omitempty"`
+}
+
+// sellerContact is the seller contact (BG-6): the seller's contact point,
+// telephone and e-mail. A self-billing invoice (and its credit note) is
+// issued by the buyer, the provider, who answers questions about it: its
+// contact stands in for a station owner without a telephone on file
+// (docs/EINVOICE.md).
+func sellerContact(inv *fc.Invoice) *contact {
+	from := inv.Seller
+	if inv.SelfBilled() && strings.TrimSpace(from.Phone) == "" {
+		from = inv.Buyer
+	}
+	c := &contact{Name: strings.TrimSpace(from.Contact), Phone: strings.TrimSpace(from.Phone), Email: strings.TrimSpace(from.Email)}
+	if c.Name == "" {
+		c.Name = strings.TrimSpace(from.Name)
+	}
+	return c
 }
 
 type paymentMeans struct {
@@ -333,12 +426,19 @@ func build(inv *fc.Invoice) (*document, error) {
 			p.Identifier = &idElement{"account " + inv.AccountID.String()}
 		}
 	}
+	seller.Contact = sellerContact(inv)
 	if seller.Address.Country == "DE" && buyer.Address.Country == "DE" {
-		// Peppol's German rules (DE-R-006) ask for the seller's telephone
-		// number, which fleetcharge's billing data does not hold.
-		return nil, notWritable("between two German parties Peppol asks for the seller's telephone number (DE-R-006), which the billing data lacks")
+		// Peppol's German rules ask for the seller contact's name,
+		// telephone and e-mail (DE-R-005..007), and the seller's city and
+		// post code and the buyer's (DE-R-003/004/008/009).
+		c := seller.Contact
+		switch {
+		case c.Phone == "" || c.Email == "":
+			return nil, notWritable("between two German parties Peppol asks for the seller contact's telephone and e-mail (DE-R-006/007): set the provider's phone and email")
+		case seller.Address.CityName == "" || seller.Address.PostalZone == "" || buyer.Address.CityName == "" || buyer.Address.PostalZone == "":
+			return nil, notWritable("between two German parties Peppol asks for both parties' city and postal code (DE-R-003/004/008/009)")
+		}
 	}
-	seller.Contact = &contact{Name: inv.Seller.Name, Email: strings.TrimSpace(inv.Seller.Email)}
 
 	start, err := fc.ParsePeriod(inv.Period)
 	if err != nil {
@@ -493,11 +593,11 @@ func makeParty(role string, p fc.BillingParty, withVAT bool) (party, error) {
 		if len(vat) < 4 {
 			return party{}, notWritable("the %s's VAT id %q is too short", role, p.VATID)
 		}
-		scheme, ok := vatSchemes[vat[:2]]
-		if !ok {
-			return party{}, notWritable("no Peppol address scheme for the %s's VAT id %s", role, vat)
+		id, err := endpoint(vat)
+		if err != nil {
+			return party{}, notWritable("the %s's VAT id: %v", role, err)
 		}
-		out.EndpointID = idWithScheme{scheme, vat}
+		out.EndpointID = id
 		if withVAT {
 			out.TaxScheme = &partyTax{CompanyID: vat, TaxScheme: "VAT"}
 		}

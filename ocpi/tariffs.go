@@ -44,8 +44,14 @@ func ourTariff(us Party, g *fc.ChargeGroup) *TariffObject {
 	if len(pcs) == 0 {
 		add("FLAT", 0)
 	}
+	// A version that took effect after the group's last edit was pushed
+	// when it did: it was last updated then.
+	updated := g.UpdatedAt
+	if t.ValidFrom.After(updated) {
+		updated = t.ValidFrom
+	}
 	o := &TariffObject{CountryCode: us.CountryCode, PartyID: us.PartyID, ID: g.ID.String(), Currency: t.Currency,
-		LastUpdated: NewDateTime(g.UpdatedAt)}
+		LastUpdated: NewDateTime(updated)}
 	// Time-of-day energy prices come first: for ENERGY a partner applies
 	// the first element whose restrictions hold (an end_time before the
 	// start_time wraps past midnight), the last one outside every band.

@@ -69,6 +69,18 @@ func checkProviderBilling(fields map[string]string, b *fc.ProviderBilling) {
 	if b.IBAN != "" && !fc.ValidIBAN(b.IBAN) {
 		fields["iban"] = "is not an IBAN: its country, length or check digits are wrong"
 	}
+	b.ContactName, b.Phone, b.Email = strings.TrimSpace(b.ContactName), strings.TrimSpace(b.Phone), strings.TrimSpace(b.Email)
+	if msg := textProblem(b.ContactName, maxNameLen, false); msg != "" {
+		fields["contact_name"] = msg
+	}
+	if !validPhone(b.Phone) {
+		fields["phone"] = "must be a telephone number: at least 3 digits, with +, spaces, -, / or parentheses"
+	}
+	if b.Email != "" {
+		if m, err := mail.ParseAddress(b.Email); err != nil || m.Address != b.Email || len(b.Email) > maxEmailLen {
+			fields["email"] = "must be an e-mail address"
+		}
+	}
 	b.InvoicePrefix = strings.TrimSpace(b.InvoicePrefix)
 	if len(b.InvoicePrefix) > 10 || strings.ContainsFunc(b.InvoicePrefix, func(r rune) bool {
 		return !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '/' || r == '_')
@@ -94,7 +106,28 @@ func updateProviderBilling(ctx context.Context, tx *sql.Tx, p *fc.Provider) erro
 	b := &p.Billing
 	_, err := tx.ExecContext(ctx, `UPDATE providers SET legal_name = $1, vat_id = $2, address = $3, postal_code = $4, city = $5,
 		country = $6, iban = $7, vat_rate_bp = $8, invoice_prefix = $9, roaming_margin_bp = $10, self_billing_fee_bp = $11,
-		payment_days = $12 WHERE id = $13`, b.LegalName, b.VATID, b.Address, b.PostalCode, b.City, b.Country, b.IBAN, b.VATRateBP,
-		b.InvoicePrefix, b.RoamingMarginBP, b.SelfBillingFeeBP, b.PaymentDays, int64(p.ID))
+		payment_days = $12, contact_name = $13, phone = $14, email = $15 WHERE id = $16`, b.LegalName, b.VATID, b.Address, b.PostalCode,
+		b.City, b.Country, b.IBAN, b.VATRateBP, b.InvoicePrefix, b.RoamingMarginBP, b.SelfBillingFeeBP, b.PaymentDays, b.ContactName,
+		b.Phone, b.Email, int64(p.ID))
 	return err
+}
+
+// validPhone reports whether s is empty or a telephone number as invoices
+// print it: digits (3 or more, as Peppol DE-R-027 asks), +, spaces, -, /,
+// dots and parentheses, at most 30 characters.
+func validPhone(s string) bool {
+	if s == "" {
+		return true
+	}
+	digits := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune("+ -/.()", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 3 && len(s) <= 30
 }

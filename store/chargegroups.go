@@ -409,6 +409,12 @@ func (s *Store) UpdateChargeGroup(ctx context.Context, sc fc.Scope, id fc.ID, fn
 			if err := insertTariffVersion(ctx, tx, &g, from.UTC().Truncate(time.Millisecond), g.UpdatedAt); err != nil {
 				return err
 			}
+			if g.Roaming && from.After(g.UpdatedAt) {
+				// Partners get the new version when it takes effect.
+				if err := queueTariffAt(ctx, tx, g.ProviderID, g.ID, from.UTC().Truncate(time.Millisecond)); err != nil {
+					return err
+				}
+			}
 			gs := []fc.ChargeGroup{g}
 			if err := loadGroupTariffs(ctx, tx, gs, g.UpdatedAt); err != nil {
 				return err

@@ -390,8 +390,10 @@ func (s *Store) DueOCPI(ctx context.Context, now time.Time, limit int) ([]fc.OCP
 	q := &query{}
 	q.add(`SELECT ` + messageColumns + ` FROM ocpi_outbox o JOIN ocpi_partners p ON p.id = o.partner_id
 		WHERE p.status = 'connected' AND o.next_at <= `).arg(ms(now)).
-		add(` AND NOT EXISTS (SELECT 1 FROM ocpi_outbox b WHERE b.partner_id = o.partner_id AND b.object_key = o.object_key AND b.id < o.id)
-		ORDER BY o.next_at, o.id LIMIT `).int(int64(limit))
+		// A push queued for later and not yet tried (a tariff version's
+		// start) does not hold up the pushes queued after it.
+		add(` AND NOT EXISTS (SELECT 1 FROM ocpi_outbox b WHERE b.partner_id = o.partner_id AND b.object_key = o.object_key AND b.id < o.id
+		AND (b.attempts > 0 OR b.next_at <= `).arg(ms(now)).add(`)) ORDER BY o.next_at, o.id LIMIT `).int(int64(limit))
 	return list(ctx, s, q, scanMessage)
 }
 

@@ -332,7 +332,7 @@ func queuePush(ctx context.Context, tx *sql.Tx, providerID, partnerID fc.ID, mod
 		q.add(` AND p.id = `).arg(int64(partnerID))
 	}
 	q.add(` AND NOT EXISTS (SELECT 1 FROM ocpi_outbox o WHERE o.partner_id = p.id AND o.object_key = `).arg(key).
-		add(` AND o.body = '' AND o.method = `).arg(method).add(` AND o.path = `).arg(path).
+		add(` AND o.body = '' AND o.method = `).arg(method).add(` AND o.path = `).arg(path).add(` AND o.next_at <= `).arg(ms(now)).
 		add(` AND o.id = (SELECT MAX(n.id) FROM ocpi_outbox n WHERE n.partner_id = p.id AND n.object_key = o.object_key)
 		AND EXISTS (SELECT 1 FROM ocpi_outbox f WHERE f.partner_id = p.id AND f.object_key = o.object_key AND f.id < o.id))`)
 	res, err := tx.ExecContext(ctx, q.String(), q.args...)
@@ -359,6 +359,23 @@ func queueRemoved(ctx context.Context, tx *sql.Tx, providerID, locationID fc.ID,
 		}
 	}
 	return nil
+}
+
+// queueTariffAt queues a push of a group's tariff to every partner, due at
+// at: a future-dated tariff version is published when it takes effect
+// (docs/TARIFFS.md). The push builds the tariff then in effect. A push of
+// the group already due at the same time is not queued twice.
+func queueTariffAt(ctx context.Context, tx *sql.Tx, providerID, groupID fc.ID, at time.Time) error {
+	key := tariffKeyPrefix + groupID.String()
+	q := &query{}
+	q.add(`INSERT INTO ocpi_outbox (partner_id, module, object_key, method, path, body, attempts, next_at, last_error, created_at)
+		SELECT p.id, `).arg(fc.OCPIModuleTariffs).add(`, `).arg(key).add(`, 'PUT', '', '', 0, `).arg(ms(at)).add(`, '', `).arg(ms(at)).
+		add(` FROM ocpi_partners p WHERE p.provider_id = `).arg(int64(providerID)).add(` AND p.status IN ('connected', 'suspended')
+		AND p.endpoints LIKE `).arg(`%{"identifier":"` + fc.OCPIModuleTariffs + `","role":"RECEIVER"%`).
+		add(` AND NOT EXISTS (SELECT 1 FROM ocpi_outbox o WHERE o.partner_id = p.id AND o.object_key = `).arg(key).
+		add(` AND o.attempts = 0 AND o.next_at = `).arg(ms(at)).add(`)`)
+	_, err := tx.ExecContext(ctx, q.String(), q.args...)
+	return err
 }
 
 // queueTariff queues a push of a group's tariff to every partner.

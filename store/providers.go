@@ -11,14 +11,14 @@ import (
 )
 
 const providerColumns = `id, name, time_zone, require_totp, ocpi_country_code, ocpi_party_id, legal_name, vat_id, address, postal_code,
-	city, country, iban, vat_rate_bp, invoice_prefix, roaming_margin_bp, self_billing_fee_bp, payment_days, created_at`
+	city, country, iban, vat_rate_bp, invoice_prefix, roaming_margin_bp, self_billing_fee_bp, payment_days, contact_name, phone, email, created_at`
 
 func scanProvider(row rowScanner, p *fc.Provider) error {
 	var created int64
 	b := &p.Billing
 	if err := row.Scan(&p.ID, &p.Name, &p.TimeZone, &p.RequireTOTP, &p.OCPICountryCode, &p.OCPIPartyID, &b.LegalName, &b.VATID, &b.Address,
 		&b.PostalCode, &b.City, &b.Country, &b.IBAN, &b.VATRateBP, &b.InvoicePrefix, &b.RoamingMarginBP, &b.SelfBillingFeeBP, &b.PaymentDays,
-		&created); err != nil {
+		&b.ContactName, &b.Phone, &b.Email, &created); err != nil {
 		return err
 	}
 	p.CreatedAt = fromMS(created)
