@@ -40,7 +40,23 @@ func (s *Server) Call(ctx context.Context, identity, action string, request any)
 		return nil, err
 	}
 	if c == nil {
+		if s.cfg.Cluster != nil {
+			return s.callRemote(ctx, identity, action, payload)
+		}
 		return nil, fc.Errorf(fc.EConflict, "station %s is offline", identity)
+	}
+	return c.call(ctx, action, payload)
+}
+
+// callLocal is Call on this node's connections alone, for a call another
+// node sent (Remote): payload is already encoded.
+func (s *Server) callLocal(ctx context.Context, identity, action string, payload json.RawMessage) (json.RawMessage, error) {
+	c := s.reg.get(identity)
+	if c == nil {
+		return nil, fc.Errorf(fc.EConflict, "station %s is offline", identity)
+	}
+	if err := fits([]*version{c.ver}, action, payload); err != nil {
+		return nil, err
 	}
 	return c.call(ctx, action, payload)
 }

@@ -28,6 +28,9 @@ type conn struct {
 	ver      *version // the OCPP version negotiated
 	identity string
 	remote   string
+	// epoch is the connection's number among the station's connections,
+	// on any node (0 on a single node; Cluster.Attach).
+	epoch int64
 
 	// ctx lives as long as the connection; cancel ends it, which also
 	// closes the socket.
@@ -45,8 +48,11 @@ type conn struct {
 
 	// callSlot admits one outgoing CALL at a time (OCPP-J 4.1.1).
 	callSlot chan struct{}
-	mu       sync.Mutex
-	pending  map[string]pendingCall // by message ID; nil when none
+	// busy is held while a station's CALL is handled and answered, so
+	// that a graceful close waits for it (drain).
+	busy    sync.Mutex
+	mu      sync.Mutex
+	pending map[string]pendingCall // by message ID; nil when none
 }
 
 // pendingCall is an outgoing CALL waiting for its answer.
@@ -113,6 +119,8 @@ func (c *conn) handle(b []byte) {
 	}
 	switch m.typ {
 	case msgCall:
+		c.busy.Lock()
+		defer c.busy.Unlock()
 		payload, cerr := c.srv.dispatch(c.ctx, c, m.action, m.payload)
 		if cerr != nil {
 			c.send(c.ver.errorFrame(m.id, cerr))
@@ -170,6 +178,23 @@ func (c *conn) finish(code websocket.StatusCode, reason string) {
 		c.tcp.Close()
 	}
 	c.cancel()
+}
+
+// drain closes the connection with a close frame once the station's CALL
+// being handled is answered and the back office's CALL waiting for the
+// station has its answer (bounded by CallTimeout), so that a node shutting
+// down loses no message in flight: the station reconnects, through the
+// load balancer, to another node.
+func (c *conn) drain(code websocket.StatusCode, reason string) {
+	ctx, cancel := context.WithTimeout(c.ctx, c.srv.cfg.CallTimeout)
+	defer cancel()
+	select {
+	case c.callSlot <- struct{}{}: // no call of ours in flight, and no new one
+	case <-ctx.Done():
+	}
+	c.busy.Lock()
+	defer c.busy.Unlock()
+	c.close(code, reason)
 }
 
 // close closes the connection with a close frame.

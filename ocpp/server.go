@@ -71,6 +71,9 @@ type Config struct {
 	// Roaming, when set, asks partners in real time about their tokens
 	// (roaming_auth.go).
 	Roaming RoamingAuthorizer
+	// Cluster, when set, shares the registry with the other nodes
+	// (cluster.go); nil is a single node.
+	Cluster Cluster
 }
 
 // Server is the OCPP endpoint. It serves the WebSocket upgrade on
@@ -255,13 +258,24 @@ func (s *Server) connect(c *conn) error {
 	defer s.reg.lock(c.identity)()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), s.cfg.WriteTimeout)
 	defer cancel()
-	if err := s.store.SetConnection(ctx, c.station.ID, true, c.ver.name, s.now()); err != nil {
+	var err error
+	if s.cfg.Cluster != nil {
+		c.epoch, err = s.cfg.Cluster.Attach(ctx, c.station, c.ver.name, s.now())
+	} else {
+		err = s.store.SetConnection(ctx, c.station.ID, true, c.ver.name, s.now())
+	}
+	if err != nil {
 		c.cancel()
 		return err
 	}
 	if old := s.reg.put(c); old != nil {
 		s.log.Info("station reconnected: closing its previous connection", "station", c.identity)
 		go old.close(websocket.StatusPolicyViolation, "replaced by a new connection")
+	}
+	if s.cfg.Cluster != nil {
+		if err := s.cfg.Cluster.Listen(c.identity, c.epoch); err != nil {
+			s.log.Error("station commands from other nodes not heard", "station", c.identity, "err", err)
+		}
 	}
 	s.log.Info("station connected", "station", c.identity, "remote", c.remote, "ocpp", c.ver.name)
 	s.observe(c, fc.StationEvent{Kind: fc.EventConnected})
@@ -274,12 +288,21 @@ func (s *Server) disconnect(c *conn) {
 	c.cancel()
 	c.stopPinging()
 	defer s.reg.lock(c.identity)()
+	if s.cfg.Cluster != nil && s.reg.get(c.identity) == c {
+		s.cfg.Cluster.Unlisten(c.identity, c.epoch)
+	}
 	if !s.reg.remove(c) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), s.cfg.WriteTimeout)
 	defer cancel()
-	if err := s.store.SetConnection(ctx, c.station.ID, false, "", s.now()); err != nil {
+	var err error
+	if s.cfg.Cluster != nil {
+		err = s.cfg.Cluster.Detach(ctx, c.station, c.epoch, s.now())
+	} else {
+		err = s.store.SetConnection(ctx, c.station.ID, false, "", s.now())
+	}
+	if err != nil {
 		s.log.Error("station disconnect", "station", c.identity, "err", err)
 	}
 	s.log.Info("station disconnected", "station", c.identity)
@@ -302,15 +325,16 @@ func (s *Server) notify(ctx context.Context, st *fc.Station, version string, e f
 }
 
 // Close shuts the endpoint down: it refuses new connections, closes every
-// connection with 1001 (going away), waits for them to end and marks their
-// stations offline.
+// connection with 1001 (going away) once the calls in flight on it are
+// answered (drain), waits for them to end and marks their stations
+// offline, releasing their registrations on a node of several.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
 	var closing sync.WaitGroup
 	for _, c := range s.reg.all() {
-		closing.Go(func() { c.close(websocket.StatusGoingAway, "server shutting down") })
+		closing.Go(func() { c.drain(websocket.StatusGoingAway, "server shutting down") })
 	}
 	closing.Wait()
 	// A connection that registered while the others closed ends here.

@@ -23,6 +23,7 @@ import (
 	"github.com/fleetcharge/fleetcharge/api"
 	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/auth"
+	"github.com/fleetcharge/fleetcharge/cluster"
 	"github.com/fleetcharge/fleetcharge/demo"
 	"github.com/fleetcharge/fleetcharge/events"
 	"github.com/fleetcharge/fleetcharge/ocpi"
@@ -82,6 +83,11 @@ type Config struct {
 	// Secrets seals the secrets kept to be read back (identity providers'
 	// client secrets); nil: single sign-on cannot be configured.
 	Secrets *secret.Box
+	// NATS, when set, makes this process a node of several on one
+	// PostgreSQL database (package cluster, docs/DEPLOYMENT.md); NodeID
+	// names it ("" makes one).
+	NATS   string
+	NodeID string
 }
 
 // Main is the serving process: the store, the HTTP server with the web
@@ -113,6 +119,8 @@ type Main struct {
 	operations     *app.Operations
 	stopOperations context.CancelFunc
 	operated       chan struct{}
+	// cluster is this node's membership of several; nil on a single node.
+	cluster *cluster.Node
 }
 
 // NewMain returns a process for cfg; Run starts it.
@@ -142,9 +150,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	log.Info("database ready", "engine", m.Store.Engine(), "url", m.Store.URL, "migrations_applied", n, "schema_version", store.SchemaVersion())
-	// No station is connected to a process that has just started: a crash
-	// may have left some marked online.
-	if err := m.Store.MarkAllOffline(ctx); err != nil {
+	if m.cfg.NATS != "" {
+		// One node of several: the stations of the others stay online;
+		// those of dead nodes are released (cluster.Open).
+		if m.cluster, err = cluster.Open(ctx, cluster.Config{URL: m.cfg.NATS, Store: m.Store, Logger: log, ID: m.cfg.NodeID, Addr: m.cfg.Addr}); err != nil {
+			return err
+		}
+	} else if err := m.Store.MarkAllOffline(ctx); err != nil {
+		// No station is connected to a process that has just started: a
+		// crash may have left some marked online.
 		return err
 	}
 	if m.cfg.Demo {
@@ -209,8 +223,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		defer close(m.operated)
 		var wg sync.WaitGroup
 		wg.Go(func() { m.operations.Run(opsCtx) })
-		wg.Go(func() { m.ocpi.Run(opsCtx) })
-		wg.Go(func() { m.events.Run(opsCtx) })
+		if m.cluster != nil {
+			// The outbox drainers run on one node at a time.
+			wg.Go(func() { m.cluster.Run(opsCtx) })
+			wg.Go(func() { m.cluster.Lead(opsCtx, "ocpi-outbox", m.ocpi.Run) })
+			wg.Go(func() { m.cluster.Lead(opsCtx, "event-outbox", m.events.Run) })
+		} else {
+			wg.Go(func() { m.ocpi.Run(opsCtx) })
+			wg.Go(func() { m.events.Run(opsCtx) })
+		}
 		wg.Wait()
 	}()
 	go func() {
@@ -293,6 +314,11 @@ func (m *Main) Close() error {
 	if m.ocpp != nil {
 		err = errors.Join(err, m.ocpp.Close())
 	}
+	if m.cluster != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
+		defer cancel()
+		err = errors.Join(err, m.cluster.Close(ctx))
+	}
 	if m.Store != nil {
 		err = errors.Join(err, m.Store.Close())
 	}
@@ -317,7 +343,16 @@ func (m *Main) handler() (http.Handler, error) {
 	authSvc.Logger = m.cfg.Logger
 	m.operations = app.NewOperations(m.Store, m.cfg.Logger, nil)
 	m.operations.SetLoadOfflineTimeout(m.cfg.LoadOfflineTimeout)
-	m.ocpp = ocpp.NewServer(ocpp.Config{Store: m.Store, Logger: m.cfg.Logger, Authorities: m.authorities, Observer: m.operations})
+	ocppCfg := ocpp.Config{Store: m.Store, Logger: m.cfg.Logger, Authorities: m.authorities, Observer: m.operations}
+	if m.cluster != nil {
+		ocppCfg.Cluster = m.cluster
+	}
+	m.ocpp = ocpp.NewServer(ocppCfg)
+	if m.cluster != nil {
+		if err := m.cluster.SetLocal(m.ocpp); err != nil {
+			return nil, err
+		}
+	}
 	m.operations.SetCommander(m.ocpp)
 	m.ocpi = ocpi.NewServer(ocpi.Config{Store: m.Store, BaseURL: m.cfg.BaseURL, Logger: m.cfg.Logger, Stations: m.operations.RoamingStations()})
 	m.operations.SetRoaming(m.ocpi)
@@ -469,15 +504,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	retainEvents := fs.String("retain-events", envOr("FLEETCHARGE_RETAIN_EVENTS", "30d"), "drop dispatched events, finished webhook deliveries with their attempts, and sent e-mail alerts older than this (720h, or 30d; at least 2d, beyond the 24 h of retries)")
 	retainAudit := fs.String("retain-audit-events", envOr("FLEETCHARGE_RETAIN_AUDIT_EVENTS", ""), "drop audit events older than this (2160h, or 730d), keeping the records of erasures; empty: keep them for ever")
 	retainWeb := fs.String("retain-web-sessions", envOr("FLEETCHARGE_RETAIN_WEB_SESSIONS", "24h"), "delete ended web sessions and expired password resets this long after they ended")
+	natsURL := fs.String("nats", envOr("FLEETCHARGE_NATS_URL", ""), "join the other nodes on this PostgreSQL --db through NATS at this URL (nats://127.0.0.1:4222): a command reaches a station on whichever node it is connected to (docs/DEPLOYMENT.md)")
 	proxies := fs.String("trusted-proxies", envOr("FLEETCHARGE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
-	pprofAddr := fs.String("pprof", envOr("FLEETCHARGE_PPROF", ""), "serve Go's profiles (/debug/pprof/) on this loopback address (127.0.0.1:6060); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *pprofAddr != "" {
-		if err := loopbackOnly(*pprofAddr); err != nil {
-			return err
-		}
 	}
 	trusted, err := auth.ParseProxies(*proxies)
 	if err != nil {
@@ -516,7 +546,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := Config{Addr: *addr, DB: *db, Demo: *demoFlag, TLSCert: *cert, TLSKey: *key, BaseURL: *baseURL, Logger: newLogger(stderr), Out: stdout, TrustedProxies: trusted,
 		BackupDir: *backupDir, BackupEvery: *backupEvery, BackupKeep: *backupKeep, RetainMeterValues: retention,
 		RetainAuditEvents: auditRetention, RetainWebSessions: webRetention, RetainEvents: eventRetention, LoadOfflineTimeout: *loadTimeout,
-		StationOfflineGrace: *offlineGrace}
+		StationOfflineGrace: *offlineGrace, NATS: *natsURL, NodeID: os.Getenv("FLEETCHARGE_NODE_ID")}
+	if *natsURL != "" && !strings.HasPrefix(*db, "postgres://") && !strings.HasPrefix(*db, "postgresql://") {
+		return fmt.Errorf("--nats: several nodes need PostgreSQL (--db postgres://...); SQLite serves a single node")
+	}
 	if *loadTimeout <= 0 {
 		return fmt.Errorf("--load-offline-timeout must be positive")
 	}
@@ -543,13 +576,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		cfg.Mailer = mailer
-	}
-	if *pprofAddr != "" {
-		srv, _, err := startPprof(*pprofAddr, cfg.Logger)
-		if err != nil {
-			return err
-		}
-		defer srv.Close()
 	}
 	m := NewMain(cfg)
 	if err := m.Run(ctx); err != nil {
@@ -619,7 +645,13 @@ func (m *Main) startRetention(ctx context.Context, log *slog.Logger) {
 	m.retained = make(chan struct{})
 	var wg sync.WaitGroup
 	for _, j := range jobs {
-		wg.Go(func() { m.Store.Retain(retainCtx, j.what, j.keep, time.Hour, j.prune, log) })
+		retain := func(ctx context.Context) { m.Store.Retain(ctx, j.what, j.keep, time.Hour, j.prune, log) }
+		if m.cluster != nil {
+			// One node prunes at a time.
+			wg.Go(func() { m.cluster.Lead(retainCtx, "retention: "+j.what, retain) })
+			continue
+		}
+		wg.Go(func() { retain(retainCtx) })
 	}
 	go func() {
 		wg.Wait()
