@@ -506,8 +506,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	retainWeb := fs.String("retain-web-sessions", envOr("FLEETCHARGE_RETAIN_WEB_SESSIONS", "24h"), "delete ended web sessions and expired password resets this long after they ended")
 	natsURL := fs.String("nats", envOr("FLEETCHARGE_NATS_URL", ""), "join the other nodes on this PostgreSQL --db through NATS at this URL (nats://127.0.0.1:4222): a command reaches a station on whichever node it is connected to (docs/DEPLOYMENT.md)")
 	proxies := fs.String("trusted-proxies", envOr("FLEETCHARGE_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client: networks or addresses, comma-separated (10.0.0.0/8,192.0.2.7)")
+	pprofAddr := fs.String("pprof", envOr("FLEETCHARGE_PPROF", ""), "serve Go's profiles (/debug/pprof/) on this loopback address (127.0.0.1:6060); off when empty")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *pprofAddr != "" {
+		if err := loopbackOnly(*pprofAddr); err != nil {
+			return err
+		}
 	}
 	trusted, err := auth.ParseProxies(*proxies)
 	if err != nil {
@@ -576,6 +582,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		cfg.Mailer = mailer
+	}
+	if *pprofAddr != "" {
+		srv, _, err := startPprof(*pprofAddr, cfg.Logger)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
 	}
 	m := NewMain(cfg)
 	if err := m.Run(ctx); err != nil {
