@@ -33,12 +33,6 @@ func (b *reportSQL) planRollups() {
 		b.side == fc.SideStation && (b.rq.EmployeeID != 0 || b.rq.CardID != 0),
 		b.from-utilizationLookback.Milliseconds() < 0:
 		return
-	case (b.rq.Report == fc.ReportChargeCards || b.rq.Report == fc.ReportEmployees) && !b.kinds && len(b.bounds) == 2:
-		// Measured on 10 million sessions (docs/BENCHMARKS.md): over one
-		// bucket these two read five times slower from the roll-ups than
-		// from the sessions, whose covering index serves them; by month the
-		// roll-ups win. Until that plan is understood, they read sessions.
-		return
 	}
 	whole := make([]span, len(b.bounds)-1)
 	any, holes := false, 0
