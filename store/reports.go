@@ -27,8 +27,16 @@ const maxReportBuckets = 120
 // organization paths come from one small query of the organizations above
 // the accounts in scope.
 func (s *Store) Report(ctx context.Context, rq fc.ReportQuery, fn func(*fc.ReportRow) error) error {
-	return s.report(ctx, rq, fn, true)
+	return s.report(ctx, rq, fn, readRollups)
 }
+
+// readRollups says whether reports read the daily roll-ups. They are kept
+// and proven equal to the sessions (TestRollupsEqualSessions), but measured
+// side by side on 10 million sessions every report read them slower than the
+// sessions, in time and in CPU (docs/BENCHMARKS.md, Reports from roll-ups): a
+// card charges about once on the days it charges, so a day's row per card
+// folds nothing. Reports read the sessions until coarser roll-ups pay.
+const readRollups = false
 
 // report is Report, reading the daily roll-ups of the whole days of the
 // period when rollups is set, or every session otherwise (the reference

@@ -11,3 +11,9 @@ import (
 func (s *Store) ReportFromSessions(ctx context.Context, q fc.ReportQuery, fn func(*fc.ReportRow) error) error {
 	return s.report(ctx, q, fn, false)
 }
+
+// ReportFromRollups is Report reading the daily roll-ups for the whole days
+// of the period, whatever readRollups says.
+func (s *Store) ReportFromRollups(ctx context.Context, q fc.ReportQuery, fn func(*fc.ReportRow) error) error {
+	return s.report(ctx, q, fn, true)
+}
