@@ -425,9 +425,11 @@ func TestServerCalls201(t *testing.T) {
 	waitFor(t, "the remote transaction stored", func() bool {
 		return db.QueryRow(`SELECT station_tx_id FROM sessions WHERE station_tx_id IS NOT NULL AND stopped_at IS NULL`).Scan(&txID) == nil
 	})
-	if got := call(one, "GetTransactionStatus", `{"transactionId":"`+txID+`"}`); got["ongoingIndicator"] != true {
-		t.Errorf("GetTransactionStatus of the running transaction: %v, want ongoing", got)
-	}
+	// The server stores the transaction before the station has read the
+	// answer to its TransactionEvent, so the station may not know it yet.
+	waitFor(t, "GetTransactionStatus of the running transaction to say ongoing", func() bool {
+		return call(one, "GetTransactionStatus", `{"transactionId":"`+txID+`"}`)["ongoingIndicator"] == true
+	})
 	if got := call(one, "RequestStopTransaction", `{"transactionId":"no-such-transaction"}`)["status"]; got != "Rejected" {
 		t.Errorf("RequestStopTransaction of another transaction: %v, want Rejected", got)
 	}

@@ -85,7 +85,7 @@ func TestOutboxPartnerDown(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		before := b.server.now()
+		before := b.server.now().Truncate(time.Millisecond) // the outbox keeps milliseconds
 		b.server.deliverDue(ctx)
 		after := b.server.now()
 		ms := b.outbox(aAtB)
@@ -116,7 +116,8 @@ func TestOutboxPartnerDown(t *testing.T) {
 		}
 		// Due again: a second failure waits twice as long.
 		b.later(1500 * time.Millisecond)
-		before = b.server.now()
+		// The outbox keeps milliseconds.
+		before = b.server.now().Truncate(time.Millisecond)
 		b.server.deliverDue(ctx)
 		after = b.server.now()
 		for _, m := range b.outbox(aAtB) {
