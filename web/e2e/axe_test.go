@@ -226,19 +226,7 @@ func TestAxeEveryPage(t *testing.T) {
 // longTab is tab with time for a walk of every page.
 func longTab(t *testing.T, email string) context.Context {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(env.browser, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute)
-	t.Cleanup(cancelTimeout)
-	acceptDialogs(ctx)
-	password, ok := env.srv.Passwords[email]
-	if !ok {
-		t.Fatalf("the demo printed no login %s", email)
-	}
-	if _, err := SignIn(ctx, env.srv.URL, email, password); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
+	return tabFor(t, email, 10*time.Minute)
 }
 
 // driverTab invites an employee of the consultancy as a driver (its fleet

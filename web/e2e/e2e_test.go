@@ -94,12 +94,18 @@ func runMain(m *testing.M) int {
 // demo user with the e-mail.
 func tab(t *testing.T, email string) context.Context {
 	t.Helper()
+	return tabFor(t, email, 2*time.Minute)
+}
+
+// tabFor is tab with the time the tab may take.
+func tabFor(t *testing.T, email string, limit time.Duration) context.Context {
+	t.Helper()
 	if env.skip != "" {
 		t.Skip(env.skip)
 	}
 	ctx, cancel := chromedp.NewContext(env.browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, limit)
 	t.Cleanup(cancelTimeout)
 	acceptDialogs(ctx)
 	password, ok := env.srv.Passwords[email]
