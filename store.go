@@ -72,6 +72,7 @@ type (
 		Search        string
 		Connection    string // StationOnline or StationOffline; "": either
 		Faulted       bool   // only stations with a connector reporting Faulted
+		IDs           []ID   // only these stations (at most MaxPageSize); nil: any
 		Page
 	}
 	SessionFilter struct {

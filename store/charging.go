@@ -98,9 +98,13 @@ func (s *Store) SetConnection(ctx context.Context, stationID fc.ID, online bool,
 	default:
 		return fc.Invalid(map[string]string{"ocpp_version": "must be 1.6 or 2.0.1"})
 	}
-	return s.writeState(ctx, func(tx *sql.Tx) error {
+	err := s.writeState(ctx, func(tx *sql.Tx) error {
 		return s.setConnection(ctx, tx, stationID, online, version, at)
 	})
+	if err == nil {
+		s.stationChanged(stationID)
+	}
+	return err
 }
 
 // setConnection is SetConnection's write in tx (also that of the
@@ -161,13 +165,18 @@ func (s *Store) RecordStatus(ctx context.Context, stationID fc.ID, connectorID i
 // is added, so that the station's own account of its connectors wins.
 // Connector 0, the station as a whole, is not a charge point: its status is
 // kept in the history only.
-func (s *Store) RecordStatusReport(ctx context.Context, r fc.StatusReport) error {
+func (s *Store) RecordStatusReport(ctx context.Context, r fc.StatusReport) (err error) {
 	if r.ConnectorID < 0 || r.ConnectorID > MaxConnectors {
 		return fc.Invalid(map[string]string{"connector_id": fmt.Sprintf("must be between 0 and %d", MaxConnectors)})
 	}
 	if r.At.IsZero() {
 		r.At = s.now()
 	}
+	defer func() {
+		if err == nil {
+			s.stationChanged(r.StationID)
+		}
+	}()
 	return s.writeState(ctx, func(tx *sql.Tx) error {
 		if _, err := chargingStation(ctx, tx, r.StationID); err != nil {
 			return err

@@ -83,6 +83,9 @@ func (s *Store) RegisterConnection(ctx context.Context, stationID fc.ID, node, v
 				epoch = station_registrations.epoch + 1, connected_at = excluded.connected_at
 			RETURNING epoch`, int64(stationID), node, ms(at)).Scan(&epoch)
 	})
+	if err == nil {
+		s.stationChanged(stationID)
+	}
 	return epoch, err
 }
 
@@ -105,6 +108,9 @@ func (s *Store) ReleaseConnection(ctx context.Context, stationID fc.ID, node str
 		released = true
 		return s.setConnection(ctx, tx, stationID, false, "", at)
 	})
+	if err == nil && released {
+		s.stationChanged(stationID)
+	}
 	return released, err
 }
 

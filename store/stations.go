@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -285,6 +286,12 @@ func (s *Store) Stations(ctx context.Context, sc fc.StationScope, f fc.StationFi
 	}
 	if f.Connection != "" {
 		q.add(" AND st.online = ").arg(f.Connection == fc.StationOnline)
+	}
+	if f.IDs != nil {
+		if len(f.IDs) == 0 || len(f.IDs) > fc.MaxPageSize {
+			return nil, fc.Invalid(map[string]string{"ids": fmt.Sprintf("must name 1 to %d stations", fc.MaxPageSize)})
+		}
+		q.add(" AND st.id IN ").ids(f.IDs)
 	}
 	if f.Faulted {
 		q.add(" AND EXISTS (SELECT 1 FROM charge_points fcp WHERE fcp.station_id = st.id AND fcp.status = ").arg("Faulted").add(")")

@@ -32,6 +32,11 @@ type Store struct {
 	// OfflineGrace is how long a station stays away before its
 	// station.offline event leaves; 0 is DefaultOfflineGrace.
 	OfflineGrace time.Duration
+	// StationChanged, when set, hears the ID of a station whose connection
+	// or connector status a write of this store changed, once the write
+	// committed; it must return at once (the web application's live
+	// updates, web.LiveHub). It is set before the store serves.
+	StationChanged func(fc.ID)
 	// URL is the database URL the store was opened with, password removed.
 	URL string
 	// rawURL is the URL as given, for the backup tools.
@@ -294,6 +299,14 @@ func nullID(id fc.ID) any {
 // notFound returns the domain error for a missing or invisible object.
 func notFound(kind string, id fc.ID) error {
 	return fc.Errorf(fc.ENotFound, "%s %s not found", kind, id)
+}
+
+// stationChanged tells StationChanged, if set, that the write of the
+// station's state committed.
+func (s *Store) stationChanged(id fc.ID) {
+	if s.StationChanged != nil {
+		s.StationChanged(id)
+	}
 }
 
 // limit returns the page size to use.
