@@ -11,25 +11,47 @@ import (
 )
 
 // Number formats x with decimals digits after the separator, as tag writes
-// numbers: 1,234.50 in English, 1.234,50 in Dutch and German.
+// numbers: 1,234.50 in English, 1.234,50 in Dutch and German, 1 234,50 in
+// French (the group separator a narrow no-break space, U+202F).
 func Number(tag language.Tag, x float64, decimals int) string {
-	return Printer(tag).Sprint(number.Decimal(x, number.Scale(decimals)))
+	return groups(tag, Printer(tag).Sprint(number.Decimal(x, number.Scale(decimals))))
 }
 
-// Integer formats n with tag's grouping: 12,345 or 12.345.
+// Integer formats n with tag's grouping: 12,345, 12.345 or 12 345.
 func Integer(tag language.Tag, n int64) string {
-	return Printer(tag).Sprint(number.Decimal(n))
+	return groups(tag, Printer(tag).Sprint(number.Decimal(n)))
+}
+
+// frenchGroupRE finds the group separator CLDR gives French numbers, a
+// no-break space between digits.
+var frenchGroupRE = regexp.MustCompile(`([0-9])\x{00A0}([0-9]{3})`)
+
+// groups rewrites the digit groups of numbers the printer wrote in tag as
+// the language sets them: French separates them with a narrow no-break
+// space (U+202F), where the printer of golang.org/x/text writes a wide one
+// (U+00A0).
+func groups(tag language.Tag, s string) string {
+	if Supported(tag) != French || !strings.Contains(s, "\u00a0") {
+		return s
+	}
+	for {
+		r := frenchGroupRE.ReplaceAllString(s, "${1}\u202f${2}")
+		if r == s {
+			return s
+		}
+		s = r
+	}
 }
 
 // Layouts of dates and times per language; the zone's abbreviation follows
 // where the page shows it.
 var (
-	dateLayouts = map[language.Tag]string{English: "2006-01-02", Dutch: "02-01-2006", German: "02.01.2006"}
-	timeLayouts = map[language.Tag]string{English: "2006-01-02 15:04", Dutch: "02-01-2006 15:04", German: "02.01.2006 15:04"}
+	dateLayouts = map[language.Tag]string{English: "2006-01-02", Dutch: "02-01-2006", German: "02.01.2006", French: "02/01/2006"}
+	timeLayouts = map[language.Tag]string{English: "2006-01-02 15:04", Dutch: "02-01-2006 15:04", German: "02.01.2006 15:04", French: "02/01/2006 15:04"}
 )
 
 // Date formats the day of t as tag writes dates: 2026-03-31, 31-03-2026,
-// 31.03.2026.
+// 31.03.2026, 31/03/2026.
 func Date(tag language.Tag, t time.Time) string { return t.Format(dateLayouts[Supported(tag)]) }
 
 // DateTime formats t to the minute as tag writes it, without a zone.
@@ -72,6 +94,9 @@ func Localize(tag language.Tag, s string) string {
 					return names[i]
 				}
 				if w == en[:3] {
+					if short, ok := monthAbbreviations[tag]; ok {
+						return short[i]
+					}
 					r := []rune(names[i])
 					return string(r[:min(len(r), 3)])
 				}
@@ -96,6 +121,12 @@ var (
 	monthNames    = map[language.Tag][]string{
 		Dutch:  {"januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"},
 		German: {"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
+		French: {"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
+	}
+	// Abbreviations where the first three letters of the name are not one
+	// (French juin and juillet): as the language abbreviates them.
+	monthAbbreviations = map[language.Tag][]string{
+		French: {"janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."},
 	}
 	monthRE   = regexp.MustCompile(`\b(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b`)
 	dateishRE = regexp.MustCompile(`^[0-9]{0,2} ?[A-Za-z]+ [0-9]{4}( – [0-9]{0,2} ?[A-Za-z]+ [0-9]{4})?$`)

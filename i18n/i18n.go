@@ -1,6 +1,6 @@
 // Package i18n holds fleetcharge's translations and the choice of a
-// language: English is the source language, Dutch and German are
-// translated, each in a JSON file (messages/nl.json, messages/de.json) that
+// language: English is the source language, Dutch, German and French are
+// translated, each in a JSON file (messages/nl.json, de.json, fr.json) that
 // maps an English message to its translation and that humans edit. The
 // files are loaded at start into a golang.org/x/text message catalog.
 //
@@ -36,14 +36,15 @@ var (
 	English = language.English
 	Dutch   = language.Dutch
 	German  = language.German
+	French  = language.French
 )
 
 // Tags are the languages of the application, English first.
-var Tags = []language.Tag{English, Dutch, German}
+var Tags = []language.Tag{English, Dutch, German, French}
 
 // Names are the languages' names, each in its own language, for the
 // switcher.
-var Names = map[language.Tag]string{English: "English", Dutch: "Nederlands", German: "Deutsch"}
+var Names = map[language.Tag]string{English: "English", Dutch: "Nederlands", German: "Deutsch", French: "Français"}
 
 var (
 	matcher  = language.NewMatcher(Tags)
@@ -135,7 +136,7 @@ func Messages() map[string]bool {
 func Translations(tag language.Tag) map[string]string { return messages[tag] }
 
 // Supported returns the application's language closest to tag: English,
-// Dutch or German.
+// Dutch, German or French.
 func Supported(tag language.Tag) language.Tag {
 	_, i, _ := matcher.Match(tag)
 	return Tags[i]
@@ -208,7 +209,7 @@ func T(tag language.Tag, key string, args ...any) string {
 		}
 		return key
 	}
-	return Printer(tag).Sprintf(key, args...)
+	return groups(tag, Printer(tag).Sprintf(key, args...))
 }
 
 // Translate translates a displayed string: a message as it is, or the text
@@ -251,7 +252,7 @@ func Translate(tag language.Tag, s string) string {
 			}
 			args[i] = a
 		}
-		return Printer(tag).Sprintf(p.key, args...)
+		return groups(tag, Printer(tag).Sprintf(p.key, args...))
 	}
 	// "code: message", a permission or an error code before its English
 	// description: the code stays, the message is translated.

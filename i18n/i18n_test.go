@@ -121,12 +121,42 @@ func TestChoose(t *testing.T) {
 		{"", "de", "nl", German},
 		{"", "", "nl-BE,fr;q=0.8", Dutch},
 		{"", "", "de-AT", German},
-		{"", "", "fr-FR", English},
+		{"", "", "ja-JP", English},
+		{"", "", "fr-FR", French},
 		{"zz", "", "de", German},
 		{"", "garbage", "nl", Dutch},
 	} {
 		if got := Choose(c.q, c.cookie, c.accept); got != c.want {
 			t.Errorf("Choose(%q, %q, %q) = %s, want %s", c.q, c.cookie, c.accept, got, c.want)
 		}
+	}
+}
+
+func TestFrench(t *testing.T) {
+	d := time.Date(2026, 3, 31, 14, 5, 0, 0, time.UTC)
+	for _, c := range []struct{ got, want string }{
+		{Number(French, 1234567.891, 2), "1\u202f234\u202f567,89"},
+		{Integer(French, 12345), "12\u202f345"},
+		{Date(French, d), "31/03/2026"},
+		{DateTime(French, d), "31/03/2026 14:05"},
+		{Localize(French, "1234.50"), "1\u202f234,50"},
+		{Localize(French, "12.5 kWh"), "12,5 kWh"},
+		{Localize(French, "2026-03-31 14:05 CEST"), "31/03/2026 14:05 CEST"},
+		{Localize(French, "June 2025"), "juin 2025"},
+		{Localize(French, "1 Jun 2025 – 31 Jul 2025"), "1 juin 2025 – 31 juil. 2025"},
+		{Translate(French, "Sign out"), "Se déconnecter"},
+		{Translate(French, "Card 0042"), "Carte 0042"},
+		{Translate(French, "E-mail is required."), "E-mail est obligatoire."},
+		{T(French, "%d rows", 1234), "1\u202f234 lignes"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	if got := Choose("", "", "fr-BE,en;q=0.5"); got != French {
+		t.Errorf("Accept-Language fr-BE chose %s", got)
+	}
+	if got, ok := Parse("fr-CA"); !ok || got != French {
+		t.Errorf("Parse(fr-CA) = %s, %v", got, ok)
 	}
 }

@@ -135,6 +135,8 @@ func TestLanguageChoice(t *testing.T) {
 		{"default", "", "", "", "en", "Sign in", ""},
 		{"accept-language nl-BE", "", "", "nl-BE,nl;q=0.9,en;q=0.5", "nl", "Aanmelden", ""},
 		{"accept-language de", "", "", "de-DE", "de", "Anmelden", ""},
+		{"accept-language fr-BE", "", "", "fr-BE,fr;q=0.9", "fr", "Se connecter", ""},
+		{"query fr", "fr", "nl", "de", "fr", "Se connecter", "fr"},
 		{"accept-language unknown", "", "", "ja", "en", "Sign in", ""},
 		{"cookie beats accept-language", "", "de", "nl", "de", "Anmelden", ""},
 		{"query beats cookie", "nl", "de", "en", "nl", "Aanmelden", "nl"},
@@ -181,7 +183,7 @@ var (
 	scriptRE = regexp.MustCompile(`(?s)<(script|style|pre|code|textarea)[^>]*>.*?</(script|style|pre|code|textarea)>`)
 	langRE   = regexp.MustCompile(`(?s)<nav class="langs".*?</nav>`)
 	wordRE   = regexp.MustCompile(`[A-Za-z]+`)
-	// English words that neither Dutch nor German uses: two of them in one
+	// English words that neither Dutch, German nor French uses: two of them in one
 	// text tell an untranslated sentence.
 	englishWords = map[string]bool{"the": true, "and": true, "you": true, "your": true, "with": true, "this": true,
 		"not": true, "from": true, "which": true, "there": true, "to": true, "for": true, "are": true, "has": true,
@@ -233,7 +235,7 @@ func untranslated(tag language.Tag, text string) string {
 }
 
 // TestPagesTranslated renders every signed-in page the route list knows,
-// as every persona, in Dutch and German, and fails for a text that is
+// as every persona, in Dutch, German and French, and fails for a text that is
 // English: a catalog message not translated, or a sentence of English
 // words that no message produced.
 func TestPagesTranslated(t *testing.T) {
@@ -336,7 +338,7 @@ func translated(tag language.Tag) map[string]bool {
 }
 
 // TestReportsInLanguages: a report page with demo data shows no English in
-// Dutch and German, figures written as each writes them; its XLSX column
+// Dutch, German and French, figures written as each writes them; its XLSX column
 // titles are in the language, its CSV header keeps the keys.
 func TestReportsInLanguages(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
@@ -358,7 +360,7 @@ func TestReportsInLanguages(t *testing.T) {
 						t.Errorf("%s %s: %q (%s)", tag, target, text, why)
 					}
 				}
-				if strings.HasPrefix(target, "/reports/charge-sessions") && !regexp.MustCompile(`>[0-9.]*[0-9],[0-9]+<`).MatchString(body) {
+				if strings.HasPrefix(target, "/reports/charge-sessions") && !regexp.MustCompile(`>[0-9.\x{202F}]*[0-9],[0-9]+<`).MatchString(body) {
 					t.Errorf("%s %s: no figure with a decimal comma", tag, target)
 				}
 			}

@@ -11,19 +11,19 @@ import (
 
 var englishWord = regexp.MustCompile(`[A-Za-z]+`)
 
-// englishOnly are words neither Dutch nor German uses: two of them in one
+// englishOnly are words neither Dutch, German nor French uses: two of them in one
 // line of a page tell a sentence left in English.
 var englishOnly = map[string]bool{"the": true, "and": true, "you": true, "your": true, "with": true, "this": true,
 	"not": true, "from": true, "which": true, "there": true, "to": true, "for": true, "are": true, "has": true,
 	"have": true, "been": true, "will": true, "can": true, "cannot": true, "no": true, "yet": true, "its": true,
 	"nothing": true, "every": true, "each": true, "only": true, "new": true, "here": true, "when": true, "what": true}
 
-// TestPagesInDutchAndGerman opens every page of the navigation of two
-// personas in Dutch and in German, chosen by ?lang= and then kept by the
+// TestPagesInLanguages opens every page of the navigation of two personas
+// in Dutch, German and French, chosen by ?lang= and then kept by the
 // cookie, and reads what the browser shows: <html lang> is the language,
 // and no line is a catalog message left in English or a sentence of
 // English words.
-func TestPagesInDutchAndGerman(t *testing.T) {
+func TestPagesInLanguages(t *testing.T) {
 	t.Parallel()
 	for _, email := range []string{fleetFacility, accountAdmin} {
 		t.Run(email, func(t *testing.T) {
