@@ -53,7 +53,9 @@ func (b *builder) invoicing() error {
 	p, err := b.st.UpdateProvider(ctx, b.provider.ID, func(p *fc.Provider) error {
 		p.Billing = fc.ProviderBilling{LegalName: providerName + " B.V.", VATID: "NL859346012B01", Address: "Catharijnesingel 40",
 			PostalCode: "3511 GC", City: "Utrecht", Country: "NL", IBAN: demoIBAN("NL", "INGB0006812345"), VATRateBP: 2100,
-			InvoicePrefix: "VLT", RoamingMarginBP: 1500, SelfBillingFeeBP: 1000, PaymentDays: 30}
+			InvoicePrefix: "VLT", RoamingMarginBP: 1500, SelfBillingFeeBP: 1000, PaymentDays: 30,
+			// The invoice contact: the seller contact of the e-invoices.
+			ContactName: "Femke de Boer", Phone: "+31 30 799 4410", Email: "billing@voltaria.example"}
 		return nil
 	})
 	if err != nil {

@@ -6,13 +6,14 @@ import (
 	"github.com/fleetcharge/fleetcharge/store"
 )
 
-// checkInvoicing: the provider's billing data is filled in and the last
-// closed month is invoiced for both use cases: issued invoices of fleet
-// accounts (among them a reverse-charge one abroad), a station owner's
-// self-billing invoice, one credit note whose invoice is void, and its
-// corrected invoice as a draft.
+// checkInvoicing: the provider's billing data, its invoice contact among
+// them, is filled in and the last closed month is invoiced for both use
+// cases: issued invoices of fleet accounts (among them a reverse-charge one
+// abroad), a station owner's self-billing invoice, one credit note whose
+// invoice is void, and its corrected invoice as a draft.
 func checkInvoicing(t *testing.T, s *store.Store) {
-	if got := count(t, s, `SELECT COUNT(*) FROM providers WHERE legal_name <> '' AND vat_id <> '' AND iban <> '' AND vat_rate_bp > 0`); got != 1 {
+	if got := count(t, s, `SELECT COUNT(*) FROM providers WHERE legal_name <> '' AND vat_id <> '' AND iban <> '' AND vat_rate_bp > 0
+		AND contact_name <> '' AND phone <> '' AND email <> ''`); got != 1 {
 		t.Errorf("providers with billing data: %d", got)
 	}
 	if got := count(t, s, `SELECT COUNT(*) FROM accounts WHERE country = ''`); got != 0 {
@@ -29,6 +30,8 @@ func checkInvoicing(t *testing.T, s *store.Store) {
 		{"issued domestic invoices", `SELECT COUNT(DISTINCT i.id) FROM invoices i JOIN invoice_lines il ON il.invoice_id = i.id
 			WHERE i.kind = 'invoice' AND i.status IN ('issued', 'paid') AND il.vat_category = 'S'`, 1},
 		{"issued self-billing invoices", `SELECT COUNT(*) FROM invoices WHERE kind = 'self_billing' AND status IN ('issued', 'paid')`, 1},
+		{"issued invoices naming the provider's invoice contact", `SELECT COUNT(*) FROM invoices i JOIN providers p ON p.id = i.provider_id
+			WHERE i.kind = 'invoice' AND i.status IN ('issued', 'paid') AND i.seller LIKE '%' || p.phone || '%' AND i.seller LIKE '%' || p.email || '%'`, 1},
 	} {
 		if got := count(t, s, c.query); got < c.min {
 			t.Errorf("%s: %d, want at least %d", c.what, got, c.min)

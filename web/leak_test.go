@@ -34,6 +34,7 @@ const (
 	wBulk    = "bulk: every bulk action, confirmed and not, on each card the persona may not read (404)"
 	wImport  = "import: both kinds' pages, and a check and an import of rows naming each account and employee the persona may not read (never created)"
 	wPick    = "pick: the suggestions of every kind, unfiltered, searching for the markers' common prefix, and narrowed to every account"
+	wAdmin   = "admin: a provider admin's own page (its provider's settings): GET 404 for every other persona; POST a change as them, 404 and nothing changed"
 )
 
 // pageCoverage names every signed-in page and how the walk exercises it.
@@ -106,6 +107,8 @@ var pageCoverage = map[string]string{
 	"POST /cards/bulk":                           wBulk,
 	"GET /imports/{kind}":                        wImport,
 	"POST /imports/{kind}":                       wImport,
+	"GET /provider":                              wAdmin,
+	"POST /provider":                             wAdmin,
 }
 
 // listFilters are the filters a list page is asked with, each with the kind
@@ -373,6 +376,36 @@ func (pw *pageWalk) page(pattern, how, p string) {
 			for _, o := range w.Of(leaktest.KindAccount) {
 				pw.call(pattern, p, method, base+"&account_id="+o.ID.String(), nil, http.StatusOK)
 			}
+		}
+	case wAdmin:
+		// Provider admins (of this provider and the other) are walked by
+		// GET alone: a post of theirs would change the world.
+		admin := p == leaktest.Admin || p == leaktest.Other
+		if method == http.MethodGet {
+			want := http.StatusNotFound
+			if admin {
+				want = http.StatusOK
+			}
+			pw.call(pattern, p, method, path, nil, want)
+			return
+		}
+		if admin {
+			return
+		}
+		for _, section := range []string{"general", "seller", "webhooks"} {
+			form := url.Values{"section": {section}, "name": {"leakwalk"}, "legal_name": {"leakwalk"}, "webhooks_allow_private": {"on"}}
+			pw.call(pattern, p, method, path, form, http.StatusNotFound)
+		}
+		prov, err := w.Store.Provider(context.Background(), w.Provider)
+		if err != nil {
+			pw.t.Fatal(err)
+		}
+		allow, err := w.Store.WebhooksAllowPrivate(context.Background(), w.Provider)
+		if err != nil {
+			pw.t.Fatal(err)
+		}
+		if prov.Name == "leakwalk" || prov.Billing.LegalName == "leakwalk" || allow {
+			pw.Fail(pattern, p, "POST %s changed the provider: %+v, webhooks to private addresses %v", path, prov, allow)
 		}
 	case wByAudit:
 		for _, o := range w.Of(leaktest.KindAuditEvent) {

@@ -31,6 +31,7 @@ func (s *Server) appRoutes() {
 	s.migrationRoutes()
 	s.jobRoutes()
 	s.roamingRoutes()
+	s.providerRoutes()
 	s.reimbursementRoutes()
 	s.invoiceRoutes()
 	s.driverRoutes()

@@ -239,6 +239,7 @@ var navItems = []struct {
 	{"/audit", "Audit log", []access.Permission{access.AuditRead}},
 	{"/migrations", "Migrations", []access.Permission{access.MigrationsRun}},
 	{"/roaming", "Roaming", roamingPerms},
+	{providerPath, "Provider settings", []access.Permission{access.AccountsManage}},
 	{"/partner-locations", "Partner locations", []access.Permission{access.CardsRead}},
 	{"/access", "Access", nil},
 	{"/notifications", "Notifications", nil},
@@ -262,6 +263,9 @@ func (s *Server) fillChrome(ctx context.Context, v *view, here string) error {
 		if n.href == "/roaming" {
 			// Partners reach the whole provider's stations and cards.
 			shown = wholeProvider(v.Subj, n.any...)
+		}
+		if n.href == providerPath {
+			shown = managesProvider(v) // provider admins
 		}
 		if n.href == "/identity-providers" {
 			shown = managesSSO(v) // provider admins configure them
