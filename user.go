@@ -43,8 +43,11 @@ type User struct {
 	TOTPLastStep       int64      `json:"-"`
 	Disabled           bool       `json:"disabled"`
 	LastSignInAt       *time.Time `json:"last_sign_in_at"`
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
+	// Language is the language the user chose on the pages (en, nl, de,
+	// fr), in which mails reach it; "" until it chooses one: English.
+	Language  string    `json:"language"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Scope kinds of a role assignment.

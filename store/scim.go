@@ -24,7 +24,7 @@ func scanSCIMUser(row rowScanner, su *fc.SCIMUser) error {
 	var created, updated int64
 	u := &su.User
 	if err := row.Scan(&u.ID, &u.ProviderID, &u.Email, &u.Name, &u.PasswordHash, &u.MustChangePassword,
-		&u.TOTPSecret, &u.TOTPEnabled, &u.TOTPLastStep, &u.Disabled, &signIn, &created, &updated, &su.UserName, &su.ExternalID); err != nil {
+		&u.TOTPSecret, &u.TOTPEnabled, &u.TOTPLastStep, &u.Disabled, &signIn, &u.Language, &created, &updated, &su.UserName, &su.ExternalID); err != nil {
 		return err
 	}
 	u.LastSignInAt = fromNullMS(signIn)

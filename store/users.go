@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/i18n"
 )
 
 // kindAPIToken names API tokens in the audit log.
@@ -20,13 +21,13 @@ const kindAPIToken = fc.KindAPIToken
 const tokenUseGranularity = time.Minute
 
 const userColumns = `u.id, u.provider_id, u.email, u.name, u.password_hash, u.must_change_password,
-	u.totp_secret, u.totp_enabled, u.totp_last_step, u.disabled, u.last_sign_in_at, u.created_at, u.updated_at`
+	u.totp_secret, u.totp_enabled, u.totp_last_step, u.disabled, u.last_sign_in_at, u.language, u.created_at, u.updated_at`
 
 func scanUser(row rowScanner, u *fc.User) error {
 	var signIn sql.NullInt64
 	var created, updated int64
 	if err := row.Scan(&u.ID, &u.ProviderID, &u.Email, &u.Name, &u.PasswordHash, &u.MustChangePassword,
-		&u.TOTPSecret, &u.TOTPEnabled, &u.TOTPLastStep, &u.Disabled, &signIn, &created, &updated); err != nil {
+		&u.TOTPSecret, &u.TOTPEnabled, &u.TOTPLastStep, &u.Disabled, &signIn, &u.Language, &created, &updated); err != nil {
 		return err
 	}
 	u.LastSignInAt = fromNullMS(signIn)
@@ -61,10 +62,42 @@ func validateUser(u *fc.User) error {
 	if _, bad := fields["email"]; !bad && !validEmail(u.Email) {
 		fields["email"] = "is not a valid e-mail address"
 	}
+	if !validLanguage(u.Language) {
+		fields["language"] = "must be en, nl, de or fr"
+	}
 	if len(fields) > 0 {
 		return fc.Invalid(fields)
 	}
 	return nil
+}
+
+// validLanguage reports whether lang is empty (none chosen) or the code of
+// one of the application's languages as i18n writes it: en, nl, de, fr.
+func validLanguage(lang string) bool {
+	if lang == "" {
+		return true
+	}
+	tag, ok := i18n.Parse(lang)
+	return ok && tag.String() == lang
+}
+
+// SetUserLanguage stores the language a user chose on the pages (?lang=
+// or the switcher), "" for none. It is a preference of the user's own, as
+// the language cookie is: no audit event, and updated_at stays.
+func (s *Store) SetUserLanguage(ctx context.Context, id fc.ID, lang string) error {
+	if !validLanguage(lang) {
+		return fc.Invalid(map[string]string{"language": "must be en, nl, de or fr"})
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET language = $1 WHERE id = $2`, lang, int64(id))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return notFound(fc.KindUser, id)
+		}
+		return nil
+	})
 }
 
 // emailTaken reports whether another user than exceptID has the address.
@@ -102,10 +135,10 @@ func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *fc.User) error {
 		return fc.Errorf(fc.EConflict, "a user with the e-mail address %s exists already", u.Email)
 	}
 	err = tx.QueryRowContext(ctx, `INSERT INTO users (provider_id, email, name, password_hash, must_change_password,
-		totp_secret, totp_enabled, totp_last_step, disabled, last_sign_in_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+		totp_secret, totp_enabled, totp_last_step, disabled, last_sign_in_at, language, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 		int64(u.ProviderID), u.Email, u.Name, u.PasswordHash, u.MustChangePassword,
-		u.TOTPSecret, u.TOTPEnabled, u.TOTPLastStep, u.Disabled, msPtr(u.LastSignInAt), ms(now), ms(now)).Scan(&u.ID)
+		u.TOTPSecret, u.TOTPEnabled, u.TOTPLastStep, u.Disabled, msPtr(u.LastSignInAt), u.Language, ms(now), ms(now)).Scan(&u.ID)
 	if err != nil {
 		return err
 	}
@@ -223,10 +256,10 @@ func (s *Store) UpdateUser(ctx context.Context, sc fc.Scope, id fc.ID, fn func(*
 		}
 		u.UpdatedAt = s.now()
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1, name = $2, password_hash = $3, must_change_password = $4,
-			totp_secret = $5, totp_enabled = $6, totp_last_step = $7, disabled = $8, last_sign_in_at = $9, updated_at = $10
-			WHERE id = $11`,
+			totp_secret = $5, totp_enabled = $6, totp_last_step = $7, disabled = $8, last_sign_in_at = $9, language = $10, updated_at = $11
+			WHERE id = $12`,
 			u.Email, u.Name, u.PasswordHash, u.MustChangePassword, u.TOTPSecret, u.TOTPEnabled, u.TOTPLastStep,
-			u.Disabled, msPtr(u.LastSignInAt), ms(u.UpdatedAt), int64(u.ID)); err != nil {
+			u.Disabled, msPtr(u.LastSignInAt), u.Language, ms(u.UpdatedAt), int64(u.ID)); err != nil {
 			return err
 		}
 		after = &u

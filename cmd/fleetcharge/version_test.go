@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
@@ -28,15 +29,22 @@ func TestVersion(t *testing.T) {
 }
 
 // TestMigrateDryRun lists every migration on an empty database, applies
-// none, and lists none once migrated.
+// none, and lists none once migrated. It counts the files of
+// store/migrations, which may be numbered with a gap while migrations
+// numbered before the newest are on their way.
 func TestMigrateDryRun(t *testing.T) {
 	ctx := context.Background()
+	files, err := filepath.Glob("../../store/migrations/*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migration files: %v", err)
+	}
+	count := len(files)
 	db := storetest.URL(t, "sqlite")
 	var out bytes.Buffer
 	if err := run(ctx, []string{"migrate", "--dry-run", "--db", db}, &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("%d pending migrations", store.SchemaVersion()); !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "0001_foundation.sql") {
+	if want := fmt.Sprintf("%d pending migrations", count); !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "0001_foundation.sql") {
 		t.Errorf("dry run on an empty database printed:\n%s\nwant %q and the first migration", out.String(), want)
 	}
 	st, err := store.Open(ctx, db)
@@ -45,8 +53,8 @@ func TestMigrateDryRun(t *testing.T) {
 	}
 	pending, err := st.Pending(ctx)
 	st.Close()
-	if err != nil || len(pending) != store.SchemaVersion() {
-		t.Errorf("after the dry run %d pending (%v), want all %d still", len(pending), err, store.SchemaVersion())
+	if err != nil || len(pending) != count {
+		t.Errorf("after the dry run %d pending (%v), want all %d still", len(pending), err, count)
 	}
 	if err := run(ctx, []string{"migrate", "--db", db}, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
