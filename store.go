@@ -218,6 +218,9 @@ type UserStore interface {
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	Users(ctx context.Context, s Scope, f UserFilter) ([]User, error)
 	UpdateUser(ctx context.Context, s Scope, id ID, fn func(*User) error) (*User, error)
+	// SetUserLanguage keeps the language a user chose on the pages (en,
+	// nl, de, fr; "" for none), in which mails reach it.
+	SetUserLanguage(ctx context.Context, id ID, lang string) error
 
 	CreateAssignment(ctx context.Context, a *Assignment) error
 	// CreateDriver creates a user and its driver role on one employee in

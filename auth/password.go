@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/i18n"
 	"github.com/fleetcharge/fleetcharge/secret"
 )
 
@@ -127,6 +128,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Clie
 		return nil
 	case u.Disabled:
 		return nil
+	}
+	// In the language the user chose on the pages, if it chose one;
+	// else in the request's.
+	if tag, ok := i18n.Parse(u.Language); ok {
+		ctx = i18n.WithLanguage(ctx, tag)
 	}
 	// Sending in the background keeps the answer as quick as for an
 	// unknown address.

@@ -46,7 +46,8 @@ func ParseSMTPURL(raw string) (*SMTPMailer, error) {
 
 // SendPasswordReset mails the link to the user.
 func (m *SMTPMailer) SendPasswordReset(ctx context.Context, to, link string, expires time.Time) error {
-	// In the language of the request that asked for it (package i18n).
+	// In the language ctx carries (package i18n): the user's own, else
+	// that of the request that asked for it (RequestPasswordReset).
 	tag := i18n.FromContext(ctx)
 	var text strings.Builder
 	fmt.Fprintf(&text, "%s\r\n\r\n", i18n.T(tag, "Someone asked to reset the password of your fleetcharge account."))

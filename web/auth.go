@@ -224,6 +224,7 @@ func (s *Server) signedIn(h http.HandlerFunc) http.HandlerFunc {
 			http.Error(w, fc.ErrorMessage(err), http.StatusForbidden)
 			return
 		}
+		r = s.userLanguage(r, u)
 		id := &auth.Identity{User: u, Session: ws}
 		h(w, r.WithContext(auth.NewContext(r.Context(), id, auth.ClientOf(r))))
 	}

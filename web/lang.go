@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/text/language"
 
+	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/i18n"
 )
 
@@ -31,6 +32,34 @@ func (s *Server) withLanguage(w http.ResponseWriter, r *http.Request) *http.Requ
 	}
 	w.Header().Add("Vary", "Accept-Language, Cookie")
 	return r.WithContext(i18n.WithLanguage(r.Context(), tag))
+}
+
+// userLanguage applies the signed-in user's stored language to the
+// request. A ?lang= naming a language (a link of the switcher) is kept as
+// the user's, so that mails sent without a request (alerts, digests, a
+// password reset) reach it in that language; without ?lang= and without a
+// valid cookie (another browser), the stored language is the page's,
+// before Accept-Language.
+func (s *Server) userLanguage(r *http.Request, u *fc.User) *http.Request {
+	if tag, ok := i18n.Parse(r.URL.Query().Get("lang")); ok {
+		if tag.String() != u.Language && s.cfg.Store != nil {
+			if err := s.cfg.Store.SetUserLanguage(r.Context(), u.ID, tag.String()); err != nil {
+				s.cfg.Logger.Warn("keep the user's language", "user", u.ID, "err", err)
+			} else {
+				u.Language = tag.String()
+			}
+		}
+		return r
+	}
+	if c, err := r.Cookie(langCookie); err == nil {
+		if _, ok := i18n.Parse(c.Value); ok {
+			return r
+		}
+	}
+	if tag, ok := i18n.Parse(u.Language); ok {
+		return r.WithContext(i18n.WithLanguage(r.Context(), tag))
+	}
+	return r
 }
 
 // language is one choice of the layout's language switcher.

@@ -393,3 +393,74 @@ func sep(target string) string {
 	}
 	return "?"
 }
+
+// TestUserLanguage: a signed-in user's ?lang= is kept as its language;
+// a browser without the cookie then shows its pages in that language
+// rather than Accept-Language's, while a cookie still decides.
+func TestUserLanguage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := leaktest.New(t, st)
+		logger := slog.New(slog.DiscardHandler)
+		w.Auth.Logger = logger
+		srv, err := New(Config{Logger: logger, Auth: w.Auth, Store: st, Commander: &fakeCommander{offline: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := leaktest.Personas[0]
+		u := w.Users[p]
+		g, err := w.Auth.SignIn(context.Background(), u.Email, w.Password, auth.Client{Addr: "192.0.2.31"})
+		if err != nil || g.Session.Stage != auth.StageActive {
+			t.Fatalf("sign in as %s: %v", p, err)
+		}
+		get := func(target, cookie, accept string) string {
+			req := httptest.NewRequest(http.MethodGet, target, nil)
+			req.RemoteAddr = "192.0.2.31:5000"
+			req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: g.Token})
+			if cookie != "" {
+				req.AddCookie(&http.Cookie{Name: langCookie, Value: cookie})
+			}
+			if accept != "" {
+				req.Header.Set("Accept-Language", accept)
+			}
+			rec := httptest.NewRecorder()
+			srv.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("GET %s: %d", target, rec.Code)
+			}
+			m := regexp.MustCompile(`<html lang="([a-z]+)">`).FindStringSubmatch(rec.Body.String())
+			if m == nil {
+				t.Fatalf("GET %s: no <html lang>", target)
+			}
+			return m[1]
+		}
+		stored := func() string {
+			x, err := st.AuthUser(context.Background(), u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return x.Language
+		}
+		if got := get("/", "", "de"); got != "de" || stored() != "" {
+			t.Fatalf("before choosing: page %s, stored %q; want de from Accept-Language and none stored", got, stored())
+		}
+		if got := get("/?lang=fr", "", "de"); got != "fr" || stored() != "fr" {
+			t.Errorf("?lang=fr: page %s, stored %q", got, stored())
+		}
+		for _, c := range []struct{ cookie, accept, want string }{
+			{"", "de", "fr"},      // another browser: the stored language
+			{"", "", "fr"},        // none asked for
+			{"nl", "de", "nl"},    // this browser's cookie still decides
+			{"garbage", "", "fr"}, // an invalid cookie is none
+		} {
+			if got := get("/", c.cookie, c.accept); got != c.want {
+				t.Errorf("cookie %q, Accept-Language %q: page %s, want %s", c.cookie, c.accept, got, c.want)
+			}
+		}
+		if got := get("/?lang=en", "fr", ""); got != "en" || stored() != "en" {
+			t.Errorf("?lang=en: page %s, stored %q", got, stored())
+		}
+		if got := get("/?lang=xx", "", "nl"); got != "en" || stored() != "en" {
+			t.Errorf("an unknown ?lang=: page %s, stored %q, want the stored en kept", got, stored())
+		}
+	})
+}
