@@ -9,7 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/i18n"
 )
 
 // E-mail alerts: a subscription's notifications are mailed at once (one
@@ -19,7 +22,9 @@ import (
 const mailBatch = 500
 
 // Summary is the line an e-mail gives an event, from its data as the
-// recipient reads it (so masked as the recipient sees it).
+// recipient reads it (so masked as the recipient sees it). It is English,
+// kept with the notification; compose shows it in the recipient's language,
+// each of its formats being a message of package i18n.
 func Summary(e fc.Event, data json.RawMessage) string {
 	var v struct {
 		Identity       string `json:"identity"`
@@ -42,7 +47,7 @@ func Summary(e fc.Event, data json.RawMessage) string {
 		v.ConnectorID, v.ErrorCode = d.ConnectorID, d.ErrorCode
 	}
 	at := e.At.UTC().Format("2006-01-02 15:04 UTC")
-	station := firstNonEmpty(v.Identity, v.Name, "station "+e.ObjectID.String())
+	station := firstNonEmpty(v.Identity, v.Name, fmt.Sprintf("station %s", e.ObjectID))
 	switch e.Type {
 	case fc.TypeStationOffline:
 		return fmt.Sprintf("%s: station %s went offline", at, station)
@@ -114,7 +119,7 @@ func (s *Service) mail(ctx context.Context, mode string, before time.Time) {
 	sort.Slice(users, func(i, j int) bool { return users[i] < users[j] })
 	for _, u := range users {
 		list := byUser[u]
-		subject, body := s.compose(mode, list)
+		subject, body := s.compose(s.language(ctx, u), mode, list)
 		err := s.cfg.Mailer.SendMail(ctx, list[0].Email, subject, body)
 		if err != nil {
 			s.metrics.mails.WithLabelValues("failed").Inc()
@@ -134,30 +139,50 @@ func (s *Service) mail(ctx context.Context, mode string, before time.Time) {
 	}
 }
 
-// compose writes one user's mail.
-func (s *Service) compose(mode string, ns []fc.Notification) (subject, body string) {
+// language is the language a user chose on the pages, in which its mails
+// go out; English when it chose none, or when the store cannot tell (it
+// reads users of every provider with AuthUser, as store.Store does).
+func (s *Service) language(ctx context.Context, userID fc.ID) language.Tag {
+	users, ok := s.cfg.Store.(interface {
+		AuthUser(ctx context.Context, id fc.ID) (*fc.User, error)
+	})
+	if !ok {
+		return i18n.English
+	}
+	u, err := users.AuthUser(ctx, userID)
+	if err != nil {
+		return i18n.English
+	}
+	if tag, ok := i18n.Parse(u.Language); ok {
+		return tag
+	}
+	return i18n.English
+}
+
+// compose writes one user's mail in its language.
+func (s *Service) compose(tag language.Tag, mode string, ns []fc.Notification) (subject, body string) {
 	var b strings.Builder
 	if mode == fc.SubscriptionDigest {
-		subject = fmt.Sprintf("fleetcharge: your daily digest, %d events", len(ns))
+		subject = i18n.T(tag, "fleetcharge: your daily digest, %d events", len(ns))
 	} else if len(ns) == 1 {
-		subject = "fleetcharge: " + ns[0].Summary
+		subject = i18n.T(tag, "fleetcharge: %s", i18n.Translate(tag, ns[0].Summary))
 	} else {
-		subject = fmt.Sprintf("fleetcharge: %d events", len(ns))
+		subject = i18n.T(tag, "fleetcharge: %d events", len(ns))
 	}
-	if len(subject) > 150 {
-		subject = subject[:150]
+	if r := []rune(subject); len(r) > 150 {
+		subject = string(r[:150])
 	}
 	for _, n := range ns {
-		fmt.Fprintf(&b, "- %s\r\n", n.Summary)
+		fmt.Fprintf(&b, "- %s\r\n", i18n.Translate(tag, n.Summary))
 	}
-	b.WriteString("\r\nYou receive these because you subscribed to them in fleetcharge.\r\n")
+	fmt.Fprintf(&b, "\r\n%s\r\n", i18n.T(tag, "You receive these because you subscribed to them in fleetcharge."))
 	seen := map[string]bool{}
 	for _, n := range ns {
 		if seen[n.Token] {
 			continue
 		}
 		seen[n.Token] = true
-		fmt.Fprintf(&b, "Stop %s alerts: %s\r\n", n.EventType, s.UnsubscribeLink(n.Token))
+		fmt.Fprintf(&b, "%s\r\n", i18n.T(tag, "Stop %s alerts: %s", n.EventType, s.UnsubscribeLink(n.Token)))
 	}
 	return subject, b.String()
 }
@@ -176,11 +201,16 @@ func (s *Service) noticeDisabled(ctx context.Context, d fc.WebhookDelivery) {
 	if err != nil {
 		return
 	}
-	body := fmt.Sprintf("Your fleetcharge webhook %s (%s) was disabled: its deliveries failed for %s.\r\n"+
-		"Its last answer: %s.\r\nFix the receiver, then enable the webhook again (PATCH /api/v1/webhooks/%s with enabled true, or on the webhooks page); "+
-		"the deliveries that failed can be retried from its list of deliveries.\r\n",
-		d.WebhookID, d.URL, s.cfg.RetryFor, firstNonEmpty(d.Error, "none"), d.WebhookID)
-	if err := s.cfg.Mailer.SendMail(ctx, u.Email, "fleetcharge: webhook disabled", body); err != nil && ctx.Err() == nil {
+	// In the owner's language (English when it chose none).
+	tag, _ := i18n.Parse(u.Language)
+	lastAnswer := d.Error
+	if lastAnswer == "" {
+		lastAnswer = i18n.T(tag, "none")
+	}
+	body := i18n.T(tag, "Your fleetcharge webhook %s (%s) was disabled: its deliveries failed for %s.", d.WebhookID.String(), d.URL, s.cfg.RetryFor.String()) + "\r\n" +
+		i18n.T(tag, "Its last answer: %s.", lastAnswer) + "\r\n" +
+		i18n.T(tag, "Fix the receiver, then enable the webhook again (PATCH /api/v1/webhooks/%s with enabled true, or on the webhooks page); the deliveries that failed can be retried from its list of deliveries.", d.WebhookID.String()) + "\r\n"
+	if err := s.cfg.Mailer.SendMail(ctx, u.Email, i18n.T(tag, "fleetcharge: webhook disabled"), body); err != nil && ctx.Err() == nil {
 		s.log.Warn("mailing a disabled webhook's owner", "webhook", d.WebhookID, "err", err)
 	}
 }
