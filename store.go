@@ -19,12 +19,27 @@ const (
 // With Desc the list runs the other way, newest (highest ID) first: After
 // is then the page of lower IDs after the cursor and Before the page of
 // higher IDs before it, each still in the list's order.
+//
+// With Sort the list is ordered by one of its sortable columns instead (each
+// list names its own; an unknown one is EInvalid): by that column, then by
+// ID, both reversed with Desc. The cursors stay IDs: a page runs on from the
+// sort value of its cursor's row, so paging neither loses nor repeats a row
+// under any sort.
 type Page struct {
 	After  ID
 	Before ID
 	Limit  int
 	Desc   bool
+	Sort   string
+	// Count, when not nil, receives how many rows the whole list (every
+	// page) holds, counted by the same scoped SQL as its rows; at most
+	// CountCap+1, which means more than CountCap.
+	Count *int
 }
+
+// CountCap bounds the count of a list (Page.Count): counting stops there,
+// so a page over millions of rows stays quick.
+const CountCap = 10_000
 
 // Filters of the list calls. Zero fields do not filter.
 type (

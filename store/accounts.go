@@ -126,7 +126,7 @@ func (s *Store) Accounts(ctx context.Context, sc fc.Scope, f fc.AccountFilter) (
 	}
 	q := &query{}
 	q.add(`SELECT `+accountColumns+` FROM accounts a WHERE a.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").reach("a.id", sc.Reach)
+		add(" AND ").reach("a.id", sc.Reach).scoped()
 	if f.OrganizationID != 0 {
 		q.add(" AND a.organization_id IN (SELECT descendant_id FROM org_closure WHERE ancestor_id = ").arg(int64(f.OrganizationID)).add(")")
 	}
@@ -136,7 +136,7 @@ func (s *Store) Accounts(ctx context.Context, sc fc.Scope, f fc.AccountFilter) (
 	if search != "" {
 		q.add(" AND ").like("LOWER(a.name)", "%"+search+"%")
 	}
-	q.page("a.id", f.Page)
+	q.sortable(s.dialect, accountSorts).page("a.id", f.Page)
 	return list(ctx, s, q, scanAccount)
 }
 

@@ -155,7 +155,7 @@ func (s *Store) AuditLog(ctx context.Context, sc fc.AuditScope, f fc.AuditFilter
 		CASE WHEN ae.object_type = `).arg(fc.KindSession).add(` AND NOT EXISTS (SELECT 1 FROM sessions cs WHERE cs.id = ae.object_id AND `).
 		reach("cs.card_account_id", sc.Sessions.CardSide).add(`) THEN TRUE ELSE FALSE END
 		FROM audit_events ae WHERE ae.provider_id = `).arg(int64(sc.ProviderID)).add(" AND ")
-	auditVisible(q, sc)
+	auditVisible(q, sc).scoped()
 	if f.ObjectType != "" {
 		q.add(" AND ae.object_type = ").arg(f.ObjectType)
 	}
@@ -175,9 +175,12 @@ func (s *Store) AuditLog(ctx context.Context, sc fc.AuditScope, f fc.AuditFilter
 	if !f.To.IsZero() {
 		q.add(" AND ae.at < ").arg(ms(f.To))
 	}
-	q.page("ae.id", f.Page)
+	q.sortable(s.dialect, auditSorts).page("ae.id", f.Page)
 	var out []fc.AuditEvent
 	err = s.read(ctx, func(tx *sql.Tx) error {
+		if err := counted(ctx, tx, q); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
 		if err != nil {
 			return err

@@ -178,7 +178,7 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 	}
 	q := &query{}
 	q.add(`SELECT `+cardColumns+` FROM cards c WHERE c.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").reachOf("c.account_id", "c.employee_id", sc.Reach)
+		add(" AND ").reachOf("c.account_id", "c.employee_id", sc.Reach).scoped()
 	if f.AccountID != 0 {
 		q.add(" AND c.account_id = ").arg(int64(f.AccountID))
 	}
@@ -197,7 +197,7 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 			add(" AND (").like("LOWER(e.name)", like).add(" OR ").like("LOWER(e.email)", like).
 			add(" OR ").like("LOWER(e.employee_number)", like).add(")))")
 	}
-	q.page("c.id", f.Page)
+	q.sortable(s.dialect, cardSorts).page("c.id", f.Page)
 	var out []fc.Card
 	err = s.each(ctx, q, func(rows *sql.Rows) error {
 		var c fc.Card

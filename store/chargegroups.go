@@ -335,16 +335,19 @@ func (s *Store) ChargeGroups(ctx context.Context, sc fc.Scope, f fc.ChargeGroupF
 	}
 	q := &query{}
 	q.add(`SELECT `+groupColumns+` FROM charge_groups g WHERE g.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").reach("g.account_id", sc.Reach)
+		add(" AND ").reach("g.account_id", sc.Reach).scoped()
 	if f.AccountID != 0 {
 		q.add(" AND g.account_id = ").arg(int64(f.AccountID))
 	}
 	if search != "" {
 		q.add(" AND ").like("LOWER(g.name)", "%"+search+"%")
 	}
-	q.page("g.id", f.Page)
+	q.sortable(s.dialect, chargeGroupSorts).page("g.id", f.Page)
 	var out []fc.ChargeGroup
 	err = s.read(ctx, func(tx *sql.Tx) error {
+		if err := counted(ctx, tx, q); err != nil {
+			return err
+		}
 		rows, err := tx.QueryContext(ctx, q.String(), q.args...)
 		if err != nil {
 			return err

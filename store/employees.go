@@ -123,7 +123,7 @@ func (s *Store) Employees(ctx context.Context, sc fc.Scope, f fc.EmployeeFilter)
 	}
 	q := &query{}
 	q.add(`SELECT `+employeeColumns+` FROM employees e WHERE e.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").reachOf("e.account_id", "e.id", sc.Reach)
+		add(" AND ").reachOf("e.account_id", "e.id", sc.Reach).scoped()
 	if f.AccountID != 0 {
 		q.add(" AND e.account_id = ").arg(int64(f.AccountID))
 	}
@@ -135,7 +135,7 @@ func (s *Store) Employees(ctx context.Context, sc fc.Scope, f fc.EmployeeFilter)
 		q.add(" AND (").like("LOWER(e.name)", like).add(" OR ").like("LOWER(e.email)", like).
 			add(" OR ").like("LOWER(e.employee_number)", like).add(")")
 	}
-	q.page("e.id", f.Page)
+	q.sortable(s.dialect, employeeSorts).page("e.id", f.Page)
 	return list(ctx, s, q, scanEmployee)
 }
 

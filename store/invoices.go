@@ -130,7 +130,7 @@ func (s *Store) Invoice(ctx context.Context, sc fc.InvoiceScope, id fc.ID) (*fc.
 // Invoices lists the invoices within the scope, by ID, without lines.
 func (s *Store) Invoices(ctx context.Context, sc fc.InvoiceScope, f fc.InvoiceFilter) ([]fc.Invoice, error) {
 	q := &query{}
-	selectInvoices(q, sc)
+	selectInvoices(q, sc).scoped()
 	if f.Period != "" {
 		if _, err := fc.ParsePeriod(f.Period); err != nil {
 			return nil, err
@@ -152,7 +152,7 @@ func (s *Store) Invoices(ctx context.Context, sc fc.InvoiceScope, f fc.InvoiceFi
 	if f.AccountID != 0 {
 		q.add(" AND i.account_id = ").arg(int64(f.AccountID))
 	}
-	q.page("i.id", f.Page)
+	q.sortable(s.dialect, invoiceSorts).page("i.id", f.Page)
 	return list(ctx, s, q, scanInvoice)
 }
 

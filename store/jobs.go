@@ -190,11 +190,11 @@ func (s *Store) StationJobs(ctx context.Context, sc fc.JobScope, f fc.StationJob
 	if sc.UserID <= 0 && !sc.All {
 		return nil, nil
 	}
-	q := jobQuery(sc)
+	q := jobQuery(sc).scoped()
 	if f.Status != "" {
 		q.add(" AND j.status = ").arg(f.Status)
 	}
-	q.page("j.id", f.Page)
+	q.sortable(s.dialect, jobSorts).page("j.id", f.Page)
 	jobs, err := list(ctx, s, q, scanJob)
 	if err != nil {
 		return nil, err

@@ -227,7 +227,7 @@ func (s *Store) Locations(ctx context.Context, sc fc.Scope, f fc.LocationFilter)
 	}
 	q := &query{}
 	q.add(`SELECT `+locationColumns+` FROM locations l WHERE l.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").reachOf("l.account_id", homeEmployee, sc.Reach)
+		add(" AND ").reachOf("l.account_id", homeEmployee, sc.Reach).scoped()
 	if f.AccountID != 0 {
 		q.add(" AND l.account_id = ").arg(int64(f.AccountID))
 	}
@@ -238,7 +238,7 @@ func (s *Store) Locations(ctx context.Context, sc fc.Scope, f fc.LocationFilter)
 		like := "%" + search + "%"
 		q.add(" AND (").like("LOWER(l.name)", like).add(" OR ").like("LOWER(l.address)", like).add(")")
 	}
-	q.page("l.id", f.Page)
+	q.sortable(s.dialect, locationSorts).page("l.id", f.Page)
 	return list(ctx, s, q, scanLocation)
 }
 

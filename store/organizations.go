@@ -126,7 +126,7 @@ func (s *Store) Organizations(ctx context.Context, sc fc.Scope, f fc.Organizatio
 	}
 	q := &query{}
 	q.add(`SELECT `+orgColumns+` FROM organizations o WHERE o.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").orgReach("o.id", sc.Reach)
+		add(" AND ").orgReach("o.id", sc.Reach).scoped()
 	if f.ParentID != nil {
 		if *f.ParentID == 0 {
 			q.add(" AND o.parent_id IS NULL")
@@ -137,7 +137,7 @@ func (s *Store) Organizations(ctx context.Context, sc fc.Scope, f fc.Organizatio
 	if search != "" {
 		q.add(" AND ").like("LOWER(o.name)", "%"+search+"%")
 	}
-	q.page("o.id", f.Page)
+	q.sortable(s.dialect, organizationSorts).page("o.id", f.Page)
 	return list(ctx, s, q, scanOrg)
 }
 

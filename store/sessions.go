@@ -106,7 +106,7 @@ func (s *Store) Session(ctx context.Context, sc fc.SessionScope, id fc.ID) (*fc.
 func (s *Store) Sessions(ctx context.Context, sc fc.SessionScope, f fc.SessionFilter) ([]fc.Session, error) {
 	q := &query{}
 	selectSessions(q, sc.CardSide).add(" WHERE s.provider_id = ").arg(int64(sc.ProviderID)).add(" AND ")
-	sessionVisible(q, sc)
+	sessionVisible(q, sc).scoped()
 	if !f.From.IsZero() {
 		q.add(" AND s.started_at >= ").arg(ms(f.From))
 	}
@@ -135,7 +135,7 @@ func (s *Store) Sessions(ctx context.Context, sc fc.SessionScope, f fc.SessionFi
 	if f.ActiveOnly {
 		q.add(" AND s.stopped_at IS NULL")
 	}
-	q.page("s.id", f.Page)
+	q.sortable(s.dialect, sessionSorts).page("s.id", f.Page)
 	return list(ctx, s, q, scanSession)
 }
 

@@ -263,8 +263,8 @@ func (s *Store) IdentityProvider(ctx context.Context, sc fc.Scope, id fc.ID) (*f
 func (s *Store) IdentityProviders(ctx context.Context, sc fc.Scope, pg fc.Page) ([]fc.IdentityProvider, error) {
 	q := &query{}
 	q.add(`SELECT `+idpColumns+` FROM identity_providers p WHERE p.provider_id = `).arg(int64(sc.ProviderID)).
-		add(" AND ").orgReach("p.organization_id", sc.Reach)
-	q.page("p.id", pg)
+		add(" AND ").orgReach("p.organization_id", sc.Reach).scoped()
+	q.sortable(s.dialect, idpSorts).page("p.id", pg)
 	ps, err := list(ctx, s, q, scanIdentityProvider)
 	if err != nil {
 		return nil, err

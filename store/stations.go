@@ -271,7 +271,7 @@ func (s *Store) Stations(ctx context.Context, sc fc.StationScope, f fc.StationFi
 	if err != nil {
 		return nil, err
 	}
-	q := stationQuery(sc)
+	q := stationQuery(sc).scoped()
 	if f.AccountID != 0 {
 		q.add(" AND st.account_id = ").arg(int64(f.AccountID))
 	}
@@ -300,7 +300,7 @@ func (s *Store) Stations(ctx context.Context, sc fc.StationScope, f fc.StationFi
 		like := "%" + search + "%"
 		q.add(" AND (").like("LOWER(st.identity)", like).add(" OR ").like("LOWER(st.serial_number)", like).add(")")
 	}
-	q.page("st.id", f.Page)
+	q.sortable(s.dialect, stationSorts).page("st.id", f.Page)
 	var out []fc.Station
 	err = s.read(ctx, func(tx *sql.Tx) error {
 		out, err = readStations(ctx, tx, q)
@@ -312,6 +312,9 @@ func (s *Store) Stations(ctx context.Context, sc fc.StationScope, f fc.StationFi
 // readStations reads the stations q selects (stationColumns of st), with
 // their charge points.
 func readStations(ctx context.Context, tx *sql.Tx, q *query) ([]fc.Station, error) {
+	if err := counted(ctx, tx, q); err != nil {
+		return nil, err
+	}
 	rows, err := tx.QueryContext(ctx, q.String(), q.args...)
 	if err != nil {
 		return nil, err

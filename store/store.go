@@ -196,6 +196,9 @@ func (s *Store) Analyze(ctx context.Context) error {
 // PostgreSQL that saves the BEGIN and COMMIT round trips on the hottest
 // reads (pages of lists, a user's assignments).
 func (s *Store) each(ctx context.Context, q *query, fn func(rows *sql.Rows) error) error {
+	if err := counted(ctx, s.reader, q); err != nil {
+		return s.mapErr(err)
+	}
 	rows, err := s.reader.QueryContext(ctx, q.String(), q.args...)
 	if err != nil {
 		return s.mapErr(err)

@@ -213,12 +213,12 @@ func (s *Store) Users(ctx context.Context, sc fc.Scope, f fc.UserFilter) ([]fc.U
 	}
 	q := &query{}
 	q.add(`SELECT ` + userColumns + ` FROM users u WHERE u.provider_id = `).arg(int64(sc.ProviderID)).add(" AND ")
-	userVisible(q, sc.Reach)
+	userVisible(q, sc.Reach).scoped()
 	if search != "" {
 		like := "%" + search + "%"
 		q.add(" AND (").like("u.email", like).add(" OR ").like("LOWER(u.name)", like).add(")")
 	}
-	q.page("u.id", f.Page)
+	q.sortable(s.dialect, userSorts).page("u.id", f.Page)
 	return list(ctx, s, q, scanUser)
 }
 
