@@ -627,7 +627,7 @@ func (s *Server) getUser(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	return writeOf(s, func(w http.ResponseWriter, r *http.Request, subj access.Subject, in *userInput, _ fieldSet) error {
-		u := fc.User{Email: in.Email, Name: in.Name, Disabled: in.Disabled}
+		u := fc.User{Email: in.Email, Name: in.Name, Disabled: in.Disabled, Language: in.Language}
 		password, err := s.app.CreateUser(r.Context(), subj, &u)
 		if err != nil {
 			return err
@@ -642,6 +642,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request) error {
 		setIf(set, "email", &u.Email, in.Email)
 		setIf(set, "name", &u.Name, in.Name)
 		setIf(set, "disabled", &u.Disabled, in.Disabled)
+		setIf(set, "language", &u.Language, in.Language)
 		return nil
 	}, same)(w, r)
 }

@@ -129,6 +129,7 @@ type userInput struct {
 	Email    string `json:"email" required:"true" doc:"the sign-in address, unique on the platform"`
 	Name     string `json:"name" doc:"the user's name"`
 	Disabled bool   `json:"disabled" doc:"a disabled user cannot sign in nor use its API tokens"`
+	Language string `json:"language" doc:"the language of the user's mails and pages: en, nl, de or fr; empty for none chosen (English, or the browser's on the pages)"`
 }
 
 type assignmentInput struct {
