@@ -57,6 +57,31 @@ type Event struct {
 	// offline, which waits out a grace period and is cancelled when the
 	// station comes back in it.
 	DueAt time.Time `json:"-"`
+	// Snapshot is the object and where it sat when the event happened,
+	// written in the change's transaction; nil for an event written before
+	// snapshots were (its object is read at dispatch).
+	Snapshot *EventSnapshot `json:"-"`
+}
+
+// EventSnapshot is what deciding on an event's recipients and rendering its
+// data need, as it was in the transaction of the change: the owners of the
+// object, which the access package decides against with each recipient's
+// roles, and the object unmasked, which each recipient gets masked as the
+// API masks it for them.
+type EventSnapshot struct {
+	// Owner is where the object sat (Store.Owner); for a session, its card
+	// side: the owner of its card's account with its employee, zero when
+	// the card is not the provider's.
+	Owner Owner
+	// Station is a session's station side (the owner of its station's
+	// account, zero when the station is not the provider's).
+	Station Owner
+	// Home is, for a station at an employee's home, the owner of that
+	// employee's account.
+	Home Owner
+	// Object is the object as the store reads it for the whole provider:
+	// a *Session, *Station, *Card, *ReimbursementStatement or *Invoice.
+	Object any
 }
 
 // ObjectKey names the event's object: the deliveries of one object go out

@@ -65,6 +65,30 @@ type Session struct {
 // Active reports whether the session has not stopped yet.
 func (s *Session) Active() bool { return s.StoppedAt == nil }
 
+// MaskCard hides the card side of a session read only from its station
+// side (SPEC.md, privacy): nothing that names the card, its account or its
+// driver is left but the last four characters of the card's number.
+func (s *Session) MaskCard() {
+	s.CardMasked = true
+	s.CardID, s.CardAccountID, s.EmployeeID, s.IDTag = 0, 0, 0, ""
+	s.ExternalID = MaskCardNumber(s.ExternalID)
+}
+
+// MaskCardNumber replaces all but the last four characters of a card's
+// number with '*'. A number of four characters or fewer is masked whole:
+// showing all of it would not mask it.
+func MaskCardNumber(v string) string {
+	r := []rune(v)
+	keep := 4
+	if len(r) <= keep {
+		keep = 0
+	}
+	for i := 0; i < len(r)-keep; i++ {
+		r[i] = '*'
+	}
+	return string(r)
+}
+
 // The measurands the session page charts; OCPP's default measurand is the
 // energy register.
 const (

@@ -8,6 +8,7 @@ import (
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
+	"github.com/fleetcharge/fleetcharge/events"
 )
 
 // Webhooks and e-mail alerts (app/webhooks.go, package events,
@@ -206,24 +207,50 @@ func (s *Server) deleteSubscription(w http.ResponseWriter, r *http.Request) erro
 // EventData is an event's data as subj reads it: the object as the API
 // shows subj (a session's foreign card masked as in GET
 // /api/v1/sessions/{id}), through the same reads, so that an event about
-// an object subj may not read is fleetcharge.ENotFound. A station.faulted
-// event adds the connector and its error code to the station. It is the
-// render function of package events.
+// an object subj may not read is fleetcharge.ENotFound. An event with a
+// snapshot carries its object and owners as they were when the event
+// happened: subj reads it where it sat then, masked as the store masks it
+// (events.ReadBy), and nothing is read. A station.faulted event adds the
+// connector and its error code to the station. It is the render function
+// of package events.
 func (s *Server) EventData(ctx context.Context, subj access.Subject, e fc.Event) (json.RawMessage, error) {
-	var v any
+	if e.Snapshot != nil {
+		read, ok := events.ReadBy(subj, e)
+		if !ok {
+			return nil, fc.Errorf(fc.ENotFound, "no %s %s", e.ObjectKind, e.ObjectID)
+		}
+		return eventView(read, read.Snapshot.Object)
+	}
+	var obj any
+	var err error
 	switch e.ObjectKind {
 	case fc.KindSession:
-		x, err := s.app.Session(ctx, subj, e.ObjectID)
-		if err != nil {
-			return nil, err
-		}
-		v = viewSession(x)
+		obj, err = s.app.Session(ctx, subj, e.ObjectID)
 	case fc.KindStation:
-		st, err := s.app.Station(ctx, subj, e.ObjectID)
-		if err != nil {
-			return nil, err
-		}
-		v = viewStation(st)
+		obj, err = s.app.Station(ctx, subj, e.ObjectID)
+	case fc.KindCard:
+		obj, err = s.app.Card(ctx, subj, e.ObjectID)
+	case fc.KindReimbursementStatement:
+		obj, err = s.app.ReimbursementStatement(ctx, subj, e.ObjectID)
+	case fc.KindInvoice:
+		obj, err = s.app.Invoice(ctx, subj, e.ObjectID)
+	default:
+		return nil, fc.Errorf(fc.ENotFound, "no data for events about %s", e.ObjectKind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return eventView(e, obj)
+}
+
+// eventView renders the object of an event as the API shows it.
+func eventView(e fc.Event, obj any) (json.RawMessage, error) {
+	var v any
+	switch x := obj.(type) {
+	case *fc.Session:
+		v = viewSession(x)
+	case *fc.Station:
+		v = viewStation(x)
 		if e.Type == fc.TypeStationFaulted {
 			var d fc.FaultDetail
 			if err := json.Unmarshal(e.Detail, &d); err != nil {
@@ -233,28 +260,18 @@ func (s *Server) EventData(ctx context.Context, subj access.Subject, e fc.Event)
 				stationView
 				ConnectorID int    `json:"connector_id"`
 				ErrorCode   string `json:"error_code"`
-			}{viewStation(st), d.ConnectorID, d.ErrorCode}
+			}{viewStation(x), d.ConnectorID, d.ErrorCode}
 		}
-	case fc.KindCard:
-		c, err := s.app.Card(ctx, subj, e.ObjectID)
-		if err != nil {
-			return nil, err
-		}
-		v = c
-	case fc.KindReimbursementStatement:
-		x, err := s.app.ReimbursementStatement(ctx, subj, e.ObjectID)
-		if err != nil {
-			return nil, err
-		}
-		x.Lines = nil // as in the list: the lines are read with the statement alone
-		v = viewStatement(x)
-	case fc.KindInvoice:
-		inv, err := s.app.Invoice(ctx, subj, e.ObjectID)
-		if err != nil {
-			return nil, err
-		}
+	case *fc.Card:
+		v = x
+	case *fc.ReimbursementStatement:
+		st := *x
+		st.Lines = nil // as in the list: the lines are read with the statement alone
+		v = viewStatement(&st)
+	case *fc.Invoice:
+		inv := *x
 		inv.Lines, inv.Breakdown = nil, nil // as in the list
-		v = viewInvoice(inv)
+		v = viewInvoice(&inv)
 	default:
 		return nil, fc.Errorf(fc.ENotFound, "no data for events about %s", e.ObjectKind)
 	}

@@ -3,8 +3,10 @@
 // deliveries and e-mail notifications for those who may read its object,
 // then delivers them. A webhook acts as the user who created it: the event
 // reaches it only when that user, narrowed to the webhook's organization or
-// account, may read the object at dispatch, and its data is the object as
-// the API shows that user (the Render function of the API). Deliveries are
+// account, may read the object where it sat when the event happened (the
+// event's snapshot, written with the change), and its data is the object
+// as it was then, as the API shows that user (the Render function of the
+// API). Deliveries are
 // signed per the Standard Webhooks specification, go out in order per
 // object, and are retried with exponential back-off for 24 hours.
 package events
@@ -50,7 +52,8 @@ type Store interface {
 
 // RenderFunc returns an event's data as subj may read it (the object as
 // the API shows subj), or an error with code fleetcharge.ENotFound when subj
-// may not read the object.
+// may not read the object. For an event with a snapshot it reads nothing:
+// it decides and masks with ReadBy and renders the snapshot's object.
 type RenderFunc func(ctx context.Context, subj access.Subject, e fc.Event) (json.RawMessage, error)
 
 // Mailer sends one plain-text e-mail.
@@ -209,7 +212,8 @@ func (s *Service) dispatchDue(ctx context.Context) int {
 		}
 		return 0
 	}
-	b := &batch{s: s, subjects: map[subjectKey]subjectEntry{}, hooks: map[fc.ID][]fc.Webhook{}, subs: map[string][]fc.Subscription{}}
+	b := &batch{s: s, subjects: map[subjectKey]subjectEntry{}, hooks: map[fc.ID][]fc.Webhook{}, subs: map[string][]fc.Subscription{},
+		views: map[viewKey]json.RawMessage{}}
 	ids := make([]fc.ID, 0, len(evs))
 	outs := make([]fc.EventFanout, 0, len(evs))
 	for _, e := range evs {
@@ -242,12 +246,22 @@ func (s *Service) dispatchDue(ctx context.Context) int {
 }
 
 // batch caches what the events of one batch share: the webhooks and
-// subscriptions of each provider, and the subject of each recipient.
+// subscriptions of each provider, the subject of each recipient, and the
+// data of each event with a snapshot, masked or not.
 type batch struct {
 	s        *Service
 	subjects map[subjectKey]subjectEntry
 	hooks    map[fc.ID][]fc.Webhook
 	subs     map[string][]fc.Subscription
+	views    map[viewKey]json.RawMessage
+}
+
+// viewKey names the data of an event with a snapshot as some recipients
+// read it: whole, or with the card masked. Recipients who read it the
+// same way get the same data, rendered once.
+type viewKey struct {
+	eventID fc.ID
+	masked  bool
 }
 
 type subjectKey struct {
@@ -370,17 +384,96 @@ func (b *batch) fanout(ctx context.Context, e fc.Event) (fc.EventFanout, error) 
 }
 
 // render returns the event's data as the recipient may read it, nil when
-// it may not.
+// it may not. An event with a snapshot is decided on against the owners it
+// was written with, with the recipient's roles now (decide), and its data
+// is the object it was written with, masked as the API masks it for the
+// recipient; an event written before snapshots is decided on and rendered
+// from the object as it reads now.
 func (b *batch) render(ctx context.Context, k subjectKey, e fc.Event) (json.RawMessage, error) {
 	subj, ok, err := b.subject(ctx, k)
 	if err != nil || !ok {
 		return nil, err
+	}
+	if e.Snapshot != nil {
+		// Recipients who read the object alike get the same data: it is
+		// rendered once per event and way of reading.
+		ok, masked := Decide(subj, e)
+		if !ok {
+			return nil, nil
+		}
+		vk := viewKey{e.ID, masked}
+		if data, found := b.views[vk]; found {
+			return data, nil
+		}
+		data, err := b.s.cfg.Render(ctx, subj, e)
+		if fc.IsCode(err, fc.ENotFound) {
+			data, err = nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		b.views[vk] = data
+		return data, nil
 	}
 	data, err := b.s.cfg.Render(ctx, subj, e)
 	if fc.IsCode(err, fc.ENotFound) {
 		return nil, nil
 	}
 	return data, err
+}
+
+// Decide reports whether subj reads the object of an event with a snapshot
+// where the snapshot placed it, by the access package's rules (those the
+// store's scoped reads apply in SQL), and whether it reads it masked: a
+// session seen from its station side only. The roles are subj's, as the
+// caller read them.
+func Decide(subj access.Subject, e fc.Event) (ok, masked bool) {
+	snap := e.Snapshot
+	if snap == nil || subj.ProviderID != e.ProviderID {
+		return false, false
+	}
+	switch e.ObjectKind {
+	case fc.KindSession:
+		card := snap.Owner
+		if card.ProviderID == 0 && snap.Station.ProviderID == 0 {
+			// Neither side is the provider's: the session is the
+			// provider's as a whole, for provider-wide grants.
+			card = fc.Owner{ProviderID: e.ProviderID}
+		}
+		d := access.DecideSession(subj, card, snap.Station)
+		return d.Allowed, d.Masked
+	case fc.KindStation:
+		return access.CanStation(subj, access.StationsRead, snap.Owner, snap.Home), false
+	case fc.KindCard:
+		return access.Can(subj, access.CardsRead, snap.Owner), false
+	case fc.KindReimbursementStatement:
+		return access.Can(subj, access.ReimbursementRead, snap.Owner), false
+	case fc.KindInvoice:
+		inv, isInvoice := snap.Object.(*fc.Invoice)
+		return isInvoice && access.CanReadInvoice(subj, snap.Owner, inv.SelfBilled(), inv.Status == fc.InvoiceDraft), false
+	}
+	return false, false
+}
+
+// ReadBy returns an event with a snapshot as subj reads it: its snapshot's
+// object masked as the store masks it for subj (a session read from its
+// station side only: fleetcharge.Session.MaskCard), the event's own
+// snapshot left as it is. ok is false when subj may not read the object
+// (Decide). It is what the API's render function renders.
+func ReadBy(subj access.Subject, e fc.Event) (out fc.Event, ok bool) {
+	ok, masked := Decide(subj, e)
+	if !ok {
+		return fc.Event{}, false
+	}
+	x, isSession := e.Snapshot.Object.(*fc.Session)
+	if !masked || !isSession {
+		return e, true
+	}
+	snap, copied := *e.Snapshot, *x
+	copied.MaskCard()
+	snap.Object = &copied
+	e.Snapshot = &snap
+	return e, true
 }
 
 // Delivery.

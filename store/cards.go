@@ -247,7 +247,7 @@ func (s *Store) UpdateCard(ctx context.Context, sc fc.Scope, id fc.ID, fn func(*
 			return err
 		}
 		if before.Status == fc.CardActive && c.Status != fc.CardActive {
-			if err := emitEvent(ctx, tx, c.ProviderID, fc.TypeCardBlocked, fc.KindCard, c.ID, nil, c.UpdatedAt, c.UpdatedAt); err != nil {
+			if err := s.emitEvent(ctx, tx, c.ProviderID, fc.TypeCardBlocked, fc.KindCard, c.ID, nil, c.UpdatedAt, c.UpdatedAt); err != nil {
 				return err
 			}
 		}

@@ -207,7 +207,7 @@ func (s *Store) RecordStatusReport(ctx context.Context, r fc.StatusReport) (err 
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n > 0 {
-			if err := faultEvent(ctx, tx, r, was, s.now()); err != nil {
+			if err := s.faultEvent(ctx, tx, r, was, s.now()); err != nil {
 				return err
 			}
 		}

@@ -27,8 +27,9 @@ func (s *Store) offlineGrace() time.Duration {
 	return DefaultOfflineGrace
 }
 
-// emitEvent adds an event to the outbox within tx, due at due.
-func emitEvent(ctx context.Context, tx *sql.Tx, providerID fc.ID, typ, kind string, id fc.ID, detail any, at, due time.Time) error {
+// emitEvent adds an event to the outbox within tx, due at due, with the
+// snapshot of its object.
+func (s *Store) emitEvent(ctx context.Context, tx *sql.Tx, providerID fc.ID, typ, kind string, id fc.ID, detail any, at, due time.Time) error {
 	d := ""
 	if detail != nil {
 		b, err := json.Marshal(detail)
@@ -37,16 +38,23 @@ func emitEvent(ctx context.Context, tx *sql.Tx, providerID fc.ID, typ, kind stri
 		}
 		d = string(b)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (provider_id, type, object_kind, object_id, detail, at, due_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, int64(providerID), typ, kind, int64(id), d, ms(at), ms(due))
+	snap, err := s.snapshot(ctx, tx, providerID, kind, id)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO events (provider_id, type, object_kind, object_id, detail, at, due_at, snapshot)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, int64(providerID), typ, kind, int64(id), d, ms(at), ms(due), snap)
 	return err
 }
 
-// emitSessionEvent adds a session's event within tx.
+// emitSessionEvent adds a session's event within tx, with its snapshot.
 func emitSessionEvent(ctx context.Context, tx *sql.Tx, typ string, sessionID fc.ID, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (provider_id, type, object_kind, object_id, detail, at, due_at)
-		SELECT provider_id, $1, $2, id, '', $3, $4 FROM sessions WHERE id = $5`,
-		typ, fc.KindSession, ms(now), ms(now), int64(sessionID))
+	x, snap, err := sessionSnapshot(ctx, tx, sessionID)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO events (provider_id, type, object_kind, object_id, detail, at, due_at, snapshot)
+		VALUES ($1, $2, $3, $4, '', $5, $6, $7)`, int64(x.ProviderID), typ, fc.KindSession, int64(sessionID), ms(now), ms(now), snap)
 	return err
 }
 
@@ -61,6 +69,7 @@ const lastConnectionEvent = `COALESCE((SELECT e.type FROM events e WHERE e.objec
 // all), and after it adds a station.online. A repeat of the state the
 // last event told adds nothing.
 func (s *Store) stationConnectionEvent(ctx context.Context, tx *sql.Tx, stationID fc.ID, online bool, now time.Time) error {
+	typ, due := fc.TypeStationOffline, now.Add(s.offlineGrace())
 	if online {
 		res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE object_kind = 'station' AND object_id = $1 AND type = 'station.offline'
 			AND dispatched_at IS NULL AND due_at > $2`, int64(stationID), ms(now))
@@ -70,55 +79,78 @@ func (s *Store) stationConnectionEvent(ctx context.Context, tx *sql.Tx, stationI
 		if n, err := res.RowsAffected(); err != nil || n > 0 {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO events (provider_id, type, object_kind, object_id, detail, at, due_at)
-			SELECT st.provider_id, 'station.online', 'station', st.id, '', $1, $2 FROM stations st
-			WHERE st.id = $3 AND `+lastConnectionEvent+` <> 'station.online'`, ms(now), ms(now), int64(stationID))
+		typ, due = fc.TypeStationOnline, now
+	}
+	var providerID int64
+	var last string
+	err := tx.QueryRowContext(ctx, `SELECT st.provider_id, `+lastConnectionEvent+` FROM stations st WHERE st.id = $1`,
+		int64(stationID)).Scan(&providerID, &last)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && last == typ {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (provider_id, type, object_kind, object_id, detail, at, due_at)
-		SELECT st.provider_id, 'station.offline', 'station', st.id, '', $1, $2 FROM stations st
-		WHERE st.id = $3 AND `+lastConnectionEvent+` <> 'station.offline'`, ms(now), ms(now.Add(s.offlineGrace())), int64(stationID))
-	return err
+	return s.emitEvent(ctx, tx, fc.ID(providerID), typ, fc.KindStation, stationID, nil, now, due)
 }
 
 // allOfflineEvents adds, within tx, the station.offline of every station
-// marked online (a process that starts has no connection yet).
+// marked online (a process that starts has no connection yet), each with
+// its snapshot.
 func (s *Store) allOfflineEvents(ctx context.Context, tx *sql.Tx, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO events (provider_id, type, object_kind, object_id, detail, at, due_at)
-		SELECT st.provider_id, 'station.offline', 'station', st.id, '', $1, $2 FROM stations st
-		WHERE st.online AND `+lastConnectionEvent+` <> 'station.offline'`, ms(now), ms(now.Add(s.offlineGrace())))
-	return err
+	type station struct{ providerID, id fc.ID }
+	var sts []station
+	if err := eachRow(ctx, tx, (&query{}).add(`SELECT st.provider_id, st.id FROM stations st
+		WHERE st.online AND `+lastConnectionEvent+` <> 'station.offline' ORDER BY st.id`), func(rows *sql.Rows) error {
+		var st station
+		err := rows.Scan(&st.providerID, &st.id)
+		sts = append(sts, st)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, st := range sts {
+		if err := s.emitEvent(ctx, tx, st.providerID, fc.TypeStationOffline, fc.KindStation, st.id, nil, now,
+			now.Add(s.offlineGrace())); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // faultEvent adds, within tx, a station.faulted when the connector's
 // status becomes Faulted; was is its status before.
-func faultEvent(ctx context.Context, tx *sql.Tx, r fc.StatusReport, was string, now time.Time) error {
+func (s *Store) faultEvent(ctx context.Context, tx *sql.Tx, r fc.StatusReport, was string, now time.Time) error {
 	if r.Status != "Faulted" || was == "Faulted" {
 		return nil
 	}
-	d, err := json.Marshal(fc.FaultDetail{ConnectorID: r.ConnectorID, ErrorCode: clip(r.ErrorCode, 50)})
+	var providerID int64
+	err := tx.QueryRowContext(ctx, `SELECT provider_id FROM stations WHERE id = $1`, int64(r.StationID)).Scan(&providerID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO events (provider_id, type, object_kind, object_id, detail, at, due_at)
-		SELECT provider_id, 'station.faulted', 'station', id, $1, $2, $3 FROM stations WHERE id = $4`,
-		string(d), ms(r.At), ms(now), int64(r.StationID))
-	return err
+	return s.emitEvent(ctx, tx, fc.ID(providerID), fc.TypeStationFaulted, fc.KindStation, r.StationID,
+		fc.FaultDetail{ConnectorID: r.ConnectorID, ErrorCode: clip(r.ErrorCode, 50)}, r.At, now)
 }
 
-const eventColumns = `id, provider_id, type, object_kind, object_id, detail, at, due_at`
+const eventColumns = `id, provider_id, type, object_kind, object_id, detail, at, due_at, snapshot`
 
 func scanEvent(row rowScanner, e *fc.Event) error {
-	var detail string
+	var detail, snap string
 	var at, due int64
-	if err := row.Scan(&e.ID, &e.ProviderID, &e.Type, &e.ObjectKind, &e.ObjectID, &detail, &at, &due); err != nil {
+	if err := row.Scan(&e.ID, &e.ProviderID, &e.Type, &e.ObjectKind, &e.ObjectID, &detail, &at, &due, &snap); err != nil {
 		return err
 	}
 	if detail != "" {
 		e.Detail = json.RawMessage(detail)
 	}
 	e.At, e.DueAt = fromMS(at), fromMS(due)
-	return nil
+	var err error
+	e.Snapshot, err = decodeSnapshot(e.ObjectKind, snap)
+	return err
 }
 
 // DueEvents returns the events due by now not dispatched yet, oldest first

@@ -118,7 +118,8 @@ func (s *Store) DispatchEvents(ctx context.Context, ids []fc.ID, outs []fc.Event
 			return nil
 		}
 		q = &query{}
-		q.add(`UPDATE events SET dispatched_at = `).int(now).add(` WHERE id IN `).ids(done)
+		// The snapshot served the dispatch: the event keeps only its name.
+		q.add(`UPDATE events SET dispatched_at = `).int(now).add(`, snapshot = '' WHERE id IN `).ids(done)
 		_, err := tx.ExecContext(ctx, q.String(), q.args...)
 		return err
 	})

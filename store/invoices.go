@@ -820,7 +820,7 @@ func (s *Store) IssueInvoice(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.In
 		if after, err = findInvoice(ctx, tx, everyInvoice(sc.ProviderID), id); err != nil {
 			return err
 		}
-		if err := emitEvent(ctx, tx, sc.ProviderID, fc.TypeInvoiceIssued, fc.KindInvoice, id, nil, now, now); err != nil {
+		if err := s.emitEvent(ctx, tx, sc.ProviderID, fc.TypeInvoiceIssued, fc.KindInvoice, id, nil, now, now); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, change{providerID: sc.ProviderID, action: "invoice.issue", kind: fc.KindInvoice, id: id,
@@ -905,7 +905,7 @@ func (s *Store) CreditInvoice(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.I
 			orgID: a.OrganizationID, accountID: a.ID, before: invoiceBody(inv), after: invoiceBody(&voided)}); err != nil {
 			return err
 		}
-		if err := emitEvent(ctx, tx, sc.ProviderID, fc.TypeInvoiceIssued, fc.KindInvoice, note.ID, nil, now, now); err != nil {
+		if err := s.emitEvent(ctx, tx, sc.ProviderID, fc.TypeInvoiceIssued, fc.KindInvoice, note.ID, nil, now, now); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, change{providerID: sc.ProviderID, action: "invoice.credit", kind: fc.KindInvoice, id: note.ID,

@@ -33,6 +33,21 @@ var ownerEmployee = map[string]string{
 // Organizations have no account; a role assignment sits on its organization
 // or account; users and providers sit at provider level.
 func (s *Store) Owner(ctx context.Context, providerID fc.ID, kind string, id fc.ID) (fc.Owner, error) {
+	o, err := ownerOf(ctx, s.reader, providerID, kind, id)
+	if err != nil {
+		return fc.Owner{}, s.mapErr(err)
+	}
+	return o, nil
+}
+
+// queryer is what ownerOf reads through: the reader pool, or a transaction
+// (an event's snapshot is taken in the change's).
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// ownerOf is Owner read through q.
+func ownerOf(ctx context.Context, q queryer, providerID fc.ID, kind string, id fc.ID) (fc.Owner, error) {
 	o := fc.Owner{ProviderID: providerID}
 	// Each kind selects (account, organization, home account) of the
 	// object; one statement then adds the organization's chain, so that a
@@ -71,17 +86,17 @@ func (s *Store) Owner(ctx context.Context, providerID fc.ID, kind string, id fc.
 	default:
 		return fc.Owner{}, fc.Errorf(fc.EInvalid, "objects of kind %q have no owner", kind)
 	}
-	rows, err := s.reader.QueryContext(ctx, `SELECT o.account_id, o.home_id, o.emp_id, c.ancestor_id FROM (`+owned+`) o
+	rows, err := q.QueryContext(ctx, `SELECT o.account_id, o.home_id, o.emp_id, c.ancestor_id FROM (`+owned+`) o
 		LEFT JOIN org_closure c ON c.descendant_id = o.org_id ORDER BY c.distance DESC`, int64(id), int64(providerID))
 	if err != nil {
-		return fc.Owner{}, s.mapErr(err)
+		return fc.Owner{}, err
 	}
 	defer rows.Close()
 	found := false
 	for rows.Next() {
 		var ancestor sql.NullInt64
 		if err := rows.Scan(&o.AccountID, &o.HomeOfAccountID, &o.EmployeeID, &ancestor); err != nil {
-			return fc.Owner{}, s.mapErr(err)
+			return fc.Owner{}, err
 		}
 		found = true
 		if ancestor.Valid {
@@ -89,7 +104,7 @@ func (s *Store) Owner(ctx context.Context, providerID fc.ID, kind string, id fc.
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fc.Owner{}, s.mapErr(err)
+		return fc.Owner{}, err
 	}
 	if !found {
 		return fc.Owner{}, notFound(kind, id)

@@ -398,7 +398,7 @@ func (s *Store) advanceStatement(ctx context.Context, sc fc.Scope, id fc.ID, fro
 			return err
 		}
 		if to == fc.StatementApproved {
-			if err := emitEvent(ctx, tx, after.ProviderID, fc.TypeReimbursementApproved, fc.KindReimbursementStatement, id, nil, now, now); err != nil {
+			if err := s.emitEvent(ctx, tx, after.ProviderID, fc.TypeReimbursementApproved, fc.KindReimbursementStatement, id, nil, now, now); err != nil {
 				return err
 			}
 		}

@@ -48,26 +48,11 @@ func scanSession(row rowScanner, x *fc.Session) error {
 // maskCard hides the card side of a session read only from its station
 // side: nothing that names the card, its account or its driver is left but
 // the last four characters of the card's number.
-func maskCard(x *fc.Session) {
-	x.CardMasked = true
-	x.CardID, x.CardAccountID, x.EmployeeID, x.IDTag = 0, 0, 0, ""
-	x.ExternalID = maskCardNumber(x.ExternalID)
-}
+func maskCard(x *fc.Session) { x.MaskCard() }
 
-// maskCardNumber replaces all but the last four characters with '*'. A
-// number of four characters or fewer is masked whole: showing all of it
-// would not mask it.
-func maskCardNumber(v string) string {
-	r := []rune(v)
-	keep := 4
-	if len(r) <= keep {
-		keep = 0
-	}
-	for i := 0; i < len(r)-keep; i++ {
-		r[i] = '*'
-	}
-	return string(r)
-}
+// maskCardNumber masks all but the last four characters of a card's number
+// (fleetcharge.MaskCardNumber).
+func maskCardNumber(v string) string { return fc.MaskCardNumber(v) }
 
 // sessionVisible appends the predicate of a session scope on sessions s:
 // the card side within CardSide or the station side within StationSide.
