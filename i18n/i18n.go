@@ -22,6 +22,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -61,6 +63,9 @@ type pattern struct {
 	re    *regexp.Regexp
 	verbs []byte // 's', 'v' or 'd', in order
 	lit   int    // length of the literal text
+	// example marks the verbs after "such as ": an example of what to
+	// type, shown as it is typed, never in the language's notation.
+	example []bool
 }
 
 var verbRE = regexp.MustCompile(`%[svd]`)
@@ -96,6 +101,7 @@ func init() {
 			p.lit += loc[0] - last
 			verb := k[loc[0]+1]
 			p.verbs = append(p.verbs, verb)
+			p.example = append(p.example, strings.HasSuffix(k[:loc[0]], "such as "))
 			if verb == 'd' {
 				b.WriteString(`(-?[0-9]+)`)
 			} else {
@@ -247,7 +253,7 @@ func Translate(tag language.Tag, s string) string {
 			a := sub[i+1]
 			if t, ok := m[a]; ok {
 				a = t
-			} else {
+			} else if !p.example[i] {
 				a = Localize(tag, a)
 			}
 			args[i] = a
@@ -255,11 +261,54 @@ func Translate(tag language.Tag, s string) string {
 		return groups(tag, Printer(tag).Sprintf(p.key, args...))
 	}
 	// "code: message", a permission or an error code before its English
-	// description: the code stays, the message is translated.
-	if code, msg, ok := strings.Cut(s, ": "); ok && code != "" && !strings.ContainsAny(code, " ") {
-		if tr, ok := m[msg]; ok {
-			return code + ": " + tr
+	// description: the code stays, the message is translated; "Label:
+	// message", a form's field before what is wrong with it: both are.
+	if head, msg, ok := strings.Cut(s, ": "); ok && head != "" {
+		if tr := Translate(tag, msg); tr != msg {
+			if th, ok := m[head]; ok {
+				return th + colon(tag) + tr
+			}
+			if !strings.ContainsAny(head, " ") {
+				return head + colon(tag) + tr
+			}
+		}
+	}
+	if body, ok := strings.CutSuffix(s, "."); ok && body != "" {
+		if tr, ok := m[body]; ok {
+			return tr + "."
+		}
+		// "Label is required.", what a form says of a field: the label and
+		// the message of a deeper layer, each a message.
+		for i := strings.IndexByte(body, ' '); i > 0; {
+			head, tail := body[:i], body[i+1:]
+			if th, ok := m[head]; ok && tail != "" && unicode.IsLower(rune(tail[0])) {
+				if tt := Translate(tag, tail); tt != tail {
+					return th + " " + tt + "."
+				}
+			}
+			j := strings.IndexByte(tail, ' ')
+			if j < 0 {
+				break
+			}
+			i += 1 + j
+		}
+		// "Is required.", a message made a sentence.
+		if r, size := utf8.DecodeRuneInString(body); unicode.IsUpper(r) {
+			low := string(unicode.ToLower(r)) + body[size:]
+			if tr, ok := m[low]; ok {
+				tr2, size2 := utf8.DecodeRuneInString(tr)
+				return string(unicode.ToUpper(tr2)) + tr[size2:] + "."
+			}
 		}
 	}
 	return s
+}
+
+// colon is what separates a label from its text in tag: ": ", and a
+// no-break space before the colon in French.
+func colon(tag language.Tag) string {
+	if tag == French {
+		return "\u00a0: "
+	}
+	return ": "
 }

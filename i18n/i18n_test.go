@@ -160,3 +160,25 @@ func TestFrench(t *testing.T) {
 		t.Errorf("Parse(fr-CA) = %s, %v", got, ok)
 	}
 }
+
+// TestTranslateFormErrors: what a form says of a field, built from its
+// label and a deeper layer's message, is translated in its parts.
+func TestTranslateFormErrors(t *testing.T) {
+	for _, c := range []struct {
+		tag      language.Tag
+		in, want string
+	}{
+		{French, "Name is required.", "Nom est obligatoire."},
+		{Dutch, "City must be at most 200 characters.", "Plaats mag hoogstens 200 tekens bevatten."},
+		{German, "Is not a valid e-mail address.", "Ist keine gültige E-Mail-Adresse."},
+		{French, "From: “2025-13-01” is not a date: write it as year-month-day, such as 2025-03-31",
+			"De\u00a0: «\u00a02025-13-01\u00a0» n’est pas une date\u00a0: écrivez-la sous la forme année-mois-jour, par exemple 2025-03-31"},
+		{Dutch, "Utrecht is required.", "Utrecht is required."}, // the label is no message: as it is
+		{German, "Name Jan Jansen.", "Name Jan Jansen."},        // the rest is no message
+		{French, "Name: Jan Jansen", "Name: Jan Jansen"},
+	} {
+		if got := Translate(c.tag, c.in); got != c.want {
+			t.Errorf("Translate(%s, %q) = %q, want %q", c.tag, c.in, got, c.want)
+		}
+	}
+}

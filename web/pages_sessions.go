@@ -36,7 +36,7 @@ func (s *Server) sessionsFilter(r *http.Request, v *view) (fc.SessionFilter, []s
 		if raw := strings.TrimSpace(q.Get(d.name)); raw != "" {
 			t, err := parseDay(raw, v.Loc)
 			if err != nil {
-				bad = append(bad, d.label+": "+err.Error())
+				bad = append(bad, d.label+": "+fc.ErrorMessage(err))
 				continue
 			}
 			*d.dst = t
