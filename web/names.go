@@ -17,10 +17,13 @@ type names struct {
 	v      *view
 	m      map[string]string
 	owners map[fc.ID]*fc.Owner // by account ID; nil for one not found
+	// unlinked are the objects named whose page the user may not open (an
+	// organization above its scope), by kind:ID.
+	unlinked map[string]bool
 }
 
 func (s *Server) names(ctx context.Context, v *view) *names {
-	return &names{s: s, ctx: ctx, v: v, m: map[string]string{}}
+	return &names{s: s, ctx: ctx, v: v, m: map[string]string{}, unlinked: map[string]bool{}}
 }
 
 func (n *names) get(kind string, id fc.ID) string {
@@ -35,8 +38,11 @@ func (n *names) get(kind string, id fc.ID) string {
 	a, subj, ctx := n.s.app, n.v.Subj, n.ctx
 	switch kind {
 	case fc.KindOrganization:
-		if o, err := a.Organization(ctx, subj, id); err == nil {
-			name = strings.Join(o.Path, " / ")
+		// Also the name of an organization above the user's scope, which
+		// the paths of what it reads show: without a link.
+		if path, readable, err := a.OrganizationPath(ctx, subj, id); err == nil {
+			name = strings.Join(path, " / ")
+			n.unlinked[key] = !readable
 		}
 	case fc.KindAccount:
 		if x, err := a.Account(ctx, subj, id); err == nil {
@@ -75,10 +81,34 @@ func (n *names) get(kind string, id fc.ID) string {
 // user may see it.
 func (n *names) cell(kind string, id fc.ID) cell {
 	name := n.get(kind, id)
-	if id == 0 || strings.HasPrefix(name, "#") {
+	if id == 0 || strings.HasPrefix(name, "#") || n.unlinked[kind+":"+id.String()] {
 		return cell{Text: name}
 	}
 	return cell{Text: name, Href: objectPath(kind, id)}
+}
+
+// sessionStation names where a session was: its station, linked when the
+// user reads it, and named also when it reads only the session (its card
+// side at another account's station); "external" for a session without a
+// station.
+func (n *names) sessionStation(x *fc.Session) cell {
+	if x.StationID == 0 {
+		return cell{Text: or(x.LocationName, "external")}
+	}
+	c := n.cell(fc.KindStation, x.StationID)
+	if c.Href != "" {
+		return c
+	}
+	key := "session-station:" + x.StationID.String()
+	name, ok := n.m[key]
+	if !ok {
+		name = c.Text
+		if identity, err := n.s.app.SessionStationIdentity(n.ctx, n.v.Subj, x.ID); err == nil {
+			name = identity
+		}
+		n.m[key] = name
+	}
+	return cell{Text: name}
 }
 
 // fact returns a fact naming the object, linked like cell.

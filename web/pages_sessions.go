@@ -129,7 +129,7 @@ func (s *Server) sessionsExport(w http.ResponseWriter, r *http.Request, v *view)
 		}
 		for i := range xs {
 			x := &xs[i]
-			stopped, employee, station := "", "", or(x.LocationName, "external")
+			stopped, employee, station := "", "", n.sessionStation(x).Text
 			if x.StoppedAt != nil {
 				stopped = x.StoppedAt.In(v.Loc).Format(time.RFC3339)
 			}
@@ -137,9 +137,6 @@ func (s *Server) sessionsExport(w http.ResponseWriter, r *http.Request, v *view)
 				employee = "(foreign card)"
 			} else if x.EmployeeID != 0 {
 				employee = n.get(fc.KindEmployee, x.EmployeeID)
-			}
-			if x.StationID != 0 {
-				station = n.get(fc.KindStation, x.StationID)
 			}
 			cost := ""
 			if x.Currency != "" {

@@ -464,10 +464,7 @@ func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, more boo
 		} else if x.EmployeeID != 0 {
 			employee = n.cell(fc.KindEmployee, x.EmployeeID)
 		}
-		station := cell{Text: or(x.LocationName, "external")}
-		if x.StationID != 0 {
-			station = n.cell(fc.KindStation, x.StationID)
-		}
+		station := n.sessionStation(x)
 		stopped := "running"
 		if x.StoppedAt != nil {
 			stopped = v.when(x.StoppedAt)
