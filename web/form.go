@@ -202,11 +202,16 @@ type cell struct {
 	Class string
 	Form  *form
 	Check *rowCheck // a row's checkbox of a bulk form (pages_bulk.go)
+	// LiveOf and LiveField mark a cell that live.js keeps up to date: the
+	// station ("ID", or "ID/connector") and which of its values it shows
+	// (live.go).
+	LiveOf, LiveField string
 }
 
 // fact is one label and value of a detail page.
 type fact struct {
 	Label, Value, Href, Class string
+	LiveOf, LiveField         string // as a cell's: a value live.js keeps up to date
 }
 
 // link is an action reached by a link.

@@ -24,6 +24,26 @@ func (s *Server) stationRoutes() {
 	s.handle("POST /stations/{id}/commands/{command}", s.sendCommand)
 	s.handle("GET /sessions", s.sessionsPage)
 	s.handle("GET /sessions/{id}", s.sessionPage)
+	// The live stream of the stations pages (live.go) is no page: it is
+	// not in s.patterns, which tests walk as pages, and answers no HTML.
+	s.mux.HandleFunc("GET /stations/events", s.signedIn(s.viewHandler(s.stationEvents)))
+}
+
+// stationStateCells are the cells of a station's state on the stations
+// list, which live.js keeps up to date (live.go sends them the same).
+func stationStateCells(v *view, st *fc.Station) []cell {
+	of := st.ID.String()
+	return []cell{{Text: st.Connection, Class: "conn-" + st.Connection, LiveOf: of, LiveField: "connection"},
+		{Text: v.when(st.LastHeartbeatAt), LiveOf: of, LiveField: "heartbeat"},
+		{Text: connectorSummary(st), LiveOf: of, LiveField: "connectors"}}
+}
+
+// connectorCells are the cells of a connector on its station's page.
+func connectorCells(v *view, stationID fc.ID, cp fc.ChargePoint) []cell {
+	of := stationID.String() + "/" + strconv.Itoa(cp.ConnectorID)
+	return []cell{{Text: strconv.Itoa(cp.ConnectorID)},
+		{Text: cp.Status, Class: "cp-" + strings.ToLower(cp.Status), LiveOf: of, LiveField: "status"},
+		{Text: cp.ErrorCode, LiveOf: of, LiveField: "error"}, {Text: v.when(cp.StatusAt), LiveOf: of, LiveField: "since"}}
 }
 
 // connectorSummary reads a station's charge points in one line.
@@ -73,9 +93,8 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *http.Request, v *view) e
 	}
 	b.Table = table{Columns: []string{"Identity", "Connection", "Last heartbeat", "Connectors", "Location", "Account"}, Empty: "No stations."}
 	for _, st := range sts {
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: st.Identity, Href: objectPath(fc.KindStation, st.ID)},
-			{Text: st.Connection, Class: "conn-" + st.Connection}, {Text: v.when(st.LastHeartbeatAt)}, {Text: connectorSummary(&st)},
-			n.cell(fc.KindLocation, st.LocationID), n.cell(fc.KindAccount, st.AccountID)})
+		row := append([]cell{{Text: st.Identity, Href: objectPath(fc.KindStation, st.ID)}}, stationStateCells(v, &st)...)
+		b.Table.Rows = append(b.Table.Rows, append(row, n.cell(fc.KindLocation, st.LocationID), n.cell(fc.KindAccount, st.AccountID)))
 	}
 	if len(sts) > 0 {
 		b.paginate(r, sts[0].ID, sts[len(sts)-1].ID, more)
@@ -233,18 +252,20 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 		return err
 	}
 	n := s.names(ctx, v)
-	b := &detailBody{Heading: "Station " + st.Identity, Back: link{"/stations", "Stations"}, Live: true}
+	// The state follows the station live (live.go, static/live.js).
+	b := &detailBody{Heading: "Station " + st.Identity, Back: link{"/stations", "Stations"}}
 	b.Result = commandAnswer(r.URL.Query())
-	b.Facts = []fact{{Label: "Connection", Value: st.Connection, Class: "conn-" + st.Connection}, {Label: "Last heartbeat", Value: v.when(st.LastHeartbeatAt)},
+	state := stationStateCells(v, st)
+	b.Facts = []fact{{Label: "Connection", Value: state[0].Text, Class: state[0].Class, LiveOf: state[0].LiveOf, LiveField: state[0].LiveField},
+		{Label: "Last heartbeat", Value: state[1].Text, LiveOf: state[1].LiveOf, LiveField: state[1].LiveField},
 		{Label: "Last boot", Value: v.when(st.LastBootAt)}, n.fact("Account", fc.KindAccount, st.AccountID), n.fact("Location", fc.KindLocation, st.LocationID),
 		n.fact("Charge group", fc.KindChargeGroup, st.ChargeGroupID), {Label: "Vendor and model", Value: strings.TrimSpace(st.Vendor + " " + st.Model)},
 		{Label: "Serial number", Value: st.SerialNumber}, {Label: "Firmware", Value: st.Firmware},
 		{Label: "Connector maximum", Value: connectorMaxText(st.ConnectorMaxW)},
 		{Label: "OCPP version", Value: or(st.OCPPVersion, "not connected yet")}}
-	cps := table{Live: "connectors", Caption: "Connectors", Columns: []string{"Connector", "Status", "Error", "Since"}, Empty: "No connectors."}
+	cps := table{Caption: "Connectors", Columns: []string{"Connector", "Status", "Error", "Since"}, Empty: "No connectors."}
 	for _, cp := range st.ChargePoints {
-		cps.Rows = append(cps.Rows, []cell{{Text: strconv.Itoa(cp.ConnectorID)}, {Text: cp.Status, Class: "cp-" + strings.ToLower(cp.Status)},
-			{Text: cp.ErrorCode}, {Text: v.when(cp.StatusAt)}})
+		cps.Rows = append(cps.Rows, connectorCells(v, st.ID, cp))
 	}
 	b.Tables = append(b.Tables, cps)
 	if err := s.stationStatusHistory(ctx, v, st, b); err != nil {
@@ -272,7 +293,7 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 		if st.Connection != fc.StationOnline {
 			for _, f := range cmds {
 				if f.Disabled == "" {
-					f.Disabled = "The station is offline: commands can be sent once it connects again."
+					f.Disabled = offlineReason
 				}
 			}
 		}

@@ -104,7 +104,7 @@ func TestPersonas(t *testing.T) {
 			get(t, b, cardPath(frenchCard), http.StatusNotFound)
 			get(t, b, stationPath(vanDijkStation), http.StatusNotFound)
 			page := get(t, b, stationPath(germanStation), http.StatusOK)
-			wantIn(t, "own station", page, "Remote start", "Unlock connector", "Availability", `action="/stations/`+germanStation.String()+`/commands/reset"`, `id="live-connectors" data-live`)
+			wantIn(t, "own station", page, "Remote start", "Unlock connector", "Availability", `action="/stations/`+germanStation.String()+`/commands/reset"`, `data-live-of="`+germanStation.String()+`/1" data-live-field="status"`)
 			wantNotIn(t, "organizations page", get(t, b, "/organizations", http.StatusOK), "New organization")
 		})
 

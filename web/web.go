@@ -56,6 +56,13 @@ type Config struct {
 	// providers can be listed, removed and given SCIM tokens, but not
 	// configured.
 	Secrets *secret.Box
+	// Live wakes the live streams of the stations pages (live.go) when a
+	// station's state changes; the store tells it (Store.StationChanged).
+	// nil: a hub of the server's own, which nothing wakes but LiveResync.
+	Live *LiveHub
+	// LiveResync, when set, is how often a live stream reads its stations
+	// again whatever it heard: the changes made on other nodes.
+	LiveResync time.Duration
 }
 
 // Server is the web application.
@@ -66,6 +73,7 @@ type Server struct {
 	// are parsed with its own translating functions (langFuncs).
 	pages map[language.Tag]map[string]*template.Template
 	mux   *http.ServeMux
+	live  *LiveHub
 	// patterns are those of the signed-in pages, as s.handle registers them.
 	patterns []string
 }
@@ -89,7 +97,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, pages: map[language.Tag]map[string]*template.Template{}, mux: http.NewServeMux()}
+	if cfg.Live == nil {
+		cfg.Live = NewLiveHub()
+	}
+	s := &Server{cfg: cfg, pages: map[language.Tag]map[string]*template.Template{}, mux: http.NewServeMux(), live: cfg.Live}
 	if cfg.Store != nil {
 		s.app = &app.Service{Store: cfg.Store, Now: cfg.Now, Commander: cfg.Commander, Operations: cfg.Operations, Secrets: cfg.Secrets}
 	}

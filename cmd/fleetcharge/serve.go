@@ -121,7 +121,14 @@ type Main struct {
 	operated       chan struct{}
 	// cluster is this node's membership of several; nil on a single node.
 	cluster *cluster.Node
+	// live wakes the web application's live streams; Close ends them.
+	live *web.LiveHub
 }
+
+// liveResync is how often, on one node of several, a live stream of the
+// stations pages reads its stations again, for the changes of stations
+// connected to other nodes.
+const liveResync = 10 * time.Second
 
 // NewMain returns a process for cfg; Run starts it.
 func NewMain(cfg Config) *Main {
@@ -307,6 +314,9 @@ func (m *Main) Close() error {
 		<-m.operated
 	}
 	if m.server != nil {
+		if m.live != nil {
+			m.live.Close() // a live stream never ends by itself: Shutdown would wait for it
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.ShutdownTimeout)
 		defer cancel()
 		err = m.server.Shutdown(ctx)
@@ -359,7 +369,17 @@ func (m *Main) handler() (http.Handler, error) {
 	m.ocpp.SetRoaming(m.ocpi)
 	reg.MustRegister(loadCollectors(m.operations)...)
 	m.sso = sso.New(sso.Config{Store: m.Store, Auth: authSvc, Secrets: m.cfg.Secrets, BaseURL: m.cfg.BaseURL, Logger: m.cfg.Logger})
-	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc, Store: m.Store, Commander: m.ocpp, Operations: m.operations, SSO: m.sso, Secrets: m.cfg.Secrets})
+	// The stations pages follow their stations live: the store wakes the
+	// hub on each change of this node's stations; the changes of other
+	// nodes' stations reach a stream by its periodic read (liveResync).
+	m.live = web.NewLiveHub()
+	m.Store.StationChanged = m.live.StationChanged
+	var resync time.Duration
+	if m.cluster != nil {
+		resync = liveResync
+	}
+	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc, Store: m.Store, Commander: m.ocpp, Operations: m.operations, SSO: m.sso, Secrets: m.cfg.Secrets,
+		Live: m.live, LiveResync: resync})
 	if err != nil {
 		return nil, err
 	}
