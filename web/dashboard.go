@@ -1,8 +1,10 @@
 package web
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -25,8 +27,18 @@ type dashboardGlance struct {
 	PeriodLink  string
 	Health      []fact
 	Latest      *table
-	Attention   []link
+	Attention   []attention
 }
+
+// attention is one thing that needs attention: a message with two
+// arguments, translated as a whole, and the page where it is dealt with.
+type attention struct {
+	Href, Format, A, B string
+}
+
+// dashboardStatementsScanned bounds the statements to approve the start
+// page reads.
+const dashboardStatementsScanned = 5000
 
 // glance fills the start page's figures the view's rights allow.
 func (s *Server) glance(r *http.Request, v *view) (*dashboardGlance, error) {
@@ -85,7 +97,8 @@ func (s *Server) glance(r *http.Request, v *view) (*dashboardGlance, error) {
 				for _, cp := range st.ChargePoints {
 					if cp.Status == "Faulted" {
 						faulted++
-						g.Attention = append(g.Attention, link{objectPath(fc.KindStation, st.ID), "Station " + st.Identity + ": connector " + strconv.Itoa(cp.ConnectorID) + " faulted"})
+						g.Attention = append(g.Attention, attention{objectPath(fc.KindStation, st.ID), "Station %s: connector %s faulted",
+							st.Identity, strconv.Itoa(cp.ConnectorID)})
 						break
 					}
 				}
@@ -102,6 +115,14 @@ func (s *Server) glance(r *http.Request, v *view) (*dashboardGlance, error) {
 			{Label: "A connector faulted", Value: strconv.Itoa(faulted), Href: "/stations?state=faulted", Class: "cp-faulted"},
 		}
 	}
+	// Reimbursement statements to approve, by month, newest first.
+	if v.can(access.ReimbursementApprove) {
+		items, err := s.statementsToApprove(r, v)
+		if err != nil {
+			return nil, err
+		}
+		g.Attention = append(g.Attention, items...)
+	}
 	// The latest sessions.
 	if v.can(access.SessionsCardSideRead) || v.can(access.SessionsStationSideRead) {
 		xs, err := s.app.Sessions(ctx, v.Subj, fc.SessionFilter{Page: fc.Page{Limit: 5, Desc: true}})
@@ -112,14 +133,45 @@ func (s *Server) glance(r *http.Request, v *view) (*dashboardGlance, error) {
 		t := &table{Caption: "Latest sessions", Columns: []string{"Session", "Started", "kWh", "Station"}, Empty: "No sessions yet."}
 		for i := range xs {
 			x := &xs[i]
-			station := cell{Text: or(x.LocationName, "external")}
-			if x.StationID != 0 {
-				station = n.cell(fc.KindStation, x.StationID)
-			}
 			t.Rows = append(t.Rows, []cell{{Text: x.ID.String(), Href: objectPath(fc.KindSession, x.ID)}, {Text: v.when(x.StartedAt)},
-				{Text: energyText(x.EnergyWh), Class: "num"}, station})
+				{Text: energyText(x.EnergyWh), Class: "num"}, n.sessionStation(x)})
 		}
 		g.Latest = t
 	}
 	return g, nil
+}
+
+// statementsToApprove counts the draft statements the user may approve,
+// by month, each linking to its month's page, where they are the ones
+// with a box to tick. The count reads the same scoped store query as
+// approving does (app.ReimbursementStatementsToApprove).
+func (s *Server) statementsToApprove(r *http.Request, v *view) ([]attention, error) {
+	perMonth := map[string]int{}
+	f := fc.ReimbursementStatementFilter{Page: fc.Page{Limit: fc.MaxPageSize}}
+	for scanned := 0; scanned < dashboardStatementsScanned; {
+		xs, err := s.app.ReimbursementStatementsToApprove(r.Context(), v.Subj, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range xs {
+			perMonth[x.Period]++
+		}
+		scanned += len(xs)
+		if len(xs) < f.Limit {
+			break
+		}
+		f.After = xs[len(xs)-1].ID
+	}
+	months := slices.Sorted(maps.Keys(perMonth))
+	slices.Reverse(months)
+	var out []attention
+	for _, p := range months {
+		month, err := fc.ParsePeriod(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, attention{"/reimbursement?period=" + p, "Reimbursement statements of %s to approve: %s",
+			month.Format("January 2006"), strconv.Itoa(perMonth[p])})
+	}
+	return out, nil
 }

@@ -76,3 +76,62 @@ func TestStartPage(t *testing.T) {
 		}
 	})
 }
+
+var toApprove = regexp.MustCompile(`<a href="/reimbursement\?period=(\d{4}-\d{2})">Reimbursement statements of [^<]+ to approve: (\d+)</a>`)
+
+// TestStartPageStatementsToApprove: under "Needs attention", every persona
+// of the demo counts, per month, exactly the draft statements that the
+// month's reimbursement page offers it to approve (a ticked box each), and
+// names no month where that page offers none; a user who may not approve
+// counts none.
+func TestStartPageStatementsToApprove(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newDemoWorld(t, st)
+		var periods []string
+		rows, err := st.DB().Query(`SELECT DISTINCT period FROM reimbursement_statements ORDER BY period`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var p string
+			if err := rows.Scan(&p); err != nil {
+				t.Fatal(err)
+			}
+			periods = append(periods, p)
+		}
+		rows.Close()
+		if len(periods) == 0 {
+			t.Fatal("the demo has no reimbursement statements")
+		}
+		counted := 0
+		for _, l := range w.res.Logins {
+			b := w.as(t, l.Email)
+			home := get(t, b, "/", http.StatusOK)
+			shown := map[string]int{}
+			for _, m := range toApprove.FindAllStringSubmatch(home, -1) {
+				n, _ := strconv.Atoi(m[2])
+				if n == 0 {
+					t.Errorf("%s: the start page counts 0 statements of %s", l.Email, m[1])
+				}
+				shown[m[1]] = n
+				counted += n
+			}
+			for _, p := range periods {
+				month := b.do("GET", "/reimbursement?period="+p, nil)
+				offered := 0
+				if month.Code == http.StatusOK {
+					offered = strings.Count(body(month), `name="statement_id"`)
+				}
+				if shown[p] != offered {
+					t.Errorf("%s: the start page counts %d statements of %s to approve, the month's page offers %d", l.Email, shown[p], p, offered)
+				}
+			}
+		}
+		if counted == 0 {
+			t.Error("no persona has a statement to approve: the demo has no draft to check")
+		}
+		if home := get(t, w.as(t, facilitiesDE), "/", http.StatusOK); toApprove.MatchString(home) {
+			t.Error("a facility manager, who may not approve, has statements to approve")
+		}
+	})
+}
