@@ -296,6 +296,9 @@ func (s *Server) stationEvents(w http.ResponseWriter, r *http.Request, v *view) 
 	// read reads the stations through the scoped list query and queues
 	// those whose state differs from what the stream sent last.
 	read := func(ids []fc.ID) error {
+		if len(ids) == 0 {
+			return nil // a wake-up whose changes an earlier read took
+		}
 		sts, err := s.app.Stations(ctx, v.Subj, fc.StationFilter{IDs: ids, Page: fc.Page{Limit: len(ids)}})
 		if err != nil {
 			return err

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +308,72 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out: %s", what)
 		}
+	}
+}
+
+// TestLiveHub: a change wakes only the streams that follow the station,
+// once however many changes came meanwhile, and they read each change
+// once; a user holds at most maxLiveStreamsPerUser streams; a closed hub
+// opens none.
+func TestLiveHub(t *testing.T) {
+	h := NewLiveHub()
+	a, err := h.subscribe(1, []fc.ID{10, 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := h.subscribe(2, []fc.ID{12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	woken := func(s *liveSub) bool {
+		select {
+		case <-s.wake:
+			return true
+		default:
+			return false
+		}
+	}
+	h.StationChanged(10)
+	h.StationChanged(11)
+	h.StationChanged(10)
+	if !woken(a) || woken(a) {
+		t.Error("the follower of 10 and 11 is not woken exactly once")
+	}
+	if woken(b) {
+		t.Error("the follower of 12 is woken by 10 and 11")
+	}
+	got := a.take()
+	slices.Sort(got)
+	if want := []fc.ID{10, 11}; !slices.Equal(got, want) {
+		t.Errorf("changed = %v, want %v", got, want)
+	}
+	if got := a.take(); len(got) != 0 {
+		t.Errorf("changed again = %v, want none", got)
+	}
+	h.unsubscribe(a)
+	h.StationChanged(10)
+	if woken(a) || h.streams(1) != 0 {
+		t.Errorf("a closed stream is woken or counted (%d)", h.streams(1))
+	}
+
+	for range maxLiveStreamsPerUser - 1 {
+		if _, err := h.subscribe(2, []fc.ID{12}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := h.subscribe(2, []fc.ID{12}); !fc.IsCode(err, fc.ERateLimited) {
+		t.Errorf("one stream too many: err = %v, want rate_limited", err)
+	}
+	if _, err := h.subscribe(3, []fc.ID{12}); err != nil {
+		t.Errorf("another user's stream: %v", err)
+	}
+	h.Close()
+	if _, err := h.subscribe(4, []fc.ID{12}); !errors.Is(err, errLiveClosed) {
+		t.Errorf("after Close: err = %v, want errLiveClosed", err)
+	}
+	select {
+	case <-h.done:
+	default:
+		t.Error("Close does not end the streams")
 	}
 }
