@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -280,6 +281,87 @@ func TestEventsWithoutSnapshot(t *testing.T) {
 			if !ok || !sameJSON(t, r.Payload.Data, want) {
 				t.Errorf("%s manager's session %s: got %s, want %s", who, c.id, r.Payload.Data, want)
 			}
+		}
+	})
+}
+
+// TestSnapshotAgreesWithTheAPI: while nothing has moved, an event's data
+// from its snapshot, for each kind of reader, is what the API's own reads
+// give that reader (the same answer, not found or the same JSON): the
+// decision on the snapshot's owners and its masking are the store's scoped
+// reads' rules, for fleet and facility managers, an account admin, drivers
+// (who reach their own employee's sessions and card) and a provider admin.
+func TestSnapshotAgreesWithTheAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, s, "Agree")
+		readers := map[string]access.Subject{
+			"fleet manager of A":    w.subjects[w.fleetA.ID],
+			"facility manager of A": w.subjects[w.facilityA.ID],
+			"provider admin":        w.subjects[w.admin.ID],
+		}
+		for name, a := range map[string]fc.Assignment{
+			"account admin of A":    {Role: fc.RoleAccountAdmin, AccountID: w.accA.ID},
+			"driver A":              {Role: fc.RoleDriver, EmployeeID: w.empA.ID},
+			"driver B":              {Role: fc.RoleDriver, EmployeeID: w.empB.ID},
+			"fleet manager of B":    {Role: fc.RoleFleetManager, OrganizationID: w.orgB.ID},
+			"facility manager of B": {Role: fc.RoleFacilityManager, AccountID: w.accB.ID},
+		} {
+			u := &fc.User{ProviderID: w.provider.ID, Email: strings.ReplaceAll(name, " ", ".") + "@agree.example", Name: name, PasswordHash: "x"}
+			must(t, "user "+name, s.CreateUser(ctx, u))
+			a.UserID = u.ID
+			must(t, "grant "+name, s.CreateAssignment(ctx, &a))
+			as, err := s.UserAssignments(ctx, u.ID)
+			must(t, "assignments", err)
+			readers[name] = access.NewSubject(u, as)
+		}
+		w.charge(t, w.cardA)
+		w.charge(t, w.cardB)
+		_, err := s.UpdateCard(ctx, fc.ProviderScope(w.provider.ID), w.cardB.ID, func(c *fc.Card) error { c.Status = fc.CardInactive; return nil })
+		must(t, "block", err)
+		must(t, "fault", s.RecordStatus(ctx, w.station.ID, 2, "Faulted", "GroundFailure", time.Now()))
+
+		// The last event of each object: its snapshot holds the object
+		// as it reads now.
+		evs, err := s.DueEvents(ctx, time.Now().Add(time.Hour), 1000)
+		must(t, "due events", err)
+		last := map[string]fc.Event{}
+		for _, e := range evs {
+			if e.ProviderID == w.provider.ID {
+				last[e.ObjectKey()] = e
+			}
+		}
+		if len(last) != 4 {
+			t.Fatalf("events about %d objects, want 4 (two sessions, a card, the station)", len(last))
+		}
+		read, masked := 0, 0
+		for who, subj := range readers {
+			for _, e := range last {
+				if e.Snapshot == nil {
+					t.Fatalf("%s %s has no snapshot", e.Type, e.ObjectKey())
+				}
+				got, gotErr := w.api.EventData(ctx, subj, e)
+				old := e
+				old.Snapshot = nil
+				want, wantErr := w.api.EventData(ctx, subj, old)
+				if wantErr != nil && !fc.IsCode(wantErr, fc.ENotFound) || gotErr != nil && !fc.IsCode(gotErr, fc.ENotFound) {
+					t.Fatalf("%s, %s: %v / %v", who, e.ObjectKey(), gotErr, wantErr)
+				}
+				switch {
+				case (gotErr == nil) != (wantErr == nil):
+					t.Errorf("%s reads %s %s: from the snapshot %v, through the API %v", who, e.Type, e.ObjectKey(), gotErr == nil, wantErr == nil)
+				case gotErr == nil && !sameJSON(t, got, want):
+					t.Errorf("%s, %s %s: from the snapshot\n%s\nthrough the API\n%s", who, e.Type, e.ObjectKey(), got, want)
+				case gotErr == nil:
+					read++
+					if strings.Contains(string(got), `"card_masked":true`) {
+						masked++
+					}
+				}
+			}
+		}
+		if read == 0 || masked == 0 {
+			t.Errorf("%d reads, %d of them masked: the readers read too little to compare", read, masked)
 		}
 	})
 }
