@@ -285,13 +285,27 @@ func (s *Server) Connect(ctx context.Context, identity string) (*FakeStation, er
 	if err := conn.Write(ctx, websocket.MessageText, []byte(boot)); err != nil {
 		return nil, err
 	}
-	var reply []json.RawMessage
-	if _, b, err := conn.Read(ctx); err != nil || json.Unmarshal(b, &reply) != nil || len(reply) < 3 || string(reply[0]) != "3" {
-		conn.Close(websocket.StatusProtocolError, "")
-		return nil, fmt.Errorf("boot %s: %v %s", identity, err, b)
+	st := &FakeStation{conn: conn, done: make(chan struct{})}
+	// The server may call a station it knew before (a local list check, a
+	// job to retry) before it answers the boot: such calls are answered
+	// while waiting for the boot's result.
+	for {
+		var msg []json.RawMessage
+		_, b, err := conn.Read(ctx)
+		if err != nil || json.Unmarshal(b, &msg) != nil || len(msg) < 3 {
+			conn.Close(websocket.StatusProtocolError, "")
+			return nil, fmt.Errorf("boot %s: %v %s", identity, err, b)
+		}
+		if string(msg[0]) == "3" && string(msg[1]) == `"boot"` {
+			break
+		}
+		if err := st.reply(ctx, msg); err != nil {
+			conn.Close(websocket.StatusProtocolError, "")
+			return nil, fmt.Errorf("boot %s: %v", identity, err)
+		}
 	}
 	loop, cancel := context.WithCancel(context.Background())
-	st := &FakeStation{conn: conn, cancel: cancel, done: make(chan struct{})}
+	st.cancel = cancel
 	go st.answer(loop)
 	return st, nil
 }
@@ -306,23 +320,32 @@ func (st *FakeStation) answer(ctx context.Context) {
 			return
 		}
 		var msg []json.RawMessage
-		if json.Unmarshal(b, &msg) != nil || len(msg) < 3 || string(msg[0]) != "2" {
+		if json.Unmarshal(b, &msg) != nil || len(msg) < 3 {
 			continue
 		}
-		var action string
-		_ = json.Unmarshal(msg[2], &action)
-		st.mu.Lock()
-		st.received = append(st.received, action)
-		st.mu.Unlock()
-		status := "Accepted"
-		if action == "UnlockConnector" {
-			status = "Unlocked"
-		}
-		answer := fmt.Sprintf(`[3,%s,{"status":%q}]`, msg[1], status)
-		if err := st.conn.Write(ctx, websocket.MessageText, []byte(answer)); err != nil {
+		if err := st.reply(ctx, msg); err != nil {
 			return
 		}
 	}
+}
+
+// reply answers a call of the server (msg) and records its action; it
+// ignores any other message.
+func (st *FakeStation) reply(ctx context.Context, msg []json.RawMessage) error {
+	if string(msg[0]) != "2" {
+		return nil
+	}
+	var action string
+	_ = json.Unmarshal(msg[2], &action)
+	st.mu.Lock()
+	st.received = append(st.received, action)
+	st.mu.Unlock()
+	status := "Accepted"
+	if action == "UnlockConnector" {
+		status = "Unlocked"
+	}
+	answer := fmt.Sprintf(`[3,%s,{"status":%q}]`, msg[1], status)
+	return st.conn.Write(ctx, websocket.MessageText, []byte(answer))
 }
 
 // Status reports a connector's status (Available, Charging, …).
