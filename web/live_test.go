@@ -199,6 +199,31 @@ func TestLiveStreamScope(t *testing.T) {
 			if last := seen[len(seen)-1]; !strings.HasSuffix(last.Announce, want) {
 				t.Errorf("the change is announced %q, want it to end %q", last.Announce, want)
 			}
+
+			// A connector's status and error code: its cells, the
+			// list's summary of connectors, and one sentence.
+			if err := lw.st.RecordStatus(context.Background(), german, 1, "Faulted", "GroundFailure", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				l, ok := s.next(t)
+				if !ok {
+					t.Fatal("the stream ended before the connector's status")
+				}
+				if l.ID != german.String() {
+					t.Errorf("the stream sent station %s, which the facility manager may not read", l.ID)
+					continue
+				}
+				if len(l.Connectors) == 0 || l.Connectors[0].Cells["status"].Text != "Faulted" {
+					continue
+				}
+				c := l.Connectors[0]
+				if c.ID != 1 || c.Cells["status"].Class != "cp-faulted" || c.Cells["error"].Text != "GroundFailure" ||
+					!strings.Contains(l.Cells["connectors"].Text, "1: Faulted") || !strings.HasSuffix(l.Announce, ", connector 1: Faulted.") {
+					t.Errorf("the faulted connector is sent as %+v", l)
+				}
+				break
+			}
 		})
 
 		t.Run("narrowed by the scope switcher", func(t *testing.T) {
