@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -303,6 +304,7 @@ func restorePostgres(ctx context.Context, from, raw string) error {
 		}
 	}
 	args := []string{"--no-owner", "--no-acl", "--exit-on-error", "--single-transaction"}
+	skipSchema := ""
 	if source != target {
 		// The archive creates its schema, renamed to the target after: an
 		// empty target schema goes first (no CASCADE: empty only).
@@ -314,36 +316,71 @@ func restorePostgres(ctx context.Context, from, raw string) error {
 	} else if ok {
 		// The target schema (public, say) exists, empty: restore all but
 		// the archive's CREATE SCHEMA.
-		list, err := restoreList(ctx, from, source)
-		if err != nil {
-			return err
-		}
-		defer os.Remove(list)
-		args = append(args, "--use-list="+list)
+		skipSchema = source
 	}
+	// The search's trigram indexes are left out and made anew after:
+	// they name the schema of the extension pg_trgm in the backed-up
+	// database, which this one may not have (search.go).
+	list, err := restoreList(ctx, from, skipSchema)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(list)
+	args = append(args, "--use-list="+list)
 	if err := runPG(ctx, conn, "pg_restore", append(args, from)...); err != nil {
 		return err
 	}
 	if source != target {
-		_, err = db.ExecContext(ctx, `ALTER SCHEMA `+quoteIdent(source)+` RENAME TO `+quoteIdent(target))
+		if _, err = db.ExecContext(ctx, `ALTER SCHEMA `+quoteIdent(source)+` RENAME TO `+quoteIdent(target)); err != nil {
+			return err
+		}
 	}
-	return err
+	return restoreTrigramIndexes(ctx, db, target)
 }
 
-// restoreList writes the archive's table of contents without the entry
-// that creates the schema, for pg_restore --use-list, and returns its
-// file's name.
+// restoreTrigramIndexes makes the search's trigram indexes of a restored
+// schema at a version that has them.
+func restoreTrigramIndexes(ctx context.Context, db *sql.DB, schema string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var has bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+quoteIdent(schema)+`.schema_migrations WHERE version = $1)`, searchIndexVersion).Scan(&has); err != nil {
+		return err
+	}
+	if !has {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('search_path', $1, true)`, quoteIdent(schema)); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, pgTrigramIndexes()); err != nil {
+		return fmt.Errorf("the search indexes: %w", err)
+	}
+	return tx.Commit()
+}
+
+// restoreList writes the archive's table of contents without the search's
+// trigram indexes and, unless schema is "", the entry that creates the
+// schema, for pg_restore --use-list, and returns its file's name.
 func restoreList(ctx context.Context, archive, schema string) (string, error) {
 	out, err := exec.CommandContext(ctx, "pg_restore", "--list", archive).Output()
 	if err != nil {
 		return "", fmt.Errorf("pg_restore --list: %w", err)
 	}
+	trigram, _ := trigramIndexes()
 	var b strings.Builder
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
 		// "4; 2615 2200 SCHEMA - public owner" and its COMMENT.
-		if !strings.HasPrefix(line, ";") && len(f) >= 6 && f[4] == "-" &&
+		if !strings.HasPrefix(line, ";") && len(f) >= 6 && f[4] == "-" && schema != "" &&
 			(f[3] == "SCHEMA" && f[5] == schema || f[3] == "COMMENT" && len(f) >= 7 && f[5] == "SCHEMA" && f[6] == schema) {
+			continue
+		}
+		// "3345; 1259 16789 INDEX schema cards_external_id_trgm owner".
+		if !strings.HasPrefix(line, ";") && len(f) >= 6 && f[3] == "INDEX" && slices.Contains(trigram, f[5]) {
 			continue
 		}
 		b.WriteString(line + "\n")

@@ -166,10 +166,11 @@ func (s *Store) Card(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.Card, erro
 }
 
 // Cards lists the cards within the scope. f.Search is found, without case,
-// anywhere in the internal or the external ID or in the name, e-mail or
-// employee number of the card's employee.
+// in the internal or the external ID or in the name, e-mail or employee
+// number of the card's employee: anywhere from 3 characters on, at the start
+// below (search.go).
 func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.Card, error) {
-	search, err := searchPattern(f.Search)
+	search, err := parseSearch(f.Search)
 	if err != nil {
 		return nil, err
 	}
@@ -189,13 +190,7 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 		q.add(" AND c.status = ").arg(f.Status)
 	}
 	if search != "" {
-		// The employee's side is a subquery on the employees of the
-		// provider, which are far fewer than the cards.
-		like := "%" + search + "%"
-		q.add(" AND (").like("LOWER(c.internal_id)", like).add(" OR ").like("LOWER(c.external_id)", like).
-			add(" OR c.employee_id IN (SELECT e.id FROM employees e WHERE e.provider_id = ").arg(int64(sc.ProviderID)).
-			add(" AND (").like("LOWER(e.name)", like).add(" OR ").like("LOWER(e.email)", like).
-			add(" OR ").like("LOWER(e.employee_number)", like).add(")))")
+		q.add(" AND ").cardMatch(s.dialect, sc.ProviderID, search)
 	}
 	q.sortable(s.dialect, cardSorts).page("c.id", f.Page)
 	var out []fc.Card

@@ -114,10 +114,11 @@ func (s *Store) Employee(ctx context.Context, sc fc.Scope, id fc.ID) (*fc.Employ
 	return e, err
 }
 
-// Employees lists the employees within the scope. f.Search matches the name,
-// e-mail or employee number.
+// Employees lists the employees within the scope. f.Search is found, without
+// case, in the name, e-mail or employee number: anywhere from 3 characters
+// on, at the start below (search.go).
 func (s *Store) Employees(ctx context.Context, sc fc.Scope, f fc.EmployeeFilter) ([]fc.Employee, error) {
-	search, err := searchPattern(f.Search)
+	search, err := parseSearch(f.Search)
 	if err != nil {
 		return nil, err
 	}
@@ -131,9 +132,7 @@ func (s *Store) Employees(ctx context.Context, sc fc.Scope, f fc.EmployeeFilter)
 		q.add(" AND e.active = ").arg(*f.Active)
 	}
 	if search != "" {
-		like := "%" + search + "%"
-		q.add(" AND (").like("LOWER(e.name)", like).add(" OR ").like("LOWER(e.email)", like).
-			add(" OR ").like("LOWER(e.employee_number)", like).add(")")
+		q.add(" AND ").employeeMatch(s.dialect, search)
 	}
 	q.sortable(s.dialect, employeeSorts).page("e.id", f.Page)
 	return list(ctx, s, q, scanEmployee)

@@ -96,9 +96,14 @@ func (s *Store) migrateTo(ctx context.Context, upTo int) (int, error) {
 			}
 			var stmts []string
 			for _, stmt := range splitStatements(text) {
-				if strings.TrimSpace(stmt) == rollupTriggersMarker {
+				switch strings.TrimSpace(stmt) {
+				case rollupTriggersMarker:
 					stmts = append(stmts, rollupTriggers(s.dialect.name())...)
-				} else {
+				case authVersionTriggersMarker:
+					stmts = append(stmts, authVersionTriggers(s.dialect.name())...)
+				case searchIndexMarker:
+					stmts = append(stmts, searchIndexes(s.dialect.name())...)
+				default:
 					stmts = append(stmts, stmt)
 				}
 			}
