@@ -191,8 +191,11 @@ type table struct {
 	Live    string
 	Caption string
 	Columns []string
-	Rows    [][]cell
-	Empty   string
+	// Head, when set, draws the column titles instead of Columns: links
+	// that sort the list (lists.go).
+	Head  []head
+	Rows  [][]cell
+	Empty string
 }
 
 // cell is one cell of a table: text, a link, or a small form.
@@ -206,6 +209,10 @@ type cell struct {
 	// station ("ID", or "ID/connector") and which of its values it shows
 	// (live.go).
 	LiveOf, LiveField string
+	// raw is the cell's value in a list's export when hasRaw (a time as
+	// RFC 3339), instead of its text (lists.go).
+	raw    string
+	hasRaw bool
 }
 
 // fact is one label and value of a detail page.
@@ -250,24 +257,27 @@ type detailBody struct {
 // pageSize is the number of rows of a list page.
 const pageSize = 100
 
+// listPageSize is pageSize, which tests of paging make smaller.
+var listPageSize = pageSize
+
 // pageOf reads the cursor of a list page.
 func pageOf(r *http.Request) fc.Page {
 	after, _ := fc.ParseID(r.URL.Query().Get("after"))
 	before, _ := fc.ParseID(r.URL.Query().Get("before"))
-	return fc.Page{After: after, Before: before, Limit: pageSize + 1}
+	return fc.Page{After: after, Before: before, Limit: listPageSize + 1}
 }
 
 // onePage cuts the rows read with pageOf to one page, and tells whether
 // there are more beyond it: after it when read forward, before it when read
 // backward (with "before").
 func onePage[T any](r *http.Request, rows []T) (page []T, more bool) {
-	if len(rows) <= pageSize {
+	if len(rows) <= listPageSize {
 		return rows, false
 	}
 	if pageOf(r).Before > 0 {
-		return rows[len(rows)-pageSize:], true
+		return rows[len(rows)-listPageSize:], true
 	}
-	return rows[:pageSize], true
+	return rows[:listPageSize], true
 }
 
 // paginate sets the links to the first, the previous and the next page of

@@ -104,6 +104,17 @@ var pageCoverage = map[string]string{
 	"GET /reports/{report}/export":               wExport,
 	"GET /pick":                                  wPick,
 	"GET /sessions/export":                       wList,
+	"GET /cards/export":                          wList,
+	"GET /employees/export":                      wList,
+	"GET /accounts/export":                       wList,
+	"GET /users/export":                          wList,
+	"GET /audit/export":                          wList,
+	"GET /locations/export":                      wList,
+	"GET /charge-groups/export":                  wList,
+	"GET /stations/export":                       wList,
+	"GET /station-jobs/export":                   wList,
+	"GET /identity-providers/export":             wList,
+	"GET /invoices/export":                       wList,
 	"POST /cards/bulk":                           wBulk,
 	"GET /imports/{kind}":                        wImport,
 	"POST /imports/{kind}":                       wImport,
@@ -278,7 +289,8 @@ func (pw *pageWalk) page(pattern, how, p string) {
 		for _, o := range w.Of(leaktest.KindAccount) {
 			pw.call(pattern, p, method, path+"?scope=account:"+o.ID.String(), nil, 0)
 		}
-		for _, f := range listFilters[path] {
+		// A list's export is walked as its page is.
+		for _, f := range listFilters[strings.TrimSuffix(path, "/export")] {
 			for _, o := range w.Of(paramKinds[f]) {
 				pw.call(pattern, p, method, path+"?"+f+"="+o.ID.String(), nil, 0)
 			}

@@ -35,7 +35,7 @@ func (s *Server) assetRoutes() {
 	s.groupRoutes()
 	s.pickRoute()
 	s.bulkRoutes()
-	s.sessionListRoutes()
+	s.listExportRoutes()
 	s.importRoutes()
 }
 
@@ -65,7 +65,7 @@ func (s *Server) employeesPage(w http.ResponseWriter, r *http.Request, v *view) 
 		return fc.Errorf(fc.ENotFound, "no employees")
 	}
 	q := r.URL.Query()
-	f := fc.EmployeeFilter{AccountID: queryID(r, "account_id"), Search: strings.TrimSpace(q.Get("search")), Page: pageOf(r)}
+	f := fc.EmployeeFilter{AccountID: queryID(r, "account_id"), Search: strings.TrimSpace(q.Get("search"))}
 	switch q.Get("active") {
 	case "yes":
 		f.Active = new(bool)
@@ -73,11 +73,12 @@ func (s *Server) employeesPage(w http.ResponseWriter, r *http.Request, v *view) 
 	case "no":
 		f.Active = new(bool)
 	}
-	es, err := s.app.Employees(ctx, v.Subj, f)
+	l, err := newList(r, "/employees", listNoun{"1 employee", "%d employees", "More than %d employees"}, false, []listColumn{
+		{Title: "Name", Sort: "name"}, {Title: "E-mail", Sort: "email"}, {Title: "Number", Sort: "number"}, {Title: "Account"},
+		{Title: "Active", Sort: "active"}})
 	if err != nil {
 		return err
 	}
-	es, more := onePage(r, es)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Employees"}
 	if v.can(access.EmployeesManage) {
@@ -91,16 +92,18 @@ func (s *Server) employeesPage(w http.ResponseWriter, r *http.Request, v *view) 
 		b.Filter.Hidden = []hidden{{"account_id", f.AccountID.String()}}
 		b.Intro = "Of " + n.get(fc.KindAccount, f.AccountID) + "."
 	}
-	b.Table = table{Columns: []string{"Name", "E-mail", "Number", "Account", "Active"}, Empty: "No employees."}
-	for _, e := range es {
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: e.Name, Href: objectPath(fc.KindEmployee, e.ID)}, {Text: e.Email},
-			{Text: e.EmployeeNumber}, n.cell(fc.KindAccount, e.AccountID), {Text: yesNo(e.Active)}})
-	}
-	if len(es) > 0 {
-		b.paginate(r, es[0].ID, es[len(es)-1].ID, more)
-	}
-	s.show(w, r, v, http.StatusOK, "list", "Employees", b)
-	return nil
+	b.Table = table{Empty: "No employees."}
+	return showList(s, w, v, l, b, "Employees", func(p fc.Page) ([]fc.Employee, error) {
+		f.Page = p
+		return s.app.Employees(ctx, v.Subj, f)
+	}, func(e *fc.Employee) fc.ID { return e.ID }, func(es []fc.Employee) [][]cell {
+		var out [][]cell
+		for _, e := range es {
+			out = append(out, []cell{{Text: e.Name, Href: objectPath(fc.KindEmployee, e.ID)}, {Text: e.Email},
+				{Text: e.EmployeeNumber}, n.cell(fc.KindAccount, e.AccountID), {Text: yesNo(e.Active)}})
+		}
+		return out
+	})
 }
 
 func yesNo(b bool) string {
@@ -268,12 +271,17 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, post
 	}
 	q := r.URL.Query()
 	f := fc.CardFilter{AccountID: queryID(r, "account_id"), EmployeeID: queryID(r, "employee_id"), Status: q.Get("status"),
-		Search: strings.TrimSpace(q.Get("search")), Page: pageOf(r)}
-	cards, err := s.app.Cards(ctx, v.Subj, f)
+		Search: strings.TrimSpace(q.Get("search"))}
+	manage := v.can(access.CardsManage)
+	cols := []listColumn{{Title: "External ID", Sort: "external_id"}, {Title: "Internal ID", Sort: "internal_id"},
+		{Title: "Status", Sort: "status"}, {Title: "Account"}, {Title: "Employee"}, {Title: "Last used", Sort: "last_used"}}
+	if manage {
+		cols = append([]listColumn{{Title: "Choose", NoCSV: true}}, append(cols, listColumn{Title: "Action", NoCSV: true})...)
+	}
+	l, err := newList(r, "/cards", listNoun{"1 card", "%d cards", "More than %d cards"}, false, cols)
 	if err != nil {
 		return err
 	}
-	cards, more := onePage(r, cards)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Cards"}
 	// Actions on a card come back to the list as it is now.
@@ -283,7 +291,6 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, post
 	if len(keep) > 0 {
 		back += "?" + keep.Encode()
 	}
-	manage := v.can(access.CardsManage)
 	if manage {
 		b.Actions = []link{{"/cards/new", "Issue a card"}, {"/imports/cards", "Import from CSV"}}
 	}
@@ -302,38 +309,50 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, post
 	if f.AccountID != 0 {
 		b.Intro = "Of " + n.get(fc.KindAccount, f.AccountID) + "."
 	}
-	cols := []string{"External ID", "Internal ID", "Status", "Account", "Employee", "Last used"}
-	if manage {
-		cols = append([]string{"Choose"}, append(cols, "Action")...)
+	read := func(p fc.Page) ([]fc.Card, error) {
+		f.Page = p
+		return s.app.Cards(ctx, v.Subj, f)
 	}
-	accounts, employing, employees := map[fc.ID]bool{}, map[fc.ID]bool{}, map[fc.ID]bool{}
-	for _, c := range cards {
-		accounts[c.AccountID] = true
-		if c.EmployeeID != 0 {
-			employing[c.AccountID], employees[c.EmployeeID] = true, true
-		}
-	}
-	n.prefetchAccounts(accounts)
-	n.prefetch(fc.KindEmployee, employing, len(employees))
-	b.Table = table{Columns: cols, Empty: "No cards."}
-	for _, c := range cards {
-		row := []cell{{Text: c.ExternalID, Href: objectPath(fc.KindCard, c.ID)}, {Text: c.InternalID, Class: "mono"},
-			{Text: c.Status, Class: "status-" + c.Status}, n.cell(fc.KindAccount, c.AccountID), n.cell(fc.KindEmployee, c.EmployeeID),
-			{Text: v.when(c.LastUsedAt)}}
-		if manage {
-			act, choose := cell{}, cell{}
-			if n.may(access.CardsManage, c.AccountID) {
-				act.Form = cardStatusButton(v, &c, back)
-				choose = bulkCheck(&c)
-				choose.Check.Checked = slices.Contains(posted["card"], c.ID.String())
+	rows := func(cards []fc.Card) [][]cell {
+		accounts, employing, employees := map[fc.ID]bool{}, map[fc.ID]bool{}, map[fc.ID]bool{}
+		for _, c := range cards {
+			accounts[c.AccountID] = true
+			if c.EmployeeID != 0 {
+				employing[c.AccountID], employees[c.EmployeeID] = true, true
 			}
-			row = append(append([]cell{choose}, row...), act)
 		}
-		b.Table.Rows = append(b.Table.Rows, row)
+		n.prefetchAccounts(accounts)
+		n.prefetch(fc.KindEmployee, employing, len(employees))
+		var out [][]cell
+		for _, c := range cards {
+			row := []cell{{Text: c.ExternalID, Href: objectPath(fc.KindCard, c.ID)}, {Text: c.InternalID, Class: "mono"},
+				{Text: c.Status, Class: "status-" + c.Status}, n.cell(fc.KindAccount, c.AccountID), n.cell(fc.KindEmployee, c.EmployeeID),
+				v.timeCell(c.LastUsedAt)}
+			if manage {
+				act, choose := cell{}, cell{}
+				if n.may(access.CardsManage, c.AccountID) {
+					act.Form = cardStatusButton(v, &c, back)
+					choose = bulkCheck(&c)
+					choose.Check.Checked = slices.Contains(posted["card"], c.ID.String())
+				}
+				row = append(append([]cell{choose}, row...), act)
+			}
+			out = append(out, row)
+		}
+		return out
 	}
-	if len(cards) > 0 {
-		b.paginate(r, cards[0].ID, cards[len(cards)-1].ID, more)
+	cardID := func(c *fc.Card) fc.ID { return c.ID }
+	if l.export {
+		return exportList(s, w, l, "cards", read, cardID, rows)
 	}
+	cards, err := read(l.page())
+	if err != nil {
+		return err
+	}
+	cards, more := onePage(r, cards)
+	b.Table = table{Columns: titles(cols), Rows: rows(cards), Empty: "No cards."}
+	first, last := firstLast(cards, cardID)
+	l.finish(b, len(cards), first, last, more)
 	status := http.StatusOK
 	if manage && len(cards) > 0 {
 		b.Bulk = bulkCardsForm(v, back)

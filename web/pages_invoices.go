@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -84,8 +83,14 @@ func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request, v *view) e
 		return fc.Errorf(fc.ENotFound, "no invoices")
 	}
 	q := r.URL.Query()
-	f := fc.InvoiceFilter{Status: q.Get("status"), Kind: q.Get("kind"), AccountID: queryID(r, "account_id"), Page: pageOf(r)}
-	f.Page.Before = 0
+	f := fc.InvoiceFilter{Status: q.Get("status"), Kind: q.Get("kind"), AccountID: queryID(r, "account_id")}
+	l, err := newList(r, "/invoices", listNoun{"1 invoice", "%d invoices", "More than %d invoices"}, true, []listColumn{
+		{Title: "Number", Sort: "number"}, {Title: "Kind", Sort: "kind"}, {Title: "Customer"}, {Title: "Period", Sort: "period"},
+		{Title: "Status", Sort: "status"}, {Title: "Net", Sort: "net"}, {Title: "VAT", Sort: "vat"}, {Title: "Total", Sort: "total"},
+		{Title: "PDF", NoCSV: true}, {Title: "UBL", NoCSV: true}, {Title: "JSON", NoCSV: true}})
+	if err != nil {
+		return err
+	}
 	if p := strings.TrimSpace(q.Get("period")); p != "" {
 		if _, err := fc.ParsePeriod(p); err == nil {
 			f.Period = p
@@ -96,10 +101,6 @@ func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request, v *view) e
 	}
 	if !slices.Contains(fc.InvoiceStatuses, f.Status) {
 		f.Status = ""
-	}
-	xs, err := s.app.Invoices(ctx, v.Subj, f)
-	if err != nil {
-		return err
 	}
 	b := &listBody{Heading: "Invoices"}
 	if s.app.MayManageInvoices(v.Subj) {
@@ -116,42 +117,26 @@ func (s *Server) invoicesPage(w http.ResponseWriter, r *http.Request, v *view) e
 		{Name: "status", Label: "Status", Type: "select", Options: statuses, Value: f.Status},
 		{Name: "kind", Label: "Kind", Type: "select", Options: kinds, Value: f.Kind},
 	}}
-	more := len(xs) > pageSize
-	if more {
-		xs = xs[:pageSize]
-	}
-	b.Table = table{Caption: "Invoices, newest last", Columns: []string{"Number", "Kind", "Customer", "Period", "Status", "Net", "VAT", "Total", "PDF", "UBL", "JSON"},
-		Empty: "No invoices."}
-	for i := range xs {
-		inv := &xs[i]
-		base := "/invoices/" + inv.ID.String()
-		ubl := cell{Text: "–"}
-		if inv.Status != fc.InvoiceDraft {
-			ubl = cell{Text: "UBL", Href: base + "/ubl"}
+	b.Table = table{Empty: "No invoices."}
+	return showList(s, w, v, l, b, "Invoices", func(p fc.Page) ([]fc.Invoice, error) {
+		f.Page = p
+		return s.app.Invoices(ctx, v.Subj, f)
+	}, func(inv *fc.Invoice) fc.ID { return inv.ID }, func(xs []fc.Invoice) [][]cell {
+		var out [][]cell
+		for i := range xs {
+			inv := &xs[i]
+			base := "/invoices/" + inv.ID.String()
+			ubl := cell{Text: "–"}
+			if inv.Status != fc.InvoiceDraft {
+				ubl = cell{Text: "UBL", Href: base + "/ubl"}
+			}
+			out = append(out, []cell{{Text: invoiceName(inv), Href: base}, {Text: kindNames[inv.Kind]}, {Text: customer(inv)},
+				{Text: inv.Period}, {Text: inv.Status, Class: "status-" + inv.Status}, {Text: invoiceMoney(inv.Net, inv.Currency)},
+				{Text: invoiceMoney(inv.VAT, inv.Currency)}, {Text: invoiceMoney(inv.Total, inv.Currency)}, {Text: "PDF", Href: base + "/pdf"}, ubl,
+				{Text: "JSON", Href: "/api/v1/invoices/" + inv.ID.String() + "?format=json"}})
 		}
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: invoiceName(inv), Href: base}, {Text: kindNames[inv.Kind]}, {Text: customer(inv)},
-			{Text: inv.Period}, {Text: inv.Status, Class: "status-" + inv.Status}, {Text: invoiceMoney(inv.Net, inv.Currency)},
-			{Text: invoiceMoney(inv.VAT, inv.Currency)}, {Text: invoiceMoney(inv.Total, inv.Currency)}, {Text: "PDF", Href: base + "/pdf"}, ubl,
-			{Text: "JSON", Href: "/api/v1/invoices/" + inv.ID.String() + "?format=json"}})
-	}
-	filters := url.Values{}
-	for _, k := range []string{"period", "status", "kind", "account_id"} {
-		if val := q.Get(k); val != "" {
-			filters.Set(k, val)
-		}
-	}
-	if more {
-		next := url.Values{"after": {xs[len(xs)-1].ID.String()}}
-		for k, val := range filters {
-			next[k] = val
-		}
-		b.Next = "/invoices?" + next.Encode()
-	}
-	if f.Page.After != 0 {
-		b.First = "/invoices?" + filters.Encode()
-	}
-	s.show(w, r, v, http.StatusOK, "list", "Invoices", b)
-	return nil
+		return out
+	})
 }
 
 func (s *Server) invoicePage(w http.ResponseWriter, r *http.Request, v *view) error {

@@ -43,23 +43,25 @@ func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request, v *view) error
 	if !v.can(access.StationsCommand) {
 		return fc.Errorf(fc.ENotFound, "no station jobs")
 	}
-	jobs, err := s.app.StationJobs(r.Context(), v.Subj, fc.StationJobFilter{Page: pageOf(r)})
+	l, err := newList(r, "/station-jobs", listNoun{"1 job", "%d jobs", "More than %d jobs"}, true, []listColumn{
+		{Title: "Job", Sort: byID}, {Title: "Command", Sort: "command"}, {Title: "Status", Sort: "status"}, {Title: "Stations"},
+		{Title: "Created", Sort: "created"}, {Title: "Deadline"}})
 	if err != nil {
 		return err
 	}
-	jobs, more := onePage(r, jobs)
 	b := &listBody{Heading: "Station jobs", Actions: []link{{"/station-jobs/new", "New job"}},
 		Intro: "One command sent to every station of a charge group or an organization; stations offline are tried again when they connect, until the deadline."}
-	b.Table = table{Columns: []string{"Job", "Command", "Status", "Stations", "Created", "Deadline"}, Empty: "No jobs yet."}
-	for _, j := range jobs {
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: "#" + j.ID.String(), Href: "/station-jobs/" + j.ID.String()}, {Text: j.Command},
-			{Text: j.Status, Class: "job-" + j.Status}, {Text: progressText(j.Progress)}, {Text: v.when(j.CreatedAt)}, {Text: v.when(j.Deadline)}})
-	}
-	if len(jobs) > 0 {
-		b.paginate(r, jobs[0].ID, jobs[len(jobs)-1].ID, more)
-	}
-	s.show(w, r, v, http.StatusOK, "list", "Station jobs", b)
-	return nil
+	b.Table = table{Empty: "No jobs yet."}
+	return showList(s, w, v, l, b, "Station jobs", func(p fc.Page) ([]fc.StationJob, error) {
+		return s.app.StationJobs(r.Context(), v.Subj, fc.StationJobFilter{Page: p})
+	}, func(j *fc.StationJob) fc.ID { return j.ID }, func(jobs []fc.StationJob) [][]cell {
+		var out [][]cell
+		for _, j := range jobs {
+			out = append(out, []cell{{Text: "#" + j.ID.String(), Href: "/station-jobs/" + j.ID.String()}, {Text: j.Command},
+				{Text: j.Status, Class: "job-" + j.Status}, {Text: progressText(j.Progress)}, v.timeCell(j.CreatedAt), v.timeCell(j.Deadline)})
+		}
+		return out
+	})
 }
 
 // progressText reads a job's counts: "3 accepted · 1 offline".

@@ -462,12 +462,12 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, v *view) e
 		return fc.Errorf(fc.ENotFound, "no accounts")
 	}
 	q := r.URL.Query()
-	f := fc.AccountFilter{OrganizationID: queryID(r, "organization_id"), Kind: q.Get("kind"), Search: strings.TrimSpace(q.Get("search")), Page: pageOf(r)}
-	as, err := s.app.Accounts(ctx, v.Subj, f)
+	f := fc.AccountFilter{OrganizationID: queryID(r, "organization_id"), Kind: q.Get("kind"), Search: strings.TrimSpace(q.Get("search"))}
+	l, err := newList(r, "/accounts", listNoun{"1 account", "%d accounts", "More than %d accounts"}, false, []listColumn{
+		{Title: "Account", Sort: "name"}, {Title: "Kind", Sort: "kind"}, {Title: "Organization"}, {Title: "Created", Sort: "created"}})
 	if err != nil {
 		return err
 	}
-	as, more := onePage(r, as)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Accounts"}
 	if v.can(access.AccountsManage) {
@@ -481,16 +481,18 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request, v *view) e
 		b.Filter.Hidden = []hidden{{"organization_id", f.OrganizationID.String()}}
 		b.Intro = "In " + n.get(fc.KindOrganization, f.OrganizationID) + " and below."
 	}
-	b.Table = table{Columns: []string{"Account", "Kind", "Organization", "Created"}, Empty: "No accounts."}
-	for _, a := range as {
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: a.Name, Href: objectPath(fc.KindAccount, a.ID)}, {Text: a.Kind},
-			n.cell(fc.KindOrganization, a.OrganizationID), {Text: v.when(a.CreatedAt)}})
-	}
-	if len(as) > 0 {
-		b.paginate(r, as[0].ID, as[len(as)-1].ID, more)
-	}
-	s.show(w, r, v, http.StatusOK, "list", "Accounts", b)
-	return nil
+	b.Table = table{Empty: "No accounts."}
+	return showList(s, w, v, l, b, "Accounts", func(p fc.Page) ([]fc.Account, error) {
+		f.Page = p
+		return s.app.Accounts(ctx, v.Subj, f)
+	}, func(a *fc.Account) fc.ID { return a.ID }, func(as []fc.Account) [][]cell {
+		var out [][]cell
+		for _, a := range as {
+			out = append(out, []cell{{Text: a.Name, Href: objectPath(fc.KindAccount, a.ID)}, {Text: a.Kind},
+				n.cell(fc.KindOrganization, a.OrganizationID), v.timeCell(a.CreatedAt)})
+		}
+		return out
+	})
 }
 
 func (s *Server) accountForm(r *http.Request, v *view, a *fc.Account, id, action, submit string) (*form, error) {

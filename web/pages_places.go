@@ -21,12 +21,13 @@ func (s *Server) locationsPage(w http.ResponseWriter, r *http.Request, v *view) 
 	if !v.can(access.LocationsRead) {
 		return fc.Errorf(fc.ENotFound, "no locations")
 	}
-	f := fc.LocationFilter{AccountID: queryID(r, "account_id"), Kind: r.URL.Query().Get("kind"), Page: pageOf(r)}
-	ls, err := s.app.Locations(ctx, v.Subj, f)
+	f := fc.LocationFilter{AccountID: queryID(r, "account_id"), Kind: r.URL.Query().Get("kind")}
+	l, err := newList(r, "/locations", listNoun{"1 location", "%d locations", "More than %d locations"}, false, []listColumn{
+		{Title: "Name", Sort: "name"}, {Title: "Kind", Sort: "kind"}, {Title: "Address", Sort: "address"}, {Title: "City", Sort: "city"},
+		{Title: "Account"}})
 	if err != nil {
 		return err
 	}
-	ls, more := onePage(r, ls)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Locations"}
 	if v.can(access.LocationsManage) {
@@ -39,16 +40,18 @@ func (s *Server) locationsPage(w http.ResponseWriter, r *http.Request, v *view) 
 		b.Filter.Hidden = []hidden{{"account_id", f.AccountID.String()}}
 		b.Intro = "Of " + n.get(fc.KindAccount, f.AccountID) + "."
 	}
-	b.Table = table{Columns: []string{"Name", "Kind", "Address", "City", "Account"}, Empty: "No locations."}
-	for _, l := range ls {
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: l.Name, Href: objectPath(fc.KindLocation, l.ID)}, {Text: l.Kind},
-			{Text: l.Address}, {Text: l.City}, n.cell(fc.KindAccount, l.AccountID)})
-	}
-	if len(ls) > 0 {
-		b.paginate(r, ls[0].ID, ls[len(ls)-1].ID, more)
-	}
-	s.show(w, r, v, http.StatusOK, "list", "Locations", b)
-	return nil
+	b.Table = table{Empty: "No locations."}
+	return showList(s, w, v, l, b, "Locations", func(p fc.Page) ([]fc.Location, error) {
+		f.Page = p
+		return s.app.Locations(ctx, v.Subj, f)
+	}, func(l *fc.Location) fc.ID { return l.ID }, func(ls []fc.Location) [][]cell {
+		var out [][]cell
+		for _, l := range ls {
+			out = append(out, []cell{{Text: l.Name, Href: objectPath(fc.KindLocation, l.ID)}, {Text: l.Kind},
+				{Text: l.Address}, {Text: l.City}, n.cell(fc.KindAccount, l.AccountID)})
+		}
+		return out
+	})
 }
 
 func (s *Server) locationFields(r *http.Request, v *view, l *fc.Location) ([]field, error) {
@@ -422,12 +425,12 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request, v *view) err
 	if !v.can(access.ChargeGroupsRead) {
 		return fc.Errorf(fc.ENotFound, "no charge groups")
 	}
-	f := fc.ChargeGroupFilter{AccountID: queryID(r, "account_id"), Page: pageOf(r)}
-	gs, err := s.app.ChargeGroups(ctx, v.Subj, f)
+	f := fc.ChargeGroupFilter{AccountID: queryID(r, "account_id")}
+	l, err := newList(r, "/charge-groups", listNoun{"1 charge group", "%d charge groups", "More than %d charge groups"}, false, []listColumn{
+		{Title: "Name", Sort: "name"}, {Title: "Kind", Sort: "kind"}, {Title: "Access", Sort: "access"}, {Title: "Tariff"}, {Title: "Account"}})
 	if err != nil {
 		return err
 	}
-	gs, more := onePage(r, gs)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Charge groups"}
 	if v.can(access.ChargeGroupsManage) {
@@ -436,16 +439,18 @@ func (s *Server) groupsPage(w http.ResponseWriter, r *http.Request, v *view) err
 	if f.AccountID != 0 {
 		b.Intro = "Of " + n.get(fc.KindAccount, f.AccountID) + "."
 	}
-	b.Table = table{Columns: []string{"Name", "Kind", "Access", "Tariff", "Account"}, Empty: "No charge groups."}
-	for _, g := range gs {
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: g.Name, Href: objectPath(fc.KindChargeGroup, g.ID)}, {Text: g.Kind}, {Text: g.Access},
-			{Text: tariffText(g.Tariff)}, n.cell(fc.KindAccount, g.AccountID)})
-	}
-	if len(gs) > 0 {
-		b.paginate(r, gs[0].ID, gs[len(gs)-1].ID, more)
-	}
-	s.show(w, r, v, http.StatusOK, "list", "Charge groups", b)
-	return nil
+	b.Table = table{Empty: "No charge groups."}
+	return showList(s, w, v, l, b, "Charge groups", func(p fc.Page) ([]fc.ChargeGroup, error) {
+		f.Page = p
+		return s.app.ChargeGroups(ctx, v.Subj, f)
+	}, func(g *fc.ChargeGroup) fc.ID { return g.ID }, func(gs []fc.ChargeGroup) [][]cell {
+		var out [][]cell
+		for _, g := range gs {
+			out = append(out, []cell{{Text: g.Name, Href: objectPath(fc.KindChargeGroup, g.ID)}, {Text: g.Kind}, {Text: g.Access},
+				{Text: tariffText(g.Tariff)}, n.cell(fc.KindAccount, g.AccountID)})
+		}
+		return out
+	})
 }
 
 func tariffText(t fc.Tariff) string {

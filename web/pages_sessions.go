@@ -1,33 +1,23 @@
 package web
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
-	"github.com/fleetcharge/fleetcharge/access"
 )
 
 // The sessions list: newest first, filtered by dates, card and driver in
-// the URL, and exported as CSV with the same filter.
-
-// maxExportRows bounds a CSV export of a list.
-const maxExportRows = 100_000
-
-func (s *Server) sessionListRoutes() {
-	s.handle("GET /sessions/export", s.sessionsExport)
-}
+// the URL, and exported as CSV with the same filter (lists.go).
 
 // sessionsFilter reads the sessions list's filter from the URL. What cannot
 // be read is left out of the filter and said, in words, in the problems.
 func (s *Server) sessionsFilter(r *http.Request, v *view) (fc.SessionFilter, []string) {
 	q := r.URL.Query()
 	f := fc.SessionFilter{AccountID: queryID(r, "account_id"), CardID: queryID(r, "card_id"), EmployeeID: queryID(r, "employee_id"),
-		StationID: queryID(r, "station_id"), LocationKind: q.Get("location_kind"), ActiveOnly: q.Get("active") == "on", Page: pageOf(r)}
-	f.Page.Desc = true
+		StationID: queryID(r, "station_id"), LocationKind: q.Get("location_kind"), ActiveOnly: q.Get("active") == "on"}
 	var bad []string
 	for _, d := range []struct {
 		name, label string
@@ -98,71 +88,6 @@ func datePresets(r *http.Request, now time.Time) []link {
 		out = append(out, link{r.URL.Path + "?" + q.Encode(), p.label})
 	}
 	return out
-}
-
-// exportQuery is the list's filter without its page and notices.
-func exportQuery(r *http.Request) string {
-	q := r.URL.Query()
-	for _, k := range []string{"done", "scope", "after", "before"} {
-		q.Del(k)
-	}
-	return q.Encode()
-}
-
-// sessionsExport sends the sessions of the filter, newest first, as CSV.
-func (s *Server) sessionsExport(w http.ResponseWriter, r *http.Request, v *view) error {
-	ctx := r.Context()
-	if !v.can(access.SessionsCardSideRead) && !v.can(access.SessionsStationSideRead) {
-		return fc.Errorf(fc.ENotFound, "no sessions")
-	}
-	f, bad := s.sessionsFilter(r, v)
-	if len(bad) > 0 {
-		return fc.Errorf(fc.EInvalid, "%s", strings.Join(bad, " "))
-	}
-	f.Page = fc.Page{Limit: fc.MaxPageSize, Desc: true}
-	n := s.names(ctx, v)
-	var rows [][]string
-	for len(rows) < maxExportRows {
-		xs, err := s.app.Sessions(ctx, v.Subj, f)
-		if err != nil {
-			return err
-		}
-		for i := range xs {
-			x := &xs[i]
-			stopped, employee, station := "", "", n.sessionStation(x).Text
-			if x.StoppedAt != nil {
-				stopped = x.StoppedAt.In(v.Loc).Format(time.RFC3339)
-			}
-			if x.CardMasked {
-				employee = "(foreign card)"
-			} else if x.EmployeeID != 0 {
-				employee = n.get(fc.KindEmployee, x.EmployeeID)
-			}
-			cost := ""
-			if x.Currency != "" {
-				cost = strconv.FormatFloat(float64(x.CostMinor)/100, 'f', 2, 64)
-			}
-			rows = append(rows, []string{x.ID.String(), x.StartedAt.In(v.Loc).Format(time.RFC3339), stopped,
-				strconv.FormatInt(x.DurationSeconds/60, 10), energyText(x.EnergyWh), cost, x.Currency, x.ExternalID, employee, station, x.LocationKind})
-		}
-		if len(xs) < f.Page.Limit {
-			break
-		}
-		f.Page.After = xs[len(xs)-1].ID
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="sessions.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"session", "started", "stopped", "minutes", "kwh", "cost", "currency", "card", "driver", "station", "location_kind"})
-	for _, row := range rows {
-		for i, c := range row {
-			row[i] = csvSafe(c)
-		}
-		_ = cw.Write(row)
-	}
-	cw.Flush()
-	return cw.Error()
 }
 
 // csvSafe keeps a spreadsheet from reading a cell as a formula.

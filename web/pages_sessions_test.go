@@ -77,8 +77,8 @@ func TestSessionsList(t *testing.T) {
 		var exported []string
 		for _, row := range rows[1:] {
 			exported = append(exported, row[0])
-			if row[8] != name {
-				t.Errorf("exported session %s has driver %q, want %q", row[0], row[8], name)
+			if row[7] != name {
+				t.Errorf("exported session %s has driver %q, want %q", row[0], row[7], name)
 			}
 		}
 		if !slices.Equal(exported, theirs) {

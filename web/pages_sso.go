@@ -73,26 +73,40 @@ func (s *Server) identityProvidersPage(w http.ResponseWriter, r *http.Request, v
 	if !managesSSO(v) {
 		return noIdentityProviders()
 	}
-	ps, err := s.app.IdentityProviders(ctx, v.Subj, pageOf(r))
+	l, err := newList(r, "/identity-providers", listNoun{"1 identity provider", "%d identity providers", "More than %d identity providers"}, false,
+		[]listColumn{{Title: "Issuer", Sort: "issuer"}, {Title: "Organization"}, {Title: "Domains"}, {Title: "Group mappings"},
+			{Title: "Password sign-in"}, {Title: "SCIM token"}})
+	if err != nil {
+		return err
+	}
+	read := func(p fc.Page) ([]fc.IdentityProvider, error) { return s.app.IdentityProviders(ctx, v.Subj, p) }
+	n := s.names(ctx, v)
+	rows := func(ps []fc.IdentityProvider) [][]cell {
+		var out [][]cell
+		for _, p := range ps {
+			out = append(out, []cell{{Text: p.Issuer, Href: identityProviderPath(p.ID)}, n.cell(fc.KindOrganization, p.OrganizationID),
+				{Text: strings.Join(p.Domains, ", ")}, {Text: strconv.Itoa(len(p.GroupRoles))}, {Text: yesNo(p.PasswordSignIn)}, {Text: issued(p.SCIMToken)}})
+		}
+		return out
+	}
+	id := func(p *fc.IdentityProvider) fc.ID { return p.ID }
+	if l.export {
+		return exportList(s, w, l, "identity-providers", read, id, rows)
+	}
+	ps, err := read(l.page())
 	if err != nil {
 		return err
 	}
 	ps, more := onePage(r, ps)
-	n := s.names(ctx, v)
 	b := &listBody{Heading: "Identity providers",
 		Intro: "The OpenID Connect providers through which an organization's users sign in with their company account, their groups giving them roles; and the SCIM tokens with which their directories provision them."}
 	reason := s.unconfigurable()
 	if reason == "" {
 		b.Actions = []link{{"/identity-providers/new", "New identity provider"}}
 	}
-	b.Table = table{Columns: []string{"Issuer", "Organization", "Domains", "Group mappings", "Password sign-in", "SCIM token"}, Empty: "No identity providers."}
-	for _, p := range ps {
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: p.Issuer, Href: identityProviderPath(p.ID)}, n.cell(fc.KindOrganization, p.OrganizationID),
-			{Text: strings.Join(p.Domains, ", ")}, {Text: strconv.Itoa(len(p.GroupRoles))}, {Text: yesNo(p.PasswordSignIn)}, {Text: issued(p.SCIMToken)}})
-	}
-	if len(ps) > 0 {
-		b.paginate(r, ps[0].ID, ps[len(ps)-1].ID, more)
-	}
+	b.Table = table{Columns: titles(l.columns), Rows: rows(ps), Empty: "No identity providers."}
+	first, last := firstLast(ps, id)
+	l.finish(b, len(ps), first, last, more)
 	s.showWithError(w, r, v, http.StatusOK, "list", "Identity providers", reason, b)
 	return nil
 }

@@ -31,27 +31,30 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, v *view) erro
 	if !v.can(access.UsersManage) {
 		return fc.Errorf(fc.ENotFound, "no users")
 	}
-	f := fc.UserFilter{Search: strings.TrimSpace(r.URL.Query().Get("search")), Page: pageOf(r)}
-	us, err := s.app.Users(ctx, v.Subj, f)
+	f := fc.UserFilter{Search: strings.TrimSpace(r.URL.Query().Get("search"))}
+	l, err := newList(r, "/users", listNoun{"1 user", "%d users", "More than %d users"}, false, []listColumn{
+		{Title: "E-mail", Sort: "email"}, {Title: "Name", Sort: "name"}, {Title: "Second factor", Sort: "totp"},
+		{Title: "Last sign-in", Sort: "last_sign_in"}, {Title: "Disabled", Sort: "disabled"}})
 	if err != nil {
 		return err
 	}
-	us, more := onePage(r, us)
 	b := &listBody{Heading: "Users"}
 	if access.Reach(v.Subj, access.UsersManage).All {
 		b.Actions = []link{{"/users/new", "New user"}}
 	}
 	b.Filter = &form{ID: "filter", Method: "get", Action: "/users", Submit: "Search", Inline: true, Fields: []field{{Name: "search", Label: "Name or e-mail", Value: f.Search}}}
-	b.Table = table{Columns: []string{"E-mail", "Name", "Second factor", "Last sign-in", "Disabled"}, Empty: "No users."}
-	for _, u := range us {
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: u.Email, Href: objectPath(fc.KindUser, u.ID)}, {Text: u.Name},
-			{Text: yesNo(u.TOTPEnabled)}, {Text: v.when(u.LastSignInAt)}, {Text: yesNo(u.Disabled)}})
-	}
-	if len(us) > 0 {
-		b.paginate(r, us[0].ID, us[len(us)-1].ID, more)
-	}
-	s.show(w, r, v, http.StatusOK, "list", "Users", b)
-	return nil
+	b.Table = table{Empty: "No users."}
+	return showList(s, w, v, l, b, "Users", func(p fc.Page) ([]fc.User, error) {
+		f.Page = p
+		return s.app.Users(ctx, v.Subj, f)
+	}, func(u *fc.User) fc.ID { return u.ID }, func(us []fc.User) [][]cell {
+		var out [][]cell
+		for _, u := range us {
+			out = append(out, []cell{{Text: u.Email, Href: objectPath(fc.KindUser, u.ID)}, {Text: u.Name},
+				{Text: yesNo(u.TOTPEnabled)}, v.timeCell(u.LastSignInAt), {Text: yesNo(u.Disabled)}})
+		}
+		return out
+	})
 }
 
 func userFields(u *fc.User) []field {
@@ -340,8 +343,13 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) erro
 		return fc.Errorf(fc.ENotFound, "no audit log")
 	}
 	q := r.URL.Query()
-	f := fc.AuditFilter{ObjectType: q.Get("object_type"), ObjectID: queryID(r, "object_id"), Actor: strings.TrimSpace(q.Get("actor")), Page: pageOf(r)}
-	f.Page.Desc = true
+	f := fc.AuditFilter{ObjectType: q.Get("object_type"), ObjectID: queryID(r, "object_id"), Actor: strings.TrimSpace(q.Get("actor"))}
+	l, err := newList(r, "/audit", listNoun{"1 event", "%d events", "More than %d events"}, true, []listColumn{
+		{Title: "When", Sort: "at"}, {Title: "Who", Sort: "actor"}, {Title: "What", Sort: "action"}, {Title: "Object", Sort: "object"},
+		{Title: "Account"}})
+	if err != nil {
+		return err
+	}
 	var bad []string
 	for _, d := range []struct {
 		name, label string
@@ -356,11 +364,9 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) erro
 			*d.dst = t
 		}
 	}
-	es, err := s.app.AuditEvents(ctx, v.Subj, f)
-	if err != nil {
-		return err
+	if l.export && len(bad) > 0 {
+		return fc.Errorf(fc.EInvalid, "%s", strings.Join(bad, " "))
 	}
-	es, more := onePage(r, es)
 	n := s.names(ctx, v)
 	var kinds []option
 	kinds = append(kinds, option{"", "Any"})
@@ -379,17 +385,20 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *view) erro
 		b.Filter.Error = strings.Join(bad, " ")
 	}
 	b.Presets = datePresets(r, s.cfg.Now().In(v.Loc))
-	b.Table = table{Columns: []string{"When", "Who", "What", "Object", "Account"}, Empty: "Nothing recorded."}
-	for _, e := range es {
-		obj := cell{Text: titleCase(e.ObjectType) + " " + e.ObjectID.String(), Href: objectPath(e.ObjectType, e.ObjectID)}
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: v.when(e.At), Href: "/audit/" + e.ID.String()}, {Text: e.Actor}, {Text: e.Action},
-			obj, n.cell(fc.KindAccount, e.AccountID)})
-	}
-	if len(es) > 0 {
-		b.paginate(r, es[0].ID, es[len(es)-1].ID, more)
-	}
-	s.show(w, r, v, http.StatusOK, "list", "Audit log", b)
-	return nil
+	b.Table = table{Empty: "Nothing recorded."}
+	return showList(s, w, v, l, b, "Audit log", func(p fc.Page) ([]fc.AuditEvent, error) {
+		f.Page = p
+		return s.app.AuditEvents(ctx, v.Subj, f)
+	}, func(e *fc.AuditEvent) fc.ID { return e.ID }, func(es []fc.AuditEvent) [][]cell {
+		var out [][]cell
+		for _, e := range es {
+			obj := cell{Text: titleCase(e.ObjectType) + " " + e.ObjectID.String(), Href: objectPath(e.ObjectType, e.ObjectID)}
+			at := v.timeCell(e.At)
+			at.Href = "/audit/" + e.ID.String()
+			out = append(out, []cell{at, {Text: e.Actor}, {Text: e.Action}, obj, n.cell(fc.KindAccount, e.AccountID)})
+		}
+		return out
+	})
 }
 
 func (s *Server) auditEventPage(w http.ResponseWriter, r *http.Request, v *view) error {
