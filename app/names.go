@@ -65,3 +65,18 @@ func (s *Service) SessionStationIdentity(ctx context.Context, subj access.Subjec
 	}
 	return st.Identity, nil
 }
+
+// StationLocationName returns the name of the location of a station the
+// subject reads: where a station stands goes with it (a fleet manager
+// reads its drivers' home stations, not their home locations).
+func (s *Service) StationLocationName(ctx context.Context, subj access.Subject, stationID fc.ID) (string, error) {
+	st, err := s.Station(ctx, subj, stationID)
+	if err != nil {
+		return "", err
+	}
+	l, err := s.Store.Location(ctx, fc.ProviderScope(subj.ProviderID), st.LocationID)
+	if err != nil {
+		return "", err
+	}
+	return l.Name, nil
+}

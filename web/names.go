@@ -111,6 +111,28 @@ func (n *names) sessionStation(x *fc.Session) cell {
 	return cell{Text: name}
 }
 
+// stationLocation names where a station stands: its location, linked when
+// the user reads it, and named also when it reads only the station.
+func (n *names) stationLocation(st *fc.Station) cell {
+	c := n.cell(fc.KindLocation, st.LocationID)
+	if c.Href != "" || st.LocationID == 0 {
+		return c
+	}
+	key := "station-location:" + st.ID.String()
+	name, ok := n.m[key]
+	if !ok {
+		name = c.Text
+		if l, err := n.s.app.StationLocationName(n.ctx, n.v.Subj, st.ID); err == nil {
+			name = l
+		}
+		n.m[key] = name
+	}
+	return cell{Text: name}
+}
+
+// fact is the cell as a fact of a detail page.
+func (c cell) fact(label string) fact { return fact{Label: label, Value: c.Text, Href: c.Href} }
+
 // fact returns a fact naming the object, linked like cell.
 func (n *names) fact(label, kind string, id fc.ID) fact {
 	c := n.cell(kind, id)

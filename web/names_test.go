@@ -16,8 +16,8 @@ import (
 // shows the name the user may read instead of "#ID": an account admin
 // sees its account's organization path, a facility manager its
 // organization's parent, a fleet manager the station where its card
-// charged at another account, each without a link to a page it cannot
-// open. (TestNoPageLeaks holds these names to their readers.)
+// charged at another account and where its driver's home station stands,
+// each without a link to a page it cannot open. (TestNoPageLeaks holds these names to their readers.)
 func TestNamesNotIDs(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		pw := invoiceWorld(t, st)
@@ -33,10 +33,12 @@ func TestNamesNotIDs(t *testing.T) {
 		}
 		holding, north := object(leaktest.KindOrganization, "H"), object(leaktest.KindOrganization, "N")
 		northAcc, southStation := object(leaktest.KindAccount, "N"), object(leaktest.KindStation, "S")
+		homeStation, home := object(leaktest.KindStation, "NH"), object(leaktest.KindLocation, "NH")
 		const (
 			holdingName = "LEAK-H-orgname-7f3a"
 			northPath   = holdingName + " / LEAK-N-orgname-7f3a"
 			southID     = "LEAK-S-identity-7f3a"
+			homeName    = "LEAK-NH-home-7f3a"
 		)
 		for _, c := range []struct {
 			persona, path, want string
@@ -49,6 +51,9 @@ func TestNamesNotIDs(t *testing.T) {
 				[]string{"/organizations/" + holding.String()}},
 			{leaktest.NorthFleet, "/sessions", `<td data-label="Station">` + southID + "</td>", []fc.ID{southStation},
 				[]string{"/stations/" + southStation.String()}},
+			{leaktest.NorthFleet, "/stations", `<td data-label="Location">` + homeName + "</td>", nil, []string{"/locations/" + home.String()}},
+			{leaktest.NorthFleet, "/stations/" + homeStation.String(), "<dt>Location</dt><dd>" + homeName + "</dd>", nil,
+				[]string{"/locations/" + home.String()}},
 		} {
 			page := pw.call("names", c.persona, http.MethodGet, c.path, nil, http.StatusOK).Body.String()
 			if !strings.Contains(page, c.want) {

@@ -103,7 +103,7 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *http.Request, v *view) e
 			heartbeat := v.timeCell(st.LastHeartbeatAt)
 			state[1].raw, state[1].hasRaw = heartbeat.raw, true
 			row := append([]cell{{Text: st.Identity, Href: objectPath(fc.KindStation, st.ID)}}, state...)
-			out = append(out, append(row, n.cell(fc.KindLocation, st.LocationID), n.cell(fc.KindAccount, st.AccountID)))
+			out = append(out, append(row, n.stationLocation(&st), n.cell(fc.KindAccount, st.AccountID)))
 		}
 		return out
 	})
@@ -264,7 +264,7 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 	state := stationStateCells(v, st)
 	b.Facts = []fact{{Label: "Connection", Value: state[0].Text, Class: state[0].Class, LiveOf: state[0].LiveOf, LiveField: state[0].LiveField},
 		{Label: "Last heartbeat", Value: state[1].Text, LiveOf: state[1].LiveOf, LiveField: state[1].LiveField},
-		{Label: "Last boot", Value: v.when(st.LastBootAt)}, n.fact("Account", fc.KindAccount, st.AccountID), n.fact("Location", fc.KindLocation, st.LocationID),
+		{Label: "Last boot", Value: v.when(st.LastBootAt)}, n.fact("Account", fc.KindAccount, st.AccountID), n.stationLocation(st).fact("Location"),
 		n.fact("Charge group", fc.KindChargeGroup, st.ChargeGroupID), {Label: "Vendor and model", Value: strings.TrimSpace(st.Vendor + " " + st.Model)},
 		{Label: "Serial number", Value: st.SerialNumber}, {Label: "Firmware", Value: st.Firmware},
 		{Label: "Connector maximum", Value: connectorMaxText(st.ConnectorMaxW)},
