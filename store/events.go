@@ -95,27 +95,17 @@ func (s *Store) stationConnectionEvent(ctx context.Context, tx *sql.Tx, stationI
 }
 
 // allOfflineEvents adds, within tx, the station.offline of every station
-// marked online (a process that starts has no connection yet), each with
-// its snapshot.
+// marked online (a process that starts has no connection yet), in one
+// statement and without snapshots: most are dropped when their station
+// connects again within the grace period, and reading every station and
+// its owners would hold the start's transaction for seconds on a large
+// fleet. Those that leave are decided on and rendered at dispatch, as the
+// events written before snapshots.
 func (s *Store) allOfflineEvents(ctx context.Context, tx *sql.Tx, now time.Time) error {
-	type station struct{ providerID, id fc.ID }
-	var sts []station
-	if err := eachRow(ctx, tx, (&query{}).add(`SELECT st.provider_id, st.id FROM stations st
-		WHERE st.online AND `+lastConnectionEvent+` <> 'station.offline' ORDER BY st.id`), func(rows *sql.Rows) error {
-		var st station
-		err := rows.Scan(&st.providerID, &st.id)
-		sts = append(sts, st)
-		return err
-	}); err != nil {
-		return err
-	}
-	for _, st := range sts {
-		if err := s.emitEvent(ctx, tx, st.providerID, fc.TypeStationOffline, fc.KindStation, st.id, nil, now,
-			now.Add(s.offlineGrace())); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := tx.ExecContext(ctx, `INSERT INTO events (provider_id, type, object_kind, object_id, detail, at, due_at)
+		SELECT st.provider_id, 'station.offline', 'station', st.id, '', $1, $2 FROM stations st
+		WHERE st.online AND `+lastConnectionEvent+` <> 'station.offline'`, ms(now), ms(now.Add(s.offlineGrace())))
+	return err
 }
 
 // faultEvent adds, within tx, a station.faulted when the connector's
