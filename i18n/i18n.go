@@ -266,15 +266,16 @@ func Translate(tag language.Tag, s string) string {
 	if head, msg, ok := strings.Cut(s, ": "); ok && head != "" {
 		if tr := Translate(tag, msg); tr != msg {
 			if th, ok := m[head]; ok {
-				return th + colon(tag) + tr
+				return th + Colon(tag) + tr
 			}
 			if !strings.ContainsAny(head, " ") {
-				return head + colon(tag) + tr
+				return head + Colon(tag) + tr
 			}
 		}
 	}
 	if body, ok := strings.CutSuffix(s, "."); ok && body != "" {
-		if tr, ok := m[body]; ok {
+		// A message, or a format's text, made a sentence.
+		if tr := Translate(tag, body); tr != body {
 			return tr + "."
 		}
 		// "Label is required.", what a form says of a field: the label and
@@ -304,10 +305,19 @@ func Translate(tag language.Tag, s string) string {
 	return s
 }
 
-// colon is what separates a label from its text in tag: ": ", and a
+// Semicolon is what separates the items of a list in tag: "; ", and a
+// narrow no-break space before the semicolon in French.
+func Semicolon(tag language.Tag) string {
+	if Supported(tag) == French {
+		return "\u202f; "
+	}
+	return "; "
+}
+
+// Colon is what separates a label from its text in tag: ": ", and a
 // no-break space before the colon in French.
-func colon(tag language.Tag) string {
-	if tag == French {
+func Colon(tag language.Tag) string {
+	if Supported(tag) == French {
 		return "\u00a0: "
 	}
 	return ": "

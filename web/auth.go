@@ -161,7 +161,7 @@ func sentence(msg string) string {
 	if msg == "" {
 		return msg
 	}
-	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	msg = capitalize(msg) // by rune: a message may start with “
 	if !strings.HasSuffix(msg, ".") {
 		msg += "."
 	}

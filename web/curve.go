@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
+	"github.com/fleetcharge/fleetcharge/i18n"
 )
 
 // curveChart is a session's charging curve drawn on the server as SVG:
@@ -69,7 +71,7 @@ func curveSeries(xs []fc.MeterSample, measurand string, scale func(unit string) 
 
 // newCurveChart lays out the curve of session x from its samples (by time);
 // nil when they hold neither energy nor power.
-func newCurveChart(x *fc.Session, xs []fc.MeterSample, loc *time.Location) *curveChart {
+func newCurveChart(ctx context.Context, x *fc.Session, xs []fc.MeterSample, loc *time.Location) *curveChart {
 	energy := curveSeries(xs, fc.MeasurandEnergy, func(u string) (float64, bool) {
 		switch u {
 		case "Wh":
@@ -139,22 +141,28 @@ func newCurveChart(x *fc.Session, xs []fc.MeterSample, loc *time.Location) *curv
 	if loc == nil {
 		loc = time.UTC
 	}
+	tag := i18n.FromContext(ctx)
 	layout := "15:04"
 	if to.In(loc).YearDay() != from.In(loc).YearDay() || to.Year() != from.Year() {
 		layout = "Jan 2 15:04"
+		if i18n.Supported(tag) != i18n.English {
+			layout = i18n.DateTimeLayout(tag) // 31/03/2026 14:05: no English month
+		}
 	}
 	for i := 0; i <= 2; i++ {
 		t := from.Add(span * time.Duration(i) / 2)
 		c.TimeLabels = append(c.TimeLabels, curveTimeLabel{X: int(math.Round(xOf(t))), Label: t.In(loc).Format(layout)})
 	}
+	// The description, read out instead of the curve, in the page's
+	// language: each part a whole message, figures as it writes them.
 	var desc []string
 	if n := len(energy); n > 0 {
-		desc = append(desc, "energy charged rises to "+strconv.FormatFloat(energy[n-1].v, 'f', 2, 64)+" kWh")
+		desc = append(desc, i18n.T(tag, "energy charged rises to %s", i18n.Localize(tag, strconv.FormatFloat(energy[n-1].v, 'f', 2, 64)+" kWh")))
 	}
 	if len(power) > 0 {
-		desc = append(desc, "power peaks at "+strconv.FormatFloat(maxOf(power), 'f', 1, 64)+" kW")
+		desc = append(desc, i18n.T(tag, "power peaks at %s", i18n.Localize(tag, strconv.FormatFloat(maxOf(power), 'f', 1, 64)+" kW")))
 	}
-	c.Desc = "From " + from.In(loc).Format(layout) + " to " + to.In(loc).Format(layout) + ": " + strings.Join(desc, "; ") + "."
+	c.Desc = i18n.T(tag, "From %s to %s: %s.", from.In(loc).Format(layout), to.In(loc).Format(layout), strings.Join(desc, i18n.Semicolon(tag)))
 	return c
 }
 

@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"net/http"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/language"
 
@@ -62,6 +64,16 @@ func (s *Server) userLanguage(r *http.Request, u *fc.User) *http.Request {
 	return r
 }
 
+// capitalize writes the first letter of s as a capital: "Thuis",
+// "Öffentlich".
+func capitalize(s string) string {
+	r, size := utf8.DecodeRuneInString(s)
+	if size == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[size:]
+}
+
 // language is one choice of the layout's language switcher.
 type languageChoice struct {
 	Code, Name string
@@ -75,6 +87,7 @@ type languageChoice struct {
 //	       string a handler wrote in English ({{t .Heading}}); figures and
 //	       dates in a displayed value are written as tag writes them.
 //	lang   the language's code, for <html lang>.
+//	colon  what separates a label from its text: ": ", " : " in French.
 //	langs  the language switcher's choices.
 //	when   a time as tag writes it, in UTC.
 func langFuncs(tag language.Tag) template.FuncMap {
@@ -100,6 +113,7 @@ func langFuncs(tag language.Tag) template.FuncMap {
 		return translate(tag, str)
 	}
 	m["lang"] = func() string { return tag.String() }
+	m["colon"] = func() string { return i18n.Colon(tag) }
 	m["langs"] = func() []languageChoice {
 		out := make([]languageChoice, len(i18n.Tags))
 		for i, l := range i18n.Tags {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
+	"github.com/fleetcharge/fleetcharge/i18n"
 )
 
 // Pickers: wherever a form chooses an object, the user types part of its
@@ -76,6 +78,10 @@ func (s *Server) pick(ctx context.Context, v *view, kind, text string, accountID
 		text = ""
 	}
 	page := fc.Page{Limit: limit}
+	// The labels are shown by the page's script as they are: each word of
+	// ours (a kind, a status) in the page's language here.
+	tag := i18n.FromContext(ctx)
+	word := func(w string) string { return capitalize(i18n.T(tag, strings.ReplaceAll(w, "_", " "))) }
 	var out []pickItem
 	switch kind {
 	case fc.MigrateAccounts:
@@ -87,7 +93,7 @@ func (s *Server) pick(ctx context.Context, v *view, kind, text string, accountID
 			return nil, err
 		}
 		for _, a := range as {
-			out = append(out, pickItem{a.ID, pickValue(a.Name, a.ID), titleCase(a.Kind)})
+			out = append(out, pickItem{a.ID, pickValue(a.Name, a.ID), word(a.Kind)})
 		}
 	case fc.MigrateEmployees:
 		if !v.can(access.EmployeesRead) {
@@ -114,9 +120,10 @@ func (s *Server) pick(ctx context.Context, v *view, kind, text string, accountID
 			if c.EmployeeID != 0 {
 				holder = n.get(fc.KindEmployee, c.EmployeeID)
 			}
-			it := pickItem{c.ID, pickValue(c.ExternalID, c.ID), joinParts(c.InternalID, holder, c.Status)}
+			status := i18n.T(tag, c.Status)
+			it := pickItem{c.ID, pickValue(c.ExternalID, c.ID), joinParts(c.InternalID, holder, status)}
 			if kind == pickKindCardTag {
-				it.Value, it.Label = c.InternalID, joinParts(c.ExternalID, holder, c.Status)
+				it.Value, it.Label = c.InternalID, joinParts(c.ExternalID, holder, status)
 			}
 			out = append(out, it)
 		}
@@ -129,7 +136,7 @@ func (s *Server) pick(ctx context.Context, v *view, kind, text string, accountID
 			return nil, err
 		}
 		for _, l := range ls {
-			out = append(out, pickItem{l.ID, pickValue(l.Name, l.ID), joinParts(titleCase(l.Kind), l.Address, l.City)})
+			out = append(out, pickItem{l.ID, pickValue(l.Name, l.ID), joinParts(word(l.Kind), l.Address, l.City)})
 		}
 	case fc.MigrateChargeGroups:
 		if !v.can(access.ChargeGroupsRead) {
@@ -140,7 +147,11 @@ func (s *Server) pick(ctx context.Context, v *view, kind, text string, accountID
 			return nil, err
 		}
 		for _, g := range gs {
-			out = append(out, pickItem{g.ID, pickValue(g.Name, g.ID), titleCase(g.Kind)})
+			label := word(g.Kind)
+			if g.Kind == fc.GroupOther {
+				label = i18n.T(tag, "Other") // "other" alone is a name too often
+			}
+			out = append(out, pickItem{g.ID, pickValue(g.Name, g.ID), label})
 		}
 	case fc.MigrateStations:
 		if !v.can(access.StationsRead) && !v.can(access.StationsHomeRead) {
@@ -151,7 +162,7 @@ func (s *Server) pick(ctx context.Context, v *view, kind, text string, accountID
 			return nil, err
 		}
 		for _, st := range sts {
-			out = append(out, pickItem{st.ID, pickValue(st.Identity, st.ID), joinParts(st.Vendor, st.Model, st.Connection)})
+			out = append(out, pickItem{st.ID, pickValue(st.Identity, st.ID), joinParts(st.Vendor, st.Model, i18n.T(tag, st.Connection))})
 		}
 	default:
 		return nil, fc.Errorf(fc.ENotFound, "no picker for %q", kind)
@@ -217,9 +228,9 @@ func (s *Server) resolvePick(ctx context.Context, v *view, kind, raw string, acc
 	case len(items) == 1:
 		return items[0].ID, ""
 	case len(items) > 1:
-		return 0, "“" + raw + "” matches more than one: choose one of the suggestions"
+		return 0, fmt.Sprintf("“%s” matches more than one: choose one of the suggestions", raw)
 	}
-	return 0, "“" + raw + "” matches nothing you can see: type part of a name or ID and choose a suggestion"
+	return 0, fmt.Sprintf("“%s” matches nothing you can see: type part of a name or ID and choose a suggestion", raw)
 }
 
 // picker returns a picker field of kind; accountFrom names the form's

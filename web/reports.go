@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/language"
+
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/i18n"
@@ -748,17 +750,21 @@ func reportCharts(ctx context.Context, rr *reportRequest, res *report.Result) ([
 	case rr.Info.Name == fc.ReportChargeSessions:
 		per = "station" // the station-side session report: its rows add up per station
 	}
+	// The charts' texts are written in the page's language here, each a
+	// whole message: their descriptions list values after their labels.
+	tag := i18n.FromContext(ctx)
+	per = i18n.T(tag, per)
 	var bars []*reportChart
 	if rr.Info.Side == fc.SideCard || rr.Info.Name == fc.ReportChargeSessions {
-		bars = append(bars, reportBarChart("energy", "Energy (kWh) per "+per, res, loc, label, "energy_kwh", ordered, fmtKWh))
+		bars = append(bars, reportBarChart(tag, "energy", i18n.T(tag, "Energy (kWh) per %s", per), res, loc, label, "energy_kwh", ordered, fmtKWh))
 	} else {
 		bars = append(bars,
-			reportBarChart("sessions", "Sessions per "+per, res, loc, label, "sessions", ordered, fmtCount),
-			reportBarChart("utilization", "Utilization per "+per, res, loc, label, "utilization", ordered, fmtPercent))
+			reportBarChart(tag, "sessions", i18n.T(tag, "Sessions per %s", per), res, loc, label, "sessions", ordered, fmtCount),
+			reportBarChart(tag, "utilization", i18n.T(tag, "Utilization per %s", per), res, loc, label, "utilization", ordered, fmtPercent))
 	}
 	if res.Truncated {
 		for _, c := range bars {
-			c.Note = strings.TrimSpace(c.Note + " From the rows shown.")
+			c.Note = strings.TrimSpace(c.Note + " " + i18n.T(tag, "From the rows shown."))
 		}
 	}
 	out = append(out, bars...)
@@ -805,7 +811,7 @@ func fmtPercent(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64
 // reportBarChart sums the value column per label over the result's rows (rows of
 // the same subject in several currencies or accounts add up) and draws the
 // largest barMaxCount, or the first ones in order when ordered.
-func reportBarChart(id, title string, res *report.Result, loc *time.Location, labelCols []string, valueCol string, ordered bool, format func(float64) string) *reportChart {
+func reportBarChart(tag language.Tag, id, title string, res *report.Result, loc *time.Location, labelCols []string, valueCol string, ordered bool, format func(float64) string) *reportChart {
 	c := &reportChart{ID: "chart-" + id, Title: title, Width: barWidth}
 	idx := map[string]int{}
 	for i, col := range res.Columns {
@@ -839,7 +845,7 @@ func reportBarChart(id, title string, res *report.Result, loc *time.Location, la
 		}
 		label := strings.Join(parts, " #")
 		if label == "" {
-			label = "(none)"
+			label = i18n.T(tag, "(none)")
 		}
 		v, _ := strconv.ParseFloat(row[vi].Format(loc), 64)
 		if j, ok := pos[label]; ok {
@@ -866,9 +872,9 @@ func reportBarChart(id, title string, res *report.Result, loc *time.Location, la
 		})
 	}
 	if len(items) > barMaxCount {
-		c.Note = fmt.Sprintf("The %d largest of %d.", barMaxCount, len(items))
+		c.Note = i18n.T(tag, "The %d largest of %d.", barMaxCount, len(items))
 		if ordered {
-			c.Note = fmt.Sprintf("The first %d of %d.", barMaxCount, len(items))
+			c.Note = i18n.T(tag, "The first %d of %d.", barMaxCount, len(items))
 		}
 		items = items[:barMaxCount]
 	}
@@ -892,10 +898,10 @@ func reportBarChart(id, title string, res *report.Result, loc *time.Location, la
 			w = 1
 		}
 		c.Bars = append(c.Bars, chartBar{Label: shortLabel(it.label, 20), Value: format(it.v), Y: y, W: w, TextY: y + 13, Color: barColor})
-		desc = append(desc, it.label+": "+format(it.v))
+		desc = append(desc, it.label+i18n.Colon(tag)+i18n.Localize(tag, format(it.v)))
 	}
 	c.Height = 8 + len(items)*barRow
-	c.Desc = title + ". " + strings.Join(desc, "; ") + "."
+	c.Desc = title + ". " + strings.Join(desc, i18n.Semicolon(tag)) + "."
 	return c
 }
 
@@ -921,7 +927,8 @@ func reportMonthChart(ctx context.Context, rr *reportRequest) (*reportChart, err
 	if err != nil {
 		return nil, err
 	}
-	c := &reportChart{ID: "chart-months", Title: "Energy (kWh) per month by location kind", Width: chartWidth, Height: colTop + colPlotHeight + 24}
+	tag := i18n.FromContext(ctx)
+	c := &reportChart{ID: "chart-months", Title: i18n.T(tag, "Energy (kWh) per month by location kind"), Width: chartWidth, Height: colTop + colPlotHeight + 24}
 	idx := map[string]int{}
 	for i, col := range res.Columns {
 		idx[col.Key] = i
@@ -955,7 +962,7 @@ func reportMonthChart(ctx context.Context, rr *reportRequest) (*reportChart, err
 		top = math.Max(top, v[0]+v[1]+v[2])
 	}
 	for _, k := range fc.LocationKinds {
-		c.Legend = append(c.Legend, chartSeries{Label: titleCase(k), Color: kindColors[k]})
+		c.Legend = append(c.Legend, chartSeries{Label: capitalize(i18n.T(tag, k)), Color: kindColors[k]})
 	}
 	if top <= 0 {
 		c.Empty = true
@@ -991,21 +998,21 @@ func reportMonthChart(ctx context.Context, rr *reportRequest) (*reportChart, err
 			}
 			segTop := base - h
 			seg := chartSegment{Y: int(math.Round(segTop)), H: int(math.Round(base)) - int(math.Round(segTop)), Color: kindColors[kind],
-				Title: m + ", " + kind + ": " + fmtKWh(v[k])}
+				Title: m + ", " + i18n.T(tag, kind) + i18n.Colon(tag) + i18n.Localize(tag, fmtKWh(v[k]))}
 			if seg.H == 0 {
 				seg.H = 1
 			}
 			col.Segments = append(col.Segments, seg)
 			base = segTop
-			parts = append(parts, kind+" "+fmtKWh(v[k]))
+			parts = append(parts, i18n.T(tag, kind)+" "+i18n.Localize(tag, fmtKWh(v[k])))
 		}
 		if len(parts) == 0 {
-			parts = []string{"none"}
+			parts = []string{i18n.T(tag, "(none)")}
 		}
-		desc = append(desc, m+": "+strings.Join(parts, ", "))
+		desc = append(desc, m+i18n.Colon(tag)+strings.Join(parts, ", "))
 		c.Columns = append(c.Columns, col)
 	}
-	c.Desc = c.Title + ". " + strings.Join(desc, "; ") + "."
+	c.Desc = c.Title + ". " + strings.Join(desc, i18n.Semicolon(tag)) + "."
 	return c, nil
 }
 
