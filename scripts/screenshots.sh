@@ -5,7 +5,7 @@
 # port over a temporary SQLite database, and drives headless Chromium
 # (Debian's chromium package: apt-get install chromium).
 #
-#   scripts/screenshots.sh [-out DIR] [-chromium PATH]
+#   scripts/screenshots.sh [-out DIR] [-chromium PATH] [-langs en,nl]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec go run ./scripts/screenshots "$@"

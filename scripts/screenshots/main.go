@@ -1,8 +1,9 @@
 // Command screenshots saves screenshots of fleetcharge's main pages at
-// desktop (1280 px) and phone (390 px) width. It builds the command, starts
+// desktop (1280 px) and phone (390 px) width, in each language asked for
+// (English and Dutch by default). It builds the command, starts
 // `fleetcharge serve --demo` on a free port over a temporary database, signs
-// in as demo users in headless Chromium and writes one PNG per page and
-// width into the output folder. scripts/screenshots.sh runs it.
+// in as demo users in headless Chromium and writes one PNG per page, width
+// and language into the output folder. scripts/screenshots.sh runs it.
 package main
 
 import (
@@ -48,7 +49,18 @@ var shots = []shot{
 	{name: "report-charge-cards", login: fleetFacility, path: "/reports/charge-cards", what: "Charge card report: energy per month by location kind, top cards, table with totals, CSV/XLSX"},
 	{name: "report-sessions-per-employee", login: "group.fleet@meridian-consulting.example", path: "/reports/sessions-per-employee?group_by=organization", what: "Sessions per employee rolled up by organization (Meridian, EUR and GBP apart)"},
 	{name: "report-charge-stations", login: facilityOnly, path: "/reports/charge-stations", what: "Charge station report of a facility manager: sessions and utilization per station"},
+	{name: "sessions", login: fleetFacility, path: "/sessions", what: "Sessions, newest first: filters, periods, sortable columns, total count, CSV export"},
+	{name: "import-cards", login: fleetFacility, path: "/imports/cards", what: "Import of charge cards from CSV or XLSX, with a dry run"},
+	{name: "notifications", login: fleetFacility, path: "/notifications", what: "E-mail alerts the user subscribed to"},
+	{name: "webhooks", login: fleetFacility, path: "/webhooks", what: "Webhooks and their deliveries"},
+	{name: "invoices", login: "admin", path: "/invoices", what: "Invoices of the closed month, as the provider admin"},
+	{name: "invoice", login: "admin", path: "/invoices", find: `main table a[href^="/invoices/"]:not([href$="/pdf"]):not([href$="/ubl"])`, what: "An invoice: lines, VAT breakdown, PDF, Peppol UBL and JSON"},
+	{name: "provider", login: "admin", path: "/provider", what: "Provider settings: the seller on invoices, its contact, invoicing terms"},
 }
+
+// langs are the languages the screenshots are taken in, by -langs; files
+// of languages other than English end in -<lang>.
+var langs = []string{"en", "nl"}
 
 // widths are the captured widths with their viewport heights.
 var widths = []struct {
@@ -66,7 +78,9 @@ const maxHeight = 2400
 func main() {
 	out := flag.String("out", "docs/screenshots", "folder for the PNG files")
 	chromium := flag.String("chromium", e2e.Chromium(), "path of Chromium")
+	langList := flag.String("langs", strings.Join(langs, ","), "languages, comma-separated (en, nl, de, fr)")
 	flag.Parse()
+	langs = strings.Split(*langList, ",")
 	if *chromium == "" {
 		log.Fatal("no Chromium found: install it (apt-get install chromium) or pass -chromium")
 	}
@@ -76,7 +90,7 @@ func main() {
 }
 
 func run(out, chromium string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
@@ -124,44 +138,80 @@ func run(out, chromium string) error {
 	if err := chromedp.Do(browser); err != nil {
 		return fmt.Errorf("start chromium: %w", err)
 	}
-	tabs := map[string]context.Context{} // a signed-in profile per login
-	for _, s := range shots {
-		login := s.login
-		if login == "admin" {
-			login = admin
+	tabs := map[string]context.Context{} // a signed-in profile per login and language
+	var cancels []context.CancelFunc
+	defer func() {
+		for _, c := range cancels {
+			c()
 		}
-		tab, ok := tabs[login]
-		if !ok {
-			var cancel context.CancelFunc
-			tab, cancel = chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-			defer cancel()
-			if login != "" {
-				if _, err := e2e.SignIn(tab, srv.URL, login, srv.Passwords[login]); err != nil {
-					return err
-				}
-			}
-			tabs[login] = tab
-		}
-		target := srv.URL + s.path
-		if s.find != "" {
-			if err := chromedp.Do(tab, chromedp.Navigate(target)); err != nil {
+	}()
+	newTab := func() context.Context {
+		tab, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+		cancels = append(cancels, cancel)
+		return tab
+	}
+	for _, lang := range langs {
+		for _, s := range shots {
+			if err := shoot(newTab, tabs, srv, s, lang, admin, out); err != nil {
 				return err
 			}
-			href, err := chromedp.Run(tab, chromedp.AttributeValue(chromedp.CSS(s.find), "href"))
-			if err != nil || !href.Exists {
-				return fmt.Errorf("%s: no link %s on %s: %v", s.name, s.find, s.path, err)
-			}
-			target = srv.URL + href.Value
-		}
-		for _, w := range widths {
-			file := filepath.Join(out, s.name+"-"+w.name+".png")
-			if err := capture(tab, target, w.width, w.height, w.mobile, file); err != nil {
-				return fmt.Errorf("%s: %w", file, err)
-			}
-			log.Printf("saved %s", file)
 		}
 	}
 	return writeIndex(out)
+}
+
+// shoot saves one page in one language at every width.
+func shoot(newTab func() context.Context, tabs map[string]context.Context, srv *e2e.Server, s shot, lang, admin, out string) error {
+	login := s.login
+	if login == "admin" {
+		login = admin
+	}
+	tab, ok := tabs[login+" "+lang]
+	if !ok {
+		tab = newTab()
+		if login != "" {
+			if _, err := e2e.SignIn(tab, srv.URL, login, srv.Passwords[login]); err != nil {
+				return err
+			}
+		}
+		tabs[login+" "+lang] = tab
+	}
+	target := withLang(srv.URL+s.path, lang)
+	if s.find != "" {
+		if err := chromedp.Do(tab, chromedp.Navigate(target)); err != nil {
+			return err
+		}
+		href, err := chromedp.Run(tab, chromedp.AttributeValue(chromedp.CSS(s.find), "href"))
+		if err != nil || !href.Exists {
+			return fmt.Errorf("%s: no link %s on %s: %v", s.name, s.find, s.path, err)
+		}
+		target = withLang(srv.URL+href.Value, lang)
+	}
+	for _, w := range widths {
+		file := filepath.Join(out, fileName(s.name, w.name, lang))
+		if err := capture(tab, target, w.width, w.height, w.mobile, file); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
+		}
+		log.Printf("saved %s", file)
+	}
+	return nil
+}
+
+// withLang asks for the page in lang (the server keeps the choice in a
+// cookie and as the signed-in user's language).
+func withLang(target, lang string) string {
+	if strings.Contains(target, "?") {
+		return target + "&lang=" + lang
+	}
+	return target + "?lang=" + lang
+}
+
+// fileName is the PNG of a page at a width in a language.
+func fileName(name, width, lang string) string {
+	if lang == "en" {
+		return name + "-" + width + ".png"
+	}
+	return name + "-" + width + "-" + lang + ".png"
 }
 
 // capture loads target at the width and saves the page, up to maxHeight
@@ -198,9 +248,14 @@ func writeIndex(out string) error {
 	var b strings.Builder
 	b.WriteString("# Screenshots\n\n")
 	b.WriteString("The main pages of the web application on the demo data, at desktop (1280 px) and phone (390 px)\n")
-	b.WriteString("width. `scripts/screenshots.sh` makes them anew: it builds fleetcharge, starts `serve --demo` on a\n")
-	b.WriteString("temporary database and saves each page with headless Chromium. Pages taller than 2400 px are cut.\n\n")
-	b.WriteString("| page | as | desktop | phone |\n|---|---|---|---|\n")
+	b.WriteString("width, in " + strings.Join(langs, ", ") + ". `scripts/screenshots.sh` makes them anew: it builds fleetcharge, starts\n")
+	b.WriteString("`serve --demo` on a temporary database and saves each page with headless Chromium. Pages taller\n")
+	b.WriteString("than 2400 px are cut.\n\n")
+	b.WriteString("| page | as |")
+	for _, lang := range langs {
+		fmt.Fprintf(&b, " desktop (%s) | phone (%s) |", lang, lang)
+	}
+	b.WriteString("\n|---|---|" + strings.Repeat("---|---|", len(langs)) + "\n")
 	for _, s := range shots {
 		as := s.login
 		switch as {
@@ -209,7 +264,14 @@ func writeIndex(out string) error {
 		case "admin":
 			as = "provider admin"
 		}
-		fmt.Fprintf(&b, "| %s | %s | [%s-desktop.png](%s-desktop.png) | [%s-phone.png](%s-phone.png) |\n", s.what, as, s.name, s.name, s.name, s.name)
+		fmt.Fprintf(&b, "| %s | %s |", s.what, as)
+		for _, lang := range langs {
+			for _, w := range widths {
+				f := fileName(s.name, w.name, lang)
+				fmt.Fprintf(&b, " [%s](%s) |", f, f)
+			}
+		}
+		b.WriteString("\n")
 	}
 	return os.WriteFile(filepath.Join(out, "README.md"), []byte(b.String()), 0o644)
 }
