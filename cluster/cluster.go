@@ -70,9 +70,10 @@ type Node struct {
 	mu   sync.Mutex
 	subs map[string]*stationSub // by identity
 
-	moved *nats.Subscription
-	stop  context.CancelFunc
-	done  chan struct{}
+	moved   *nats.Subscription
+	changed *nats.Subscription // OnChanged's
+	stop    context.CancelFunc
+	done    chan struct{}
 }
 
 type stationSub struct {
@@ -139,6 +140,39 @@ func (n *Node) SetLocal(l Local) error {
 		return err
 	}
 	n.moved = sub
+	return n.nc.Flush()
+}
+
+// changedSubject carries the wake-ups of the web application's live
+// pages: "node station-ID", published by the node that wrote a station's
+// change of connection or connector status.
+const changedSubject = "fleetcharge.live.changed"
+
+// PublishChanged tells the other nodes that the station's state changed,
+// so that their live pages read it again. NATS delivers it at most once:
+// a live page also reads its stations again now and then.
+func (n *Node) PublishChanged(id fc.ID) {
+	if err := n.nc.Publish(changedSubject, []byte(n.cfg.ID+" "+id.String())); err != nil {
+		n.log.Warn("publishing a station's change", "station", id, "err", err)
+	}
+}
+
+// OnChanged calls fn, on NATS's goroutine, with each station whose change
+// another node published; fn must return at once.
+func (n *Node) OnChanged(fn func(fc.ID)) error {
+	sub, err := n.nc.Subscribe(changedSubject, func(m *nats.Msg) {
+		node, text, ok := strings.Cut(string(m.Data), " ")
+		if !ok || node == n.cfg.ID {
+			return // this node's own, heard already
+		}
+		if id, err := fc.ParseID(text); err == nil {
+			fn(id)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	n.changed = sub
 	return n.nc.Flush()
 }
 
@@ -320,6 +354,9 @@ func (n *Node) Close(ctx context.Context) error {
 	}
 	if n.moved != nil {
 		n.moved.Unsubscribe()
+	}
+	if n.changed != nil {
+		n.changed.Unsubscribe()
 	}
 	n.nc.Close()
 	return err

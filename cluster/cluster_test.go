@@ -190,3 +190,46 @@ func TestLeadOneAtATime(t *testing.T) {
 		t.Errorf("at most %d ran at once, want 1", got)
 	}
 }
+
+// TestChangedReachesOtherNodes: a station's change published on one node
+// reaches the others' OnChanged, and not its own (it heard it already).
+func TestChangedReachesOtherNodes(t *testing.T) {
+	needPostgres(t)
+	nodes, _ := openNodes(t, "a", "c")
+	a, c := nodes[0], nodes[1]
+	heard := map[string]chan fc.ID{"a": make(chan fc.ID, 4), "c": make(chan fc.ID, 4)}
+	for _, n := range nodes {
+		if err := n.OnChanged(func(id fc.ID) { heard[n.ID()] <- id }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.PublishChanged(42)
+	c.PublishChanged(7)
+	for _, want := range []struct {
+		node string
+		id   fc.ID
+	}{{"c", 42}, {"a", 7}} {
+		select {
+		case got := <-heard[want.node]:
+			if got != want.id {
+				t.Errorf("node %s heard station %s, want %s", want.node, got, want.id)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("node %s heard nothing of station %s", want.node, want.id)
+		}
+	}
+	// A round trip through each node's connection: its own publication,
+	// sent before, has been delivered by now if it ever would be.
+	for _, n := range []*Node{a, c} {
+		if err := n.nc.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, ch := range heard {
+		select {
+		case id := <-ch:
+			t.Errorf("node %s heard station %s, which it published itself (or twice)", name, id)
+		default:
+		}
+	}
+}

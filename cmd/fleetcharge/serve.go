@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/api"
 	"github.com/fleetcharge/fleetcharge/app"
 	"github.com/fleetcharge/fleetcharge/auth"
@@ -88,6 +89,10 @@ type Config struct {
 	// names it ("" makes one).
 	NATS   string
 	NodeID string
+	// LiveResync is how often, on one node of several, a live stream of
+	// the stations pages reads its stations again whatever it heard over
+	// NATS; 0 is liveResync, negative never.
+	LiveResync time.Duration
 }
 
 // Main is the serving process: the store, the HTTP server with the web
@@ -126,9 +131,8 @@ type Main struct {
 }
 
 // liveResync is how often, on one node of several, a live stream of the
-// stations pages reads its stations again, for the changes of stations
-// connected to other nodes.
-const liveResync = 10 * time.Second
+// stations pages reads its stations again whatever it heard over NATS.
+const liveResync = 30 * time.Second
 
 // NewMain returns a process for cfg; Run starts it.
 func NewMain(cfg Config) *Main {
@@ -370,13 +374,27 @@ func (m *Main) handler() (http.Handler, error) {
 	reg.MustRegister(loadCollectors(m.operations)...)
 	m.sso = sso.New(sso.Config{Store: m.Store, Auth: authSvc, Secrets: m.cfg.Secrets, BaseURL: m.cfg.BaseURL, Logger: m.cfg.Logger})
 	// The stations pages follow their stations live: the store wakes the
-	// hub on each change of this node's stations; the changes of other
-	// nodes' stations reach a stream by its periodic read (liveResync).
+	// hub on each change of this node's stations, and on several nodes
+	// publishes it to the others over NATS; a stream there also reads its
+	// stations again now and then (liveResync), for a wake-up lost and for
+	// the stations a dead node's reaping marked offline.
 	m.live = web.NewLiveHub()
 	m.Store.StationChanged = m.live.StationChanged
 	var resync time.Duration
 	if m.cluster != nil {
-		resync = liveResync
+		m.Store.StationChanged = func(id fc.ID) {
+			m.live.StationChanged(id)
+			m.cluster.PublishChanged(id)
+		}
+		if err := m.cluster.OnChanged(m.live.StationChanged); err != nil {
+			return nil, err
+		}
+		switch resync = m.cfg.LiveResync; {
+		case resync == 0:
+			resync = liveResync
+		case resync < 0:
+			resync = 0
+		}
 	}
 	webApp, err := web.New(web.Config{Logger: m.cfg.Logger, Auth: authSvc, Store: m.Store, Commander: m.ocpp, Operations: m.operations, SSO: m.sso, Secrets: m.cfg.Secrets,
 		Live: m.live, LiveResync: resync})
