@@ -115,6 +115,7 @@ var pageCoverage = map[string]string{
 	"GET /station-jobs/export":                   wList,
 	"GET /identity-providers/export":             wList,
 	"GET /invoices/export":                       wList,
+	"GET /partner-locations/export":              wPage,
 	"POST /cards/bulk":                           wBulk,
 	"GET /imports/{kind}":                        wImport,
 	"POST /imports/{kind}":                       wImport,

@@ -204,39 +204,14 @@ const exportPage = fc.MaxPageSize
 // file ends there.
 func exportList[T any](s *Server, w http.ResponseWriter, l *list, name string, read func(fc.Page) ([]T, error),
 	id func(*T) fc.ID, rows func([]T) [][]cell) error {
-	tag := i18n.FromContext(l.r.Context())
 	p := fc.Page{Limit: exportPage, Sort: l.storeSort(), Desc: l.desc}
 	xs, err := read(p)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	cw := csv.NewWriter(w)
-	var titles []string
-	for _, c := range l.columns {
-		if !c.NoCSV {
-			titles = append(titles, csvSafe(translate(tag, c.Title)))
-		}
-	}
-	_ = cw.Write(titles)
-	record := make([]string, 0, len(titles))
+	out := l.csv(w, name)
 	for {
-		for _, row := range rows(xs) {
-			record = record[:0]
-			for i, c := range row {
-				if i < len(l.columns) && !l.columns[i].NoCSV {
-					record = append(record, csvSafe(c.csvValue(tag)))
-				}
-			}
-			_ = cw.Write(record)
-		}
-		cw.Flush()
-		if f, ok := w.(http.Flusher); ok {
-			f.Flush()
-		}
-		if cw.Error() != nil || len(xs) < p.Limit {
+		if !out.write(rows(xs)) || len(xs) < p.Limit {
 			return nil
 		}
 		p.After = id(&xs[len(xs)-1])
@@ -245,6 +220,51 @@ func exportList[T any](s *Server, w http.ResponseWriter, l *list, name string, r
 			return nil
 		}
 	}
+}
+
+// csvOut is a list's export being written.
+type csvOut struct {
+	l   *list
+	w   http.ResponseWriter
+	cw  *csv.Writer
+	tag language.Tag
+}
+
+// csv starts the export of the list l as the file name.csv: its headers
+// and the row of column titles, in the request's language.
+func (l *list) csv(w http.ResponseWriter, name string) *csvOut {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	out := &csvOut{l: l, w: w, cw: csv.NewWriter(w), tag: i18n.FromContext(l.r.Context())}
+	var titles []string
+	for _, c := range l.columns {
+		if !c.NoCSV {
+			titles = append(titles, csvSafe(translate(out.tag, c.Title)))
+		}
+	}
+	_ = out.cw.Write(titles)
+	return out
+}
+
+// write writes a batch of rows and sends them on; false when the client
+// is gone.
+func (o *csvOut) write(rows [][]cell) bool {
+	var record []string
+	for _, row := range rows {
+		record = record[:0]
+		for i, c := range row {
+			if i < len(o.l.columns) && !o.l.columns[i].NoCSV {
+				record = append(record, csvSafe(c.csvValue(o.tag)))
+			}
+		}
+		_ = o.cw.Write(record)
+	}
+	o.cw.Flush()
+	if f, ok := o.w.(http.Flusher); ok {
+		f.Flush()
+	}
+	return o.cw.Error() == nil
 }
 
 // csvValue is the cell in an export: its raw value when it has one (a time
@@ -337,4 +357,5 @@ func (s *Server) listExportRoutes() {
 	s.handle("GET /identity-providers/export", s.identityProvidersPage)
 	s.handle("GET /invoices/export", s.invoicesPage)
 	s.handle("GET /stations/export", s.stationsPage)
+	s.handle("GET /partner-locations/export", s.partnerLocationsPage)
 }

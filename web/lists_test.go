@@ -242,3 +242,53 @@ func compareAny(a, b any) int {
 	}
 	panic(fmt.Sprintf("sort value %T", a))
 }
+
+// TestPartnerLocationsExport: the partner locations (read by offset, from
+// the partners' JSON) count their rows and export the rows of their pages,
+// in order; who may not read them gets no export either.
+func TestPartnerLocationsExport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newDemoWorld(t, st)
+		defer func(n int) { listPageSize = n }(listPageSize)
+		listPageSize = 2 // several pages
+		fleet := w.as(t, holdingFleet)
+		nameRE := regexp.MustCompile(`<td data-label="Location">([^<]*)</td>`)
+		var names []string
+		page := get(t, fleet, "/partner-locations", http.StatusOK)
+		m := totalRE.FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("no count on the partner locations page")
+		}
+		for n := 0; ; n++ {
+			for _, x := range nameRE.FindAllStringSubmatch(page, -1) {
+				names = append(names, html.UnescapeString(x[1]))
+			}
+			next := nextRE.FindStringSubmatch(page)
+			if next == nil || n > 100 {
+				break
+			}
+			page = get(t, fleet, html.UnescapeString(next[1]), http.StatusOK)
+		}
+		if total, _ := strconv.Atoi(m[1]); total != len(names) || total <= listPageSize {
+			t.Errorf("the page counts %d locations, the pages show %d", total, len(names))
+		}
+		rec := fleet.do("GET", "/partner-locations/export", nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("export: %d", rec.Code)
+		}
+		rows, err := csv.NewReader(rec.Body).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exported []string
+		for _, row := range rows[1:] {
+			exported = append(exported, row[0])
+		}
+		if !slices.Equal(exported, names) {
+			t.Errorf("exported %v, the pages show %v", exported, names)
+		}
+		if rec := w.as(t, facilitiesDE).do("GET", "/partner-locations/export", nil); rec.Code == http.StatusOK {
+			t.Errorf("a facility manager exports the partner locations: %d", rec.Code)
+		}
+	})
+}

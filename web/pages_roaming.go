@@ -33,22 +33,53 @@ func (s *Server) roamingRoutes() {
 func (s *Server) partnerLocationsPage(w http.ResponseWriter, r *http.Request, v *view) error {
 	offset, _ := strconv.Atoi(r.URL.Query().Get("offset"))
 	offset = max(offset, 0)
-	list, total, err := s.app.PartnerLocations(r.Context(), v.Subj, 0, offset, pageSize)
+	// Read as the partners publish them (by offset): the locations live in
+	// the partners' JSON, which SQL does not sort alike on both engines.
+	l, err := newList(r, "/partner-locations", listNoun{"1 location", "%d locations", "More than %d locations"}, true, []listColumn{
+		{Title: "Location"}, {Title: "Address"}, {Title: "City"}, {Title: "Country"}, {Title: "Partner"}, {Title: "Charge points"},
+		{Title: "Available"}, {Title: "Updated"}})
+	if err != nil {
+		return err
+	}
+	rows := func(list []app.PartnerLocation) [][]cell {
+		var out [][]cell
+		for _, l := range list {
+			out = append(out, []cell{{Text: orDash(l.Name)}, {Text: orDash(l.Address)}, {Text: orDash(l.City)},
+				{Text: orDash(l.Country)}, {Text: orDash(l.Partner)}, {Text: strconv.Itoa(l.EVSEs)}, {Text: strconv.Itoa(l.Available)},
+				v.timeCell(l.LastUpdated)})
+		}
+		return out
+	}
+	if l.export {
+		list, total, err := s.app.PartnerLocations(r.Context(), v.Subj, 0, 0, exportPage)
+		if err != nil {
+			return err
+		}
+		out := l.csv(w, "partner-locations")
+		for at := 0; out.write(rows(list)) && len(list) > 0; {
+			if at += len(list); at >= total {
+				return nil
+			}
+			if list, _, err = s.app.PartnerLocations(r.Context(), v.Subj, 0, at, exportPage); err != nil {
+				s.cfg.Logger.Error("list export cut short", "path", r.URL.Path, "err", err)
+				return nil
+			}
+		}
+		return nil
+	}
+	list, total, err := s.app.PartnerLocations(r.Context(), v.Subj, 0, offset, listPageSize)
 	if err != nil {
 		return err
 	}
 	b := &listBody{Heading: "Partner locations",
 		Intro: "Where the provider's cards charge on other networks: the locations roaming partners publish, with how many of their charge points are available now."}
-	b.Table = table{Columns: []string{"Location", "Address", "City", "Country", "Partner", "Charge points", "Available", "Updated"},
-		Empty: "No partner has published locations yet."}
-	for _, l := range list {
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: orDash(l.Name)}, {Text: orDash(l.Address)}, {Text: orDash(l.City)},
-			{Text: orDash(l.Country)}, {Text: orDash(l.Partner)}, {Text: strconv.Itoa(l.EVSEs)}, {Text: strconv.Itoa(l.Available)},
-			{Text: v.when(l.LastUpdated)}})
-	}
+	b.Table = table{Columns: titles(l.columns), Head: l.heads(), Rows: rows(list), Empty: "No partner has published locations yet."}
+	l.count = total
+	b.Total = l.total()
+	b.Export = "/partner-locations/export"
 	if offset > 0 {
 		b.First = "/partner-locations"
-		b.Previous = "/partner-locations?offset=" + strconv.Itoa(max(offset-pageSize, 0))
+		b.Previous = "/partner-locations?offset=" + strconv.Itoa(max(offset-listPageSize, 0))
 	}
 	if next := offset + len(list); next < total {
 		b.Next = "/partner-locations?offset=" + strconv.Itoa(next)
