@@ -61,18 +61,19 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *http.Request, v *view) e
 		return fc.Errorf(fc.ENotFound, "no stations")
 	}
 	f := fc.StationFilter{AccountID: queryID(r, "account_id"), LocationID: queryID(r, "location_id"), ChargeGroupID: queryID(r, "charge_group_id"),
-		Search: strings.TrimSpace(r.URL.Query().Get("search")), Page: pageOf(r)}
+		Search: strings.TrimSpace(r.URL.Query().Get("search"))}
 	switch state := r.URL.Query().Get("state"); state {
 	case fc.StationOnline, fc.StationOffline:
 		f.Connection = state
 	case "faulted":
 		f.Faulted = true
 	}
-	sts, err := s.app.Stations(ctx, v.Subj, f)
+	l, err := newList(r, "/stations", listNoun{"1 station", "%d stations", "More than %d stations"}, false, []listColumn{
+		{Title: "Identity", Sort: "identity"}, {Title: "Connection", Sort: "connection"}, {Title: "Last heartbeat", Sort: "last_heartbeat"},
+		{Title: "Connectors"}, {Title: "Location"}, {Title: "Account"}})
 	if err != nil {
 		return err
 	}
-	sts, more := onePage(r, sts)
 	n := s.names(ctx, v)
 	b := &listBody{Heading: "Stations"}
 	if v.can(access.StationsManage) {
@@ -91,16 +92,21 @@ func (s *Server) stationsPage(w http.ResponseWriter, r *http.Request, v *view) e
 			b.Filter.Hidden = append(b.Filter.Hidden, hidden{h.name, h.id.String()})
 		}
 	}
-	b.Table = table{Columns: []string{"Identity", "Connection", "Last heartbeat", "Connectors", "Location", "Account"}, Empty: "No stations."}
-	for _, st := range sts {
-		row := append([]cell{{Text: st.Identity, Href: objectPath(fc.KindStation, st.ID)}}, stationStateCells(v, &st)...)
-		b.Table.Rows = append(b.Table.Rows, append(row, n.cell(fc.KindLocation, st.LocationID), n.cell(fc.KindAccount, st.AccountID)))
-	}
-	if len(sts) > 0 {
-		b.paginate(r, sts[0].ID, sts[len(sts)-1].ID, more)
-	}
-	s.show(w, r, v, http.StatusOK, "list", "Stations", b)
-	return nil
+	b.Table = table{Empty: "No stations."}
+	return showList(s, w, v, l, b, "Stations", func(p fc.Page) ([]fc.Station, error) {
+		f.Page = p
+		return s.app.Stations(ctx, v.Subj, f)
+	}, func(st *fc.Station) fc.ID { return st.ID }, func(sts []fc.Station) [][]cell {
+		var out [][]cell
+		for _, st := range sts {
+			state := stationStateCells(v, &st)
+			heartbeat := v.timeCell(st.LastHeartbeatAt)
+			state[1].raw, state[1].hasRaw = heartbeat.raw, true
+			row := append([]cell{{Text: st.Identity, Href: objectPath(fc.KindStation, st.ID)}}, state...)
+			out = append(out, append(row, n.stationLocation(&st), n.cell(fc.KindAccount, st.AccountID)))
+		}
+		return out
+	})
 }
 
 func (s *Server) stationFields(r *http.Request, v *view, st *fc.Station, create bool) ([]field, error) {
@@ -258,7 +264,7 @@ func (s *Server) showStation(w http.ResponseWriter, r *http.Request, v *view, id
 	state := stationStateCells(v, st)
 	b.Facts = []fact{{Label: "Connection", Value: state[0].Text, Class: state[0].Class, LiveOf: state[0].LiveOf, LiveField: state[0].LiveField},
 		{Label: "Last heartbeat", Value: state[1].Text, LiveOf: state[1].LiveOf, LiveField: state[1].LiveField},
-		{Label: "Last boot", Value: v.when(st.LastBootAt)}, n.fact("Account", fc.KindAccount, st.AccountID), n.fact("Location", fc.KindLocation, st.LocationID),
+		{Label: "Last boot", Value: v.when(st.LastBootAt)}, n.fact("Account", fc.KindAccount, st.AccountID), n.stationLocation(st).fact("Location"),
 		n.fact("Charge group", fc.KindChargeGroup, st.ChargeGroupID), {Label: "Vendor and model", Value: strings.TrimSpace(st.Vendor + " " + st.Model)},
 		{Label: "Serial number", Value: st.SerialNumber}, {Label: "Firmware", Value: st.Firmware},
 		{Label: "Connector maximum", Value: connectorMaxText(st.ConnectorMaxW)},
@@ -406,22 +412,29 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request, v *view) e
 		return fc.Errorf(fc.ENotFound, "no sessions")
 	}
 	f, bad := s.sessionsFilter(r, v)
-	xs, err := s.app.Sessions(ctx, v.Subj, f)
+	l, err := newList(r, "/sessions", listNoun{"1 session", "%d sessions", "More than %d sessions"}, true, []listColumn{
+		{Title: "Session", Sort: byID}, {Title: "Started", Sort: "started"}, {Title: "Stopped", Sort: "stopped"},
+		{Title: "Minutes", Sort: "minutes"}, {Title: "kWh", Sort: "kwh"}, {Title: "Cost", Sort: "cost"}, {Title: "Card"},
+		{Title: "Employee"}, {Title: "Station"}, {Title: "Location", Sort: "location_kind"}})
 	if err != nil {
 		return err
 	}
-	xs, more := onePage(r, xs)
-	b := s.sessionList(r, v, xs, more, f)
+	if l.export && len(bad) > 0 {
+		return fc.Errorf(fc.EInvalid, "%s", strings.Join(bad, " "))
+	}
+	n := s.names(ctx, v)
+	b := s.sessionList(r, v, n, f)
 	if len(bad) > 0 {
 		b.Filter.Error = strings.Join(bad, " ")
 	}
-	s.show(w, r, v, http.StatusOK, "list", "Sessions", b)
-	return nil
+	return showList(s, w, v, l, b, "Sessions", func(p fc.Page) ([]fc.Session, error) {
+		f.Page = p
+		return s.app.Sessions(ctx, v.Subj, f)
+	}, func(x *fc.Session) fc.ID { return x.ID }, func(xs []fc.Session) [][]cell { return sessionRows(v, n, xs) })
 }
 
-// sessionList is the list page of sessions; split out for the benchmark.
-func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, more bool, f fc.SessionFilter) *listBody {
-	n := s.names(r.Context(), v)
+// sessionList is the list page of sessions without its rows.
+func (s *Server) sessionList(r *http.Request, v *view, n *names, f fc.SessionFilter) *listBody {
 	q := r.URL.Query()
 	b := &listBody{Heading: "Sessions", Intro: "Sessions made with your cards, and sessions on your stations, newest first. A foreign card on your station shows masked."}
 	b.Filter = &form{ID: "filter", Method: "get", Action: "/sessions", Submit: "Filter", Inline: true, Fields: []field{
@@ -447,10 +460,6 @@ func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, more boo
 	}
 	s.fillPickers(ctx, v, []*form{b.Filter})
 	b.Presets = datePresets(r, s.cfg.Now().In(v.Loc))
-	b.Export = "/sessions/export"
-	if raw := exportQuery(r); raw != "" {
-		b.Export += "?" + raw
-	}
 	for _, h := range []struct {
 		name string
 		id   fc.ID
@@ -459,6 +468,12 @@ func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, more boo
 			b.Filter.Hidden = append(b.Filter.Hidden, hidden{h.name, h.id.String()})
 		}
 	}
+	b.Table = table{Empty: "No sessions."}
+	return b
+}
+
+// sessionRows draws sessions as rows of the list.
+func sessionRows(v *view, n *names, xs []fc.Session) [][]cell {
 	cardAccounts, stationAccounts, employees, stations := map[fc.ID]bool{}, map[fc.ID]bool{}, map[fc.ID]bool{}, map[fc.ID]bool{}
 	for i := range xs {
 		if !xs[i].CardMasked && xs[i].EmployeeID != 0 {
@@ -472,7 +487,7 @@ func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, more boo
 		n.prefetch(fc.KindEmployee, cardAccounts, len(employees))
 	}
 	n.prefetch(fc.KindStation, stationAccounts, len(stations))
-	b.Table = table{Columns: []string{"Session", "Started", "Stopped", "Minutes", "kWh", "Cost", "Card", "Employee", "Station", "Location"}, Empty: "No sessions."}
+	var out [][]cell
 	for i := range xs {
 		x := &xs[i]
 		card := cell{Text: x.ExternalID}
@@ -486,18 +501,15 @@ func (s *Server) sessionList(r *http.Request, v *view, xs []fc.Session, more boo
 			employee = n.cell(fc.KindEmployee, x.EmployeeID)
 		}
 		station := n.sessionStation(x)
-		stopped := "running"
+		stopped := rawCell("running", "")
 		if x.StoppedAt != nil {
-			stopped = v.when(x.StoppedAt)
+			stopped = v.timeCell(x.StoppedAt)
 		}
-		b.Table.Rows = append(b.Table.Rows, []cell{{Text: x.ID.String(), Href: objectPath(fc.KindSession, x.ID)}, {Text: v.when(x.StartedAt)},
-			{Text: stopped}, {Text: strconv.FormatInt(x.DurationSeconds/60, 10), Class: "num"}, {Text: energyText(x.EnergyWh), Class: "num"},
+		out = append(out, []cell{{Text: x.ID.String(), Href: objectPath(fc.KindSession, x.ID)}, v.timeCell(x.StartedAt),
+			stopped, {Text: strconv.FormatInt(x.DurationSeconds/60, 10), Class: "num"}, {Text: energyText(x.EnergyWh), Class: "num"},
 			{Text: money(x.CostMinor, x.Currency), Class: "num"}, card, employee, station, {Text: x.LocationKind}})
 	}
-	if len(xs) > 0 {
-		b.paginate(r, xs[0].ID, xs[len(xs)-1].ID, more)
-	}
-	return b
+	return out
 }
 
 // energyText shows Wh as kWh with three decimals.
