@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -401,4 +402,33 @@ func TestLiveHub(t *testing.T) {
 	default:
 		t.Error("Close does not end the streams")
 	}
+}
+
+// TestLiveMarks: the stations list marks each row's state cells, and a
+// station's page its connection, heartbeat and connectors, for live.js;
+// the layout loads live.js.
+func TestLiveMarks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newDemoWorld(t, st)
+		german := w.one(t, `SELECT s.id FROM stations s JOIN accounts a ON a.id = s.account_id WHERE a.name LIKE 'Meridian Consulting GmbH%' ORDER BY s.id`)
+		b := w.as(t, facilitiesDE)
+		id := german.String()
+		list := get(t, b, "/stations?search="+url.QueryEscape(w.identity(t, german)), http.StatusOK)
+		wantIn(t, "stations list", list, `<script src="/static/live.js" defer></script>`,
+			`data-live-of="`+id+`" data-live-field="connection"`, `data-live-of="`+id+`" data-live-field="heartbeat"`,
+			`data-live-of="`+id+`" data-live-field="connectors"`)
+		page := get(t, b, "/stations/"+id, http.StatusOK)
+		wantIn(t, "station page", page, `data-live-of="`+id+`" data-live-field="connection"`, `data-live-of="`+id+`" data-live-field="heartbeat"`,
+			`data-live-of="`+id+`/1" data-live-field="status"`, `data-live-of="`+id+`/1" data-live-field="error"`, `data-live-of="`+id+`/1" data-live-field="since"`)
+	})
+}
+
+// identity reads a station's OCPP identity.
+func (w *demoWorld) identity(t *testing.T, id fc.ID) string {
+	t.Helper()
+	var identity string
+	if err := w.st.DB().QueryRowContext(context.Background(), `SELECT identity FROM stations WHERE id = $1`, int64(id)).Scan(&identity); err != nil {
+		t.Fatal(err)
+	}
+	return identity
 }
