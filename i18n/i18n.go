@@ -253,6 +253,8 @@ func Translate(tag language.Tag, s string) string {
 			a := sub[i+1]
 			if t, ok := m[a]; ok {
 				a = t
+			} else if t, ok := count(tag, a); ok {
+				a = t
 			} else if !p.example[i] {
 				a = Localize(tag, a)
 			}
@@ -312,6 +314,29 @@ func Semicolon(tag language.Tag) string {
 		return "\u202f; "
 	}
 	return "; "
+}
+
+// count translates an argument that is a count of things ("3 cards",
+// "12 rows"): the text of a message that starts with its number ("%d
+// cards"). Other patterns are not tried on arguments, which are often
+// names ("Station Noord" is a location's name, not a station).
+func count(tag language.Tag, a string) (string, bool) {
+	if a == "" || a[0] < '0' || a[0] > '9' {
+		return "", false
+	}
+	for _, p := range patterns {
+		if !strings.HasPrefix(p.key, "%d ") || len(p.verbs) != 1 {
+			continue
+		}
+		if _, ok := messages[tag][p.key]; !ok {
+			continue
+		}
+		if sub := p.re.FindStringSubmatch(a); sub != nil {
+			n, _ := strconv.Atoi(sub[1])
+			return groups(tag, Printer(tag).Sprintf(p.key, n)), true
+		}
+	}
+	return "", false
 }
 
 // Colon is what separates a label from its text in tag: ": ", and a

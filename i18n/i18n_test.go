@@ -176,6 +176,11 @@ func TestTranslateFormErrors(t *testing.T) {
 		{Dutch, "Utrecht is required.", "Utrecht is required."}, // the label is no message: as it is
 		{German, "Name Jan Jansen.", "Name Jan Jansen."},        // the rest is no message
 		{French, "Name: Jan Jansen", "Name: Jan Jansen"},
+		// A count as an argument is a message; a name is not, even one that
+		// starts like a pattern ("Station %s").
+		{French, "Block 3 cards", "Bloquer 3 cartes"},
+		{Dutch, "Move 1234 cards now?", "1.234 laadpassen nu verplaatsen?"},
+		{French, "Delete Station Noord", "Supprimer Station Noord"},
 	} {
 		if got := Translate(c.tag, c.in); got != c.want {
 			t.Errorf("Translate(%s, %q) = %q, want %q", c.tag, c.in, got, c.want)
