@@ -116,6 +116,7 @@ var pageCoverage = map[string]string{
 	"GET /identity-providers/export":             wList,
 	"GET /invoices/export":                       wList,
 	"GET /partner-locations/export":              wPage,
+	"GET /organizations/export":                  wList,
 	"POST /cards/bulk":                           wBulk,
 	"GET /imports/{kind}":                        wImport,
 	"POST /imports/{kind}":                       wImport,

@@ -358,4 +358,5 @@ func (s *Server) listExportRoutes() {
 	s.handle("GET /invoices/export", s.invoicesPage)
 	s.handle("GET /stations/export", s.stationsPage)
 	s.handle("GET /partner-locations/export", s.partnerLocationsPage)
+	s.handle("GET /organizations/export", s.organizationsExport)
 }

@@ -292,3 +292,48 @@ func TestPartnerLocationsExport(t *testing.T) {
 		}
 	})
 }
+
+// TestOrganizationsExport: the organizations page links its export, which
+// holds the organizations the user reads, each by its path, sorted as
+// asked, and none other.
+func TestOrganizationsExport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newDemoWorld(t, st)
+		b := w.as(t, holdingFleet)
+		wantIn(t, "organizations page", get(t, b, "/organizations", http.StatusOK), `href="/organizations/export" download`)
+		rec := b.do("GET", "/organizations/export?sort=name&dir=desc", nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("export: %d", rec.Code)
+		}
+		rows, err := csv.NewReader(rec.Body).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		scope := w.ids(t, `SELECT DISTINCT c.descendant_id FROM org_closure c JOIN role_assignments ra ON ra.organization_id = c.ancestor_id
+			JOIN users u ON u.id = ra.user_id WHERE u.email = '`+holdingFleet+`'`)
+		if len(rows)-1 != len(scope) || len(scope) == 0 {
+			t.Fatalf("exported %d organizations, the persona reads %d", len(rows)-1, len(scope))
+		}
+		var last string
+		for i, row := range rows[1:] {
+			parts := strings.Split(row[0], " / ")
+			name := strings.ToLower(parts[len(parts)-1])
+			if i > 0 && name > last {
+				t.Errorf("%q comes after %q in a sort by name, descending", name, last)
+			}
+			last = name
+		}
+		var id fc.ID
+		if err := st.DB().QueryRowContext(context.Background(), `SELECT id FROM organizations WHERE parent_id IS NULL AND id NOT IN (
+			SELECT c.descendant_id FROM org_closure c JOIN role_assignments ra ON ra.organization_id = c.ancestor_id
+			JOIN users u ON u.id = ra.user_id WHERE u.email = $1) ORDER BY id LIMIT 1`, holdingFleet).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		other := w.text(t, `SELECT name FROM organizations WHERE id = `+id.String())
+		for _, row := range rows[1:] {
+			if strings.Contains(row[0], other) {
+				t.Errorf("the export holds %q of another organization", row[0])
+			}
+		}
+	})
+}

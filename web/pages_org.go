@@ -139,6 +139,7 @@ type treeBody struct {
 	Create  *form
 	Count   int
 	Capped  bool
+	Export  string // the organizations as CSV (lists.go)
 }
 
 // treeLimit bounds the organizations the tree page loads.
@@ -223,8 +224,37 @@ func (s *Server) showOrganizations(w http.ResponseWriter, r *http.Request, v *vi
 		}
 	}
 	b.Create = create
+	b.Export = "/organizations/export"
+	if b.Search != "" {
+		b.Export += "?search=" + url.QueryEscape(b.Search)
+	}
 	s.show(w, r, v, status, "organizations", "Organizations", b)
 	return nil
+}
+
+// organizationsExport sends the organizations the user reads (those the
+// search finds, when it searches) as CSV: each with its path from the top.
+func (s *Server) organizationsExport(w http.ResponseWriter, r *http.Request, v *view) error {
+	ctx := r.Context()
+	if !v.can(access.OrganizationsRead) {
+		return fc.Errorf(fc.ENotFound, "no organizations")
+	}
+	l, err := newList(r, "/organizations", listNoun{"1 organization", "%d organizations", "More than %d organizations"}, false,
+		[]listColumn{{Title: "Organization", Sort: "name"}, {Title: "Country", Sort: "country"}})
+	if err != nil {
+		return err
+	}
+	f := fc.OrganizationFilter{Search: strings.TrimSpace(r.URL.Query().Get("search"))}
+	return exportList(s, w, l, "organizations", func(p fc.Page) ([]fc.Organization, error) {
+		f.Page = p
+		return s.app.Organizations(ctx, v.Subj, f)
+	}, func(o *fc.Organization) fc.ID { return o.ID }, func(os []fc.Organization) [][]cell {
+		var out [][]cell
+		for _, o := range os {
+			out = append(out, []cell{{Text: strings.Join(o.Path, " / ")}, {Text: o.Country}})
+		}
+		return out
+	})
 }
 
 // orgCreateForm is the form of a new organization under parent (0: choose).
