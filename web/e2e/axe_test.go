@@ -40,6 +40,7 @@ var notPages = map[string]bool{
 	"GET /identity-providers/export":         true,
 	"GET /invoices/export":                   true,
 	"GET /partner-locations/export":          true,
+	"GET /organizations/export":              true,
 	"GET /reimbursement/statements/{id}/pdf": true,
 	"GET /invoices/{id}/pdf":                 true,
 	"GET /invoices/{id}/ubl":                 true,
