@@ -138,9 +138,14 @@ func scanEvent(row rowScanner, e *fc.Event) error {
 		e.Detail = json.RawMessage(detail)
 	}
 	e.At, e.DueAt = fromMS(at), fromMS(due)
-	var err error
-	e.Snapshot, err = decodeSnapshot(e.ObjectKind, snap)
-	return err
+	// A snapshot that does not decode (a domain type changed in a way gob
+	// cannot follow while the event waited across an upgrade) leaves the
+	// event without one: it is read at dispatch, as events written before
+	// snapshots, instead of holding up the outbox.
+	if d, err := decodeSnapshot(e.ObjectKind, snap); err == nil {
+		e.Snapshot = d
+	}
+	return nil
 }
 
 // DueEvents returns the events due by now not dispatched yet, oldest first

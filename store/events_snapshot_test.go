@@ -135,25 +135,28 @@ func TestEventSnapshots(t *testing.T) {
 		if e = eventOf(t, s, pid, fc.KindStation, w.Station.ID, fc.TypeStationFaulted); e.Snapshot != nil {
 			t.Errorf("a dispatched event keeps its snapshot")
 		}
-		// An event written before snapshots has none, and is due as any.
-		if _, err := s.DB().ExecContext(ctx, `UPDATE events SET snapshot = '' WHERE object_kind = 'card'`); err != nil {
-			t.Fatal(err)
-		}
-		due, err := s.DueEvents(ctx, time.Now().Add(time.Hour), 100)
-		if err != nil {
-			t.Fatal(err)
-		}
-		found := false
-		for _, d := range due {
-			if d.ObjectKind == fc.KindCard {
-				found = true
-				if d.Snapshot != nil {
-					t.Errorf("an event without a snapshot read as %+v", d.Snapshot)
+		// An event written before snapshots has none, and is due as any;
+		// so is one whose snapshot no longer decodes.
+		for _, col := range []string{``, `{"owner":{},"object":"AAAA"}`} {
+			if _, err := s.DB().ExecContext(ctx, `UPDATE events SET snapshot = $1 WHERE object_kind = 'card'`, col); err != nil {
+				t.Fatal(err)
+			}
+			due, err := s.DueEvents(ctx, time.Now().Add(time.Hour), 100)
+			if err != nil {
+				t.Fatalf("snapshot %q: %v", col, err)
+			}
+			found := false
+			for _, d := range due {
+				if d.ObjectKind == fc.KindCard {
+					found = true
+					if d.Snapshot != nil {
+						t.Errorf("an event with the snapshot %q read as %+v", col, d.Snapshot)
+					}
 				}
 			}
-		}
-		if !found {
-			t.Errorf("the event without a snapshot is not due")
+			if !found {
+				t.Errorf("the event with the snapshot %q is not due", col)
+			}
 		}
 	})
 }
