@@ -181,6 +181,8 @@ func TestTranslateFormErrors(t *testing.T) {
 		{French, "Block 3 cards", "Bloquer 3 cartes"},
 		{Dutch, "Move 1234 cards now?", "1.234 laadpassen nu verplaatsen?"},
 		{French, "Delete Station Noord", "Supprimer Station Noord"},
+		// A message a handler lengthened with another one.
+		{German, "No sessions. The first 50 of 70 are listed.", "Keine Ladevorgänge. Die ersten 50 von 70 sind aufgeführt."},
 	} {
 		if got := Translate(c.tag, c.in); got != c.want {
 			t.Errorf("Translate(%s, %q) = %q, want %q", c.tag, c.in, got, c.want)
