@@ -244,53 +244,6 @@ func (s *Store) StatusHistory(ctx context.Context, stationID fc.ID, limit int) (
 	return out, err
 }
 
-// CardAuth loads what deciding on idTag at the station needs: the card with
-// that internal ID in the station's provider, the organization chain of the
-// card's account, the station's charge group with its access lists, and a
-// running session of the card.
-func (s *Store) CardAuth(ctx context.Context, stationID fc.ID, idTag string) (fc.CardAuth, error) {
-	var out fc.CardAuth
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		out = fc.CardAuth{}
-		st, err := chargingStation(ctx, tx, stationID)
-		if err != nil {
-			return err
-		}
-		if out.Group, err = s.findGroup(ctx, tx, fc.ProviderScope(st.ProviderID), st.ChargeGroupID); err != nil {
-			return err
-		}
-		if strings.IndexByte(idTag, 0) >= 0 {
-			return nil // no card has such a tag, and PostgreSQL cannot look for it
-		}
-		if out.Card, err = cardByTag(ctx, tx, st.ProviderID, strings.TrimSpace(idTag)); err != nil {
-			return err
-		}
-		if out.Card == nil {
-			if out.Group.Roaming {
-				out.Roaming, err = roamingToken(ctx, tx, st.ProviderID, strings.TrimSpace(idTag))
-			}
-			return err
-		}
-		var orgID fc.ID
-		if err := tx.QueryRowContext(ctx, `SELECT organization_id FROM accounts WHERE id = $1`, int64(out.Card.AccountID)).Scan(&orgID); err != nil {
-			return err
-		}
-		if out.CardOrgs, err = ancestors(ctx, tx, st.ProviderID, orgID); err != nil {
-			return err
-		}
-		// The first stored of the card's running sessions: a StartTransaction
-		// that asks after storing its own session finds another one exactly
-		// when one was stored before it.
-		err = tx.QueryRowContext(ctx, `SELECT id FROM sessions WHERE card_id = $1 AND stopped_at IS NULL
-			ORDER BY id LIMIT 1`, int64(out.Card.ID)).Scan(&out.ActiveTxID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		return err
-	})
-	return out, err
-}
-
 // roamingToken returns the token with the UID of a connected partner of
 // the provider, a valid one first; nil when none has it.
 func roamingToken(ctx context.Context, tx *sql.Tx, providerID fc.ID, uid string) (*fc.OCPIToken, error) {

@@ -41,6 +41,8 @@ type Store struct {
 	URL string
 	// rawURL is the URL as given, for the backup tools.
 	rawURL string
+	// auth caches card authorizations (authcache.go).
+	auth authCache
 	// closed is set by Close: a call still running then gets
 	// fc.EUnavailable, as from any database that went away.
 	closed atomic.Bool
