@@ -114,7 +114,10 @@ type SecurityEvent struct {
 
 // CardAuth is what deciding on an idTag at a station needs: the card (nil
 // when the idTag is unknown in the station's provider), the organization
-// chain of the card's account, and the station's charge group.
+// chain of the card's account, and the station's charge group with its
+// access lists. The store may answer it from a cache that any change to
+// what it holds invalidates at once, so it leaves out what changes without
+// deciding anything: the group's tariff and the card's last use are zero.
 type CardAuth struct {
 	Card       *Card
 	CardOrgs   []ID
