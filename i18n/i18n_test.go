@@ -181,6 +181,7 @@ func TestTranslateFormErrors(t *testing.T) {
 		{French, "Block 3 cards", "Bloquer 3 cartes"},
 		{Dutch, "Move 1234 cards now?", "1.234 laadpassen nu verplaatsen?"},
 		{French, "Delete Station Noord", "Supprimer Station Noord"},
+		{French, "21 d 8 h", "21 j 8 h"},
 		// A message a handler lengthened with another one.
 		{German, "No sessions. The first 50 of 70 are listed.", "Keine Ladevorgänge. Die ersten 50 von 70 sind aufgeführt."},
 	} {
