@@ -83,16 +83,37 @@ const (
 // the OCPP idTag; ExternalID is the number printed on the card. Both are
 // unique within a provider.
 type Card struct {
-	ID         ID         `json:"id"`
-	ProviderID ID         `json:"-"`
-	AccountID  ID         `json:"account_id"`
-	EmployeeID ID         `json:"employee_id"`
-	InternalID string     `json:"internal_id"`
-	ExternalID string     `json:"external_id"`
-	Status     string     `json:"status"`
+	ID         ID     `json:"id"`
+	ProviderID ID     `json:"-"`
+	AccountID  ID     `json:"account_id"`
+	EmployeeID ID     `json:"employee_id"`
+	InternalID string `json:"internal_id"`
+	ExternalID string `json:"external_id"`
+	Status     string `json:"status"`
+	// ValidUntil is the card's last valid day (DateLayout) in the
+	// provider's time zone; empty: no end.
+	ValidUntil string     `json:"valid_until,omitempty" format:"date" doc:"the card's last valid day, YYYY-MM-DD in the provider's time zone; absent: no end. From the next day on, stations are told the card is Expired"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	CreatedAt  time.Time  `json:"created_at"`
 	UpdatedAt  time.Time  `json:"updated_at"`
+	// ExpiresAt is the end of ValidUntil in the provider's time zone (the
+	// start of the next day), as the store reads it; nil: no end.
+	ExpiresAt *time.Time `json:"-"`
+}
+
+// Expired reports whether the card is past its validity end at now.
+func (c *Card) Expired(now time.Time) bool {
+	return c.ExpiresAt != nil && !now.Before(*c.ExpiresAt)
+}
+
+// DayEnd returns the end of the calendar day (DateLayout) in loc: the
+// start of the next day there.
+func DayEnd(day string, loc *time.Location) (time.Time, error) {
+	d, err := time.ParseInLocation(DateLayout, day, loc)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc), nil
 }
 
 // Location kinds; a session's location kind is one of these too.

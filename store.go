@@ -64,6 +64,10 @@ type (
 		AccountID  ID
 		EmployeeID ID
 		Status     string
+		// ExpiringDays, when more than 0: only the cards not deactivated
+		// whose last valid day is from today to today plus that many days,
+		// in the provider's time zone.
+		ExpiringDays int
 		// Search: the internal or external ID, or the name, e-mail or
 		// employee number of the card's employee, contains it (no case).
 		Search string

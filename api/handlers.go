@@ -306,7 +306,7 @@ func (s *Server) deleteEmployee(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) listCards(w http.ResponseWriter, r *http.Request) error {
 	return listOf(s, func(q *queryReader) (fc.CardFilter, fc.Page) {
 		f := fc.CardFilter{AccountID: q.id("account_id"), EmployeeID: q.id("employee_id"), Status: q.str("status"),
-			Search: q.str("search"), Page: q.page()}
+			Search: q.str("search"), ExpiringDays: q.days("expiring"), Page: q.page()}
 		return f, f.Page
 	}, s.app.Cards, same, func(c **fc.Card) fc.ID { return (*c).ID })(w, r)
 }
@@ -317,7 +317,8 @@ func (s *Server) getCard(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) createCard(w http.ResponseWriter, r *http.Request) error {
 	return writeOf(s, func(w http.ResponseWriter, r *http.Request, subj access.Subject, in *cardInput, _ fieldSet) error {
-		c := fc.Card{AccountID: in.AccountID, EmployeeID: in.EmployeeID, InternalID: in.InternalID, ExternalID: in.ExternalID, Status: in.Status}
+		c := fc.Card{AccountID: in.AccountID, EmployeeID: in.EmployeeID, InternalID: in.InternalID, ExternalID: in.ExternalID, Status: in.Status,
+			ValidUntil: in.ValidUntil}
 		if err := s.app.CreateCard(r.Context(), subj, &c); err != nil {
 			return err
 		}
@@ -333,6 +334,7 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request) error {
 		setIf(set, "internal_id", &c.InternalID, in.InternalID)
 		setIf(set, "external_id", &c.ExternalID, in.ExternalID)
 		setIf(set, "status", &c.Status, in.Status)
+		setIf(set, "valid_until", &c.ValidUntil, in.ValidUntil)
 		return nil
 	}, same)(w, r)
 }

@@ -186,6 +186,9 @@ func (g *schemaGen) object(t reflect.Type, input, create bool) map[string]any {
 		if e := p.f.Tag.Get("enum"); e != "" {
 			s["enum"] = strings.Split(e, ",")
 		}
+		if f := p.f.Tag.Get("format"); f != "" {
+			s["format"] = f
+		}
 		properties[p.name] = s
 		switch {
 		case input && create && p.f.Tag.Get("required") == "true":

@@ -168,6 +168,20 @@ func (q *queryReader) time(name string) time.Time {
 	return t
 }
 
+// days returns a number of days from 1 to 3660, 0 when absent.
+func (q *queryReader) days(name string) int {
+	v := q.get(name)
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 3660 {
+		q.fields[name] = "must be a number of days from 1 to 3660"
+		return 0
+	}
+	return n
+}
+
 // page returns the page the limit and after parameters ask for.
 func (q *queryReader) page() fc.Page {
 	p := fc.Page{After: q.id("after")}

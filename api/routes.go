@@ -138,6 +138,7 @@ func (s *Server) table() []route {
 			{name: "employee_id", kind: paramID, doc: "only the cards of this employee"},
 			{name: "status", kind: paramEnum, enum: []string{fc.CardActive, fc.CardInactive, fc.CardDeactivated}, doc: "only cards in this status"},
 			{name: "search", kind: paramString, doc: "the start of the internal or external ID, without case"},
+			{name: "expiring", kind: paramInteger, doc: "only the cards, not deactivated, whose last valid day (valid_until) is from today to today plus this many days (1 to 3660) in the provider's time zone"},
 		},
 		list: s.listCards, get: s.getCard, create: s.createCard, update: s.updateCard, delete: s.deleteCard,
 		notes: map[string]string{"delete": "A card that was used cannot be deleted (422): set its status to deactivated."}})

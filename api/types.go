@@ -47,6 +47,7 @@ type cardInput struct {
 	InternalID string `json:"internal_id" required:"true" doc:"the RFID UID, which stations send as the OCPP idTag: 1 to 20 printable ASCII characters, unique in the provider"`
 	ExternalID string `json:"external_id" required:"true" doc:"the number printed on the card, unique in the provider"`
 	Status     string `json:"status" enum:"active,inactive,deactivated" doc:"active (the default), inactive (blocked for now) or deactivated (for good)"`
+	ValidUntil string `json:"valid_until" format:"date" doc:"the card's last valid day, YYYY-MM-DD in the provider's time zone; from the next day on, stations are told the card is Expired. Empty, null or absent: no end"`
 }
 
 type locationInput struct {

@@ -60,7 +60,7 @@ type assetImporter interface {
 
 // importColumns are the fields each kind's file may have, and must have.
 var importColumns = map[string]struct{ allowed, required []string }{
-	ImportCards:     {[]string{"external_id", "internal_id", "account_id", "employee_id", "status"}, []string{"external_id", "internal_id", "account_id"}},
+	ImportCards:     {[]string{"external_id", "internal_id", "account_id", "employee_id", "status", "valid_until"}, []string{"external_id", "internal_id", "account_id"}},
 	ImportEmployees: {[]string{"name", "email", "employee_number", "account_id", "active"}, []string{"name", "account_id"}},
 }
 
@@ -131,7 +131,7 @@ func (s *Service) ImportCSV(ctx context.Context, subj access.Subject, kind strin
 		switch kind {
 		case ImportCards:
 			c := fc.Card{ProviderID: subj.ProviderID, AccountID: accountID, ExternalID: get(row, "external_id"),
-				InternalID: get(row, "internal_id"), Status: get(row, "status")}
+				InternalID: get(row, "internal_id"), Status: get(row, "status"), ValidUntil: get(row, "valid_until")}
 			if c.Status == "" {
 				c.Status = fc.CardActive
 			}

@@ -335,7 +335,7 @@ func (b *builder) account(spec *accountSpec, org, holding fc.ID, sub *simSubsidi
 			status, c.until = fc.CardDeactivated, b.now.AddDate(0, 0, -35)
 		}
 		var err error
-		if c.id, err = b.card(a, 0, cc, status); err != nil {
+		if c.id, err = b.card(a, 0, cc, status, ""); err != nil {
 			return err
 		}
 		sub.cards = append(sub.cards, c)
@@ -406,14 +406,28 @@ func (b *builder) employee(spec *accountSpec, a *fc.Account, i int, homeGroup fc
 	case slices.Contains(spec.replaced, i):
 		old := &simCard{home: home, until: b.now.AddDate(0, 0, -45)}
 		var err error
-		if old.id, err = b.card(a, e.ID, cc, fc.CardDeactivated); err != nil {
+		if old.id, err = b.card(a, e.ID, cc, fc.CardDeactivated, ""); err != nil {
 			return err
 		}
 		sub.cards = append(sub.cards, old)
 		card.from = old.until
 	}
+	validUntil := ""
+	if k := slices.Index(spec.expiring, i); k >= 0 && status == fc.CardActive {
+		validUntil = b.day(b.now.AddDate(0, 0, 6+11*k))
+	}
+	if slices.Contains(spec.expired, i) && status == fc.CardActive {
+		// The 15th of last month: its sessions end then.
+		now := b.now.In(b.zone())
+		validUntil = b.day(time.Date(now.Year(), now.Month()-1, 15, 12, 0, 0, 0, b.zone()))
+		end, err := fc.DayEnd(validUntil, b.zone())
+		if err != nil {
+			return err
+		}
+		card.until = end
+	}
 	var err error
-	if card.id, err = b.card(a, e.ID, cc, status); err != nil {
+	if card.id, err = b.card(a, e.ID, cc, status, validUntil); err != nil {
 		return err
 	}
 	sub.cards = append(sub.cards, card)
@@ -422,8 +436,20 @@ func (b *builder) employee(spec *accountSpec, a *fc.Account, i int, homeGroup fc
 	return nil
 }
 
-// card issues a card with a random UID (the idTag) and printed number.
-func (b *builder) card(a *fc.Account, employee fc.ID, cc *country, status string) (fc.ID, error) {
+// zone is the provider's time zone.
+func (b *builder) zone() *time.Location {
+	if loc, err := time.LoadLocation(b.provider.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
+}
+
+// day is the calendar day of t in the provider's time zone (DateLayout).
+func (b *builder) day(t time.Time) string { return t.In(b.zone()).Format(fc.DateLayout) }
+
+// card issues a card with a random UID (the idTag) and printed number,
+// valid until the end of validUntil ("": no end).
+func (b *builder) card(a *fc.Account, employee fc.ID, cc *country, status, validUntil string) (fc.ID, error) {
 	var internal, external string
 	for internal == "" || b.used[internal] {
 		internal = fmt.Sprintf("04%012X", b.rng.Uint64()&0xFFFF_FFFF_FFFF)
@@ -432,7 +458,8 @@ func (b *builder) card(a *fc.Account, employee fc.ID, cc *country, status string
 		external = fmt.Sprintf("%s-%s-C%08d", cc.code, providerCode, b.rng.IntN(100_000_000))
 	}
 	b.used[internal], b.used[external] = true, true
-	c := &fc.Card{ProviderID: b.provider.ID, AccountID: a.ID, EmployeeID: employee, InternalID: internal, ExternalID: external, Status: status}
+	c := &fc.Card{ProviderID: b.provider.ID, AccountID: a.ID, EmployeeID: employee, InternalID: internal, ExternalID: external, Status: status,
+		ValidUntil: validUntil}
 	if err := b.st.CreateCard(b.ctx, c); err != nil {
 		return 0, fmt.Errorf("card %s: %w", external, err)
 	}

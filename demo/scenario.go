@@ -55,6 +55,11 @@ type accountSpec struct {
 	// card was deactivated a month ago.
 	blocked, replaced, leavers []int
 	retiredPool                bool
+	// Validity ends, by employee index: expiring employees' cards end
+	// within the next 30 days (the start page's "cards that expire");
+	// expired employees' cards ended on the 15th of last month, active
+	// still, so that a station refuses them as Expired.
+	expiring, expired []int
 }
 
 // officeSpec is a site with charging stations: an office, or when public
@@ -102,6 +107,7 @@ var logistics = customerSpec{
 	subsidiaries: []subsidiarySpec{
 		{org: "Van Dijk Transport", country: "NL", accounts: []accountSpec{{
 			name: "Van Dijk Transport B.V.", code: "VDT", domain: "vandijk-logistics.example", employees: 9, poolCards: 1, blocked: []int{2},
+			expiring: []int{0, 5}, expired: []int{7},
 			offices: []officeSpec{
 				{name: "Rotterdam Waalhaven", code: "RTM", street: "Waalhaven Zuidzijde 21", postalCode: "3089 JH", city: "Rotterdam", stations: 3,
 					vendor: "Alfen", model: "Eve Double Pro-line", firmwareVer: "6.4.1-4200"},
@@ -148,6 +154,7 @@ var consultancy = customerSpec{
 	subsidiaries: []subsidiarySpec{
 		{org: "Meridian Consulting Deutschland", country: "DE", accounts: []accountSpec{
 			{name: "Meridian Consulting GmbH – Home Charging", code: "MDE", domain: "meridian-consulting.example", employees: 7, homes: 4, replaced: []int{1},
+				expiring:   []int{3},
 				homeTariff: eur(320000, 0)},
 			{name: "Meridian Consulting GmbH – Offices", code: "MDE", offices: []officeSpec{
 				{name: "Frankfurt Office", code: "FRA", street: "Mainzer Landstraße 50", postalCode: "60325", city: "Frankfurt am Main", stations: 2,

@@ -629,7 +629,7 @@ func (s *Server) StartSession(ctx context.Context, p *fc.OCPIPartner, card *fc.C
 	if err != nil {
 		return nil, err
 	}
-	tok := cardToken(us, issuer, card.InternalID, card)
+	tok := cardToken(us, issuer, card.InternalID, card, s.now())
 	cmd := &fc.OCPICommand{PartnerID: p.ID, Direction: fc.OCPICommandOut, Command: fc.OCPIStartSession, CardID: card.ID}
 	return s.sendCommand(ctx, p, cmd, func(responseURL string) Validator {
 		return &StartSession{ResponseURL: responseURL, Token: &tok, LocationID: locationID, EVSEUID: evseUID, ConnectorID: connectorID}

@@ -345,7 +345,7 @@ func (s *Server) buildToken(ctx context.Context, p *fc.OCPIPartner, m fc.OCPIMes
 	if err != nil {
 		return "", "", nil, err
 	}
-	t := cardToken(us, issuer, uid, card)
+	t := cardToken(us, issuer, uid, card, s.now())
 	if card == nil {
 		t.LastUpdated = NewDateTime(s.now())
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -190,14 +191,14 @@ func ContractID(us Party, internalID string) string {
 	return b.String()
 }
 
-// cardToken is a card of the provider as an OCPI token. card nil is a UID
-// no card has any more: an invalid token, so that partners stop admitting
-// it.
-func cardToken(us Party, issuer, uid string, card *fc.Card) Token {
+// cardToken is a card of the provider as an OCPI token at now: valid while
+// active and not past its validity end. card nil is a UID no card has any
+// more: an invalid token, so that partners stop admitting it.
+func cardToken(us Party, issuer, uid string, card *fc.Card, now time.Time) Token {
 	if len(issuer) > 64 {
 		issuer = strings.ToValidUTF8(issuer[:64], "")
 	}
-	valid := card != nil && card.Status == fc.CardActive
+	valid := card != nil && card.Status == fc.CardActive && !card.Expired(now)
 	t := Token{CountryCode: us.CountryCode, PartyID: us.PartyID, UID: uid, Type: "RFID", ContractID: ContractID(us, uid),
 		Issuer: issuer, Valid: &valid, Whitelist: "ALLOWED"}
 	if card != nil {
@@ -223,7 +224,7 @@ func (s *Server) listTokens(ctx context.Context, c *caller, w http.ResponseWrite
 	}
 	out := make([]Token, len(cards))
 	for i := range cards {
-		out[i] = cardToken(us, issuer, cards[i].InternalID, &cards[i])
+		out[i] = cardToken(us, issuer, cards[i].InternalID, &cards[i], s.now())
 	}
 	WritePage(w, s.selfURL(r), page, total, out)
 	return nil
@@ -262,7 +263,10 @@ func (s *Server) authorizeToken(ctx context.Context, c *caller, w http.ResponseW
 	case fc.CardDeactivated:
 		allowed = "EXPIRED"
 	}
-	WriteSuccess(w, http.StatusOK, AuthorizationInfo{Allowed: allowed, Token: cardToken(us, issuer, uid, card), Location: loc,
+	if allowed == "ALLOWED" && card.Expired(s.now()) {
+		allowed = "EXPIRED"
+	}
+	WriteSuccess(w, http.StatusOK, AuthorizationInfo{Allowed: allowed, Token: cardToken(us, issuer, uid, card, s.now()), Location: loc,
 		AuthorizationReference: secret.Password(20)})
 	return nil
 }

@@ -3,6 +3,7 @@ package ocpp
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
@@ -11,9 +12,20 @@ type authorizeRequest struct {
 	IDTag string `json:"idTag"`
 }
 
-// idTagInfo is OCPP's IdTagInfo.
+// idTagInfo is OCPP's IdTagInfo: with the card's validity end as its
+// expiryDate when it has one.
 type idTagInfo struct {
-	Status string `json:"status"`
+	Status     string `json:"status"`
+	ExpiryDate string `json:"expiryDate,omitempty"`
+}
+
+// cardTagInfo is the IdTagInfo of status for the card of auth, if any.
+func cardTagInfo(status string, auth fc.CardAuth) idTagInfo {
+	info := idTagInfo{Status: status}
+	if auth.Card != nil && auth.Card.ExpiresAt != nil {
+		info.ExpiryDate = formatTime(*auth.Card.ExpiresAt)
+	}
+	return info
 }
 
 type authorizeResponse struct {
@@ -33,14 +45,16 @@ func (s *Server) authorize(ctx context.Context, st *fc.Station, payload json.Raw
 	if err != nil {
 		return nil, err
 	}
-	return authorizeResponse{IDTagInfo: idTagInfo{Status: s.decide(ctx, st, 0, auth)}}, nil
+	return authorizeResponse{IDTagInfo: cardTagInfo(s.decide(ctx, st, 0, auth), auth)}, nil
 }
 
 // authStatus decides on an idTag at a station: unknown in the station's
 // provider is Invalid; an inactive (temporarily blocked) card is Blocked; a
-// deactivated card, which is out of service for good, is Expired; a card the
+// deactivated card, which is out of service for good, is Expired, and so is
+// a card past its validity end at now (decided here, at every use, from
+// the card as read, so that a cached card expires on time); a card the
 // station's charge group does not admit is Blocked there.
-func authStatus(a fc.CardAuth) string {
+func authStatus(a fc.CardAuth, now time.Time) string {
 	switch {
 	case a.Card == nil && a.Roaming != nil:
 		return roamingStatus(a.Roaming)
@@ -48,7 +62,7 @@ func authStatus(a fc.CardAuth) string {
 		return fc.AuthInvalid
 	case a.Card.Status == fc.CardInactive:
 		return fc.AuthBlocked
-	case a.Card.Status == fc.CardDeactivated:
+	case a.Card.Status == fc.CardDeactivated, a.Card.Expired(now):
 		return fc.AuthExpired
 	case a.Card.Status != fc.CardActive:
 		return fc.AuthInvalid

@@ -28,7 +28,7 @@ func (s *Server) SetRoaming(r RoamingAuthorizer) { s.cfg.Roaming = r }
 // ALLOWED_OFFLINE are asked, and admitted when it cannot; ALWAYS is never
 // asked.
 func (s *Server) decide(ctx context.Context, st *fc.Station, connectorID int, auth fc.CardAuth) string {
-	status := authStatus(auth)
+	status := authStatus(auth, s.now())
 	t := auth.Roaming
 	if auth.Card != nil || t == nil || !t.Valid || s.cfg.Roaming == nil || t.Whitelist == "ALWAYS" {
 		return status

@@ -59,7 +59,7 @@ func (s *Server) startTransaction(ctx context.Context, st *fc.Station, payload j
 	if status == fc.AuthAccepted && created && auth.ActiveTxID != 0 && auth.ActiveTxID != sess.ID {
 		status = fc.AuthConcurrentTx
 	}
-	answer := startTransactionResponse{IDTagInfo: idTagInfo{Status: status}, TransactionID: int64(sess.ID)}
+	answer := startTransactionResponse{IDTagInfo: cardTagInfo(status, auth), TransactionID: int64(sess.ID)}
 	// Load management sends the transaction's charging profile, which
 	// names the transactionId: the station must have its answer first.
 	return answerThen{answer: answer, then: func() {

@@ -68,5 +68,6 @@ func (s *Server) stopTransaction(ctx context.Context, st *fc.Station, payload js
 		s.log.Warn("idTag status at stop", "station", st.Identity, "err", err)
 		return stopped(stopTransactionResponse{}), nil
 	}
-	return stopped(stopTransactionResponse{IDTagInfo: &idTagInfo{Status: authStatus(auth)}}), nil
+	info := cardTagInfo(authStatus(auth, s.now()), auth)
+	return stopped(stopTransactionResponse{IDTagInfo: &info}), nil
 }

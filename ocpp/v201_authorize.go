@@ -88,9 +88,16 @@ func (s *Server) tokenInfo(ctx context.Context, st *fc.Station, tok idToken) (id
 	if auth.Card == nil {
 		return idTokenInfo201{Status: "Unknown"}, auth, nil
 	}
+	// The station may cache the answer until the card's validity end, if
+	// that comes first.
+	now := s.now()
+	cacheExpiry := now.Add(s.cfg.AuthCacheExpiry)
+	if auth.Card.ExpiresAt != nil && auth.Card.ExpiresAt.Before(cacheExpiry) {
+		cacheExpiry = *auth.Card.ExpiresAt
+	}
 	return idTokenInfo201{
-		Status:              authStatus(auth),
-		CacheExpiryDateTime: formatTime(s.now().Add(s.cfg.AuthCacheExpiry)),
+		Status:              authStatus(auth, now),
+		CacheExpiryDateTime: formatTime(cacheExpiry),
 		GroupIDToken:        &idToken{IDToken: strconv.FormatInt(int64(auth.Card.AccountID), 10), Type: "Central"},
 	}, auth, nil
 }

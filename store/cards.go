@@ -4,31 +4,66 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
 )
 
+// cardColumns are a card's columns, the provider's time zone last (in
+// which its valid_until ends).
 const cardColumns = `c.id, c.provider_id, c.account_id, COALESCE(c.employee_id, 0), c.internal_id, c.external_id, c.status,
-	c.last_used_at, c.created_at, c.updated_at`
+	c.last_used_at, c.created_at, c.updated_at, COALESCE(c.valid_until, ''), (SELECT pz.time_zone FROM providers pz WHERE pz.id = c.provider_id)`
 
 func scanCard(row rowScanner, c *fc.Card) error {
 	var lastUsed sql.NullInt64
 	var created, updated int64
+	var zone sql.NullString
 	if err := row.Scan(&c.ID, &c.ProviderID, &c.AccountID, &c.EmployeeID, &c.InternalID, &c.ExternalID, &c.Status,
-		&lastUsed, &created, &updated); err != nil {
+		&lastUsed, &created, &updated, &c.ValidUntil, &zone); err != nil {
 		return err
 	}
 	c.LastUsedAt, c.CreatedAt, c.UpdatedAt = fromNullMS(lastUsed), fromMS(created), fromMS(updated)
+	c.ExpiresAt = nil
+	if c.ValidUntil != "" {
+		end, err := fc.DayEnd(c.ValidUntil, zoneLocation(zone.String))
+		if err != nil {
+			return fmt.Errorf("card %s: valid_until %q: %w", c.ID, c.ValidUntil, err)
+		}
+		c.ExpiresAt = &end
+	}
 	return nil
+}
+
+// zones keeps the time zones read by name (time.LoadLocation reads the
+// zone database at every call).
+var zones sync.Map
+
+// zoneLocation returns the IANA time zone name's location; UTC for an
+// empty or unknown name.
+func zoneLocation(name string) *time.Location {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil || name == "" {
+		l = time.UTC
+	}
+	zones.Store(name, l)
+	return l
 }
 
 func validateCard(c *fc.Card) error {
 	c.InternalID = strings.TrimSpace(c.InternalID)
 	c.ExternalID = strings.TrimSpace(c.ExternalID)
 	c.Status = strings.TrimSpace(c.Status)
+	c.ValidUntil = strings.TrimSpace(c.ValidUntil)
 	fields := map[string]string{}
+	if c.ValidUntil != "" && !fc.ValidDate(c.ValidUntil) {
+		fields["valid_until"] = "must be a date: YYYY-MM-DD"
+	}
 	if c.AccountID <= 0 {
 		fields["account_id"] = "is required"
 	}
@@ -127,9 +162,10 @@ func (s *Store) insertCard(ctx context.Context, tx *sql.Tx, c *fc.Card, now time
 	if err := checkCardUnique(ctx, tx, c); err != nil {
 		return err
 	}
-	err = tx.QueryRowContext(ctx, `INSERT INTO cards (provider_id, account_id, employee_id, internal_id, external_id, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		int64(c.ProviderID), int64(c.AccountID), nullID(c.EmployeeID), c.InternalID, c.ExternalID, c.Status, ms(now), ms(now)).Scan(&c.ID)
+	err = tx.QueryRowContext(ctx, `INSERT INTO cards (provider_id, account_id, employee_id, internal_id, external_id, status, valid_until, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		int64(c.ProviderID), int64(c.AccountID), nullID(c.EmployeeID), c.InternalID, c.ExternalID, c.Status, nullText(c.ValidUntil),
+		ms(now), ms(now)).Scan(&c.ID)
 	if err != nil {
 		return err
 	}
@@ -189,6 +225,16 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 	if f.Status != "" {
 		q.add(" AND c.status = ").arg(f.Status)
 	}
+	if f.ExpiringDays < 0 || f.ExpiringDays > maxExpiringDays {
+		return nil, fc.Invalid(map[string]string{"expiring": "must be a number of days from 1 to 3660"})
+	}
+	if f.ExpiringDays > 0 {
+		from, to, err := s.expiringWindow(ctx, sc.ProviderID, f.ExpiringDays)
+		if err != nil {
+			return nil, err
+		}
+		q.add(" AND c.status <> 'deactivated' AND c.valid_until >= ").arg(from).add(" AND c.valid_until <= ").arg(to)
+	}
 	if search != "" {
 		q.add(" AND ").cardMatch(s.dialect, sc.ProviderID, search)
 	}
@@ -203,6 +249,26 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 		return nil
 	})
 	return inOrder(q, out), err
+}
+
+// maxExpiringDays bounds CardFilter.ExpiringDays: about ten years.
+const maxExpiringDays = 3660
+
+// expiringWindow returns today and today plus days, in the provider's time
+// zone (DateLayout), at the store's clock.
+func (s *Store) expiringWindow(ctx context.Context, providerID fc.ID, days int) (string, string, error) {
+	var zone string
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `SELECT time_zone FROM providers WHERE id = $1`, int64(providerID)).Scan(&zone)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", notFound(fc.KindProvider, providerID)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	today := s.now().In(zoneLocation(zone))
+	return today.Format(fc.DateLayout), today.AddDate(0, 0, days).Format(fc.DateLayout), nil
 }
 
 // UpdateCard applies fn to the card and stores the result. The card may be
@@ -237,8 +303,8 @@ func (s *Store) UpdateCard(ctx context.Context, sc fc.Scope, id fc.ID, fn func(*
 			return err
 		}
 		c.UpdatedAt = s.now()
-		if _, err := tx.ExecContext(ctx, `UPDATE cards SET employee_id = $1, internal_id = $2, external_id = $3, status = $4, updated_at = $5 WHERE id = $6`,
-			nullID(c.EmployeeID), c.InternalID, c.ExternalID, c.Status, ms(c.UpdatedAt), int64(c.ID)); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE cards SET employee_id = $1, internal_id = $2, external_id = $3, status = $4, valid_until = $5, updated_at = $6 WHERE id = $7`,
+			nullID(c.EmployeeID), c.InternalID, c.ExternalID, c.Status, nullText(c.ValidUntil), ms(c.UpdatedAt), int64(c.ID)); err != nil {
 			return err
 		}
 		if before.Status == fc.CardActive && c.Status != fc.CardActive {

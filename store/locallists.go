@@ -41,20 +41,36 @@ func (s *Store) DesiredLocalList(ctx context.Context, providerID, groupID fc.ID)
 			}
 			cond = "1=1"
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT c.internal_id, c.account_id FROM cards c JOIN accounts a ON a.id = c.account_id
+		// A card with a validity end carries it as the entry's expiry
+		// date, so that the station refuses it from then on by itself; a
+		// card past it is listed Expired.
+		rows, err := tx.QueryContext(ctx, `SELECT c.internal_id, c.account_id, COALESCE(c.valid_until, ''), p.time_zone FROM cards c
+			JOIN accounts a ON a.id = c.account_id JOIN providers p ON p.id = c.provider_id
 			JOIN charge_groups g ON g.id = $1
 			WHERE c.provider_id = $2 AND c.status = 'active' AND `+cond+` ORDER BY c.internal_id`, int64(groupID), int64(providerID))
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
+		now := s.now()
 		for rows.Next() {
 			var e fc.LocalListEntry
 			var account fc.ID
-			if err := rows.Scan(&e.IDTag, &account); err != nil {
+			var validUntil, zone string
+			if err := rows.Scan(&e.IDTag, &account, &validUntil, &zone); err != nil {
 				return err
 			}
 			e.Status, e.ParentIDTag = fc.AuthAccepted, fc.AccountIDTag(account)
+			if validUntil != "" {
+				end, err := fc.DayEnd(validUntil, zoneLocation(zone))
+				if err != nil {
+					return err
+				}
+				e.ExpiryDate = &end
+				if !now.Before(end) {
+					e.Status = fc.AuthExpired
+				}
+			}
 			out = append(out, e)
 		}
 		return rows.Err()

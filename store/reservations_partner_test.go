@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,18 +28,25 @@ func TestMigratePartnerReservations(t *testing.T) {
 			if _, err := s.MigrateTo(ctx, 21); err != nil {
 				t.Fatal(err)
 			}
-			// Today's store writes the provider's columns of later schemas
-			// (26: its invoice contact): they stand in while the world is
-			// built at 21 and go before migrating on.
-			later := []string{"contact_name", "phone", "email"}
-			for _, c := range later {
-				if _, err := s.DB().ExecContext(ctx, `ALTER TABLE providers ADD COLUMN `+c+` TEXT NOT NULL DEFAULT ''`); err != nil {
+			// Today's store writes columns of later schemas (26: the
+			// provider's invoice contact; 31: a card's validity end): they
+			// stand in while the world is built at 21 and go before
+			// migrating on.
+			later := []string{"providers.contact_name", "providers.phone", "providers.email", "cards.valid_until"}
+			for _, tc := range later {
+				table, c, _ := strings.Cut(tc, ".")
+				def := ` TEXT NOT NULL DEFAULT ''`
+				if table == "cards" {
+					def = ` TEXT` // NULL: no end
+				}
+				if _, err := s.DB().ExecContext(ctx, `ALTER TABLE `+table+` ADD COLUMN `+c+def); err != nil {
 					t.Fatal(err)
 				}
 			}
 			w := mustWorld(t, s, "Mig")
-			for _, c := range later {
-				if _, err := s.DB().ExecContext(ctx, `ALTER TABLE providers DROP COLUMN `+c); err != nil {
+			for _, tc := range later {
+				table, c, _ := strings.Cut(tc, ".")
+				if _, err := s.DB().ExecContext(ctx, `ALTER TABLE `+table+` DROP COLUMN `+c); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -15,7 +15,8 @@ var (
 	employeeSorts     = sorts{"name": {"e.name", true}, "email": {"e.email", true}, "number": {"e.employee_number", true},
 		"active": {"e.active", false}}
 	cardSorts = sorts{"external_id": {"c.external_id", true}, "internal_id": {"c.internal_id", true},
-		"status": {"c.status", true}, "last_used": {"COALESCE(c.last_used_at, 0)", false}}
+		"status": {"c.status", true}, "last_used": {"COALESCE(c.last_used_at, 0)", false},
+		"valid_until": {"COALESCE(c.valid_until, '9999-12-31')", false}}
 	locationSorts = sorts{"name": {"l.name", true}, "kind": {"l.kind", true}, "address": {"l.address", true},
 		"city": {"l.city", true}}
 	chargeGroupSorts = sorts{"name": {"g.name", true}, "kind": {"g.kind", true}, "access": {"g.access", true},

@@ -36,6 +36,10 @@ type attention struct {
 	Href, Format, A, B string
 }
 
+// dashboardExpiringDays is how far ahead the start page looks for cards
+// about to expire.
+const dashboardExpiringDays = 30
+
 // dashboardStatementsScanned bounds the statements to approve the start
 // page reads.
 const dashboardStatementsScanned = 5000
@@ -122,6 +126,18 @@ func (s *Server) glance(r *http.Request, v *view) (*dashboardGlance, error) {
 			return nil, err
 		}
 		g.Attention = append(g.Attention, items...)
+	}
+	// Cards about to expire, counted by the cards list's own scoped query
+	// with the filter the link opens.
+	if v.can(access.CardsRead) {
+		n := 0
+		if _, err := s.app.Cards(ctx, v.Subj, fc.CardFilter{ExpiringDays: dashboardExpiringDays, Page: fc.Page{Limit: 1, Count: &n}}); err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			days := strconv.Itoa(dashboardExpiringDays)
+			g.Attention = append(g.Attention, attention{"/cards?expiring=" + days, "Cards that expire within %s days: %s", days, strconv.Itoa(n)})
+		}
 	}
 	// The latest sessions.
 	if v.can(access.SessionsCardSideRead) || v.can(access.SessionsStationSideRead) {

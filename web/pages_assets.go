@@ -1,9 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -272,9 +274,19 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, post
 	q := r.URL.Query()
 	f := fc.CardFilter{AccountID: queryID(r, "account_id"), EmployeeID: queryID(r, "employee_id"), Status: q.Get("status"),
 		Search: strings.TrimSpace(q.Get("search"))}
+	// ?expiring=N: the cards whose last valid day is within N days (the
+	// start page's count links here).
+	if raw := strings.TrimSpace(q.Get("expiring")); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return fc.Invalid(map[string]string{"expiring": "must be a number of days from 1 to 3660"})
+		}
+		f.ExpiringDays = n
+	}
 	manage := v.can(access.CardsManage)
 	cols := []listColumn{{Title: "External ID", Sort: "external_id"}, {Title: "Internal ID", Sort: "internal_id"},
-		{Title: "Status", Sort: "status"}, {Title: "Account"}, {Title: "Employee"}, {Title: "Last used", Sort: "last_used"}}
+		{Title: "Status", Sort: "status"}, {Title: "Account"}, {Title: "Employee"}, {Title: "Valid until", Sort: "valid_until"},
+		{Title: "Last used", Sort: "last_used"}}
 	if manage {
 		cols = append([]listColumn{{Title: "Choose", NoCSV: true}}, append(cols, listColumn{Title: "Action", NoCSV: true})...)
 	}
@@ -309,6 +321,10 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, post
 	if f.AccountID != 0 {
 		b.Intro = "Of " + n.get(fc.KindAccount, f.AccountID) + "."
 	}
+	if f.ExpiringDays > 0 {
+		b.Filter.Hidden = append(b.Filter.Hidden, hidden{"expiring", strconv.Itoa(f.ExpiringDays)})
+		b.Intro = strings.TrimSpace(b.Intro + " " + fmt.Sprintf("Cards that expire within %d days.", f.ExpiringDays))
+	}
 	read := func(p fc.Page) ([]fc.Card, error) {
 		f.Page = p
 		return s.app.Cards(ctx, v.Subj, f)
@@ -327,7 +343,7 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, post
 		for _, c := range cards {
 			row := []cell{{Text: c.ExternalID, Href: objectPath(fc.KindCard, c.ID)}, {Text: c.InternalID, Class: "mono"},
 				{Text: c.Status, Class: "status-" + c.Status}, n.cell(fc.KindAccount, c.AccountID), n.cell(fc.KindEmployee, c.EmployeeID),
-				v.timeCell(c.LastUsedAt)}
+				{Text: c.ValidUntil}, v.timeCell(c.LastUsedAt)}
 			if manage {
 				act, choose := cell{}, cell{}
 				if n.may(access.CardsManage, c.AccountID) {
@@ -392,7 +408,9 @@ func (s *Server) cardFields(r *http.Request, v *view, c *fc.Card) ([]field, erro
 	employee.Hint = "Optional: the employee the card is for. Type part of the name, e-mail or number and choose a suggestion."
 	fields = append(fields, employee)
 	fields = append(fields, field{Name: "status", Label: "Status", Type: "select", Value: c.Status,
-		Options: choices("", fc.CardActive, fc.CardInactive, fc.CardDeactivated), Hint: "Inactive blocks the card for now; deactivated for good."})
+		Options: choices("", fc.CardActive, fc.CardInactive, fc.CardDeactivated), Hint: "Inactive blocks the card for now; deactivated for good."},
+		field{Name: "valid_until", Label: "Valid until", Type: "date", Value: c.ValidUntil,
+			Hint: "Optional: the card's last valid day. From the next day on, stations refuse it as expired."})
 	return fields, nil
 }
 
@@ -424,6 +442,7 @@ func cardFrom(vals map[string][]string, c *fc.Card, fields map[string]string) {
 	c.ExternalID, c.InternalID = strings.TrimSpace(first(vals["external_id"])), strings.TrimSpace(first(vals["internal_id"]))
 	c.AccountID, c.EmployeeID = formID(vals, "account_id", fields), formID(vals, "employee_id", fields)
 	c.Status = first(vals["status"])
+	c.ValidUntil = strings.TrimSpace(first(vals["valid_until"]))
 }
 
 func (s *Server) createCard(w http.ResponseWriter, r *http.Request, v *view) error {
@@ -456,6 +475,9 @@ func (s *Server) showCard(w http.ResponseWriter, r *http.Request, v *view, id fc
 	b.Facts = []fact{{Label: "External ID", Value: c.ExternalID}, {Label: "Internal ID", Value: c.InternalID, Class: "mono"},
 		{Label: "Status", Value: c.Status, Class: "status-" + c.Status}, n.fact("Account", fc.KindAccount, c.AccountID),
 		n.fact("Employee", fc.KindEmployee, c.EmployeeID), {Label: "Last used", Value: v.when(c.LastUsedAt)}, {Label: "Issued", Value: v.when(c.CreatedAt)}}
+	if c.ValidUntil != "" {
+		b.Facts = append(b.Facts, fact{Label: "Valid until", Value: c.ValidUntil})
+	}
 	if v.can(access.SessionsCardSideRead) {
 		b.Links = append(b.Links, link{"/sessions?card_id=" + c.ID.String(), "Sessions with this card"})
 	}
@@ -495,6 +517,7 @@ func (s *Server) updateCard(w http.ResponseWriter, r *http.Request, v *view) err
 	if err = validated(fields); err == nil {
 		_, err = s.app.UpdateCard(r.Context(), v.Subj, id, func(c *fc.Card) error {
 			c.ExternalID, c.InternalID, c.AccountID, c.EmployeeID, c.Status = in.ExternalID, in.InternalID, in.AccountID, in.EmployeeID, in.Status
+			c.ValidUntil = in.ValidUntil
 			return nil
 		})
 	}
