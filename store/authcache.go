@@ -77,8 +77,12 @@ var authWatched = []struct {
 func authVersionTriggers(dialect string) []string {
 	var out []string
 	if dialect == "postgres" {
+		// The transaction-local setting marks a transaction that bumped
+		// already (undone with a rolled-back savepoint, as the bump is).
 		out = append(out, `CREATE OR REPLACE FUNCTION auth_version_bump() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN `+
-			`UPDATE auth_version SET v = v + 1, tx = txid_current() WHERE id = 1 AND tx <> txid_current(); RETURN NULL; END $fn$`)
+			`IF current_setting('fleetcharge.auth_version_bumped', true) IS DISTINCT FROM 'on' THEN `+
+			`UPDATE auth_version SET v = v + 1 WHERE id = 1; PERFORM set_config('fleetcharge.auth_version_bumped', 'on', true); `+
+			`END IF; RETURN NULL; END $fn$`)
 	}
 	for _, w := range authWatched {
 		var changed []string
