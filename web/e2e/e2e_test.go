@@ -112,6 +112,12 @@ func tabFor(t *testing.T, email string, limit time.Duration) context.Context {
 	if !ok {
 		t.Fatalf("the demo printed no login %s", email)
 	}
+	// English by the cookie, before signing in: a user's stored language
+	// (which TestPagesInLanguages changes with ?lang= as the switcher does)
+	// would otherwise choose the pages of a browser without the cookie.
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.srv.URL+"/login?lang=en")); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := SignIn(ctx, env.srv.URL, email, password); err != nil {
 		t.Fatal(err)
 	}
