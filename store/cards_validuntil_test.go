@@ -183,3 +183,47 @@ func TestLocalListValidUntil(t *testing.T) {
 		}
 	})
 }
+
+// TestCardAuthValidUntilZone: the card a station's authorization reads
+// carries its end in the provider's time zone, read again (not kept from
+// the cache) once the provider's time zone changes.
+func TestCardAuthValidUntilZone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		w := mustWorld(t, s, "VZ")
+		if _, err := s.UpdateCard(ctx, fc.ProviderScope(w.Provider.ID), w.Card.ID, func(c *fc.Card) error {
+			c.ValidUntil = "2026-12-31"
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, zone := range []struct {
+			name string
+			end  time.Time
+		}{
+			{"UTC", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+			{"Europe/Amsterdam", time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC)},
+			{"America/New_York", time.Date(2027, 1, 1, 5, 0, 0, 0, time.UTC)},
+		} {
+			if _, err := s.UpdateProvider(ctx, w.Provider.ID, func(p *fc.Provider) error {
+				p.TimeZone = zone.name
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 { // read, then from the cache
+				hits, _ := s.AuthCacheCounts()
+				auth, err := s.CardAuth(ctx, w.Station.ID, w.Card.InternalID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if auth.Card == nil || auth.Card.ExpiresAt == nil || !auth.Card.ExpiresAt.Equal(zone.end) {
+					t.Fatalf("%s: the card's end %v, want %s", zone.name, auth.Card, zone.end)
+				}
+				if after, _ := s.AuthCacheCounts(); i == 1 && after != hits+1 {
+					t.Errorf("%s: the second read is not from the cache", zone.name)
+				}
+			}
+		}
+	})
+}
