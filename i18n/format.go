@@ -64,13 +64,15 @@ func DateTimeLayout(tag language.Tag) string { return timeLayouts[Supported(tag)
 var (
 	// A figure as pages show it: a decimal number, alone or with a unit
 	// or a currency before or after it.
-	figureRE = regexp.MustCompile(`^(EUR |€ ?)?(-?[0-9]+\.[0-9]+)( ?(kWh|kW|EUR|€|%|A|W|Wh|h|min|km|s))?$`)
+	// Its digits may be grouped by commas as the English pages group them
+	// ("2,254.6 kWh", "12,500"): grouped, an integer is a figure too.
+	figureRE = regexp.MustCompile(`^(EUR |€ ?)?(-?(?:[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+\.[0-9]+))( ?(kWh|kW|EUR|€|%|A|W|Wh|h|min|km|s))?$`)
 	// A time as the pages write it: 2006-01-02 15:04, maybe with a zone.
 	timeRE = regexp.MustCompile(`^([0-9]{4})-([0-9]{2})-([0-9]{2})( [0-9]{2}:[0-9]{2}(:[0-9]{2})?( [A-Z][A-Za-z0-9+-]*)?)?$`)
 )
 
 // Localize rewrites a displayed value into tag's notation when it is a
-// figure ("1234.50", "12.5 kWh", "EUR 3.40") or a date ("2026-03-31",
+// figure ("1234.50", "12.5 kWh", "EUR 3.40", "2,254.6 kWh", "12,500") or a date ("2026-03-31",
 // "2026-03-31 14:05 CET"); any other text, English text included, comes
 // back unchanged. Integers keep their form: they are often IDs.
 func Localize(tag language.Tag, s string) string {
@@ -79,11 +81,12 @@ func Localize(tag language.Tag, s string) string {
 		return s
 	}
 	if m := figureRE.FindStringSubmatch(s); m != nil {
-		x, err := strconv.ParseFloat(m[2], 64)
+		digits := strings.ReplaceAll(m[2], ",", "")
+		x, err := strconv.ParseFloat(digits, 64)
 		if err != nil {
 			return s
 		}
-		_, frac, _ := strings.Cut(m[2], ".")
+		_, frac, _ := strings.Cut(digits, ".")
 		return m[1] + Number(tag, x, len(frac)) + m[3]
 	}
 	if monthRE.MatchString(s) && dateishRE.MatchString(s) {

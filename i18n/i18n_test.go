@@ -88,7 +88,12 @@ func TestLocalize(t *testing.T) {
 		{English, "1234.50", "1234.50"},
 		{Dutch, "2026-03-31", "31-03-2026"},
 		{German, "2026-03-31 14:05 CEST", "31.03.2026 14:05 CEST"},
-		{German, "1234", "1234"},        // integers are often IDs
+		{German, "1234", "1234"}, // integers are often IDs
+		{Dutch, "2,254.6 kWh", "2.254,6 kWh"},
+		{German, "1,234,567.89 EUR", "1.234.567,89 EUR"},
+		{Dutch, "12,500", "12.500"}, // grouped, an integer is a count
+		{French, "-3,000.5 kWh", "-3\u202f000,5 kWh"},
+		{Dutch, "3,4", "3,4"},           // not grouped by three: left as it is
 		{Dutch, "OCPP 1.6", "OCPP 1.6"}, // a version, not a figure
 		{Dutch, "Utrecht", "Utrecht"},
 		{Dutch, "June 2025", "juni 2025"},
