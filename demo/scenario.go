@@ -107,7 +107,7 @@ var logistics = customerSpec{
 	subsidiaries: []subsidiarySpec{
 		{org: "Van Dijk Transport", country: "NL", accounts: []accountSpec{{
 			name: "Van Dijk Transport B.V.", code: "VDT", domain: "vandijk-logistics.example", employees: 9, poolCards: 1, blocked: []int{2},
-			expiring: []int{0, 5}, expired: []int{7},
+			expiring: []int{0, 5},
 			offices: []officeSpec{
 				{name: "Rotterdam Waalhaven", code: "RTM", street: "Waalhaven Zuidzijde 21", postalCode: "3089 JH", city: "Rotterdam", stations: 3,
 					vendor: "Alfen", model: "Eve Double Pro-line", firmwareVer: "6.4.1-4200"},
@@ -126,6 +126,7 @@ var logistics = customerSpec{
 		}}},
 		{org: "Van Dijk Express", country: "NL", accounts: []accountSpec{{
 			name: "Van Dijk Express B.V.", code: "VDE", domain: "vandijk-logistics.example", employees: 8, poolCards: 1,
+			expired: []int{7},
 			offices: []officeSpec{
 				{name: "Utrecht Hub", code: "UTR", street: "Atoomweg 50", postalCode: "3542 AB", city: "Utrecht", stations: 2,
 					vendor: "Alfen", model: "Eve Double Pro-line", firmwareVer: "6.4.1-4200"},

@@ -36,7 +36,7 @@ type importBody struct {
 }
 
 var importExamples = map[string]string{
-	app.ImportCards:     "external_id,internal_id,account_id,employee_id,status\nNL-FLC-000101,04A2B3C4D5,12,345,active",
+	app.ImportCards:     "external_id,internal_id,account_id,employee_id,status,valid_until\nNL-FLC-000101,04A2B3C4D5,12,345,active,2027-12-31",
 	app.ImportEmployees: "name,email,employee_number,account_id,active\nSanne Bakker,sanne@example.com,E-1001,12,true",
 }
 
@@ -53,7 +53,7 @@ func importKind(r *http.Request, v *view) (string, error) {
 
 func (s *Server) newImportBody(v *view, kind string) *importBody {
 	cols := map[string][2]string{
-		app.ImportCards:     {"external_id, internal_id, account_id, employee_id, status", "external_id, internal_id, account_id"},
+		app.ImportCards:     {"external_id, internal_id, account_id, employee_id, status, valid_until", "external_id, internal_id, account_id"},
 		app.ImportEmployees: {"name, email, employee_number, account_id, active", "name, account_id"},
 	}[kind]
 	return &importBody{Heading: "Import " + kind, Action: "/imports/" + kind, CSRF: v.Chrome.CSRF,
