@@ -106,16 +106,20 @@ func New(st Store, cfg Config) *Service {
 	if cfg.Issuer == "" {
 		cfg.Issuer = "fleetcharge"
 	}
-	return &Service{
+	s := &Service{
 		Store:  st,
 		Now:    time.Now,
 		Logger: slog.Default(),
 		Config: cfg,
-		limits: newLimiter(cfg.FailureWindow),
 		// An unknown e-mail address is checked against this hash, so that
 		// it costs the same argon2 work as a known one.
 		dummyHash: secret.HashPassword(secret.Password(24)),
 	}
+	// Counted in the database when the store can, so that every node
+	// sharing it refuses at the same count.
+	shared, _ := st.(FailureStore)
+	s.limits = newLimiter(cfg.FailureWindow, shared, func() *slog.Logger { return s.Logger })
+	return s
 }
 
 // Client is who sends a request: its remote address (without port) and user
@@ -173,9 +177,8 @@ func asAnonymous(ctx context.Context, c Client) context.Context {
 
 // limited reports whether the account or the address has used up its
 // failures.
-func (s *Service) limited(accountKey, addrKey string, now time.Time) bool {
-	return s.limits.blocked(accountKey, s.Config.AccountFailures, now) ||
-		s.limits.blocked(addrKey, s.Config.AddressFailures, now)
+func (s *Service) limited(ctx context.Context, accountKey, addrKey string, now time.Time) bool {
+	return s.limits.blocked(ctx, now, limit{accountKey, s.Config.AccountFailures}, limit{addrKey, s.Config.AddressFailures})
 }
 
 // SignIn checks an e-mail address and password. On success it returns a new
@@ -188,7 +191,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 	now := s.Now()
 	s.prune(ctx, now)
 	acct, addr := accountKey(email), addressKey(c.Addr)
-	if s.limited(acct, addr, now) {
+	if s.limited(ctx, acct, addr, now) {
 		s.Logger.Warn("sign-in refused: rate limited", "remote", c.Addr)
 		return nil, errRateLimited()
 	}
@@ -205,7 +208,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 	}
 	ok := secret.CheckPassword(hash, password)
 	if u == nil || u.PasswordHash == "" || !ok || u.Disabled {
-		s.limits.fail(now, acct, addr)
+		s.limits.fail(ctx, now, acct, addr)
 		if u == nil {
 			s.Logger.Info("sign-in failed", "reason", "unknown e-mail address", "remote", c.Addr)
 			return nil, errSignIn()
@@ -220,7 +223,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, c Client) 
 		}
 		return nil, errSignIn()
 	}
-	s.limits.reset(acct)
+	s.limits.reset(ctx, acct)
 	if u.TOTPEnabled {
 		return s.create(ctx, u, StageTOTP, now.Add(s.Config.PendingTTL), c, "")
 	}
@@ -242,21 +245,21 @@ func (s *Service) VerifyTOTP(ctx context.Context, pending *fc.WebSession, code s
 		return nil, errNotSignedIn()
 	}
 	acct, addr := accountKey(u.Email), addressKey(c.Addr)
-	if s.limited(acct, addr, now) {
+	if s.limited(ctx, acct, addr, now) {
 		return nil, errRateLimited()
 	}
 	if err := s.useTOTP(ctx, u, code, now); err != nil {
 		if !fc.IsCode(err, fc.EUnauthorized) {
 			return nil, err
 		}
-		s.limits.fail(now, acct, addr)
+		s.limits.fail(ctx, now, acct, addr)
 		s.Logger.Info("sign-in failed", "reason", "totp", "user_id", u.ID, "remote", c.Addr)
 		if err := s.Store.RecordSignInFailure(asAnonymous(ctx, c), u.ID, "totp"); err != nil {
 			return nil, err
 		}
 		return nil, errTOTP()
 	}
-	s.limits.reset(acct)
+	s.limits.reset(ctx, acct)
 	return s.complete(ctx, u, "password+totp", c, pending.ID)
 }
 

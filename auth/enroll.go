@@ -50,7 +50,7 @@ func (s *Service) BeginTOTP(ctx context.Context, u *fc.User) (*TOTPSetup, error)
 func (s *Service) ConfirmTOTP(ctx context.Context, u *fc.User, current *fc.WebSession, code string, c Client) (*Grant, error) {
 	now := s.Now()
 	acct, addr := accountKey(u.Email), addressKey(c.Addr)
-	if s.limited(acct, addr, now) {
+	if s.limited(ctx, acct, addr, now) {
 		return nil, errRateLimited()
 	}
 	wrong := false
@@ -72,7 +72,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *fc.User, current *fc.WebSe
 	})
 	if err != nil {
 		if wrong {
-			s.limits.fail(now, acct, addr)
+			s.limits.fail(ctx, now, acct, addr)
 		}
 		return nil, err
 	}
@@ -89,11 +89,11 @@ func (s *Service) ConfirmTOTP(ctx context.Context, u *fc.User, current *fc.WebSe
 func (s *Service) DisableTOTP(ctx context.Context, u *fc.User, password string, c Client) error {
 	now := s.Now()
 	acct, addr := accountKey(u.Email), addressKey(c.Addr)
-	if s.limited(acct, addr, now) {
+	if s.limited(ctx, acct, addr, now) {
 		return errRateLimited()
 	}
 	if !secret.CheckPassword(u.PasswordHash, password) {
-		s.limits.fail(now, acct, addr)
+		s.limits.fail(ctx, now, acct, addr)
 		return fc.Invalid(map[string]string{"current_password": "is wrong"})
 	}
 	required, err := s.TOTPRequired(ctx, u)

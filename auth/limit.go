@@ -1,28 +1,65 @@
 package auth
 
 import (
+	"context"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"sync"
 	"time"
 )
 
+// FailureStore is where a limiter counts failures when the service's store
+// has it (store.Store does): the database, which every node sharing it
+// sees, so that an attacker spreading attempts over N nodes gets no more of
+// them than on one. Failures are counted per slot of a fifteenth of the
+// window (one row per key and slot, incremented in one statement), and a
+// key's recent failures are those of the slots that started less than a
+// window ago: a failure leaves the window up to one slot before a full
+// window has passed since it.
+type FailureStore interface {
+	CountSignInFailures(ctx context.Context, start time.Time, keys ...string) error
+	SignInFailures(ctx context.Context, since time.Time, keys ...string) (map[string]int, error)
+	ResetSignInFailures(ctx context.Context, key string) error
+}
+
+// slotsPerWindow is how many slots a window of the shared count has.
+const slotsPerWindow = 15
+
 // limiter counts recent failures per key (an account or a remote address)
-// in a sliding window. It lives in memory: one fleetcharge process sees
-// every attempt it must count, and a restart forgets the counts, which only
-// gives an attacker one more round of attempts.
+// in a sliding window: in shared when it is set, else in memory, where one
+// process sees only the attempts it got and a restart forgets the counts.
 type limiter struct {
 	mu     sync.Mutex
 	window time.Duration
 	fails  map[string][]time.Time
 	swept  time.Time
+
+	shared FailureStore
+	log    func() *slog.Logger
+}
+
+// limit is a key and the failures it may have in the window.
+type limit struct {
+	key string
+	max int
 }
 
 // maxKept bounds the failures remembered per key; the limits are far lower.
 const maxKept = 64
 
-func newLimiter(window time.Duration) *limiter {
-	return &limiter{window: window, fails: map[string][]time.Time{}}
+// newLimiter returns a limiter counting in memory; shared, when not nil,
+// counts in the database instead, and log names where its errors go.
+func newLimiter(window time.Duration, shared FailureStore, log func() *slog.Logger) *limiter {
+	if log == nil {
+		log = slog.Default
+	}
+	return &limiter{window: window, fails: map[string][]time.Time{}, shared: shared, log: log}
+}
+
+// slot returns the start of the shared count's slot of now.
+func (l *limiter) slot(now time.Time) time.Time {
+	return now.Truncate(max(l.window/slotsPerWindow, time.Second))
 }
 
 // recent drops the failures of key that left the window and returns the
@@ -42,15 +79,45 @@ func (l *limiter) recent(key string, now time.Time) []time.Time {
 	return ts
 }
 
-// blocked reports whether key has max failures or more in the window.
-func (l *limiter) blocked(key string, max int, now time.Time) bool {
+// blocked reports whether any key has its max failures or more in the
+// window, in one statement on the shared count. A count that cannot be
+// read blocks: the limits hold even when the database is failing.
+func (l *limiter) blocked(ctx context.Context, now time.Time, limits ...limit) bool {
+	if l.shared != nil {
+		keys := make([]string, len(limits))
+		for i, lim := range limits {
+			keys[i] = lim.key
+		}
+		n, err := l.shared.SignInFailures(ctx, now.Add(-l.window), keys...)
+		if err != nil {
+			l.log().Error("read sign-in failures", "err", err)
+			return true
+		}
+		for _, lim := range limits {
+			if n[lim.key] >= lim.max {
+				return true
+			}
+		}
+		return false
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.recent(key, now)) >= max
+	for _, lim := range limits {
+		if len(l.recent(lim.key, now)) >= lim.max {
+			return true
+		}
+	}
+	return false
 }
 
 // fail counts one failure for each key.
-func (l *limiter) fail(now time.Time, keys ...string) {
+func (l *limiter) fail(ctx context.Context, now time.Time, keys ...string) {
+	if l.shared != nil {
+		if err := l.shared.CountSignInFailures(ctx, l.slot(now), keys...); err != nil {
+			l.log().Error("count sign-in failure", "err", err)
+		}
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {
@@ -71,7 +138,13 @@ func (l *limiter) fail(now time.Time, keys ...string) {
 }
 
 // reset forgets the failures of key.
-func (l *limiter) reset(key string) {
+func (l *limiter) reset(ctx context.Context, key string) {
+	if l.shared != nil {
+		if err := l.shared.ResetSignInFailures(ctx, key); err != nil {
+			l.log().Error("reset sign-in failures", "err", err)
+		}
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.fails, key)

@@ -51,11 +51,11 @@ func checkNewPassword(field, password, email string) error {
 func (s *Service) ChangePassword(ctx context.Context, u *fc.User, current *fc.WebSession, oldPassword, newPassword string, c Client) (*Grant, error) {
 	now := s.Now()
 	acct, addr := accountKey(u.Email), addressKey(c.Addr)
-	if s.limited(acct, addr, now) {
+	if s.limited(ctx, acct, addr, now) {
 		return nil, errRateLimited()
 	}
 	if !secret.CheckPassword(u.PasswordHash, oldPassword) {
-		s.limits.fail(now, acct, addr)
+		s.limits.fail(ctx, now, acct, addr)
 		return nil, fc.Invalid(map[string]string{"current_password": "is wrong"})
 	}
 	if err := checkNewPassword("new_password", newPassword, u.Email); err != nil {
@@ -114,10 +114,10 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Clie
 	}
 	now := s.Now()
 	acct, addr := accountKey(email), addressKey(c.Addr)
-	if s.limited(acct, addr, now) {
+	if s.limited(ctx, acct, addr, now) {
 		return errRateLimited()
 	}
-	s.limits.fail(now, acct, addr)
+	s.limits.fail(ctx, now, acct, addr)
 	token, u, err := s.CreatePasswordReset(asAnonymous(ctx, c), email)
 	switch {
 	case fc.IsCode(err, fc.ENotFound):
@@ -152,11 +152,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string, c Clie
 func (s *Service) ResetPassword(ctx context.Context, token, newPassword string, c Client) (*fc.User, error) {
 	now := s.Now()
 	addr := addressKey(c.Addr)
-	if s.limits.blocked(addr, s.Config.AddressFailures, now) {
+	if s.limits.blocked(ctx, now, limit{addr, s.Config.AddressFailures}) {
 		return nil, errRateLimited()
 	}
 	if !strings.HasPrefix(token, ResetPrefix) {
-		s.limits.fail(now, addr)
+		s.limits.fail(ctx, now, addr)
 		return nil, fc.Errorf(fc.EUnauthorized, "this password reset link is invalid, used already or expired")
 	}
 	if err := checkNewPassword("new_password", newPassword, ""); err != nil {
@@ -166,11 +166,11 @@ func (s *Service) ResetPassword(ctx context.Context, token, newPassword string, 
 	u, err := s.Store.UsePasswordReset(ctx, secret.HashToken(token), secret.HashPassword(newPassword))
 	if err != nil {
 		if fc.IsCode(err, fc.EUnauthorized) {
-			s.limits.fail(now, addr)
+			s.limits.fail(ctx, now, addr)
 		}
 		return nil, err
 	}
-	s.limits.reset(accountKey(u.Email))
+	s.limits.reset(ctx, accountKey(u.Email))
 	s.Logger.Info("password reset", "user_id", u.ID, "remote", c.Addr)
 	return u, nil
 }

@@ -670,7 +670,8 @@ func openURL(scheme string, addr net.Addr) string {
 }
 
 // startRetention starts the retention jobs that the configuration asks
-// for, each hourly and once at start; Close stops them.
+// for and the pruning of sign-in limits, each hourly and once at start;
+// Close stops them.
 func (m *Main) startRetention(ctx context.Context, log *slog.Logger) {
 	type job struct {
 		what  string
@@ -688,9 +689,9 @@ func (m *Main) startRetention(ctx context.Context, log *slog.Logger) {
 	if m.cfg.RetainEvents > 0 {
 		jobs = append(jobs, job{"events and webhook deliveries", m.cfg.RetainEvents, m.Store.PruneEvents})
 	}
-	if len(jobs) == 0 {
-		return
-	}
+	// Failed sign-ins are counted per key and window (auth/limit.go, of
+	// 15 minutes); a day is far past any window.
+	jobs = append(jobs, job{"sign-in limits", 24 * time.Hour, m.Store.PruneSignInLimits})
 	var retainCtx context.Context
 	retainCtx, m.stopRetain = context.WithCancel(context.WithoutCancel(ctx))
 	m.retained = make(chan struct{})
