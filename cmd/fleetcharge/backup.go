@@ -153,6 +153,8 @@ type backupSchedule struct {
 	keep  int
 	store *store.Store
 	log   *slog.Logger
+	// take writes a backup to a path: store.Backup (tests watch it).
+	take func(ctx context.Context, path string) error
 
 	taken      *prometheus.CounterVec
 	lastTaken  prometheus.Gauge
@@ -168,7 +170,7 @@ func newBackupSchedule(dir string, every time.Duration, keep int, st *store.Stor
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("backup folder: %w", err)
 	}
-	return &backupSchedule{dir: dir, every: every, keep: keep, store: st, log: log,
+	return &backupSchedule{dir: dir, every: every, keep: keep, store: st, log: log, take: st.Backup,
 		taken: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fleetcharge_backups_total", Help: "Scheduled backups by result (ok, failed).",
 		}, []string{"result"}),
@@ -183,8 +185,16 @@ func (b *backupSchedule) collectors() []prometheus.Collector {
 	return []prometheus.Collector{b.taken, b.lastTaken}
 }
 
-// start takes a backup every interval until close.
-func (b *backupSchedule) start() {
+// leader runs fn while this node leads the work name, as cluster.Node's
+// Lead does.
+type leader func(ctx context.Context, name string, fn func(ctx context.Context))
+
+// start takes a backup every interval until close. With lead (several
+// nodes on one database), the schedule runs only while this node holds the
+// lease "backups", so that one node at a time backs up, whichever nodes
+// were given --backup-dir; a node that takes the lease over counts the
+// interval from then.
+func (b *backupSchedule) start(lead leader) {
 	b.started = true
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
@@ -193,17 +203,26 @@ func (b *backupSchedule) start() {
 	}()
 	go func() {
 		defer close(b.done)
-		t := time.NewTicker(b.every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				_, _ = b.once(ctx)
-			}
+		if lead != nil {
+			lead(ctx, "backups", b.run)
+			return
 		}
+		b.run(ctx)
 	}()
+}
+
+// run takes a backup every interval until ctx ends.
+func (b *backupSchedule) run(ctx context.Context) {
+	t := time.NewTicker(b.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = b.once(ctx)
+		}
+	}
 }
 
 // close stops the schedule, a backup under way included, and waits for
@@ -232,7 +251,7 @@ func (b *backupSchedule) once(ctx context.Context) (string, error) {
 	start := time.Now()
 	name := backupPrefix + start.UTC().Format("20060102T150405.000Z") + backupExt(b.store.Engine())
 	path := filepath.Join(b.dir, name)
-	if err := b.store.Backup(ctx, path); err != nil {
+	if err := b.take(ctx, path); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return "", err
 		}

@@ -224,7 +224,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	log.Info("listening", "url", fmt.Sprintf("%s://%s", scheme, m.listener.Addr()))
 	fmt.Fprintf(m.cfg.Out, "fleetcharge is serving: open %s\n", openURL(scheme, m.listener.Addr()))
 	if m.backups != nil {
-		m.backups.start()
+		var lead leader
+		if m.cluster != nil {
+			// One node backs up at a time.
+			lead = m.cluster.Lead
+		}
+		m.backups.start(lead)
 	}
 	m.startRetention(ctx, log)
 	var opsCtx context.Context
