@@ -71,6 +71,7 @@ type (
 		// Search: the internal or external ID, or the name, e-mail or
 		// employee number of the card's employee, contains it (no case).
 		Search string
+		IDs    []ID // only these cards (at most MaxPageSize); nil: any
 		Page
 	}
 	LocationFilter struct {

@@ -235,6 +235,12 @@ func (s *Store) Cards(ctx context.Context, sc fc.Scope, f fc.CardFilter) ([]fc.C
 		}
 		q.add(" AND c.status <> 'deactivated' AND c.valid_until >= ").arg(from).add(" AND c.valid_until <= ").arg(to)
 	}
+	if f.IDs != nil {
+		if len(f.IDs) == 0 || len(f.IDs) > fc.MaxPageSize {
+			return nil, fc.Invalid(map[string]string{"ids": fmt.Sprintf("must name 1 to %d cards", fc.MaxPageSize)})
+		}
+		q.add(" AND c.id IN ").ids(f.IDs)
+	}
 	if search != "" {
 		q.add(" AND ").cardMatch(s.dialect, sc.ProviderID, search)
 	}
