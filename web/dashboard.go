@@ -2,14 +2,17 @@ package web
 
 import (
 	"maps"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	fc "github.com/fleetcharge/fleetcharge"
 	"github.com/fleetcharge/fleetcharge/access"
+	"github.com/fleetcharge/fleetcharge/i18n"
 	"github.com/fleetcharge/fleetcharge/report"
 )
 
@@ -25,6 +28,11 @@ type dashboardGlance struct {
 	PeriodTitle string
 	Period      []reportFigure
 	PeriodLink  string
+	// PeriodChart draws the period's energy per week (days 1–7, 8–14, 15–21, 22–end),
+	// each bar the same report over those days; periodWh are the bars'
+	// energies, which add up to the period's.
+	PeriodChart *reportChart
+	periodWh    []int64
 	Health      []fact
 	Latest      *table
 	Attention   []attention
@@ -81,6 +89,9 @@ func (s *Server) glance(r *http.Request, v *view) (*dashboardGlance, error) {
 			}
 			g.PeriodTitle = "This month, " + month.Format("January 2006")
 			g.Period, g.PeriodLink = reportSummary(res.Totals, side == fc.SideStation), target
+			if g.PeriodChart, g.periodWh, err = s.glanceChart(r, rr); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// Station health now.
@@ -190,4 +201,68 @@ func (s *Server) statementsToApprove(r *http.Request, v *view) ([]attention, err
 			month.Format("January 2006"), strconv.Itoa(perMonth[p])})
 	}
 	return out, nil
+}
+
+// glanceChart draws the energy of the start page's period per week: the
+// days 1–7, 8–14, 15–21 and 22 to the month's end, each bar the same report
+// (the same store and scope, the same filters) over those days with the
+// totals only. The report's periods start sessions in [From, To), so the
+// weeks partition the period and their energies add up to its figure.
+func (s *Server) glanceChart(r *http.Request, rr *reportRequest) (*reportChart, []int64, error) {
+	ctx := r.Context()
+	tag := i18n.FromContext(ctx)
+	title := i18n.T(tag, "Energy (kWh) per week of the month")
+	c := &reportChart{ID: "chart-glance", Title: title, Width: barWidth}
+	type week struct {
+		label string
+		wh    int64
+	}
+	var weeks []week
+	var whs []int64
+	p := rr.Params
+	p.Format, p.Limit, p.GroupBy = report.FormatJSON, 1, ""
+	for i, from := 0, rr.Params.From; from.Before(rr.Params.To); i++ {
+		to := from.AddDate(0, 0, 7)
+		if i == 3 || to.After(rr.Params.To) {
+			to = rr.Params.To // the fourth week runs to the month's end
+		}
+		p.From, p.To = from, to
+		res, err := report.Run(ctx, rr.Store, rr.Scope, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		last := to.Add(-time.Nanosecond).In(from.Location())
+		weeks = append(weeks, week{i18n.T(tag, "days %d–%d", from.Day(), last.Day()), res.Totals.All.EnergyWh})
+		whs = append(whs, res.Totals.All.EnergyWh)
+		from = to
+	}
+	top := int64(0)
+	for _, w := range weeks {
+		top = max(top, w.wh)
+	}
+	if top <= 0 {
+		c.Empty = true
+		return c, whs, nil
+	}
+	span := float64(barWidth - barLabelWidth - barValueWidth)
+	var desc []string
+	for i, w := range weeks {
+		y := 4 + i*barRow
+		n := int(math.Round(float64(w.wh) / float64(top) * span))
+		if n == 0 && w.wh > 0 {
+			n = 1
+		}
+		v := energyKWhText(w.wh)
+		c.Bars = append(c.Bars, chartBar{Label: w.label, Value: v, Y: y, W: n, TextY: y + 13, Color: barColor})
+		desc = append(desc, w.label+i18n.Colon(tag)+i18n.Localize(tag, v))
+	}
+	c.Height = 8 + len(weeks)*barRow
+	c.Desc = title + ". " + strings.Join(desc, i18n.Semicolon(tag)) + "."
+	return c, whs, nil
+}
+
+// energyKWhText writes energy as the start page's figures do: kWh with one
+// decimal, thousands grouped.
+func energyKWhText(wh int64) string {
+	return groupThousands(strconv.FormatFloat(float64(wh)/1000, 'f', 1, 64)) + " kWh"
 }

@@ -135,3 +135,99 @@ func TestStartPageStatementsToApprove(t *testing.T) {
 		}
 	})
 }
+
+var (
+	glanceChartBlock = regexp.MustCompile(`(?s)<figure class="chart glance-chart" id="chart-glance">(.*?)</figure>`)
+	glanceBar        = regexp.MustCompile(`class="label">days (\d+)–(\d+)</text>.*?class="value">([^<]+)</text>`)
+)
+
+// kWhValue reads "1,234.5 kWh".
+func kWhValue(t *testing.T, s string) float64 {
+	t.Helper()
+	v, err := strconv.ParseFloat(strings.ReplaceAll(strings.TrimSuffix(s, " kWh"), ",", ""), 64)
+	if err != nil {
+		t.Fatalf("energy %q: %v", s, err)
+	}
+	return v
+}
+
+// TestStartPageChart: the start page's chart of the month's energy per
+// week has a bar per week of the month, each equal to the report of its
+// days, and the bars add up to the energy figure shown above them (within
+// the rounding of each bar to a tenth of a kWh), for a fleet and a facility
+// manager.
+func TestStartPageChart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newDemoWorld(t, st)
+		for _, email := range []string{fleetWest, facilitiesDE} {
+			b := w.as(t, email)
+			home := get(t, b, "/", http.StatusOK)
+			energy := ""
+			for _, f := range figures(t, "start page of "+email, home, glanceFigures) {
+				if v, ok := strings.CutPrefix(f, "Energy="); ok {
+					energy = v
+				}
+			}
+			if energy == "" {
+				t.Fatalf("start page of %s shows no energy", email)
+			}
+			m := glanceChartBlock.FindStringSubmatch(home)
+			if m == nil {
+				t.Fatalf("start page of %s draws no chart", email)
+			}
+			wantIn(t, "chart of "+email, m[1], `role="img"`, `<figcaption id="chart-glance-title">Energy (kWh) per week of the month</figcaption>`,
+				`aria-labelledby="chart-glance-title chart-glance-desc"`)
+			if kWhValue(t, energy) == 0 {
+				if !strings.Contains(m[1], `class="empty"`) {
+					t.Errorf("start page of %s: no energy, but the chart is not empty", email)
+				}
+				continue
+			}
+			bars := glanceBar.FindAllStringSubmatch(m[1], -1)
+			if len(bars) != 4 {
+				t.Fatalf("start page of %s: %d bars, want 4 weeks", email, len(bars))
+			}
+			link := regexp.MustCompile(`<a href="(/reports/charge-sessions\?[^"]+)">The report of this month</a>`).FindStringSubmatch(home)
+			if link == nil {
+				t.Fatalf("start page of %s links no report", email)
+			}
+			target := strings.ReplaceAll(link[1], "&amp;", "&")
+			sum := 0.0
+			next := 1
+			for i, bar := range bars {
+				from, _ := strconv.Atoi(bar[1])
+				to, _ := strconv.Atoi(bar[2])
+				if from != next || to < from {
+					t.Fatalf("start page of %s: bar %d covers days %d–%d after day %d", email, i, from, to, next-1)
+				}
+				next = to + 1
+				v := kWhValue(t, bar[3])
+				sum += v
+				// The bar equals the report of its days.
+				month := time.Now().Format("2006-01")
+				q := strings.Replace(target, "from="+month+"-01", "from="+month+"-"+fmt2(from), 1)
+				if i < 3 {
+					q = regexp.MustCompile(`to=\d{4}-\d{2}-\d{2}`).ReplaceAllString(q, "to="+month+"-"+fmt2(to+1))
+				}
+				for _, f := range figures(t, "report "+q, get(t, b, q, http.StatusOK), reportFigures) {
+					if e, ok := strings.CutPrefix(f, "Energy="); ok && e != bar[3] {
+						t.Errorf("start page of %s: days %d–%d show %s, their report %s", email, from, to, bar[3], e)
+					}
+				}
+			}
+			if last := time.Date(time.Now().Year(), time.Now().Month()+1, 0, 0, 0, 0, 0, time.UTC).Day(); next != last+1 {
+				t.Errorf("start page of %s: the bars end on day %d, the month on %d", email, next-1, last)
+			}
+			if d := sum - kWhValue(t, energy); d > 0.05*float64(len(bars))+1e-9 || d < -0.05*float64(len(bars))-1e-9 {
+				t.Errorf("start page of %s: the bars add up to %.1f kWh, the figure is %s", email, sum, energy)
+			}
+		}
+	})
+}
+
+func fmt2(d int) string {
+	if d < 10 {
+		return "0" + strconv.Itoa(d)
+	}
+	return strconv.Itoa(d)
+}
