@@ -31,7 +31,7 @@ const (
 	wExport  = "export: every report in csv and xlsx, on both sides"
 	wAccess  = "access: the explanation of every object of the world with its kind's read permission"
 	wByAudit = "get by the ID of every audit event (a migration's result is its audit event)"
-	wBulk    = "bulk: every bulk action, confirmed and not, on each card the persona may not read (404)"
+	wBulk    = "bulk: every bulk action (export too), confirmed and not, on each card the persona may not read (404)"
 	wImport  = "import: both kinds' pages, and a check and an import of rows naming each account and employee the persona may not read (never created)"
 	wPick    = "pick: the suggestions of every kind, unfiltered, searching for the markers' common prefix, and narrowed to every account"
 	wAdmin   = "admin: a provider admin's own page (its provider's settings): GET 404 for every other persona; POST a change as them, 404 and nothing changed"
@@ -373,7 +373,7 @@ func (pw *pageWalk) page(pattern, how, p string) {
 			if o.Reads(p) {
 				continue
 			}
-			for _, action := range []string{bulkBlock, bulkUnblock, bulkAllow} {
+			for _, action := range []string{bulkBlock, bulkUnblock, bulkAllow, bulkExport} {
 				for _, confirm := range []string{"", "yes"} {
 					form := url.Values{"action": {action}, "card": {o.ID.String()}, "confirm": {confirm},
 						"charge_group_id": {w.Of(leaktest.KindChargeGroup)[0].ID.String()}}

@@ -261,12 +261,14 @@ func (s *Server) deleteEmployee(w http.ResponseWriter, r *http.Request, v *view)
 // Cards.
 
 func (s *Server) cardsPage(w http.ResponseWriter, r *http.Request, v *view) error {
-	return s.listCards(w, r, v, nil, nil)
+	return s.listCards(w, r, v, nil, nil, nil)
 }
 
 // listCards draws the cards list; a refused bulk action (pages_bulk.go)
-// draws it again with its posted values and error.
-func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, posted url.Values, bulkErr error) error {
+// draws it again with its posted values and error. only, when not nil, is
+// the cards chosen for the bulk export: the list (its export) has those of
+// them the user may read, whatever the filters of the request.
+func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, posted url.Values, bulkErr error, only []fc.ID) error {
 	ctx := r.Context()
 	if !v.can(access.CardsRead) {
 		return fc.Errorf(fc.ENotFound, "no cards")
@@ -282,6 +284,9 @@ func (s *Server) listCards(w http.ResponseWriter, r *http.Request, v *view, post
 			return fc.Invalid(map[string]string{"expiring": "must be a number of days from 1 to 3660"})
 		}
 		f.ExpiringDays = n
+	}
+	if only != nil {
+		f = fc.CardFilter{IDs: only}
 	}
 	manage := v.can(access.CardsManage)
 	cols := []listColumn{{Title: "External ID", Sort: "external_id"}, {Title: "Internal ID", Sort: "internal_id"},

@@ -15,13 +15,15 @@ import (
 // blocked, unblocked or added to a charge group's access list at once. The
 // first post shows what will happen and asks to confirm; the confirmed post
 // acts on each card the user may change and goes back to the list as it was
-// (its search and filters kept).
+// (its search and filters kept). Exporting them changes nothing and asks
+// nothing: the post answers with the cards list's CSV export of those cards.
 
 // Bulk actions on cards.
 const (
 	bulkBlock   = "block"
 	bulkUnblock = "unblock"
 	bulkAllow   = "allow"
+	bulkExport  = "export"
 )
 
 // maxBulk bounds the cards of one bulk action: a page of the list.
@@ -36,11 +38,11 @@ func (s *Server) bulkRoutes() {
 func bulkCardsForm(v *view, back string) *form {
 	f := v.postForm("bulk", "/cards/bulk", "Apply to the chosen cards…",
 		field{Name: "action", Label: "With the chosen cards", Type: "select", Value: bulkBlock, Options: []option{
-			{bulkBlock, "Block them"}, {bulkUnblock, "Unblock them"}, {bulkAllow, "Admit them to a charge group"}}},
+			{bulkBlock, "Block them"}, {bulkUnblock, "Unblock them"}, {bulkAllow, "Admit them to a charge group"}, {bulkExport, "Export them as CSV"}}},
 		field{Name: "charge_group_id", Label: "Charge group (to admit them to)", Type: "picker", Source: "/pick?kind=" + fc.MigrateChargeGroups,
 			Hint: "Only to admit them: the group's access list gains the cards."})
 	f.Title = "Chosen cards"
-	f.Intro = "Tick the cards in the list, choose what to do and confirm on the next page."
+	f.Intro = "Tick the cards in the list and choose what to do: a change is confirmed on the next page, an export downloads at once."
 	f.Hidden = []hidden{{"back", back}}
 	f.Class = "secondary"
 	return f
@@ -69,8 +71,8 @@ func (s *Server) bulkCards(w http.ResponseWriter, r *http.Request, v *view) erro
 		back = "/cards"
 	}
 	action := vals.Get("action")
-	if action != bulkBlock && action != bulkUnblock && action != bulkAllow {
-		return fc.Invalid(map[string]string{"action": "must be block, unblock or allow"})
+	if action != bulkBlock && action != bulkUnblock && action != bulkAllow && action != bulkExport {
+		return fc.Invalid(map[string]string{"action": "must be block, unblock, allow or export"})
 	}
 	fields := map[string]string{}
 	ids := []fc.ID{}
@@ -100,7 +102,8 @@ func (s *Server) bulkCards(w http.ResponseWriter, r *http.Request, v *view) erro
 		return s.bulkRefused(w, r, v, back, fc.Invalid(fields))
 	}
 	// Every card is read in the user's scope: one it may not read is not
-	// found, and the whole action with it.
+	// found, and the whole action with it (an export too: it is refused,
+	// not cut down to the cards the user may read).
 	cards := make([]*fc.Card, 0, len(ids))
 	for _, id := range ids {
 		c, err := s.app.Card(ctx, v.Subj, id)
@@ -108,6 +111,9 @@ func (s *Server) bulkCards(w http.ResponseWriter, r *http.Request, v *view) erro
 			return err
 		}
 		cards = append(cards, c)
+	}
+	if action == bulkExport {
+		return s.exportChosen(w, r, v, ids, back)
 	}
 	var group *fc.ChargeGroup
 	if groupID != 0 {
@@ -126,6 +132,24 @@ func (s *Server) bulkCards(w http.ResponseWriter, r *http.Request, v *view) erro
 	}
 	redirect(w, r, back, done)
 	return nil
+}
+
+// exportChosen answers the chosen cards as the cards list's export: its
+// columns, titles in the user's language and rows (listCards draws them),
+// in the order of the list they were chosen in (back's sort kept, its
+// filters not), read again with the user's scoped query of the list.
+func (s *Server) exportChosen(w http.ResponseWriter, r *http.Request, v *view, ids []fc.ID, back string) error {
+	q := url.Values{}
+	if u, err := url.Parse(back); err == nil {
+		for _, k := range []string{"sort", "dir"} {
+			if x := u.Query().Get(k); x != "" {
+				q.Set(k, x)
+			}
+		}
+	}
+	r2 := r.Clone(r.Context())
+	r2.Method, r2.URL = http.MethodGet, &url.URL{Path: "/cards/export", RawQuery: q.Encode()}
+	return s.listCards(w, r2, v, nil, nil, ids)
 }
 
 // bulkWhat says what a bulk action does to n cards.
@@ -221,5 +245,5 @@ func (s *Server) bulkRefused(w http.ResponseWriter, r *http.Request, v *view, ba
 	}
 	r2 := r.Clone(r.Context())
 	r2.Method, r2.URL = http.MethodGet, u
-	return s.listCards(w, r2, v, r.PostForm, err)
+	return s.listCards(w, r2, v, r.PostForm, err, nil)
 }

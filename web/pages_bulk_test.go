@@ -2,9 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	fc "github.com/fleetcharge/fleetcharge"
@@ -100,6 +103,113 @@ func TestBulkCards(t *testing.T) {
 			id, _ := fc.ParseID(raw)
 			if !slices.Contains(g.AllowedCardIDs, id) {
 				t.Errorf("card %s is not on the group's access list %v", raw, g.AllowedCardIDs)
+			}
+		}
+	})
+}
+
+// TestBulkExportCards: the chosen cards exported from the bulk form are the
+// rows of the cards list's own export for exactly those cards, with its
+// column titles (in the user's language), in the list's sort; nothing
+// changes. A card the user may not read, posted by hand among them, refuses
+// the whole export (not found) and never appears.
+func TestBulkExportCards(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		w := newDemoWorld(t, st)
+		ids := func(query string) []string {
+			var out []string
+			for _, id := range w.ids(t, query) {
+				out = append(out, id.String())
+			}
+			return out
+		}
+		meridian := ids(`SELECT c.id FROM cards c JOIN accounts a ON a.id = c.account_id WHERE a.name LIKE 'Meridian Conseil SAS%'
+			AND c.status = 'active' ORDER BY c.id`)
+		if len(meridian) < 5 {
+			t.Fatalf("the demo has %d active cards of Meridian Conseil", len(meridian))
+		}
+		three := []string{meridian[4], meridian[0], meridian[2]}
+		vanDijk := ids(`SELECT c.id FROM cards c JOIN accounts a ON a.id = c.account_id WHERE a.name LIKE 'Van Dijk%' ORDER BY c.id`)[0]
+		external := func(raw string) string {
+			id, _ := fc.ParseID(raw)
+			c, err := st.Card(context.Background(), fc.ProviderScope(w.res.ProviderID), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.ExternalID
+		}
+		readCSV := func(what string, rec *httptest.ResponseRecorder) [][]string {
+			t.Helper()
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d\n%s", what, rec.Code, body(rec))
+			}
+			if cd := rec.Header().Get("Content-Disposition"); !strings.HasPrefix(cd, "attachment;") {
+				t.Errorf("%s: Content-Disposition %q", what, cd)
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+				t.Errorf("%s: Content-Type %q", what, ct)
+			}
+			recs, err := csv.NewReader(rec.Body).ReadAll()
+			if err != nil || len(recs) == 0 {
+				t.Fatalf("%s: %v, %d records", what, err, len(recs))
+			}
+			return recs
+		}
+
+		for _, lang := range []string{"en", "de"} {
+			b := w.as(t, fleetWest)
+			token := csrfOf(t, get(t, b, "/cards?lang="+lang, http.StatusOK))
+			// The whole list's export, sorted by external ID descending: the
+			// rows the chosen ones must equal.
+			whole := readCSV("list export", b.do("GET", "/cards/export?sort=external_id&dir=desc", nil))
+			wantHead := whole[0]
+			if lang == "de" && slices.Contains(wantHead, "External ID") {
+				t.Errorf("the German export's titles are English: %q", wantHead)
+			}
+			chosen := map[string]bool{}
+			for _, id := range three {
+				chosen[external(id)] = true
+			}
+			var want [][]string
+			for _, row := range whole[1:] {
+				if chosen[row[0]] {
+					want = append(want, row)
+				}
+			}
+			if len(want) != 3 {
+				t.Fatalf("the list's export holds %d of the chosen cards", len(want))
+			}
+			post := url.Values{"csrf_token": {token}, "action": {bulkExport}, "back": {"/cards?search=zzz&sort=external_id&dir=desc"},
+				"card": three}
+			got := readCSV("bulk export", b.do("POST", "/cards/bulk", post))
+			if !slices.Equal(got[0], wantHead) {
+				t.Errorf("%s: bulk export titles %q, want the list's %q", lang, got[0], wantHead)
+			}
+			if !slices.EqualFunc(got[1:], want, slices.Equal) {
+				t.Errorf("%s: bulk export rows\n%q\nwant\n%q", lang, got[1:], want)
+			}
+			// Without a confirmation, and nothing changed.
+			for _, id := range three {
+				if got, _ := fc.ParseID(id); w.cardStatus(t, got) != fc.CardActive {
+					t.Errorf("card %s changed by the export", id)
+				}
+			}
+			// A Van Dijk card posted by hand: refused, and not in the answer.
+			for _, cards := range [][]string{append(slices.Clone(three), vanDijk), {vanDijk}} {
+				post["card"] = cards
+				rec := b.do("POST", "/cards/bulk", post)
+				if rec.Code != http.StatusNotFound {
+					t.Errorf("export with a Van Dijk card: %d", rec.Code)
+				}
+				if strings.Contains(body(rec), external(vanDijk)) || rec.Header().Get("Content-Disposition") != "" {
+					t.Errorf("export with a Van Dijk card answers it:\n%s", body(rec))
+				}
+			}
+			// Without the CSRF token: refused.
+			post["card"] = three
+			post.Del("csrf_token")
+			if rec := b.do("POST", "/cards/bulk", post); rec.Code != http.StatusForbidden {
+				t.Errorf("export without CSRF token: %d", rec.Code)
 			}
 		}
 	})
