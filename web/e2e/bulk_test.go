@@ -2,16 +2,21 @@ package e2e
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 )
 
 // TestFindAndBlockCards: a fleet manager finds a card by its driver's
-// name, then blocks three cards at once, confirming first; the list keeps
-// its search afterwards.
+// name, exports three chosen cards as CSV (a download of exactly those,
+// without a confirmation), then blocks them at once, confirming first; the
+// list keeps its search afterwards.
 func TestFindAndBlockCards(t *testing.T) {
 	t.Parallel()
 	ctx := tab(t, fleetOnly)
@@ -44,6 +49,40 @@ func TestFindAndBlockCards(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Exported first: the download holds the three, nothing else.
+	want := eval[[]string](t, ctx, fmt.Sprintf(`[%s].map(id => document.querySelector("input[name=card][value='" + id + "']")
+		.closest("tr").querySelector("td[data-label='External ID']").textContent.trim())`, `"`+strings.Join(chosen, `","`)+`"`))
+	dir := t.TempDir()
+	allow := true
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, BrowserContextID: chromedp.FromContext(ctx).BrowserContextID,
+		DownloadPath: dir, EventsEnabled: &allow,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#bulk-action"), "export"),
+		chromedp.Click(chromedp.CSS("#bulk button[type=submit]"))); err != nil {
+		t.Fatal(err)
+	}
+	file := waitForDownload(t, dir, ".csv")
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
+	if err != nil || len(records) != 4 || records[0][0] != "External ID" {
+		t.Fatalf("the export of 3 chosen cards: %v\n%s", err, raw)
+	}
+	var got []string
+	for _, r := range records[1:] {
+		got = append(got, r[0])
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("exported cards %v, chosen %v", got, want)
+	}
+
 	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#bulk-action"), "block")); err != nil {
 		t.Fatal(err)
 	}
