@@ -99,16 +99,9 @@ func (n *names) sessionStation(x *fc.Session) cell {
 	if c.Href != "" {
 		return c
 	}
-	key := "session-station:" + x.StationID.String()
-	name, ok := n.m[key]
-	if !ok {
-		name = c.Text
-		if identity, err := n.s.app.SessionStationIdentity(n.ctx, n.v.Subj, x.ID); err == nil {
-			name = identity
-		}
-		n.m[key] = name
-	}
-	return cell{Text: name}
+	return cell{Text: n.remember("session-station:"+x.StationID.String(), c.Text, func() (string, error) {
+		return n.s.app.SessionStationIdentity(n.ctx, n.v.Subj, x.ID)
+	})}
 }
 
 // stationLocation names where a station stands: its location, linked when
@@ -118,16 +111,23 @@ func (n *names) stationLocation(st *fc.Station) cell {
 	if c.Href != "" || st.LocationID == 0 {
 		return c
 	}
-	key := "station-location:" + st.ID.String()
-	name, ok := n.m[key]
-	if !ok {
-		name = c.Text
-		if l, err := n.s.app.StationLocationName(n.ctx, n.v.Subj, st.ID); err == nil {
-			name = l
-		}
-		n.m[key] = name
+	return cell{Text: n.remember("station-location:"+st.ID.String(), c.Text, func() (string, error) {
+		return n.s.app.StationLocationName(n.ctx, n.v.Subj, st.ID)
+	})}
+}
+
+// remember is the name kept under key, looked up once per page: look's
+// answer, or fallback when it has none.
+func (n *names) remember(key, fallback string, look func() (string, error)) string {
+	if name, ok := n.m[key]; ok {
+		return name
 	}
-	return cell{Text: name}
+	name := fallback
+	if found, err := look(); err == nil {
+		name = found
+	}
+	n.m[key] = name
+	return name
 }
 
 // fact is the cell as a fact of a detail page.
