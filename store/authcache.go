@@ -232,6 +232,10 @@ func (c *authCache) put(stationID fc.ID, tag string, p authParts) {
 // of the card. It answers from the authorization cache when nothing it
 // reads changed since it was cached, and from the database otherwise.
 func (s *Store) CardAuth(ctx context.Context, stationID fc.ID, idTag string) (fc.CardAuth, error) {
+	if !authCacheOn(s.Engine()) {
+		s.auth.misses.Add(1)
+		return s.cardAuthFromDB(ctx, stationID, idTag)
+	}
 	tag, noTag := strings.TrimSpace(idTag), strings.IndexByte(idTag, 0) >= 0
 	if p, ok := s.auth.get(stationID, tag, noTag); ok {
 		var cardID fc.ID
@@ -258,6 +262,15 @@ func (s *Store) CardAuth(ctx context.Context, stationID fc.ID, idTag string) (fc
 	s.auth.put(stationID, tag, p)
 	return p.result(active), nil
 }
+
+// authCacheOn tells whether CardAuth uses the cache on the engine. On
+// PostgreSQL it does not, for now: the concurrent property test
+// (TestAuthCacheConcurrent) once saw there an answer with a charge group's
+// access list as it was before a committed change, which is not explained
+// yet; until it is, PostgreSQL reads every decision from the database (the
+// triggers still keep auth_version, so turning the cache on needs no
+// migration).
+func authCacheOn(engine string) bool { return engine != "postgres" }
 
 // cardAuthFromDB is CardAuth read from the database, cache neither read nor
 // filled: the reference of the cache's tests and benchmarks.

@@ -17,3 +17,6 @@ func (s *Store) CardAuthFromDB(ctx context.Context, stationID fc.ID, idTag strin
 func (s *Store) AuthCacheCounts() (hits, misses uint64) {
 	return s.auth.hits.Load(), s.auth.misses.Load()
 }
+
+// AuthCacheOn tells whether CardAuth uses the cache on the engine.
+func AuthCacheOn(engine string) bool { return authCacheOn(engine) }
