@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -187,6 +188,11 @@ func TestNoPageLeaks(t *testing.T) {
 				pw.page("GET "+path, wList, p)
 			}
 		}
+		// The stations pages' live stream, also served outside s.handle:
+		// asked for every station of the world.
+		for _, p := range leaktest.Personas {
+			pw.stream(p)
+		}
 		for _, pattern := range srv.Patterns() {
 			how, ok := pageCoverage[pattern]
 			if !ok {
@@ -261,6 +267,58 @@ func (pw *pageWalk) call(pattern, persona, method, target string, form url.Value
 		pw.Fail(pattern, persona, "%s %s: status %d, want %d (to %s)", method, target, rec.Code, want, rec.Header().Get("Location"))
 	}
 	return rec
+}
+
+// stream opens the stations pages' live stream as the persona, naming every
+// station of the world, and reads what it sends before it waits for
+// changes: the stations the persona reads, and no value it may not read.
+func (pw *pageWalk) stream(persona string) {
+	const pattern = "GET /stations/events"
+	q := url.Values{}
+	stations := pw.w.Of(leaktest.KindStation)
+	for _, o := range stations {
+		q.Add("id", o.ID.String())
+	}
+	target := "/stations/events?" + q.Encode()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	g := pw.grants[persona]
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	req.RemoteAddr = "192.0.2.30:5000"
+	req.AddCookie(&http.Cookie{Name: auth.CookieName, Value: g.Token})
+	rec := &firstFlush{ResponseRecorder: httptest.NewRecorder(), cancel: cancel}
+	pw.srv.ServeHTTP(rec, req)
+	body := rec.Body.Bytes()
+	pw.Look(pattern, persona, "GET "+target, target, body, rec.Header())
+	readsAny := slices.ContainsFunc(stations, func(o leaktest.Object) bool { return o.Reads(persona) })
+	if rec.Code == http.StatusNotFound && !readsAny {
+		return // no right to read stations: no stream
+	}
+	if rec.Code != http.StatusOK {
+		pw.Fail(pattern, persona, "GET %s: status %d, want 200", target, rec.Code)
+		return
+	}
+	for _, o := range stations {
+		sent := strings.Contains(string(body), `"id":"`+o.ID.String()+`"`)
+		if sent && !o.Reads(persona) {
+			pw.Fail(pattern, persona, "the live stream sent station %s, which the persona may not read", o.ID)
+		}
+		if !sent && o.Reads(persona) {
+			pw.Fail(pattern, persona, "the live stream left out station %s, which the persona reads", o.ID)
+		}
+	}
+}
+
+// firstFlush is a recorder that ends its request at its first flush: a live
+// stream's first batch, before it waits for changes.
+type firstFlush struct {
+	*httptest.ResponseRecorder
+	cancel context.CancelFunc
+}
+
+func (f *firstFlush) Flush() {
+	f.ResponseRecorder.Flush()
+	f.cancel()
 }
 
 // kindOfPage returns the kind of object a page path's first segment names.
